@@ -1,0 +1,47 @@
+namespace GeventSharp.Testing;
+
+/// <summary>
+/// Runs greenlet code on a hub driven by a <see cref="VirtualClock"/>, collecting failures
+/// instead of printing them, for fast, exact, deterministic tests.
+/// </summary>
+/// <example>
+/// <code>
+/// var h = new HubHarness();
+/// h.Run(async () =&gt;
+/// {
+///     using (Timeout.StartNew(2)) { await Gevent.Sleep(10); }
+/// });                                            // throws Timeout
+/// Assert.Equal(TimeSpan.FromSeconds(2), h.Elapsed);
+/// </code>
+/// </example>
+public sealed class HubHarness
+{
+    private readonly List<(Greenlet? Greenlet, Exception Exception)> _errors = new();
+
+    /// <summary>Creates a harness with a fresh <see cref="VirtualClock"/>.</summary>
+    public HubHarness()
+        : this(new VirtualClock())
+    {
+    }
+
+    /// <summary>Creates a harness on <paramref name="clock"/>.</summary>
+    public HubHarness(VirtualClock clock) => Clock = clock;
+
+    /// <summary>The virtual clock the hub runs on.</summary>
+    public VirtualClock Clock { get; }
+
+    /// <summary>Virtual time elapsed since the harness was created.</summary>
+    public TimeSpan Elapsed => Clock.Elapsed;
+
+    /// <summary>Failures the hub reported (greenlets that died with an error), in order.</summary>
+    public IReadOnlyList<(Greenlet? Greenlet, Exception Exception)> Errors => _errors;
+
+    /// <summary>The options the harness runs hubs with.</summary>
+    public HubOptions Options => new() { TimeProvider = Clock, ErrorHandler = (g, e) => _errors.Add((g, e)) };
+
+    /// <summary>Runs <paramref name="main"/> as the main greenlet of a virtual-time hub.</summary>
+    public void Run(Func<Task> main) => Gevent.Run(main, Options);
+
+    /// <summary>Runs <paramref name="main"/> as the main greenlet of a virtual-time hub and returns its result.</summary>
+    public T Run<T>(Func<Task<T>> main) => Gevent.Run(main, Options);
+}

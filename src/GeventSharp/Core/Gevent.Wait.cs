@@ -1,0 +1,238 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.ExceptionServices;
+
+namespace GeventSharp;
+
+/// <summary>Waiting on several things at once, killing several greenlets, timeouts around a call.</summary>
+public static partial class Gevent
+{
+    /// <summary>
+    /// Waits until every greenlet is dead, or <paramref name="count"/> of them are, or the timeout
+    /// elapses; returns the ones that finished, in the order they finished.
+    /// </summary>
+    /// <param name="greenlets">The greenlets to wait for.</param>
+    /// <param name="timeout">The longest to wait; null waits as long as it takes.</param>
+    /// <param name="raiseError">If true, the first failure found is rethrown (with its original stack).</param>
+    /// <param name="count">Return as soon as this many have finished.</param>
+    /// <example><code>IReadOnlyList&lt;Greenlet&gt; done = await Gevent.JoinAllAsync(jobs, TimeSpan.FromSeconds(5));</code></example>
+    public static async Task<IReadOnlyList<Greenlet>> JoinAllAsync(
+        IEnumerable<Greenlet> greenlets, TimeSpan? timeout = null, bool raiseError = false, int? count = null)
+    {
+        ArgumentNullException.ThrowIfNull(greenlets);
+        var done = new List<Greenlet>();
+        await foreach (Greenlet g in IWait(greenlets, timeout, count))
+        {
+            done.Add(g);
+            if (raiseError && g.Exception is { } e)
+            {
+                ExceptionDispatchInfo.Capture(e).Throw();
+            }
+        }
+
+        return done;
+    }
+
+    /// <summary>Waits for the greenlets with a timeout in seconds; see <see cref="JoinAllAsync(IEnumerable{Greenlet}, TimeSpan?, bool, int?)"/>.</summary>
+    public static Task<IReadOnlyList<Greenlet>> JoinAllAsync(IEnumerable<Greenlet> greenlets, double timeoutSeconds, bool raiseError = false, int? count = null)
+        => JoinAllAsync(greenlets, SecondsToTimeSpan(timeoutSeconds, nameof(timeoutSeconds)), raiseError, count);
+
+    /// <summary>
+    /// Waits until <paramref name="count"/> (default: all) of the objects are ready or the timeout
+    /// elapses; returns the ready ones in the order they became ready (gevent's <c>wait</c>).
+    /// </summary>
+    public static async Task<IReadOnlyList<T>> Wait<T>(IEnumerable<T> objects, TimeSpan? timeout = null, int? count = null)
+        where T : Waitable
+    {
+        var ready = new List<T>();
+        await foreach (T item in IWait(objects, timeout, count))
+        {
+            ready.Add(item);
+        }
+
+        return ready;
+    }
+
+    /// <summary>
+    /// Yields each object as it becomes ready, until all (or <paramref name="count"/>) have, or the
+    /// timeout elapses (gevent's <c>iwait</c>). Objects already ready come first, in the order given.
+    /// </summary>
+    /// <example>
+    /// <code>
+    /// await foreach (Greenlet g in Gevent.IWait(jobs))
+    /// {
+    ///     Console.WriteLine($"{g} finished");
+    /// }
+    /// </code>
+    /// </example>
+    public static async IAsyncEnumerable<T> IWait<T>(IEnumerable<T> objects, TimeSpan? timeout = null, int? count = null)
+        where T : Waitable
+    {
+        ArgumentNullException.ThrowIfNull(objects);
+        Greenlet current = Hub.CurrentGreenletOrThrow("Gevent.IWait");
+        Hub hub = current._hub;
+        var items = objects.ToList();
+        int target = count is { } c ? Math.Clamp(c, 0, items.Count) : items.Count;
+        if (count < 0)
+        {
+            throw new ArgumentOutOfRangeException(nameof(count), count, "Count must be zero or positive.");
+        }
+
+        long timeoutTicks = hub.TimeoutToTicks(timeout);
+        long deadline = timeoutTicks < 0 ? long.MaxValue : hub.Now + timeoutTicks;
+        var collector = new ReadyCollector(current);
+        foreach (T item in items)
+        {
+            item.Rawlink(collector.OnReady);
+        }
+
+        try
+        {
+            int yielded = 0;
+            while (yielded < target)
+            {
+                if (collector.Arrived.TryDequeue(out Waitable? w))
+                {
+                    yielded++;
+                    yield return (T)w;
+                    continue;
+                }
+
+                long remaining = timeoutTicks < 0 ? -1 : deadline - hub.Now;
+                if (timeoutTicks >= 0 && remaining <= 0)
+                {
+                    yield break;
+                }
+
+                ValueTask<bool> wait = current.SuspendOn(collector, null, remaining, default);
+                collector.Version = current._version;
+                if (!await wait)
+                {
+                    yield break;
+                }
+            }
+        }
+        finally
+        {
+            foreach (T item in items)
+            {
+                item.Unlink(collector.OnReady);
+            }
+        }
+    }
+
+    /// <summary>Collects objects as their link callbacks fire and wakes the waiting greenlet.</summary>
+    private sealed class ReadyCollector
+    {
+        private readonly Greenlet _waiter;
+
+        public ReadyCollector(Greenlet waiter)
+        {
+            _waiter = waiter;
+            OnReady = w =>
+            {
+                Arrived.Enqueue(w);
+                _waiter.WakeDirect(Version, true);
+            };
+        }
+
+        public Queue<Waitable> Arrived { get; } = new();
+
+        public short Version { get; set; }
+
+        public Action<Waitable> OnReady { get; }
+
+        public override string ToString() => $"Gevent.Wait ({Arrived.Count} ready, not yet taken)";
+    }
+
+    /// <summary>Kills every greenlet (see <see cref="Greenlet.Kill(Exception?)"/>) without waiting.</summary>
+    public static void KillAll(IEnumerable<Greenlet> greenlets, Exception? exception = null)
+    {
+        ArgumentNullException.ThrowIfNull(greenlets);
+        foreach (Greenlet g in greenlets.ToList())
+        {
+            g.Kill(exception);
+        }
+    }
+
+    /// <summary>Kills every greenlet and waits until all are dead or the timeout elapses; true if all are dead.</summary>
+    public static async Task<bool> KillAllAsync(IEnumerable<Greenlet> greenlets, Exception? exception = null, TimeSpan? timeout = null)
+    {
+        ArgumentNullException.ThrowIfNull(greenlets);
+        var list = greenlets.ToList();
+        KillAll(list, exception);
+        IReadOnlyList<Greenlet> dead = await JoinAllAsync(list, timeout);
+        return dead.Count == list.Count;
+    }
+
+    // ---- with_timeout ----
+
+    /// <summary>
+    /// Runs <paramref name="function"/> in the current greenlet with a timeout; throws
+    /// <see cref="Timeout"/> if it takes longer (gevent's <c>with_timeout</c>).
+    /// </summary>
+    public static async Task WithTimeout(double seconds, Func<Task> function)
+    {
+        ArgumentNullException.ThrowIfNull(function);
+        var timeout = new Timeout(seconds).Start();
+        try
+        {
+            await function();
+        }
+        catch (OperationCanceledException e) when (timeout.Caused(e))
+        {
+            throw timeout;
+        }
+        finally
+        {
+            timeout.Cancel();
+        }
+    }
+
+    /// <summary>Runs <paramref name="function"/> with a timeout; throws <see cref="Timeout"/> if it takes longer.</summary>
+    public static async Task<T> WithTimeout<T>(double seconds, Func<Task<T>> function)
+    {
+        ArgumentNullException.ThrowIfNull(function);
+        var timeout = new Timeout(seconds).Start();
+        try
+        {
+            return await function();
+        }
+        catch (OperationCanceledException e) when (timeout.Caused(e))
+        {
+            throw timeout;
+        }
+        finally
+        {
+            timeout.Cancel();
+        }
+    }
+
+    /// <summary>
+    /// Runs <paramref name="function"/> with a timeout; returns <paramref name="timeoutValue"/>
+    /// instead of throwing if it takes longer.
+    /// </summary>
+    /// <example><code>string page = await Gevent.WithTimeout(2, FetchAsync, timeoutValue: "(timed out)");</code></example>
+    public static async Task<T> WithTimeout<T>(double seconds, Func<Task<T>> function, T timeoutValue)
+    {
+        ArgumentNullException.ThrowIfNull(function);
+        var timeout = new Timeout(seconds).Start();
+        try
+        {
+            return await function();
+        }
+        catch (Exception e) when (timeout.Caused(e))
+        {
+            return timeoutValue;
+        }
+        finally
+        {
+            timeout.Cancel();
+        }
+    }
+
+    /// <summary>Runs <paramref name="function"/> with a timeout; see <see cref="WithTimeout(double, Func{Task})"/>.</summary>
+    public static Task WithTimeout(TimeSpan timeout, Func<Task> function) => WithTimeout(timeout.TotalSeconds, function);
+
+    /// <summary>Runs <paramref name="function"/> with a timeout; see <see cref="WithTimeout{T}(double, Func{Task{T}})"/>.</summary>
+    public static Task<T> WithTimeout<T>(TimeSpan timeout, Func<Task<T>> function) => WithTimeout(timeout.TotalSeconds, function);
+}

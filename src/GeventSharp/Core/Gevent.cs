@@ -1,0 +1,220 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.ExceptionServices;
+
+namespace GeventSharp;
+
+/// <summary>
+/// The entry points gevent users know: <c>Run</c>, <c>Spawn</c>, <c>Sleep</c>, <c>JoinAll</c>,
+/// <c>KillAll</c>, <c>Wait</c>, <c>WithTimeout</c>.
+/// </summary>
+/// <example>
+/// The seed's first program: prints 12, 56, 34, 78.
+/// <code>
+/// Gevent.Run(async () =&gt;
+/// {
+///     await Gevent.JoinAllAsync(new[]
+///     {
+///         Gevent.Spawn(async () =&gt; { Console.WriteLine(12); await Gevent.Sleep(0); Console.WriteLine(34); }),
+///         Gevent.Spawn(async () =&gt; { Console.WriteLine(56); await Gevent.Sleep(0); Console.WriteLine(78); }),
+///     });
+/// });
+/// </code>
+/// </example>
+public static partial class Gevent
+{
+    /// <summary>
+    /// Makes the calling thread a hub and runs <paramref name="main"/> as the main greenlet until it
+    /// finishes; returns then, or rethrows main's exception with its original stack.
+    /// </summary>
+    /// <remarks>
+    /// Greenlets still alive when main finishes are killed (their <c>finally</c> blocks run) before
+    /// <c>Run</c> returns; ones stuck in a foreign await that ignores their token are abandoned.
+    /// </remarks>
+    public static void Run(Func<Task> main, HubOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(main);
+        Greenlet g = Hub.RunMain(hub => new Greenlet(main), options);
+        RethrowIfFailed(g);
+    }
+
+    /// <summary>Runs <paramref name="main"/> as the main greenlet of a new hub and returns its result.</summary>
+    public static T Run<T>(Func<Task<T>> main, HubOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(main);
+        var g = (Greenlet<T>)Hub.RunMain(hub => new Greenlet<T>(main), options);
+        RethrowIfFailed(g);
+        return g.Value!;
+    }
+
+    /// <summary>Runs the synchronous <paramref name="main"/> as the main greenlet of a new hub.</summary>
+    public static void Run(Action main, HubOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(main);
+        Greenlet g = Hub.RunMain(hub => new Greenlet(main), options);
+        RethrowIfFailed(g);
+    }
+
+    private static void RethrowIfFailed(Greenlet g)
+    {
+        if (g.Exception is { } e)
+        {
+            ExceptionDispatchInfo.Capture(e).Throw();
+        }
+    }
+
+    /// <summary>The running greenlet (gevent's <c>getcurrent()</c>), or null outside greenlet code.</summary>
+    public static Greenlet? GetCurrent() => Greenlet.Current;
+
+    // ---- spawn ----
+
+    /// <summary>Creates a greenlet for <paramref name="function"/> and schedules it; it starts when the caller yields.</summary>
+    public static Greenlet Spawn(Func<Task> function) => Started(new Greenlet(function));
+
+    /// <summary>Spawns an async function that returns a <see cref="ValueTask"/>.</summary>
+    public static Greenlet Spawn(Func<ValueTask> function) => Started(new Greenlet(function));
+
+    /// <summary>Spawns a synchronous function.</summary>
+    public static Greenlet Spawn(Action function) => Started(new Greenlet(function));
+
+    /// <summary>Spawns an async function with a result.</summary>
+    public static Greenlet<T> Spawn<T>(Func<Task<T>> function) => Started(new Greenlet<T>(function));
+
+    /// <summary>Spawns an async function with a result that returns a <see cref="ValueTask{T}"/>.</summary>
+    public static Greenlet<T> Spawn<T>(Func<ValueTask<T>> function) => Started(new Greenlet<T>(function));
+
+    /// <summary>Spawns a synchronous function with a result.</summary>
+    public static Greenlet<T> Spawn<T>(Func<T> function) => Started(new Greenlet<T>(function));
+
+    /// <summary>Spawns <paramref name="function"/>(<paramref name="arg"/>).</summary>
+    public static Greenlet Spawn<TArg>(Func<TArg, Task> function, TArg arg)
+    {
+        ArgumentNullException.ThrowIfNull(function);
+        return Named(Spawn(() => function(arg)), function);
+    }
+
+    /// <summary>Spawns <paramref name="function"/>(<paramref name="arg"/>).</summary>
+    public static Greenlet Spawn<TArg>(Action<TArg> function, TArg arg)
+    {
+        ArgumentNullException.ThrowIfNull(function);
+        return Named(Spawn(() => function(arg)), function);
+    }
+
+    /// <summary>Spawns <paramref name="function"/>(<paramref name="arg"/>) with a result.</summary>
+    public static Greenlet<T> Spawn<TArg, T>(Func<TArg, Task<T>> function, TArg arg)
+    {
+        ArgumentNullException.ThrowIfNull(function);
+        return Named(Spawn(() => function(arg)), function);
+    }
+
+    /// <summary>Spawns <paramref name="function"/>(<paramref name="arg"/>) with a result.</summary>
+    public static Greenlet<T> Spawn<TArg, T>(Func<TArg, T> function, TArg arg)
+    {
+        ArgumentNullException.ThrowIfNull(function);
+        return Named(Spawn(() => function(arg)), function);
+    }
+
+    /// <summary>Spawns <paramref name="function"/>(<paramref name="arg1"/>, <paramref name="arg2"/>).</summary>
+    public static Greenlet Spawn<TArg1, TArg2>(Func<TArg1, TArg2, Task> function, TArg1 arg1, TArg2 arg2)
+    {
+        ArgumentNullException.ThrowIfNull(function);
+        return Named(Spawn(() => function(arg1, arg2)), function);
+    }
+
+    /// <summary>Creates a greenlet that starts after <paramref name="seconds"/>.</summary>
+    public static Greenlet SpawnLater(double seconds, Func<Task> function) => SpawnLater(SecondsToTimeSpan(seconds, nameof(seconds)), function);
+
+    /// <summary>Creates a greenlet that starts after <paramref name="delay"/>.</summary>
+    public static Greenlet SpawnLater(TimeSpan delay, Func<Task> function)
+    {
+        var g = new Greenlet(function);
+        g.StartLater(delay);
+        return g;
+    }
+
+    /// <summary>Creates a greenlet that runs the synchronous <paramref name="function"/> after <paramref name="seconds"/>.</summary>
+    public static Greenlet SpawnLater(double seconds, Action function)
+    {
+        var g = new Greenlet(function);
+        g.StartLater(SecondsToTimeSpan(seconds, nameof(seconds)));
+        return g;
+    }
+
+    /// <summary>Creates a greenlet with a result that starts after <paramref name="seconds"/>.</summary>
+    public static Greenlet<T> SpawnLater<T>(double seconds, Func<Task<T>> function)
+    {
+        var g = new Greenlet<T>(function);
+        g.StartLater(SecondsToTimeSpan(seconds, nameof(seconds)));
+        return g;
+    }
+
+    private static TG Started<TG>(TG g)
+        where TG : Greenlet
+    {
+        g.Start();
+        return g;
+    }
+
+    private static TG Named<TG>(TG g, Delegate function)
+        where TG : Greenlet
+    {
+        g.Name = GreenletNames.Of(function);
+        return g;
+    }
+
+    // ---- sleep ----
+
+    /// <summary>
+    /// Suspends the current greenlet for <paramref name="seconds"/>. <c>Sleep(0)</c> yields: the
+    /// greenlet goes to the back of the ready queue and everything ready before it runs first.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">Not called from a greenlet.</exception>
+    public static ValueTask Sleep(double seconds)
+    {
+        Greenlet g = Hub.CurrentGreenletOrThrow("Gevent.Sleep");
+        if (seconds <= 0)
+        {
+            if (double.IsNaN(seconds))
+            {
+                throw new ArgumentOutOfRangeException(nameof(seconds), seconds, "Seconds must be a number.");
+            }
+
+            return g.Yield();
+        }
+
+        return SleepCore(g, g._hub.ToTicks(SecondsToTimeSpan(seconds, nameof(seconds))));
+    }
+
+    /// <summary>Suspends the current greenlet for <paramref name="duration"/>; see <see cref="Sleep(double)"/>.</summary>
+    public static ValueTask Sleep(TimeSpan duration)
+    {
+        Greenlet g = Hub.CurrentGreenletOrThrow("Gevent.Sleep");
+        return duration <= TimeSpan.Zero ? g.Yield() : SleepCore(g, g._hub.ToTicks(duration));
+    }
+
+    private static ValueTask SleepCore(Greenlet g, long ticks)
+    {
+        ValueTask<bool> wait = g.SuspendOn("Sleep", null, ticks, default);
+        return wait.IsCompleted ? new ValueTask(wait.AsTask()) : new ValueTask(g, g._version);
+    }
+
+    /// <summary>Waits until the hub has nothing else to run (gevent's <c>idle()</c>).</summary>
+    public static ValueTask Idle()
+    {
+        Greenlet g = Hub.CurrentGreenletOrThrow("Gevent.Idle");
+        ValueTask<bool> wait = g.SuspendOn("Idle", g._hub.IdleWaiters, -1, default);
+        return wait.IsCompleted ? new ValueTask(wait.AsTask()) : new ValueTask(g, g._version);
+    }
+
+    internal static TimeSpan SecondsToTimeSpan(double seconds, string paramName)
+    {
+        if (double.IsNaN(seconds) || seconds < 0)
+        {
+            throw new ArgumentOutOfRangeException(paramName, seconds, "Seconds must be zero or positive.");
+        }
+
+        return seconds >= TimeSpan.MaxValue.TotalSeconds ? TimeSpan.MaxValue : TimeSpan.FromSeconds(seconds);
+    }
+
+    internal static TimeSpan? SecondsToTimeSpan(double? seconds, string paramName)
+        => seconds is { } s ? SecondsToTimeSpan(s, paramName) : null;
+}

@@ -1,0 +1,380 @@
+using System.Diagnostics;
+using System.Runtime.CompilerServices;
+using System.Runtime.ExceptionServices;
+
+namespace GeventSharp;
+
+/// <summary>Running the greenlet's function and recording how it ended.</summary>
+public partial class Greenlet
+{
+    private ValueTask _pendingValueTask;
+    internal int _postedCallbacks;
+
+    /// <summary>True for the greenlet <see cref="Gevent.Run(Func{Task}, HubOptions?)"/> runs: its failure is rethrown by Run, not reported.</summary>
+    internal bool IsMain { get; set; }
+    private bool _hasPendingValueTask;
+    private bool _completionHooked;
+
+    /// <summary>Starts the function; records the pending task if it did not finish synchronously.</summary>
+    private void StartBody()
+    {
+        _state = GreenletState.Running;
+        try
+        {
+            StartBodyCore(_body);
+        }
+        catch (Exception e)
+        {
+            Finish(e);
+        }
+    }
+
+    /// <summary>Invokes the body delegate. Overridden by <see cref="Greenlet{T}"/> for valued bodies.</summary>
+    private protected virtual void StartBodyCore(object? body)
+    {
+        switch (body)
+        {
+            case Func<Task> f:
+                Task t = f() ?? throw new InvalidOperationException($"The function of {this} returned a null Task.");
+                if (t.IsCompleted)
+                {
+                    FinishFromTask(t);
+                }
+                else
+                {
+                    _task = t;
+                }
+
+                break;
+            case Func<ValueTask> f:
+                ValueTask vt = f();
+                if (vt.IsCompleted)
+                {
+                    FinishFromValueTask(vt);
+                }
+                else
+                {
+                    _pendingValueTask = vt;
+                    _hasPendingValueTask = true;
+                }
+
+                break;
+            case Action a:
+                a();
+                Finish(null);
+                break;
+            default:
+                throw new InvalidOperationException($"{this} has no function to run.");
+        }
+    }
+
+    /// <summary>Called after each hub step of this greenlet: notices completion and foreign waits.</summary>
+    internal void AfterStep()
+    {
+        if (_state != GreenletState.Running)
+        {
+            return;
+        }
+
+        if (TryFinishPendingBody())
+        {
+            return;
+        }
+
+        if (_postedCallbacks > 0)
+        {
+            // It posted its own continuation (an awaiter that always posts to the captured context).
+            _state = GreenletState.Posted;
+            return;
+        }
+
+        // Not waiting on the library, not queued, not finished: a foreign await is in flight.
+        _state = GreenletState.Foreign;
+        _hub.EnterForeign(this);
+        HookCompletion();
+    }
+
+    /// <summary>Finishes the greenlet if its pending body has completed.</summary>
+    private protected virtual bool TryFinishPendingBody()
+    {
+        if (_task is { } t)
+        {
+            if (!t.IsCompleted)
+            {
+                return false;
+            }
+
+            _task = null;
+            FinishFromTask(t);
+            return true;
+        }
+
+        if (_hasPendingValueTask)
+        {
+            if (!_pendingValueTask.IsCompleted)
+            {
+                return false;
+            }
+
+            ValueTask vt = _pendingValueTask;
+            _pendingValueTask = default;
+            _hasPendingValueTask = false;
+            FinishFromValueTask(vt);
+            return true;
+        }
+
+        return false;
+    }
+
+    /// <summary>The pending body as a task, so completion off the hub (ConfigureAwait(false)) is noticed.</summary>
+    private protected virtual Task? PendingBodyTask
+    {
+        get
+        {
+            if (_hasPendingValueTask)
+            {
+                _task = _pendingValueTask.AsTask();
+                _pendingValueTask = default;
+                _hasPendingValueTask = false;
+            }
+
+            return _task;
+        }
+    }
+
+    private void HookCompletion()
+    {
+        if (_completionHooked)
+        {
+            return;
+        }
+
+        Task? t = PendingBodyTask;
+        if (t is null)
+        {
+            return;
+        }
+
+        _completionHooked = true;
+        t.ConfigureAwait(false).GetAwaiter().UnsafeOnCompleted(() => _hub.TryPostInternal(static s =>
+        {
+            var g = (Greenlet)s!;
+            if (g._state == GreenletState.Foreign)
+            {
+                g._hub.LeaveForeign(g);
+                g._state = GreenletState.Running;
+                g.TryFinishPendingBody();
+            }
+        }, this));
+    }
+
+    private void FinishFromTask(Task t)
+    {
+        try
+        {
+            t.GetAwaiter().GetResult();
+        }
+        catch (Exception e)
+        {
+            Finish(e);
+            return;
+        }
+
+        Finish(null);
+    }
+
+    private void FinishFromValueTask(ValueTask vt)
+    {
+        try
+        {
+            vt.GetAwaiter().GetResult();
+        }
+        catch (Exception e)
+        {
+            Finish(e);
+            return;
+        }
+
+        Finish(null);
+    }
+
+    /// <summary>Records the outcome, reports a failure, wakes joiners and schedules links.</summary>
+    private protected void Finish(Exception? error)
+    {
+        Debug.Assert(_state != GreenletState.Dead);
+
+        // A kill that reached a foreign await surfaces as the cancellation of that await.
+        Exception? pending = _pendingException;
+        if (pending is not null && error is OperationCanceledException)
+        {
+            error = pending;
+        }
+
+        if (_state == GreenletState.Foreign)
+        {
+            _hub.LeaveForeign(this);
+        }
+
+        if (error is GreenletExit exit)
+        {
+            _value = exit;
+            error = null;
+        }
+
+        if (error is not null)
+        {
+            _error = ExceptionDispatchInfo.Capture(error);
+        }
+
+        _state = GreenletState.Dead;
+        _task = null;
+        _pendingException = null;
+        _waitingOn = null;
+        if (_cts is not null)
+        {
+            _cts.Dispose();
+            _cts = null;
+        }
+
+        _hub.RemoveLive(this);
+        if (error is not null && !IsMain && !_hub.IsNotError(error))
+        {
+            _hub.ReportError(this, error);
+        }
+
+        NotifyAll(_hub);
+    }
+
+    /// <summary>Stores the function's return value; used by <see cref="Greenlet{T}"/>.</summary>
+    private protected void SetValue(object? value) => _value = value;
+
+    /// <summary>Rethrows the stored exception with its original stack.</summary>
+    private protected void ThrowIfFailed() => _error?.Throw();
+
+    /// <summary>
+    /// Raises <paramref name="exception"/> (default: a new <see cref="GreenletExit"/>) in this
+    /// greenlet without waiting for it to die. A greenlet that has not started never runs.
+    /// </summary>
+    /// <remarks>
+    /// A running greenlet receives the exception at its current wait, so its <c>catch</c>,
+    /// <c>finally</c> and <c>using</c> blocks run; its <see cref="CancellationToken"/> is cancelled
+    /// so foreign awaits that take it are interrupted too. Killing the current greenlet throws at once.
+    /// </remarks>
+    public void Kill(Exception? exception = null)
+    {
+        _hub.VerifyHubThread("Greenlet.Kill");
+        exception ??= new GreenletExit();
+        switch (_state)
+        {
+            case GreenletState.Dead:
+                return;
+            case GreenletState.Unstarted:
+            case GreenletState.StartPending:
+                _startTimerArmed = false;
+                _state = GreenletState.Running; // Finish expects a live greenlet
+                Finish(exception);
+                return;
+            case GreenletState.Running when ReferenceEquals(_hub._current, this):
+                ExceptionDispatchInfo.Throw(exception);
+                return;
+            default:
+                ThrowIn(exception);
+                return;
+        }
+    }
+
+    /// <summary>
+    /// Kills the greenlet (see <see cref="Kill(Exception?)"/>) and waits until it is dead, or
+    /// until <paramref name="timeout"/> elapses.
+    /// </summary>
+    /// <returns>True if the greenlet is dead.</returns>
+    /// <example><code>await worker.KillAsync(); // worker's finally blocks have run</code></example>
+    public ValueTask<bool> KillAsync(Exception? exception = null, TimeSpan? timeout = null)
+    {
+        Kill(exception);
+        return JoinAsync(timeout);
+    }
+
+    /// <summary>
+    /// Waits until the greenlet is dead or <paramref name="timeout"/> elapses. Does not throw the
+    /// greenlet's exception (use <see cref="GetAsync(bool, TimeSpan?)"/> for that).
+    /// </summary>
+    /// <returns>True if the greenlet is dead, false on timeout.</returns>
+    public ValueTask<bool> JoinAsync(TimeSpan? timeout = null, CancellationToken cancellationToken = default)
+    {
+        if (_state == GreenletState.Dead)
+        {
+            return new ValueTask<bool>(true);
+        }
+
+        Greenlet current = Hub.CurrentGreenletOrThrow("Greenlet.JoinAsync");
+        if (ReferenceEquals(current, this))
+        {
+            throw new InvalidOperationException($"{this} cannot join itself: it would wait forever.");
+        }
+
+        return current.SuspendOn(this, Waiters, _hub.TimeoutToTicks(timeout), cancellationToken);
+    }
+
+    /// <summary>Waits until the greenlet is dead or <paramref name="seconds"/> elapse.</summary>
+    public ValueTask<bool> JoinAsync(double seconds) => JoinAsync(Gevent.SecondsToTimeSpan(seconds, nameof(seconds)));
+
+    /// <summary>
+    /// Returns the greenlet's value, or rethrows its exception with its original stack.
+    /// If it is not dead yet: waits (<paramref name="block"/>) up to <paramref name="timeout"/>,
+    /// then throws <see cref="Timeout"/>; with <paramref name="block"/> false, throws <see cref="Timeout"/> at once.
+    /// </summary>
+    public ValueTask<object?> GetAsync(bool block = true, TimeSpan? timeout = null)
+    {
+        if (_state == GreenletState.Dead)
+        {
+            ThrowIfFailed();
+            return new ValueTask<object?>(ValueAsObject);
+        }
+
+        return GetSlowAsync(block, timeout);
+    }
+
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
+    private async ValueTask<object?> GetSlowAsync(bool block, TimeSpan? timeout)
+    {
+        await WaitDeadOrThrowTimeout(block, timeout);
+        ThrowIfFailed();
+        return ValueAsObject;
+    }
+
+    /// <summary>Waits for death; throws <see cref="Timeout"/> if not dead in time (gevent's get semantics).</summary>
+    private protected async ValueTask WaitDeadOrThrowTimeout(bool block, TimeSpan? timeout)
+    {
+        if (!block)
+        {
+            throw new Timeout(TimeSpan.Zero);
+        }
+
+        if (!await JoinAsync(timeout))
+        {
+            throw new Timeout(timeout ?? TimeSpan.Zero);
+        }
+    }
+
+    /// <summary>Awaiting a greenlet waits for it to die and rethrows its exception, like awaiting a <see cref="Task"/>.</summary>
+    public ValueTaskAwaiter GetAwaiter() => WaitOutcomeAsync().GetAwaiter();
+
+    private ValueTask WaitOutcomeAsync()
+    {
+        if (_state == GreenletState.Dead)
+        {
+            ThrowIfFailed();
+            return default;
+        }
+
+        return WaitOutcomeSlowAsync();
+    }
+
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
+    private async ValueTask WaitOutcomeSlowAsync()
+    {
+        await JoinAsync();
+        ThrowIfFailed();
+    }
+}

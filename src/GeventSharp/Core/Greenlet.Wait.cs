@@ -1,0 +1,371 @@
+using System.Diagnostics;
+using System.Threading.Tasks.Sources;
+
+namespace GeventSharp;
+
+/// <summary>The greenlet as its own waiter: every library wait suspends through here.</summary>
+/// <remarks>
+/// A greenlet waits on one thing at a time, so it is the <see cref="IValueTaskSource"/> behind
+/// every <see cref="ValueTask"/> the library hands it: waits allocate nothing. The hub resumes
+/// it by invoking the stored continuation; Kill and Timeout fail the current wait, so the
+/// exception comes out of the <c>await</c> and <c>finally</c> blocks run.
+/// </remarks>
+public partial class Greenlet : IValueTaskSource, IValueTaskSource<bool>, ITimerTarget
+{
+    private const long StartTimerToken = long.MinValue;
+
+    internal short _version;
+    internal WaitList? _waitList;
+    private object? _waitingOn;
+    private bool _waitDone;
+    private bool _wakeResult;
+    private bool _hasWaitTimer;
+    private bool _startTimerArmed;
+    internal bool _inForeignCount;
+    private Exception? _wakeException;
+    private Exception? _pendingException;
+    private Action<object?>? _continuation;
+    private object? _continuationState;
+    private CancellationTokenRegistration _cancelRegistration;
+
+    /// <summary>What the greenlet is blocked on (a waitable, "Sleep", a description), or null.</summary>
+    internal object? WaitingOn => _state switch
+    {
+        GreenletState.Waiting => _waitingOn,
+        GreenletState.Foreign => "a foreign await (Task, stream, socket...)",
+        _ => null,
+    };
+
+    /// <summary>
+    /// Suspends the current greenlet (this) until woken through <paramref name="list"/>, the
+    /// timeout elapses (result false), the token is cancelled, or it is killed.
+    /// </summary>
+    /// <param name="waitingOn">What it waits on, for introspection and <see cref="LoopExit"/> messages.</param>
+    /// <param name="list">The waiters of the primitive, or null for waits woken directly (sleep, collectors).</param>
+    /// <param name="timeoutTicks">Hub timestamp ticks; negative means no timeout.</param>
+    /// <param name="cancellationToken">Cancels the wait with <see cref="OperationCanceledException"/>.</param>
+    internal ValueTask<bool> SuspendOn(object? waitingOn, WaitList? list, long timeoutTicks, CancellationToken cancellationToken)
+    {
+        if (!BeginWait(out ValueTask<bool> early, cancellationToken))
+        {
+            return early;
+        }
+
+        _waitingOn = waitingOn;
+        if (list is not null)
+        {
+            _waitList = list;
+            list.Add(this);
+        }
+
+        if (timeoutTicks >= 0)
+        {
+            _hasWaitTimer = true;
+            _hub.AddTimer(_hub.Now + timeoutTicks, this, _version);
+        }
+
+        if (cancellationToken.CanBeCanceled)
+        {
+            _cancelRegistration = cancellationToken.UnsafeRegister(s_onWaitCancelled, new WaitCancellation(this, _version, cancellationToken));
+        }
+
+        return new ValueTask<bool>(this, _version);
+    }
+
+    /// <summary>Puts the current greenlet (this) at the back of the ready queue: <c>Sleep(0)</c>.</summary>
+    internal ValueTask Yield()
+    {
+        if (!BeginWait(out ValueTask<bool> early, default))
+        {
+            return new ValueTask(early.AsTask());
+        }
+
+        _state = GreenletState.Woken;
+        _wakeResult = true;
+        _hub.EnqueueResume(this);
+        return new ValueTask(this, _version);
+    }
+
+    private bool BeginWait(out ValueTask<bool> early, CancellationToken cancellationToken)
+    {
+        if (_state != GreenletState.Running || !ReferenceEquals(_hub._current, this))
+        {
+            throw new InvalidOperationException(
+                $"{this} is already waiting on {_waitingOn ?? "something"}: a greenlet waits on one thing at a time. " +
+                "Await each library call before starting the next; use Gevent.JoinAllAsync or Gevent.Wait to wait on several.");
+        }
+
+        Exception? pending = _pendingException;
+        if (pending is not null)
+        {
+            _pendingException = null;
+            early = ValueTask.FromException<bool>(pending);
+            return false;
+        }
+
+        if (cancellationToken.IsCancellationRequested)
+        {
+            early = ValueTask.FromCanceled<bool>(cancellationToken);
+            return false;
+        }
+
+        _version++;
+        _state = GreenletState.Waiting;
+        _waitDone = false;
+        _wakeException = null;
+        _wakeResult = false;
+        early = default;
+        return true;
+    }
+
+    /// <summary>Called by a <see cref="WaitList"/> that removed this greenlet: schedule it to resume.</summary>
+    internal void WakeFromList(bool result)
+    {
+        Debug.Assert(_state == GreenletState.Waiting);
+        _waitList = null;
+        EndWaitExtras();
+        _wakeResult = result;
+        _state = GreenletState.Woken;
+        _hub.EnqueueResume(this);
+    }
+
+    /// <summary>Wakes this greenlet from a direct wait (no list) if it is still in wait <paramref name="version"/>.</summary>
+    internal bool WakeDirect(short version, bool result)
+    {
+        if (_state != GreenletState.Waiting || _version != version)
+        {
+            return false;
+        }
+
+        LeaveList();
+        EndWaitExtras();
+        _wakeResult = result;
+        _state = GreenletState.Woken;
+        _hub.EnqueueResume(this);
+        return true;
+    }
+
+    /// <summary>
+    /// Raises <paramref name="exception"/> at the greenlet's current wait point (Kill, Timeout):
+    /// a library wait fails at once; a foreign await gets its token cancelled and the exception
+    /// is raised at the next library wait (or taken as the outcome if the body ends by cancellation).
+    /// </summary>
+    internal void ThrowIn(Exception exception)
+    {
+        switch (_state)
+        {
+            case GreenletState.Waiting:
+                LeaveList();
+                EndWaitExtras();
+                _wakeException = exception;
+                _state = GreenletState.Woken;
+                _hub.EnqueueResume(this);
+                break;
+            case GreenletState.Woken:
+                _wakeException = exception;
+                break;
+            case GreenletState.Foreign:
+            case GreenletState.Posted:
+            case GreenletState.Running:
+                _pendingException = exception;
+                CancelToken();
+                break;
+            default:
+                Debug.Fail($"ThrowIn on a greenlet in state {_state}");
+                break;
+        }
+    }
+
+    /// <summary>Runs on the hub: the greenlet's turn in the ready queue.</summary>
+    internal void Step()
+    {
+        if (_state == GreenletState.StartPending)
+        {
+            StartBody();
+            return;
+        }
+
+        if (_state != GreenletState.Woken)
+        {
+            return; // killed before start (Dead) while queued
+        }
+
+        _state = GreenletState.Running;
+        _waitDone = true;
+        _waitingOn = null;
+        Action<object?>? continuation = _continuation;
+        object? state = _continuationState;
+        _continuation = null;
+        _continuationState = null;
+        continuation?.Invoke(state);
+    }
+
+    private void LeaveList()
+    {
+        if (_waitList is not null)
+        {
+            _waitList.NoteStale();
+            _waitList = null;
+        }
+    }
+
+    private void EndWaitExtras()
+    {
+        if (_hasWaitTimer)
+        {
+            _hasWaitTimer = false;
+            _hub.NoteTimerCancelled();
+        }
+
+        if (_cancelRegistration != default)
+        {
+            _cancelRegistration.Dispose();
+            _cancelRegistration = default;
+        }
+    }
+
+    private void CancelToken()
+    {
+        CancellationTokenSource? cts = _cts;
+        if (cts is not null)
+        {
+            _cts = null; // later foreign calls get a fresh token
+            try
+            {
+                cts.Cancel();
+            }
+            catch (AggregateException e)
+            {
+                _hub.ReportError(this, e);
+            }
+        }
+    }
+
+    void ITimerTarget.OnTimer(long token)
+    {
+        if (token == StartTimerToken)
+        {
+            if (_state == GreenletState.StartPending && _startTimerArmed)
+            {
+                _startTimerArmed = false;
+                _hub.EnqueueResume(this);
+            }
+
+            return;
+        }
+
+        if (_state == GreenletState.Waiting && _version == (short)token && _hasWaitTimer)
+        {
+            _hasWaitTimer = false;
+            LeaveList();
+            EndWaitExtras();
+            _wakeResult = false;
+            _state = GreenletState.Woken;
+            _hub.EnqueueResume(this);
+        }
+    }
+
+    bool ITimerTarget.IsTimerLive(long token) => token == StartTimerToken
+        ? _state == GreenletState.StartPending && _startTimerArmed
+        : _state == GreenletState.Waiting && _version == (short)token && _hasWaitTimer;
+
+    ValueTaskSourceStatus IValueTaskSource.GetStatus(short token) => GetStatusCore(token);
+
+    ValueTaskSourceStatus IValueTaskSource<bool>.GetStatus(short token) => GetStatusCore(token);
+
+    void IValueTaskSource.OnCompleted(Action<object?> continuation, object? state, short token, ValueTaskSourceOnCompletedFlags flags)
+        => OnCompletedCore(continuation, state, token);
+
+    void IValueTaskSource<bool>.OnCompleted(Action<object?> continuation, object? state, short token, ValueTaskSourceOnCompletedFlags flags)
+        => OnCompletedCore(continuation, state, token);
+
+    void IValueTaskSource.GetResult(short token) => GetResultCore(token);
+
+    bool IValueTaskSource<bool>.GetResult(short token) => GetResultCore(token);
+
+    private ValueTaskSourceStatus GetStatusCore(short token)
+    {
+        CheckToken(token);
+        if (!_waitDone)
+        {
+            return ValueTaskSourceStatus.Pending;
+        }
+
+        return _wakeException switch
+        {
+            null => ValueTaskSourceStatus.Succeeded,
+            OperationCanceledException => ValueTaskSourceStatus.Canceled,
+            _ => ValueTaskSourceStatus.Faulted,
+        };
+    }
+
+    private void OnCompletedCore(Action<object?> continuation, object? state, short token)
+    {
+        CheckToken(token);
+        if (_waitDone)
+        {
+            // Awaited after it completed (the ValueTask was stored): resume through the hub anyway.
+            _hub.EnqueueCallback(this, continuation, state);
+            return;
+        }
+
+        _continuation = continuation;
+        _continuationState = state;
+    }
+
+    private bool GetResultCore(short token)
+    {
+        CheckToken(token);
+        if (!_waitDone)
+        {
+            throw new InvalidOperationException("A greenlet wait was read before it completed; await library calls directly.");
+        }
+
+        _version++; // one read per wait
+        Exception? error = _wakeException;
+        if (error is not null)
+        {
+            _wakeException = null;
+            throw error;
+        }
+
+        return _wakeResult;
+    }
+
+    private void CheckToken(short token)
+    {
+        if (token != _version)
+        {
+            throw new InvalidOperationException("This greenlet wait was already awaited, or belongs to an earlier wait; a library ValueTask may be awaited once.");
+        }
+    }
+
+    private static readonly Action<object?> s_onWaitCancelled = static state =>
+    {
+        var c = (WaitCancellation)state!;
+        c.Greenlet._hub.PostInternal(static s =>
+        {
+            var c = (WaitCancellation)s!;
+            Greenlet g = c.Greenlet;
+            if (g._state == GreenletState.Waiting && g._version == c.Version)
+            {
+                g.ThrowIn(new OperationCanceledException(c.Token));
+            }
+        }, c);
+    };
+
+    private sealed record WaitCancellation(Greenlet Greenlet, short Version, CancellationToken Token);
+}
+
+/// <summary>Timeout support.</summary>
+public partial class Greenlet
+{
+    /// <summary>Forgets <paramref name="exception"/> if it is still waiting to be raised at the next wait.</summary>
+    internal void ClearPendingException(Exception exception)
+    {
+        if (ReferenceEquals(_pendingException, exception))
+        {
+            _pendingException = null;
+        }
+    }
+}

@@ -1,0 +1,205 @@
+using System.Diagnostics;
+using System.Runtime.ExceptionServices;
+
+namespace GeventSharp;
+
+/// <summary>
+/// A lightweight cooperative thread of execution on a <see cref="Hub"/>: an async (or plain)
+/// function that the hub runs until it waits, then resumes when what it waits on is ready.
+/// </summary>
+/// <remarks>
+/// <para>Only the hub thread runs greenlet code, so greenlets of one hub need no locks between
+/// them. A greenlet yields only where it awaits; one that never awaits runs to completion.</para>
+/// <para>A new greenlet starts only when its spawner yields; the ready queue is FIFO.</para>
+/// <para>An exception escaping a greenlet is stored (see <see cref="Exception"/>), reported
+/// through the hub's error handler when the greenlet dies, and rethrown by
+/// <see cref="GetAsync(bool, TimeSpan?)"/> or by awaiting the greenlet; it never escapes the hub.</para>
+/// <para>Await every library wait at once and one at a time: a greenlet waits on one thing at a
+/// time (use <see cref="Gevent.JoinAllAsync(IEnumerable{Greenlet}, TimeSpan?, bool, int?)"/> or <see cref="Gevent.Wait{T}(IEnumerable{T}, TimeSpan?, int?)"/> for several).</para>
+/// </remarks>
+/// <example>
+/// <code>
+/// Gevent.Run(async () =&gt;
+/// {
+///     Greenlet&lt;int&gt; g = Gevent.Spawn(async () =&gt; { await Gevent.Sleep(1); return 42; });
+///     Console.WriteLine(await g); // 42, after one second
+/// });
+/// </code>
+/// </example>
+[DebuggerDisplay("{ToString(),nq} {StateText,nq}")]
+public partial class Greenlet : Waitable
+{
+    private static long s_nextId;
+
+    internal readonly Hub _hub;
+    private readonly long _id;
+    private readonly long _spawnerId;
+    private string? _name;
+    private object? _body;
+    private Task? _task;
+    internal GreenletState _state;
+    private ExceptionDispatchInfo? _error;
+    private object? _value;
+    private GreenletSynchronizationContext? _syncContext;
+    private CancellationTokenSource? _cts;
+
+    // Intrusive list of the hub's live greenlets.
+    internal Greenlet? _liveNext;
+    internal Greenlet? _livePrev;
+
+    private protected Greenlet(Hub hub, object body)
+    {
+        _hub = hub;
+        _body = body;
+        _id = Interlocked.Increment(ref s_nextId);
+        _spawnerId = hub._current?._id ?? 0;
+        hub.AddLive(this);
+    }
+
+    /// <summary>Creates an unstarted greenlet that will run <paramref name="function"/>; call <see cref="Start"/>.</summary>
+    /// <exception cref="InvalidOperationException">Not called on a hub thread.</exception>
+    public Greenlet(Action function)
+        : this(Hub.CurrentOrThrow("new Greenlet"), (object)Throw.IfNull(function))
+    {
+    }
+
+    /// <summary>Creates an unstarted greenlet that will run the async <paramref name="function"/>; call <see cref="Start"/>.</summary>
+    /// <exception cref="InvalidOperationException">Not called on a hub thread.</exception>
+    public Greenlet(Func<Task> function)
+        : this(Hub.CurrentOrThrow("new Greenlet"), (object)Throw.IfNull(function))
+    {
+    }
+
+    /// <summary>Creates an unstarted greenlet that will run the async <paramref name="function"/>; call <see cref="Start"/>.</summary>
+    /// <exception cref="InvalidOperationException">Not called on a hub thread.</exception>
+    public Greenlet(Func<ValueTask> function)
+        : this(Hub.CurrentOrThrow("new Greenlet"), (object)Throw.IfNull(function))
+    {
+    }
+
+    /// <summary>The greenlet running now on this thread's hub, or <see langword="null"/> outside greenlet code.</summary>
+    public static Greenlet? Current => Hub.Current?._current;
+
+    /// <summary>The hub this greenlet belongs to.</summary>
+    public Hub Hub => _hub;
+
+    /// <summary>A process-wide unique, increasing id.</summary>
+    public long Id => _id;
+
+    /// <summary>
+    /// A name for reports and <see cref="ToString"/>; defaults to the name of the function
+    /// (a local function's own name, <c>lambda</c> for a lambda).
+    /// </summary>
+    public string Name
+    {
+        get => _name ??= GreenletNames.Of(_body as Delegate);
+        set => _name = value ?? throw new ArgumentNullException(nameof(value));
+    }
+
+    /// <summary>True from <see cref="Start"/> (or spawn) until the greenlet dies, as gevent's <c>started</c>.</summary>
+    public bool Started => _state is not (GreenletState.Unstarted or GreenletState.Dead);
+
+    /// <summary>True once the greenlet has finished: returned, failed or been killed.</summary>
+    public override bool Ready => _state == GreenletState.Dead;
+
+    /// <summary>Same as <see cref="Ready"/> (gevent's <c>dead</c>).</summary>
+    public bool Dead => _state == GreenletState.Dead;
+
+    /// <summary>True if the greenlet finished without an exception (a <see cref="GreenletExit"/> kill counts as success).</summary>
+    public bool Successful => _state == GreenletState.Dead && _error is null;
+
+    /// <summary>
+    /// The result: the function's return value, the <see cref="GreenletExit"/> it was killed
+    /// with, or <see langword="null"/> while running or after a failure.
+    /// </summary>
+    public object? Value => ValueAsObject;
+
+    /// <summary>The exception the greenlet died with, or <see langword="null"/>.</summary>
+    public Exception? Exception => _error?.SourceException;
+
+    /// <summary>
+    /// A token cancelled when this greenlet is killed or when a <see cref="Timeout"/> it started
+    /// fires; pass it to foreign APIs (<c>HttpClient</c>, streams) so they are interrupted too.
+    /// </summary>
+    /// <remarks>After a timeout the greenlet gets a fresh token, so later foreign calls are not cancelled.</remarks>
+    public CancellationToken CancellationToken
+    {
+        get
+        {
+            if (_state == GreenletState.Dead)
+            {
+                return new CancellationToken(true);
+            }
+
+            return (_cts ??= new CancellationTokenSource()).Token;
+        }
+    }
+
+    internal GreenletSynchronizationContext SyncContext => _syncContext ??= new GreenletSynchronizationContext(this);
+
+    internal long SpawnerId => _spawnerId;
+
+    private protected virtual object? ValueAsObject => _value;
+
+    private string StateText => _state.ToString();
+
+    /// <summary>Schedules the greenlet to start at the hub's next turn.</summary>
+    /// <exception cref="InvalidOperationException">Already started, or dead.</exception>
+    public void Start()
+    {
+        _hub.VerifyHubThread("Greenlet.Start");
+        if (_state != GreenletState.Unstarted)
+        {
+            throw new InvalidOperationException($"{this} was already started; a greenlet runs once.");
+        }
+
+        _state = GreenletState.StartPending;
+        _hub.EnqueueResume(this);
+    }
+
+    /// <summary>Schedules the greenlet to start after <paramref name="delay"/>.</summary>
+    /// <exception cref="InvalidOperationException">Already started, or dead.</exception>
+    public void StartLater(TimeSpan delay)
+    {
+        _hub.VerifyHubThread("Greenlet.StartLater");
+        if (_state != GreenletState.Unstarted)
+        {
+            throw new InvalidOperationException($"{this} was already started; a greenlet runs once.");
+        }
+
+        _state = GreenletState.StartPending;
+        _startTimerArmed = true;
+        _hub.AddTimer(_hub.Now + _hub.ToTicks(delay), this, StartTimerToken);
+    }
+
+    /// <summary>Schedules the greenlet to start after <paramref name="seconds"/>.</summary>
+    public void StartLater(double seconds) => StartLater(Gevent.SecondsToTimeSpan(seconds, nameof(seconds)));
+
+    /// <summary>Like gevent's repr: <c>&lt;Greenlet "name" #id&gt;</c>.</summary>
+    public override string ToString() => $"<Greenlet \"{Name}\" #{_id}>";
+}
+
+/// <summary>Readable names for greenlet functions.</summary>
+internal static class GreenletNames
+{
+    /// <summary>A method's own name; a local function's declared name; <c>lambda</c> for a lambda.</summary>
+    public static string Of(Delegate? function)
+    {
+        if (function is null)
+        {
+            return "greenlet";
+        }
+
+        string name = function.Method.Name;
+
+        // Local functions compile to "<Outer>g__name|1_0", lambdas to "<Outer>b__1_0".
+        int local = name.IndexOf("g__", StringComparison.Ordinal);
+        if (name.StartsWith('<') && local > 0)
+        {
+            int end = name.IndexOf('|', local);
+            return end > local ? name.Substring(local + 3, end - local - 3) : name;
+        }
+
+        return name.StartsWith('<') ? "lambda" : name;
+    }
+}

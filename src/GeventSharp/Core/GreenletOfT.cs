@@ -1,0 +1,197 @@
+using System.Runtime.CompilerServices;
+
+namespace GeventSharp;
+
+/// <summary>A greenlet whose function returns a <typeparamref name="T"/>.</summary>
+/// <typeparam name="T">The type of the function's result.</typeparam>
+/// <remarks>
+/// <see cref="Value"/> is the typed result (default while running, after a failure, or after a
+/// kill); the base <see cref="Greenlet.Value"/> is the boxed result, or the <see cref="GreenletExit"/>
+/// the greenlet was killed with, as in gevent.
+/// </remarks>
+/// <example>
+/// <code>
+/// Greenlet&lt;string&gt; g = Gevent.Spawn(() =&gt; "You win!");
+/// string s = await g; // "You win!"
+/// </code>
+/// </example>
+public sealed class Greenlet<T> : Greenlet
+{
+    private Task<T>? _typedTask;
+    private ValueTask<T> _pendingTypedValueTask;
+    private bool _hasPendingTypedValueTask;
+    private T? _result;
+
+    internal Greenlet(Hub hub, object body)
+        : base(hub, body)
+    {
+    }
+
+    /// <summary>Creates an unstarted greenlet that will run <paramref name="function"/>; call <see cref="Greenlet.Start"/>.</summary>
+    public Greenlet(Func<T> function)
+        : base(Hub.CurrentOrThrow("new Greenlet"), Throw.IfNull(function))
+    {
+    }
+
+    /// <summary>Creates an unstarted greenlet that will run the async <paramref name="function"/>; call <see cref="Greenlet.Start"/>.</summary>
+    public Greenlet(Func<Task<T>> function)
+        : base(Hub.CurrentOrThrow("new Greenlet"), Throw.IfNull(function))
+    {
+    }
+
+    /// <summary>Creates an unstarted greenlet that will run the async <paramref name="function"/>; call <see cref="Greenlet.Start"/>.</summary>
+    public Greenlet(Func<ValueTask<T>> function)
+        : base(Hub.CurrentOrThrow("new Greenlet"), Throw.IfNull(function))
+    {
+    }
+
+    /// <summary>The function's result once it returned successfully; otherwise <c>default</c>.</summary>
+    public new T? Value => _result;
+
+    private protected override object? ValueAsObject => Successful && base.ValueAsObject is GreenletExit ge ? ge : _result;
+
+    /// <summary>
+    /// Returns the result, or rethrows the greenlet's exception with its original stack; waits if
+    /// needed (see <see cref="Greenlet.GetAsync(bool, TimeSpan?)"/>).
+    /// </summary>
+    public new ValueTask<T> GetAsync(bool block = true, TimeSpan? timeout = null)
+    {
+        if (Dead)
+        {
+            ThrowIfFailed();
+            return new ValueTask<T>(_result!);
+        }
+
+        return GetTypedSlowAsync(block, timeout);
+    }
+
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
+    private async ValueTask<T> GetTypedSlowAsync(bool block, TimeSpan? timeout)
+    {
+        await WaitDeadOrThrowTimeout(block, timeout);
+        ThrowIfFailed();
+        return _result!;
+    }
+
+    /// <summary>Awaiting the greenlet returns its result or rethrows its exception.</summary>
+    public new ValueTaskAwaiter<T> GetAwaiter() => GetAsync().GetAwaiter();
+
+    private protected override void StartBodyCore(object? body)
+    {
+        switch (body)
+        {
+            case Func<Task<T>> f:
+                Task<T> t = f() ?? throw new InvalidOperationException($"The function of {this} returned a null Task.");
+                if (t.IsCompleted)
+                {
+                    FinishTyped(t);
+                }
+                else
+                {
+                    _typedTask = t;
+                }
+
+                break;
+            case Func<ValueTask<T>> f:
+                ValueTask<T> vt = f();
+                if (vt.IsCompleted)
+                {
+                    FinishTyped(vt);
+                }
+                else
+                {
+                    _pendingTypedValueTask = vt;
+                    _hasPendingTypedValueTask = true;
+                }
+
+                break;
+            case Func<T> f:
+                _result = f();
+                Finish(null);
+                break;
+            default:
+                base.StartBodyCore(body);
+                break;
+        }
+    }
+
+    private protected override bool TryFinishPendingBody()
+    {
+        if (_typedTask is { } t)
+        {
+            if (!t.IsCompleted)
+            {
+                return false;
+            }
+
+            _typedTask = null;
+            FinishTyped(t);
+            return true;
+        }
+
+        if (_hasPendingTypedValueTask)
+        {
+            if (!_pendingTypedValueTask.IsCompleted)
+            {
+                return false;
+            }
+
+            ValueTask<T> vt = _pendingTypedValueTask;
+            _pendingTypedValueTask = default;
+            _hasPendingTypedValueTask = false;
+            FinishTyped(vt);
+            return true;
+        }
+
+        return base.TryFinishPendingBody();
+    }
+
+    private protected override Task? PendingBodyTask
+    {
+        get
+        {
+            if (_hasPendingTypedValueTask)
+            {
+                _typedTask = _pendingTypedValueTask.AsTask();
+                _pendingTypedValueTask = default;
+                _hasPendingTypedValueTask = false;
+            }
+
+            return _typedTask ?? base.PendingBodyTask;
+        }
+    }
+
+    private void FinishTyped(Task<T> t)
+    {
+        T value;
+        try
+        {
+            value = t.GetAwaiter().GetResult();
+        }
+        catch (Exception e)
+        {
+            Finish(e);
+            return;
+        }
+
+        _result = value;
+        Finish(null);
+    }
+
+    private void FinishTyped(ValueTask<T> vt)
+    {
+        T value;
+        try
+        {
+            value = vt.GetAwaiter().GetResult();
+        }
+        catch (Exception e)
+        {
+            Finish(e);
+            return;
+        }
+
+        _result = value;
+        Finish(null);
+    }
+}

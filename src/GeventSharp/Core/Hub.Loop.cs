@@ -1,0 +1,278 @@
+using System.Diagnostics;
+using System.Runtime.ExceptionServices;
+using System.Text;
+
+namespace GeventSharp;
+
+/// <summary>The loop: run ready work, take posted work and due timers, sleep when idle.</summary>
+public sealed partial class Hub
+{
+    /// <summary>Creates a hub on this thread, runs the greenlet <paramref name="createMain"/> makes until it dies, then tears down.</summary>
+    internal static Greenlet RunMain(Func<Hub, Greenlet> createMain, HubOptions? options)
+    {
+        if (t_current is not null)
+        {
+            throw new InvalidOperationException(
+                "This thread already runs a hub: Gevent.Run cannot be nested. Spawn a greenlet instead (Gevent.Spawn).");
+        }
+
+        var hub = new Hub(options);
+        SynchronizationContext? outerContext = SynchronizationContext.Current;
+        t_current = hub;
+        try
+        {
+            Greenlet main = createMain(hub);
+            main.Name = "main";
+            main.IsMain = true;
+            main.Start();
+            hub.RunUntilDead(main);
+            hub.KillRemaining();
+            return main;
+        }
+        finally
+        {
+            hub._closed = true;
+            t_current = null;
+            SynchronizationContext.SetSynchronizationContext(outerContext);
+            hub._poller.Dispose();
+        }
+    }
+
+    private void RunUntilDead(Greenlet main)
+    {
+        while (!main.Dead)
+        {
+            if (!Turn(allowSleep: true))
+            {
+                DeclareBlockedForever(main);
+            }
+        }
+    }
+
+    /// <summary>
+    /// One turn: take posted work and due timers, then run what was ready at the start of the
+    /// turn. When nothing is ready, sleep until the next timer or posted work.
+    /// </summary>
+    /// <returns>False if nothing is ready and nothing could ever become ready.</returns>
+    private bool Turn(bool allowSleep)
+    {
+        if (!_inbox.IsEmpty)
+        {
+            DrainInbox();
+        }
+
+        if (_timers.Count > 0)
+        {
+            RunDueTimers();
+        }
+
+        int n = _ready.Count;
+        if (n == 0)
+        {
+            return !allowSleep || Idle();
+        }
+
+        while (n-- > 0 && _ready.TryDequeue(out WorkItem item))
+        {
+            RunItem(in item);
+        }
+
+        if (_installedContext is not null)
+        {
+            SynchronizationContext.SetSynchronizationContext(null);
+            _installedContext = null;
+        }
+
+        return true;
+    }
+
+    private void RunItem(in WorkItem item)
+    {
+        Greenlet? g = item.Greenlet;
+        _current = g;
+        if (g is not null)
+        {
+            GreenletSynchronizationContext context = g.SyncContext;
+            if (!ReferenceEquals(_installedContext, context))
+            {
+                SynchronizationContext.SetSynchronizationContext(context);
+                _installedContext = context;
+            }
+        }
+        else if (_installedContext is not null)
+        {
+            SynchronizationContext.SetSynchronizationContext(null);
+            _installedContext = null;
+        }
+
+        try
+        {
+            if (item.Callback is null)
+            {
+                g!.Step();
+            }
+            else
+            {
+                if (g is not null)
+                {
+                    if (g._postedCallbacks > 0 && item.Greenlet is not null)
+                    {
+                        g._postedCallbacks--;
+                    }
+
+                    if (g._state is GreenletState.Foreign or GreenletState.Posted)
+                    {
+                        LeaveForeign(g);
+                        g._state = GreenletState.Running;
+                    }
+                }
+
+                if (item.Callback is Action<object?> action)
+                {
+                    action(item.State);
+                }
+                else
+                {
+                    ((SendOrPostCallback)item.Callback)(item.State);
+                }
+            }
+
+            g?.AfterStep();
+        }
+        catch (Exception e)
+        {
+            ReportError(g, e);
+        }
+        finally
+        {
+            _current = null;
+        }
+    }
+
+    private void RunDueTimers()
+    {
+        long now = Now;
+        while (_timers.TryPopDue(now, out ITimerTarget target, out long token))
+        {
+            try
+            {
+                target.OnTimer(token);
+            }
+            catch (Exception e)
+            {
+                ReportError(null, e);
+            }
+        }
+    }
+
+    /// <summary>Nothing is ready: wake idle waiters, or sleep until a timer or posted work.</summary>
+    private bool Idle()
+    {
+        if (_idleWaiters is { Count: > 0 } idle)
+        {
+            idle.WakeAll(true);
+            return true;
+        }
+
+        if (_timers.TryPeekDue(out long due))
+        {
+            long wait = due - Now;
+            if (wait <= 0)
+            {
+                return true;
+            }
+
+            if (_autoJump is not null)
+            {
+                if (_inbox.IsEmpty)
+                {
+                    _autoJump.JumpTo(due);
+                }
+
+                return true;
+            }
+
+            _poller.Wait(TicksToMilliseconds(wait));
+            return true;
+        }
+
+        if (!_inbox.IsEmpty)
+        {
+            return true;
+        }
+
+        if (_foreignCount == 0 && Volatile.Read(ref _keepAlive) == 0 && !_poller.HasActiveIo)
+        {
+            return false;
+        }
+
+        _poller.Wait(-1);
+        return true;
+    }
+
+    private int TicksToMilliseconds(long ticks)
+    {
+        double ms = Math.Ceiling(ticks * 1000.0 / _frequency);
+        return ms >= int.MaxValue ? int.MaxValue - 1 : (int)ms;
+    }
+
+    /// <summary>Fails the main greenlet's wait with <see cref="LoopExit"/>, naming every blocked greenlet.</summary>
+    private void DeclareBlockedForever(Greenlet main)
+    {
+        var sb = new StringBuilder("This operation would block forever: no greenlet is runnable, no timer is pending, ");
+        sb.Append("and no I/O or foreign work is outstanding.");
+        foreach (Greenlet g in LiveGreenlets())
+        {
+            sb.Append("\n  ").Append(g).Append(" waits on ").Append(Describe(g.WaitingOn));
+        }
+
+        if (main._state == GreenletState.Waiting)
+        {
+            main.ThrowIn(new LoopExit(sb.ToString()));
+        }
+        else
+        {
+            throw new LoopExit(sb.ToString());
+        }
+    }
+
+    internal static string Describe(object? waitingOn) => waitingOn switch
+    {
+        null => "nothing",
+        string s => s,
+        _ => waitingOn.ToString() ?? waitingOn.GetType().Name,
+    };
+
+    /// <summary>
+    /// After main dies: kill every greenlet still alive (so their finally blocks run), and let them
+    /// run until they are dead. Greenlets stuck in foreign awaits that ignore their token are abandoned.
+    /// </summary>
+    private void KillRemaining()
+    {
+        for (int round = 0; round < 8 && _liveCount > 0; round++)
+        {
+            foreach (Greenlet g in LiveGreenlets())
+            {
+                if (g._state is GreenletState.Unstarted or GreenletState.StartPending or GreenletState.Waiting or GreenletState.Foreign or GreenletState.Posted)
+                {
+                    try
+                    {
+                        g.Kill();
+                    }
+                    catch (Exception e)
+                    {
+                        ReportError(g, e);
+                    }
+                }
+            }
+
+            // Run until nothing is ready; timers that are due run too, but the hub does not wait for later ones.
+            while (_liveCount > 0 && (_ready.Count > 0 || !_inbox.IsEmpty || HasDueTimer()))
+            {
+                Turn(allowSleep: false);
+            }
+        }
+    }
+
+    private bool HasDueTimer() => _timers.TryPeekDue(out long due) && due <= Now;
+}

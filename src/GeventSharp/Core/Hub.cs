@@ -1,0 +1,383 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.Runtime.CompilerServices;
+using System.Text;
+
+namespace GeventSharp;
+
+/// <summary>
+/// The single-threaded event loop that runs greenlets: a FIFO ready queue, timers, a thread-safe
+/// inbox and (on Linux) the I/O poller. <see cref="Gevent.Run(Func{Task}, HubOptions?)"/> makes
+/// the calling thread a hub.
+/// </summary>
+/// <remarks>
+/// <para>One hub per thread; <see cref="Current"/> is this thread's. Only the hub thread may call
+/// hub-only APIs (spawning, waiting, killing); other threads talk to it through <see cref="Post(Action)"/>.</para>
+/// <para>The ready queue is FIFO: a spawned greenlet starts only when its spawner yields, and
+/// <c>Sleep(0)</c> puts the caller at the back. The hub runs the items queued at the start of a
+/// turn, then takes posted work and due timers, so neither can starve the other.</para>
+/// </remarks>
+/// <example>
+/// <code>
+/// Gevent.Run(async () =&gt;
+/// {
+///     Hub hub = Hub.Current!;
+///     ThreadPool.QueueUserWorkItem(_ =&gt; hub.Post(() =&gt; Console.WriteLine("on the hub")));
+///     await Gevent.Sleep(0.1);
+/// });
+/// </code>
+/// </example>
+public sealed partial class Hub
+{
+    [ThreadStatic]
+    private static Hub? t_current;
+
+    internal Greenlet? _current;
+    private readonly ReadyQueue _ready = new();
+    private readonly TimerHeap _timers = new();
+    private readonly ConcurrentQueue<WorkItem> _inbox = new();
+    private readonly IHubPoller _poller;
+    private readonly TimeProvider _time;
+    private readonly IAutoJumpClock? _autoJump;
+    private readonly double _ticksPerTimeSpanTick;
+    private readonly long _frequency;
+    private readonly HashSet<Type> _notErrors = new() { typeof(GreenletExit) };
+    private Greenlet? _liveHead;
+    private int _liveCount;
+    private int _foreignCount;
+    private int _keepAlive;
+    private volatile bool _closed;
+    private SynchronizationContext? _installedContext;
+    private WaitList? _idleWaiters;
+
+    private Hub(HubOptions? options)
+    {
+        Thread = Thread.CurrentThread;
+        _time = options?.TimeProvider ?? TimeProvider.System;
+        _autoJump = _time as IAutoJumpClock;
+        _frequency = _time.TimestampFrequency;
+        _ticksPerTimeSpanTick = (double)_frequency / TimeSpan.TicksPerSecond;
+        ErrorHandler = options?.ErrorHandler ?? DefaultErrorHandler;
+        _poller = new SignalPoller();
+    }
+
+    /// <summary>This thread's hub, or <see langword="null"/> if the thread is not running one.</summary>
+    public static Hub? Current => t_current;
+
+    /// <summary>The thread this hub runs on.</summary>
+    public Thread Thread { get; }
+
+    /// <summary>The clock the hub reads time from.</summary>
+    public TimeProvider TimeProvider => _time;
+
+    /// <summary>True when called on this hub's thread.</summary>
+    public bool IsHubThread => ReferenceEquals(t_current, this);
+
+    /// <summary>The greenlet running now, or <see langword="null"/> in a hub callback.</summary>
+    public Greenlet? CurrentGreenlet => _current;
+
+    /// <summary>Greenlets created on this hub that have not died yet.</summary>
+    public int LiveCount => _liveCount;
+
+    /// <summary>
+    /// Receives every exception that escapes a greenlet (with the greenlet) or a hub callback
+    /// (with <see langword="null"/>). The hub keeps running whatever the handler does.
+    /// </summary>
+    public Action<Greenlet?, Exception> ErrorHandler { get; set; }
+
+    /// <summary>
+    /// Exception types that are not failures: a greenlet that dies with one (or a subclass) is not
+    /// reported. Contains <see cref="GreenletExit"/> by default.
+    /// </summary>
+    public ICollection<Type> NotErrors => _notErrors;
+
+    /// <summary>Now, in the hub clock's timestamp units.</summary>
+    internal long Now => _time.GetTimestamp();
+
+    /// <summary>
+    /// The default error handler: writes the exception with its stack, then a line like
+    /// <c>2026-11-25T10:00:00Z &lt;Greenlet "fail" #2&gt; failed with Exception</c>, to standard error.
+    /// </summary>
+    public static void DefaultErrorHandler(Greenlet? greenlet, Exception exception)
+    {
+        var sb = new StringBuilder();
+        sb.Append(exception.ToString()).Append('\n');
+        DateTimeOffset now = (greenlet?.Hub.TimeProvider ?? TimeProvider.System).GetUtcNow();
+        sb.Append(now.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", System.Globalization.CultureInfo.InvariantCulture)).Append(' ');
+        sb.Append(greenlet?.ToString() ?? "<Hub>").Append(" failed with ").Append(exception.GetType().Name).Append("\n\n");
+        Console.Out.Flush();
+        Console.Error.Write(sb.ToString());
+        Console.Error.Flush();
+    }
+
+    /// <summary>
+    /// Runs <paramref name="callback"/> on the hub thread at its next turn. Callable from any
+    /// thread; nothing posted is lost.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">The hub has finished running.</exception>
+    public void Post(Action callback)
+    {
+        ArgumentNullException.ThrowIfNull(callback);
+        PostInternal(static s => ((Action)s!)(), callback);
+    }
+
+    /// <summary>
+    /// Keeps the hub from deciding that its waiting greenlets can never be woken while another
+    /// thread may still <see cref="Post(Action)"/> to it; dispose the handle when that thread is done.
+    /// </summary>
+    public IDisposable KeepAlive()
+    {
+        Interlocked.Increment(ref _keepAlive);
+        return new KeepAliveHandle(this);
+    }
+
+    internal static Hub CurrentOrThrow(string api)
+        => t_current ?? throw new InvalidOperationException(
+            $"{api} must be called on a hub thread, from greenlet code. Start one with Gevent.Run(async () => ...), " +
+            "or use hub.Post(...) to reach a hub from another thread.");
+
+    internal static Greenlet CurrentGreenletOrThrow(string api)
+    {
+        Hub hub = CurrentOrThrow(api);
+        return hub._current ?? throw new InvalidOperationException(
+            $"{api} blocks, so it must be called from a greenlet, not from a hub callback. Spawn a greenlet (Gevent.Spawn) to wait.");
+    }
+
+    internal void VerifyHubThread(string api)
+    {
+        if (!ReferenceEquals(t_current, this))
+        {
+            throw new InvalidOperationException(
+                $"{api} must be called on the thread of the hub that owns the greenlet. From another thread, use hub.Post(() => ...).");
+        }
+    }
+
+    internal bool IsNotError(Exception e)
+    {
+        Type t = e.GetType();
+        foreach (Type notError in _notErrors)
+        {
+            if (notError.IsAssignableFrom(t))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    internal void ReportError(Greenlet? greenlet, Exception e)
+    {
+        try
+        {
+            ErrorHandler(greenlet, e);
+        }
+        catch (Exception handlerFailure)
+        {
+            DefaultErrorHandler(greenlet, e);
+            DefaultErrorHandler(null, handlerFailure);
+        }
+    }
+
+    // ---- time ----
+
+    internal long ToTicks(TimeSpan t)
+    {
+        if (t <= TimeSpan.Zero)
+        {
+            return 0;
+        }
+
+        double ticks = t.Ticks * _ticksPerTimeSpanTick;
+        return ticks >= long.MaxValue / 4 ? long.MaxValue / 4 : (long)Math.Ceiling(ticks);
+    }
+
+    /// <summary>Converts an optional timeout to ticks: null or infinite is -1.</summary>
+    internal long TimeoutToTicks(TimeSpan? timeout)
+    {
+        if (timeout is not { } t || t == System.Threading.Timeout.InfiniteTimeSpan)
+        {
+            return -1;
+        }
+
+        if (t < TimeSpan.Zero)
+        {
+            throw new ArgumentOutOfRangeException(nameof(timeout), t, "A timeout must be zero or positive, or null (wait forever).");
+        }
+
+        return ToTicks(t);
+    }
+
+    internal void AddTimer(long due, ITimerTarget target, long token) => _timers.Add(due, target, token);
+
+    internal void NoteTimerCancelled() => _timers.NoteCancelled();
+
+    // ---- scheduling ----
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal void EnqueueResume(Greenlet g) => _ready.Enqueue(new WorkItem(g, null, null));
+
+    internal void EnqueueCallback(Greenlet? g, Action<object?> callback, object? state)
+        => _ready.Enqueue(new WorkItem(g, callback, state));
+
+    internal void ScheduleLink(Waitable source, in LinkEntry entry)
+        => _ready.Enqueue(new WorkItem(null, s_runLink, new LinkInvocation(source, entry)));
+
+    private static readonly Action<object?> s_runLink = static s =>
+    {
+        var inv = (LinkInvocation)s!;
+        inv.Source.InvokeLink(inv.Entry);
+    };
+
+    private sealed record LinkInvocation(Waitable Source, LinkEntry Entry);
+
+    /// <summary>Posts hub-level work from any thread.</summary>
+    internal void PostInternal(Action<object?> callback, object? state) => PostWork(new WorkItem(null, callback, state));
+
+    /// <summary>A greenlet's synchronization context posts its continuations here.</summary>
+    internal void PostForGreenlet(Greenlet g, SendOrPostCallback callback, object? state)
+    {
+        if (ReferenceEquals(t_current, this))
+        {
+            g._postedCallbacks++;
+            _ready.Enqueue(new WorkItem(g, callback, state));
+            return;
+        }
+
+        PostWork(new WorkItem(g, callback, state));
+    }
+
+    /// <summary>Posts hub-level work from any thread; false (nothing posted) if the hub has finished.</summary>
+    internal bool TryPostInternal(Action<object?> callback, object? state)
+    {
+        if (_closed)
+        {
+            return false;
+        }
+
+        try
+        {
+            PostInternal(callback, state);
+            return true;
+        }
+        catch (InvalidOperationException) when (_closed)
+        {
+            return false;
+        }
+        catch (ObjectDisposedException) when (_closed)
+        {
+            return false;
+        }
+    }
+
+    private void PostWork(in WorkItem item)
+    {
+        if (ReferenceEquals(t_current, this))
+        {
+            _ready.Enqueue(item);
+            return;
+        }
+
+        if (_closed)
+        {
+            throw new InvalidOperationException("The hub has finished running; nothing more can be posted to it.");
+        }
+
+        _inbox.Enqueue(item);
+        _poller.Wake();
+    }
+
+    private void DrainInbox()
+    {
+        while (_inbox.TryDequeue(out WorkItem item))
+        {
+            _ready.Enqueue(item);
+        }
+    }
+
+    // ---- live greenlets ----
+
+    internal void AddLive(Greenlet g)
+    {
+        g._liveNext = _liveHead;
+        if (_liveHead is not null)
+        {
+            _liveHead._livePrev = g;
+        }
+
+        _liveHead = g;
+        _liveCount++;
+    }
+
+    internal void RemoveLive(Greenlet g)
+    {
+        if (g._livePrev is not null)
+        {
+            g._livePrev._liveNext = g._liveNext;
+        }
+        else if (ReferenceEquals(_liveHead, g))
+        {
+            _liveHead = g._liveNext;
+        }
+
+        if (g._liveNext is not null)
+        {
+            g._liveNext._livePrev = g._livePrev;
+        }
+
+        g._liveNext = null;
+        g._livePrev = null;
+        _liveCount--;
+    }
+
+    /// <summary>Every live greenlet, oldest first.</summary>
+    public IReadOnlyList<Greenlet> LiveGreenlets()
+    {
+        var list = new List<Greenlet>(_liveCount);
+        for (Greenlet? g = _liveHead; g is not null; g = g._liveNext)
+        {
+            list.Add(g);
+        }
+
+        list.Reverse();
+        return list;
+    }
+
+    internal void EnterForeign(Greenlet g)
+    {
+        Debug.Assert(!g._inForeignCount);
+        g._inForeignCount = true;
+        _foreignCount++;
+    }
+
+    internal void LeaveForeign(Greenlet g)
+    {
+        if (g._inForeignCount)
+        {
+            g._inForeignCount = false;
+            _foreignCount--;
+        }
+    }
+
+    internal WaitList IdleWaiters => _idleWaiters ??= new WaitList();
+
+    private sealed class KeepAliveHandle : IDisposable
+    {
+        private Hub? _hub;
+
+        public KeepAliveHandle(Hub hub) => _hub = hub;
+
+        public void Dispose()
+        {
+            Hub? hub = Interlocked.Exchange(ref _hub, null);
+            if (hub is not null)
+            {
+                Interlocked.Decrement(ref hub._keepAlive);
+                if (!hub._closed)
+                {
+                    hub._poller.Wake();
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,283 @@
+using System.Globalization;
+
+namespace GeventSharp;
+
+/// <summary>
+/// Raises an exception in the greenlet that started it, at its current wait, once a number of
+/// seconds has passed — by default the <see cref="Timeout"/> itself.
+/// </summary>
+/// <remarks>
+/// <para>The exception is raised only in the greenlet that called <see cref="Start"/>, wherever it
+/// waits when the time is up (a sleep, a join, a queue get...). Code that never waits cannot be
+/// interrupted. Its <see cref="Greenlet.CancellationToken"/> is cancelled as well, so foreign awaits
+/// that take the token stop too (they throw <see cref="OperationCanceledException"/>; use
+/// <see cref="Gevent.WithTimeout(double, Func{Task})"/> to see the <see cref="Timeout"/> instead).</para>
+/// <para>The timeout you catch may not be the one you set: with nested timeouts, the one that
+/// fired is the one raised. Check with <c>catch (Timeout t) when (t == mine)</c>.</para>
+/// <para>A cancelled or disposed timeout never fires later. A C# <c>using</c> block cannot swallow
+/// an exception, so gevent's silent <c>Timeout(1, False)</c> is <see cref="RunSilentlyAsync(double, Func{Task})"/>.</para>
+/// <para><see cref="Timeout"/> clashes with <c>System.Threading.Timeout</c> when both namespaces are
+/// imported; add <c>using Timeout = GeventSharp.Timeout;</c>.</para>
+/// </remarks>
+/// <example>
+/// <code>
+/// try
+/// {
+///     using (Timeout.StartNew(1))
+///     {
+///         await Gevent.Sleep(10);
+///     }
+/// }
+/// catch (Timeout e)
+/// {
+///     Console.WriteLine($"caught Timeout: {e}"); // caught Timeout: 1 second
+/// }
+/// </code>
+/// </example>
+public class Timeout : Exception, IDisposable, ITimerTarget
+{
+    private readonly TimeSpan? _duration;
+    private readonly Exception? _exception;
+    private readonly Type? _exceptionType;
+    private Greenlet? _owner;
+    private Exception? _raised;
+    private long _generation;
+    private bool _pending;
+
+    /// <summary>A timeout that never fires (gevent's <c>Timeout(None)</c>).</summary>
+    public Timeout()
+        : this((TimeSpan?)null)
+    {
+    }
+
+    /// <summary>A timeout of <paramref name="seconds"/>; call <see cref="Start"/>.</summary>
+    public Timeout(double seconds)
+        : this(Gevent.SecondsToTimeSpan(seconds, nameof(seconds)))
+    {
+    }
+
+    /// <summary>A timeout of <paramref name="duration"/> (null: never fires); call <see cref="Start"/>.</summary>
+    public Timeout(TimeSpan? duration)
+        : base(Describe(duration, null, false))
+    {
+        _duration = duration;
+    }
+
+    /// <summary>A timeout that raises <paramref name="exception"/> instead of itself.</summary>
+    public Timeout(double seconds, Exception exception)
+        : this(Gevent.SecondsToTimeSpan(seconds, nameof(seconds)), exception)
+    {
+    }
+
+    /// <summary>A timeout that raises <paramref name="exception"/> instead of itself.</summary>
+    public Timeout(TimeSpan? duration, Exception exception)
+        : base(Describe(duration, Throw.IfNull(exception).GetType(), false))
+    {
+        _duration = duration;
+        _exception = exception;
+    }
+
+    /// <summary>
+    /// A timeout that raises a new instance of <paramref name="exceptionType"/> (created with its
+    /// parameterless constructor when the time is up) instead of itself.
+    /// </summary>
+    public Timeout(double seconds, Type exceptionType)
+        : this(Gevent.SecondsToTimeSpan(seconds, nameof(seconds)), exceptionType)
+    {
+    }
+
+    /// <summary>
+    /// A timeout that raises a new instance of <paramref name="exceptionType"/> instead of itself.
+    /// </summary>
+    public Timeout(TimeSpan? duration, Type exceptionType)
+        : base(Describe(duration, ValidateType(exceptionType), false))
+    {
+        _duration = duration;
+        _exceptionType = exceptionType;
+    }
+
+    private Timeout(TimeSpan? duration, bool silent)
+        : base(Describe(duration, null, silent))
+    {
+        _duration = duration;
+        Silent = silent;
+    }
+
+    /// <summary>The duration in seconds, or null for a timeout that never fires.</summary>
+    public double? Seconds => _duration?.TotalSeconds;
+
+    /// <summary>The duration, or null for a timeout that never fires.</summary>
+    public TimeSpan? Duration => _duration;
+
+    /// <summary>True while started and not yet fired or cancelled.</summary>
+    public bool Pending => _pending;
+
+    /// <summary>True once this timeout has fired.</summary>
+    public bool Fired { get; private set; }
+
+    /// <summary>True for a silent timeout (see <see cref="RunSilentlyAsync(double, Func{Task})"/>).</summary>
+    public bool Silent { get; }
+
+    /// <summary>The greenlet that started it, which it raises in.</summary>
+    public Greenlet? Owner => _owner;
+
+    /// <summary>Creates and starts a timeout in the current greenlet.</summary>
+    public static Timeout StartNew(double seconds) => new Timeout(seconds).Start();
+
+    /// <summary>Creates and starts a timeout in the current greenlet.</summary>
+    public static Timeout StartNew(TimeSpan duration) => new Timeout(duration).Start();
+
+    /// <summary>Creates and starts a timeout that raises <paramref name="exception"/>.</summary>
+    public static Timeout StartNew(double seconds, Exception exception) => new Timeout(seconds, exception).Start();
+
+    /// <summary>Creates and starts a timeout that raises a new <paramref name="exceptionType"/>.</summary>
+    public static Timeout StartNew(double seconds, Type exceptionType) => new Timeout(seconds, exceptionType).Start();
+
+    /// <summary>
+    /// Runs <paramref name="body"/> with a silent timeout (gevent's <c>with Timeout(seconds, False)</c>):
+    /// if the time is up, the body is interrupted and the call returns false instead of throwing.
+    /// </summary>
+    /// <returns>True if the body finished in time.</returns>
+    /// <example><code>bool finished = await Timeout.RunSilentlyAsync(1, () =&gt; Gevent.Sleep(10).AsTask()); // false</code></example>
+    public static Task<bool> RunSilentlyAsync(double seconds, Func<Task> body)
+        => RunSilentlyAsync(Gevent.SecondsToTimeSpan(seconds, nameof(seconds)), body);
+
+    /// <summary>Runs <paramref name="body"/> with a silent timeout; see <see cref="RunSilentlyAsync(double, Func{Task})"/>.</summary>
+    public static async Task<bool> RunSilentlyAsync(TimeSpan duration, Func<Task> body)
+    {
+        ArgumentNullException.ThrowIfNull(body);
+        var timeout = new Timeout(duration, silent: true);
+        timeout.Start();
+        try
+        {
+            await body();
+            return true;
+        }
+        catch (Exception e) when (timeout.Caused(e))
+        {
+            return false;
+        }
+        finally
+        {
+            timeout.Cancel();
+        }
+    }
+
+    /// <summary>Arms the timer in the current greenlet. Returns this, for <c>using (new Timeout(1).Start())</c>.</summary>
+    /// <exception cref="InvalidOperationException">Already pending, or not called from a greenlet.</exception>
+    public Timeout Start()
+    {
+        Greenlet owner = Hub.CurrentGreenletOrThrow("Timeout.Start");
+        if (_pending)
+        {
+            throw new InvalidOperationException($"This timeout ({this}) is already pending; cancel it before starting it again.");
+        }
+
+        _owner = owner;
+        _raised = null;
+        Fired = false;
+        if (_duration is not { } d)
+        {
+            return this;
+        }
+
+        _pending = true;
+        _generation++;
+        owner._hub.AddTimer(owner._hub.Now + owner._hub.ToTicks(d), this, _generation);
+        return this;
+    }
+
+    /// <summary>Disarms the timer; a cancelled timeout never fires. Safe to call more than once.</summary>
+    public void Cancel()
+    {
+        if (_pending)
+        {
+            _pending = false;
+            _generation++;
+            _owner?._hub.NoteTimerCancelled();
+        }
+
+        // Raised into a foreign await but not delivered yet: the scope is over, so drop it.
+        if (_raised is not null && _owner is not null)
+        {
+            _owner.ClearPendingException(_raised);
+        }
+    }
+
+    /// <summary>Same as <see cref="Cancel"/>: ends the scope of <c>using (Timeout.StartNew(...))</c>.</summary>
+    public void Dispose()
+    {
+        Cancel();
+        GC.SuppressFinalize(this);
+    }
+
+    /// <summary>
+    /// True if <paramref name="exception"/> is what this timeout raised: itself, its custom
+    /// exception, or the cancellation of a foreign await it interrupted through the greenlet's token.
+    /// </summary>
+    public bool Caused(Exception exception)
+    {
+        if (!Fired || exception is null)
+        {
+            return false;
+        }
+
+        return ReferenceEquals(exception, _raised) || (exception is OperationCanceledException && _raised is not null);
+    }
+
+    /// <summary>Like gevent's: <c>1 second</c>, <c>2 seconds</c>, <c>0.5 seconds</c>, <c>1 second (silent)</c>.</summary>
+    public override string ToString() => Message;
+
+    void ITimerTarget.OnTimer(long token)
+    {
+        if (!_pending || token != _generation)
+        {
+            return;
+        }
+
+        _pending = false;
+        Fired = true;
+        Greenlet? owner = _owner;
+        if (owner is null || owner.Dead)
+        {
+            return;
+        }
+
+        _raised = _exception ?? (_exceptionType is not null ? (Exception)Activator.CreateInstance(_exceptionType)! : this);
+        owner.ThrowIn(_raised);
+    }
+
+    bool ITimerTarget.IsTimerLive(long token) => _pending && token == _generation;
+
+    private static Type ValidateType(Type exceptionType)
+    {
+        ArgumentNullException.ThrowIfNull(exceptionType);
+        if (!typeof(Exception).IsAssignableFrom(exceptionType) || exceptionType.GetConstructor(Type.EmptyTypes) is null)
+        {
+            throw new ArgumentException($"{exceptionType} must be an Exception type with a public parameterless constructor.", nameof(exceptionType));
+        }
+
+        return exceptionType;
+    }
+
+    private static string Describe(TimeSpan? duration, Type? exceptionType, bool silent)
+    {
+        if (duration is not { } d)
+        {
+            return "Timeout (never fires)";
+        }
+
+        double s = d.TotalSeconds;
+        string text = s.ToString(CultureInfo.InvariantCulture) + (s == 1 ? " second" : " seconds");
+        if (silent)
+        {
+            text += " (silent)";
+        }
+        else if (exceptionType is not null)
+        {
+            text += ": " + exceptionType.Name;
+        }
+
+        return text;
+    }
+}

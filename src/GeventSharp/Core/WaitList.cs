@@ -1,0 +1,178 @@
+using System.Diagnostics;
+
+namespace GeventSharp;
+
+/// <summary>
+/// The FIFO of greenlets waiting on one waitable thing. Every primitive keeps its waiters here,
+/// so fairness and wake-up scheduling are decided once.
+/// </summary>
+/// <remarks>
+/// Single-threaded (hub only). Removal is lazy: a greenlet that stops waiting early (timeout,
+/// kill, cancellation) leaves a stale entry that is skipped when reached and compacted away when
+/// stale entries outnumber live ones, so removal is O(1) and allocation-free.
+/// </remarks>
+internal sealed class WaitList
+{
+    private struct Entry
+    {
+        public Greenlet? Greenlet;
+        public int Version;      // the greenlet's wait version when it registered
+    }
+
+    private Entry[] _items = new Entry[4];
+    private int _head;
+    private int _count;
+    private int _stale;
+
+    /// <summary>Live waiters.</summary>
+    public int Count => _count - _stale;
+
+    public void Add(Greenlet g)
+    {
+        Debug.Assert(g._waitList == this);
+        if (_count == _items.Length)
+        {
+            Grow();
+        }
+
+        _items[(_head + _count) & (_items.Length - 1)] = new Entry { Greenlet = g, Version = g._version };
+        _count++;
+    }
+
+    /// <summary>A waiter left without being woken (timeout, kill, cancellation).</summary>
+    public void NoteStale()
+    {
+        _stale++;
+        if (_stale > 8 && _stale * 2 > _count)
+        {
+            Compact();
+        }
+    }
+
+    /// <summary>Removes and returns the first live waiter without waking it.</summary>
+    public Greenlet? Dequeue()
+    {
+        while (_count > 0)
+        {
+            ref Entry e = ref _items[_head];
+            Greenlet? g = e.Greenlet;
+            bool live = g is not null && IsLive(g, e.Version);
+            e = default;
+            _head = (_head + 1) & (_items.Length - 1);
+            _count--;
+            if (live)
+            {
+                return g;
+            }
+
+            _stale--;
+        }
+
+        _stale = 0;
+        return null;
+    }
+
+    /// <summary>The first live waiter, left in place.</summary>
+    public Greenlet? Peek()
+    {
+        while (_count > 0)
+        {
+            Entry e = _items[_head];
+            if (e.Greenlet is not null && IsLive(e.Greenlet, e.Version))
+            {
+                return e.Greenlet;
+            }
+
+            _items[_head] = default;
+            _head = (_head + 1) & (_items.Length - 1);
+            _count--;
+            _stale--;
+        }
+
+        _stale = 0;
+        return null;
+    }
+
+    /// <summary>Wakes (schedules) the first live waiter; false if there is none.</summary>
+    public bool WakeOne(bool result)
+    {
+        Greenlet? g = Dequeue();
+        if (g is null)
+        {
+            return false;
+        }
+
+        g.WakeFromList(result);
+        return true;
+    }
+
+    /// <summary>Wakes every waiter present now, in FIFO order. Wake-ups are scheduled, never run inline.</summary>
+    public void WakeAll(bool result)
+    {
+        int n = _count;
+        for (int i = 0; i < n; i++)
+        {
+            ref Entry e = ref _items[(_head + i) & (_items.Length - 1)];
+            Greenlet? g = e.Greenlet;
+            int version = e.Version;
+            e = default;
+            if (g is not null && IsLive(g, version))
+            {
+                g.WakeFromList(result);
+            }
+        }
+
+        _head = 0;
+        _count = 0;
+        _stale = 0;
+    }
+
+    /// <summary>The live waiters, in order, for introspection.</summary>
+    public List<Greenlet> Snapshot()
+    {
+        var list = new List<Greenlet>();
+        for (int i = 0; i < _count; i++)
+        {
+            Entry e = _items[(_head + i) & (_items.Length - 1)];
+            if (e.Greenlet is not null && IsLive(e.Greenlet, e.Version))
+            {
+                list.Add(e.Greenlet);
+            }
+        }
+
+        return list;
+    }
+
+    private bool IsLive(Greenlet g, int version) => ReferenceEquals(g._waitList, this) && g._version == version;
+
+    private void Grow()
+    {
+        var bigger = new Entry[_items.Length * 2];
+        for (int i = 0; i < _count; i++)
+        {
+            bigger[i] = _items[(_head + i) & (_items.Length - 1)];
+        }
+
+        _items = bigger;
+        _head = 0;
+    }
+
+    private void Compact()
+    {
+        int n = 0;
+        var fresh = new Entry[_items.Length];
+        for (int i = 0; i < _count; i++)
+        {
+            Entry e = _items[(_head + i) & (_items.Length - 1)];
+            if (e.Greenlet is not null && IsLive(e.Greenlet, e.Version))
+            {
+                fresh[n++] = e;
+            }
+        }
+
+        _items = fresh;
+        _head = 0;
+        _count = n;
+        _stale = 0;
+    }
+}

@@ -1,0 +1,70 @@
+namespace GeventSharp;
+
+/// <summary>One unit of work in the hub's ready queue.</summary>
+/// <remarks>
+/// With no <see cref="Callback"/>, the item resumes (or starts) <see cref="Greenlet"/>.
+/// With a callback, the callback runs with <see cref="Greenlet"/> as the current greenlet
+/// (null for hub-level callbacks such as link notifications).
+/// </remarks>
+internal struct WorkItem
+{
+    public Greenlet? Greenlet;
+    public Delegate? Callback; // Action<object?> or SendOrPostCallback
+    public object? State;
+
+    public WorkItem(Greenlet? greenlet, Delegate? callback, object? state)
+    {
+        Greenlet = greenlet;
+        Callback = callback;
+        State = state;
+    }
+}
+
+/// <summary>A growable FIFO ring buffer of <see cref="WorkItem"/>; single-threaded (hub only).</summary>
+internal sealed class ReadyQueue
+{
+    private WorkItem[] _items = new WorkItem[256];
+    private int _head;
+    private int _count;
+
+    public int Count => _count;
+
+    public void Enqueue(in WorkItem item)
+    {
+        if (_count == _items.Length)
+        {
+            Grow();
+        }
+
+        _items[(_head + _count) & (_items.Length - 1)] = item;
+        _count++;
+    }
+
+    public bool TryDequeue(out WorkItem item)
+    {
+        if (_count == 0)
+        {
+            item = default;
+            return false;
+        }
+
+        ref WorkItem slot = ref _items[_head];
+        item = slot;
+        slot = default;
+        _head = (_head + 1) & (_items.Length - 1);
+        _count--;
+        return true;
+    }
+
+    private void Grow()
+    {
+        var bigger = new WorkItem[_items.Length * 2];
+        for (int i = 0; i < _count; i++)
+        {
+            bigger[i] = _items[(_head + i) & (_items.Length - 1)];
+        }
+
+        _items = bigger;
+        _head = 0;
+    }
+}
