@@ -6,9 +6,11 @@ using GeventSharp.Testing;
 //   dotnet run --project samples/Seed -c Release -- 01_sleep_switch
 //   dotnet run --project samples/Seed -c Release -- all
 //   add --virtual to run on the virtual clock (sleeps take no real time)
+//   add --time to print the elapsed (virtual or wall) time to stderr
 //   add --list to list the programs
 var names = args.Where(a => !a.StartsWith("--", StringComparison.Ordinal)).ToList();
 bool virtualClock = args.Contains("--virtual");
+bool reportTime = args.Contains("--time");
 if (args.Contains("--list"))
 {
     foreach (SeedProgram p in SeedPrograms.All)
@@ -21,7 +23,7 @@ if (args.Contains("--list"))
 
 if (names.Count == 0)
 {
-    Console.Error.WriteLine("usage: Seed NAME|all [--virtual] [--list]   (NAME: an oracle file stem, e.g. 01_sleep_switch)");
+    Console.Error.WriteLine("usage: Seed NAME|all [--virtual] [--time] [--list]   (NAME: an oracle file stem, e.g. 01_sleep_switch)");
     return 2;
 }
 
@@ -55,8 +57,16 @@ foreach (SeedProgram p in selected)
         Console.Out.Flush();
     }
 
-    HubOptions? options = virtualClock ? new HubOptions { TimeProvider = new VirtualClock() } : null;
+    var clock = new VirtualClock();
+    HubOptions? options = virtualClock ? new HubOptions { TimeProvider = clock } : null;
+    var wall = System.Diagnostics.Stopwatch.StartNew();
     int code = SeedPrograms.RunOne(p, options);
+    if (reportTime)
+    {
+        Console.Error.WriteLine(virtualClock
+            ? $"[time] {p.Name}: {clock.Elapsed.TotalSeconds:0.###} s virtual"
+            : $"[time] {p.Name}: {wall.Elapsed.TotalSeconds:0.###} s wall");
+    }
     exit = Math.Max(exit, code);
 }
 

@@ -45,7 +45,9 @@ public static class SeedPrograms
         catch (Exception e)
         {
             Console.Out.Flush();
-            Console.Error.WriteLine("Unhandled exception. " + $"{e.GetType().FullName}: {e.Message}");
+            // Like Python's last traceback line: "Type: message", or just "Type" when the message is empty.
+            string message = Py.Str(e);
+            Console.Error.WriteLine("Unhandled exception. " + (message.Length == 0 ? e.GetType().FullName : $"{e.GetType().FullName}: {message}"));
             Console.Error.WriteLine(e.StackTrace);
             Console.Error.Flush();
             return 1;

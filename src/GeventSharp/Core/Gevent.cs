@@ -70,8 +70,12 @@ public static partial class Gevent
     /// <summary>Creates a greenlet for <paramref name="function"/> and schedules it; it starts when the caller yields.</summary>
     public static Greenlet Spawn(Func<Task> function) => Started(new Greenlet(function));
 
-    /// <summary>Spawns an async function that returns a <see cref="ValueTask"/>.</summary>
-    public static Greenlet Spawn(Func<ValueTask> function) => Started(new Greenlet(function));
+    /// <summary>
+    /// Spawns an async function that returns a <see cref="ValueTask"/> (a separate name: C# cannot
+    /// choose between <c>Func&lt;Task&gt;</c> and <c>Func&lt;ValueTask&gt;</c> for an async lambda).
+    /// </summary>
+    /// <remarks>A body that is a single library wait (<c>() =&gt; evt.WaitAsync()</c>) then needs no async state machine at all.</remarks>
+    public static Greenlet SpawnValueTask(Func<ValueTask> function) => Started(Greenlet.FromValueTask(function));
 
     /// <summary>Spawns a synchronous function.</summary>
     public static Greenlet Spawn(Action function) => Started(new Greenlet(function));
@@ -79,8 +83,8 @@ public static partial class Gevent
     /// <summary>Spawns an async function with a result.</summary>
     public static Greenlet<T> Spawn<T>(Func<Task<T>> function) => Started(new Greenlet<T>(function));
 
-    /// <summary>Spawns an async function with a result that returns a <see cref="ValueTask{T}"/>.</summary>
-    public static Greenlet<T> Spawn<T>(Func<ValueTask<T>> function) => Started(new Greenlet<T>(function));
+    /// <summary>Spawns an async function with a result that returns a <see cref="ValueTask{T}"/>; see <see cref="SpawnValueTask(Func{ValueTask})"/>.</summary>
+    public static Greenlet<T> SpawnValueTask<T>(Func<ValueTask<T>> function) => Started(Greenlet<T>.FromValueTask(function));
 
     /// <summary>Spawns a synchronous function with a result.</summary>
     public static Greenlet<T> Spawn<T>(Func<T> function) => Started(new Greenlet<T>(function));

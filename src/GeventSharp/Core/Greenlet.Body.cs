@@ -356,25 +356,4 @@ public partial class Greenlet
             throw new Timeout(timeout ?? TimeSpan.Zero);
         }
     }
-
-    /// <summary>Awaiting a greenlet waits for it to die and rethrows its exception, like awaiting a <see cref="Task"/>.</summary>
-    public ValueTaskAwaiter GetAwaiter() => WaitOutcomeAsync().GetAwaiter();
-
-    private ValueTask WaitOutcomeAsync()
-    {
-        if (_state == GreenletState.Dead)
-        {
-            ThrowIfFailed();
-            return default;
-        }
-
-        return WaitOutcomeSlowAsync();
-    }
-
-    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
-    private async ValueTask WaitOutcomeSlowAsync()
-    {
-        await JoinAsync();
-        ThrowIfFailed();
-    }
 }

@@ -39,11 +39,9 @@ public sealed class Greenlet<T> : Greenlet
     {
     }
 
-    /// <summary>Creates an unstarted greenlet that will run the async <paramref name="function"/>; call <see cref="Greenlet.Start"/>.</summary>
-    public Greenlet(Func<ValueTask<T>> function)
-        : base(Hub.CurrentOrThrow("new Greenlet"), Throw.IfNull(function))
-    {
-    }
+    /// <summary>Creates an unstarted greenlet for a function returning a <see cref="ValueTask{T}"/>; call <see cref="Greenlet.Start"/>.</summary>
+    public static Greenlet<T> FromValueTask(Func<ValueTask<T>> function)
+        => new(Hub.CurrentOrThrow("Greenlet.FromValueTask"), Throw.IfNull(function));
 
     /// <summary>The function's result once it returned successfully; otherwise <c>default</c>.</summary>
     public new T? Value => _result;
@@ -73,8 +71,8 @@ public sealed class Greenlet<T> : Greenlet
         return _result!;
     }
 
-    /// <summary>Awaiting the greenlet returns its result or rethrows its exception.</summary>
-    public new ValueTaskAwaiter<T> GetAwaiter() => GetAsync().GetAwaiter();
+    /// <summary>Awaiting the greenlet waits for it to die, then returns its result or rethrows its exception, like awaiting a <see cref="Task{T}"/>.</summary>
+    public ValueTaskAwaiter<T> GetAwaiter() => GetAsync().GetAwaiter();
 
     private protected override void StartBodyCore(object? body)
     {

@@ -46,6 +46,7 @@ public sealed partial class Hub
     private int _liveCount;
     private int _foreignCount;
     private int _keepAlive;
+    private int _droppedAfterClose;
     private volatile bool _closed;
     private SynchronizationContext? _installedContext;
     private WaitList? _idleWaiters;
@@ -244,8 +245,26 @@ public sealed partial class Hub
             return;
         }
 
-        PostWork(new WorkItem(g, callback, state));
+        if (_closed)
+        {
+            // The hub is gone and so is the greenlet (killed or abandoned when Run returned): there is
+            // no thread left that may run its code. Dropping is the only safe choice.
+            Interlocked.Increment(ref _droppedAfterClose);
+            return;
+        }
+
+        try
+        {
+            PostWork(new WorkItem(g, callback, state));
+        }
+        catch (InvalidOperationException) when (_closed)
+        {
+            Interlocked.Increment(ref _droppedAfterClose);
+        }
     }
+
+    /// <summary>Continuations of greenlets that arrived after the hub finished (and were dropped).</summary>
+    internal int DroppedAfterClose => Volatile.Read(ref _droppedAfterClose);
 
     /// <summary>Posts hub-level work from any thread; false (nothing posted) if the hub has finished.</summary>
     internal bool TryPostInternal(Action<object?> callback, object? state)

@@ -1,0 +1,434 @@
+using GeventSharp.Testing;
+using Xunit;
+
+namespace GeventSharp.Tests.Core;
+
+public class GreenletTests
+{
+    private readonly HubHarness _h = new();
+
+    [Fact]
+    public void Spawn_StartsOnlyWhenTheSpawnerYields_InSpawnOrder()
+    {
+        var log = new List<string>();
+        _h.Run(async () =>
+        {
+            Gevent.Spawn(() => log.Add("a"));
+            Gevent.Spawn(() => log.Add("b"));
+            Gevent.Spawn(() => log.Add("c"));
+            log.Add("spawned");
+            await Gevent.Sleep(0);
+            log.Add("main again");
+        });
+
+        Assert.Equal(new[] { "spawned", "a", "b", "c", "main again" }, log);
+    }
+
+    [Fact]
+    public void SleepZero_GoesToTheBackOfTheQueue_RoundRobin()
+    {
+        var log = new List<string>();
+        _h.Run(async () =>
+        {
+            async Task Worker(string name)
+            {
+                for (int i = 0; i < 3; i++)
+                {
+                    log.Add($"{name}{i}");
+                    await Gevent.Sleep(0);
+                }
+            }
+
+            await Gevent.JoinAllAsync(new[] { Gevent.Spawn(Worker, "a"), Gevent.Spawn(Worker, "b"), Gevent.Spawn(Worker, "c") });
+        });
+
+        Assert.Equal(new[] { "a0", "b0", "c0", "a1", "b1", "c1", "a2", "b2", "c2" }, log);
+    }
+
+    [Fact]
+    public void States_FollowTheGreenletsLife()
+    {
+        _h.Run(async () =>
+        {
+            var g = new Greenlet<int>(async () => { await Gevent.Sleep(1); return 7; });
+            Assert.False(g.Started);
+            Assert.False(g.Ready);
+            g.Start();
+            Assert.True(g.Started);
+            await Gevent.Sleep(0);
+            Assert.True(g.Started);
+            Assert.False(g.Ready);
+            Assert.False(g.Successful);
+            await g.JoinAsync();
+            Assert.False(g.Started); // as gevent: started is false once dead
+            Assert.True(g.Ready);
+            Assert.True(g.Dead);
+            Assert.True(g.Successful);
+            Assert.Equal(7, g.Value);
+            Assert.Equal(7, ((Greenlet)g).Value);
+            Assert.Null(g.Exception);
+        });
+    }
+
+    [Fact]
+    public void Exception_NeverEscapesTheHub_IsStoredAndReportedOnce()
+    {
+        Greenlet? failed = null;
+        _h.Run(async () =>
+        {
+            failed = Gevent.Spawn(() => throw new InvalidOperationException("boom"));
+            await failed.JoinAsync();
+            await Gevent.Sleep(1);
+        });
+
+        Assert.NotNull(failed);
+        Assert.False(failed!.Successful);
+        Assert.IsType<InvalidOperationException>(failed.Exception);
+        var (g, e) = Assert.Single(_h.Errors);
+        Assert.Same(failed, g);
+        Assert.Same(failed.Exception, e);
+    }
+
+    [Fact]
+    public void Report_HappensWhenTheGreenletDies_NotWhenSomeoneLooks()
+    {
+        var log = new List<string>();
+        var h = new HubHarness();
+        Gevent.Run(
+            async () =>
+            {
+                Gevent.Spawn(() => throw new Exception("x"));
+                log.Add("spawned");
+                await Gevent.Sleep(1);
+                log.Add("later");
+            },
+            new HubOptions { TimeProvider = h.Clock, ErrorHandler = (g, e) => log.Add("reported " + e.Message) });
+
+        Assert.Equal(new[] { "spawned", "reported x", "later" }, log);
+    }
+
+    [Fact]
+    public async Task Get_RethrowsWithTheOriginalStack()
+    {
+        Exception? caught = null;
+        _h.Run(async () =>
+        {
+            Greenlet<int> g = Gevent.Spawn(ThrowDeep);
+            try
+            {
+                await g.GetAsync();
+            }
+            catch (Exception e)
+            {
+                caught = e;
+            }
+        });
+
+        Assert.IsType<ArithmeticException>(caught);
+        Assert.Contains(nameof(ThrowDeep), caught!.StackTrace);
+        await Task.CompletedTask;
+    }
+
+    private static int ThrowDeep() => throw new ArithmeticException("deep");
+
+    [Fact]
+    public void Await_ReturnsTheValue_OrRethrows()
+    {
+        _h.Run(async () =>
+        {
+            Assert.Equal("v", await Gevent.Spawn(() => "v"));
+            Greenlet bad = Gevent.Spawn(async () => { await Gevent.Sleep(0.5); throw new FormatException(); });
+            await Assert.ThrowsAsync<FormatException>(async () => await bad.GetAsync());
+        });
+    }
+
+    [Fact]
+    public void Get_NonBlocking_OnARunningGreenlet_ThrowsTimeout()
+    {
+        _h.Run(async () =>
+        {
+            Greenlet g = Gevent.Spawn(() => Gevent.Sleep(5).AsTask());
+            await Assert.ThrowsAsync<Timeout>(async () => await g.GetAsync(block: false));
+            await Assert.ThrowsAsync<Timeout>(async () => await g.GetAsync(timeout: TimeSpan.FromSeconds(1)));
+            Assert.Equal(TimeSpan.FromSeconds(1), _h.Elapsed);
+        });
+    }
+
+    [Fact]
+    public void Kill_BeforeStart_NeverRuns_AndCountsAsSuccess()
+    {
+        bool ran = false;
+        _h.Run(async () =>
+        {
+            Greenlet g = Gevent.Spawn(() => { ran = true; });
+            g.Kill();
+            await Gevent.Sleep(0);
+            Assert.True(g.Dead);
+            Assert.False(g.Started);
+            Assert.True(g.Successful);
+            Assert.IsType<GreenletExit>(g.Value);
+            Assert.Null(g.Exception);
+        });
+
+        Assert.False(ran);
+        Assert.Empty(_h.Errors);
+    }
+
+    [Fact]
+    public void Kill_RunningGreenlet_RunsCatchAndFinally_AtItsWait()
+    {
+        var log = new List<string>();
+        _h.Run(async () =>
+        {
+            Greenlet g = Gevent.Spawn(async () =>
+            {
+                try
+                {
+                    log.Add("sleeping");
+                    await Gevent.Sleep(100);
+                    log.Add("never");
+                }
+                catch (GreenletExit)
+                {
+                    log.Add("caught exit");
+                    throw;
+                }
+                finally
+                {
+                    log.Add("finally");
+                }
+            });
+            await Gevent.Sleep(1);
+            Assert.True(await g.KillAsync());
+            log.Add("dead");
+            Assert.True(g.Successful);
+        });
+
+        Assert.Equal(new[] { "sleeping", "caught exit", "finally", "dead" }, log);
+        Assert.Equal(TimeSpan.FromSeconds(1), _h.Elapsed);
+    }
+
+    [Fact]
+    public void Kill_NonBlocking_ReturnsBeforeTheGreenletDies()
+    {
+        _h.Run(async () =>
+        {
+            Greenlet g = Gevent.Spawn(() => Gevent.Sleep(10).AsTask());
+            await Gevent.Sleep(0);
+            g.Kill();
+            Assert.False(g.Dead);
+            await Gevent.Sleep(0);
+            Assert.True(g.Dead);
+        });
+    }
+
+    [Fact]
+    public void Kill_WithACustomException_IsAFailure_AndReported()
+    {
+        _h.Run(async () =>
+        {
+            Greenlet g = Gevent.Spawn(() => Gevent.Sleep(10).AsTask());
+            await Gevent.Sleep(0);
+            await g.KillAsync(new TimeZoneNotFoundException("custom"));
+            Assert.False(g.Successful);
+            Assert.IsType<TimeZoneNotFoundException>(g.Exception);
+        });
+
+        Assert.IsType<TimeZoneNotFoundException>(Assert.Single(_h.Errors).Exception);
+    }
+
+    [Fact]
+    public void KillAsync_WithTimeout_ReturnsFalse_WhenTheGreenletWillNotDie()
+    {
+        _h.Run(async () =>
+        {
+            Greenlet stubborn = Gevent.Spawn(async () =>
+            {
+                try
+                {
+                    await Gevent.Sleep(10);
+                }
+                catch (GreenletExit)
+                {
+                    await Gevent.Sleep(5); // ignores the kill for a while
+                }
+            });
+            await Gevent.Sleep(0);
+            Assert.False(await stubborn.KillAsync(timeout: TimeSpan.FromSeconds(1)));
+            Assert.True(await stubborn.JoinAsync());
+        });
+    }
+
+    [Fact]
+    public void Kill_Self_ThrowsAtOnce()
+    {
+        _h.Run(async () =>
+        {
+            Greenlet g = Gevent.Spawn(() => Greenlet.Current!.Kill());
+            await g.JoinAsync();
+            Assert.True(g.Successful);
+            Assert.IsType<GreenletExit>(g.Value);
+        });
+    }
+
+    [Fact]
+    public void Links_RunOnTheHub_AfterDeath_InOrder()
+    {
+        var log = new List<string>();
+        _h.Run(async () =>
+        {
+            Greenlet ok = Gevent.Spawn(() => log.Add("ok runs"));
+            ok.Link(g => log.Add("link 1"));
+            ok.LinkValue(g => log.Add("link value"));
+            ok.LinkException(g => log.Add("never: exception link on success"));
+            Action<Greenlet> removed = g => log.Add("never: unlinked");
+            ok.Link(removed);
+            Assert.True(ok.Unlink(removed));
+            ok.Link(g => log.Add("link 2"));
+
+            Greenlet bad = Gevent.Spawn(() => throw new Exception());
+            bad.LinkException(g => log.Add("bad exception link"));
+            bad.LinkValue(g => log.Add("never: value link on failure"));
+            await Gevent.Sleep(1);
+            ok.Link(g => log.Add("late link runs at once"));
+            await Gevent.Sleep(0);
+        });
+
+        Assert.Equal(new[] { "ok runs", "link 1", "link value", "link 2", "bad exception link", "late link runs at once" }, log);
+    }
+
+    [Fact]
+    public void Join_WithTimeout_ReturnsFalse_AndLeavesNoTrace()
+    {
+        _h.Run(async () =>
+        {
+            Greenlet g = Gevent.Spawn(() => Gevent.Sleep(5).AsTask());
+            Assert.False(await g.JoinAsync(TimeSpan.FromSeconds(1)));
+            Assert.Equal(0, g.WaiterCount);
+            Assert.True(await g.JoinAsync(10));
+            Assert.Equal(TimeSpan.FromSeconds(5), _h.Elapsed);
+        });
+    }
+
+    [Fact]
+    public void Join_IsCancelledByItsToken()
+    {
+        _h.Run(async () =>
+        {
+            Greenlet g = Gevent.Spawn(() => Gevent.Sleep(5).AsTask());
+            using var cts = new CancellationTokenSource();
+            Gevent.Spawn(async () => { await Gevent.Sleep(1); cts.Cancel(); });
+            await Assert.ThrowsAnyAsync<OperationCanceledException>(async () => await g.JoinAsync(cancellationToken: cts.Token));
+            Assert.Equal(TimeSpan.FromSeconds(1), _h.Elapsed);
+        });
+    }
+
+    [Fact]
+    public void SpawnLater_StartsAfterTheDelay()
+    {
+        TimeSpan startedAt = TimeSpan.MinValue;
+        _h.Run(async () =>
+        {
+            Greenlet g = Gevent.SpawnLater(2.5, () => { startedAt = _h.Elapsed; });
+            Assert.True(g.Started);
+            await g.JoinAsync();
+        });
+
+        Assert.Equal(TimeSpan.FromSeconds(2.5), startedAt);
+    }
+
+    [Fact]
+    public void SpawnLater_KilledBeforeItsTime_NeverRuns()
+    {
+        bool ran = false;
+        _h.Run(async () =>
+        {
+            Greenlet g = Gevent.SpawnLater(2, () => { ran = true; });
+            await Gevent.Sleep(1);
+            g.Kill();
+            await Gevent.Sleep(5);
+        });
+
+        Assert.False(ran);
+    }
+
+    [Fact]
+    public void Start_Twice_Throws()
+    {
+        _h.Run(async () =>
+        {
+            var g = new Greenlet(() => { });
+            g.Start();
+            Assert.Throws<InvalidOperationException>(() => g.Start());
+            await g.JoinAsync();
+        });
+    }
+
+    [Fact]
+    public void ToString_NamesTheFunction_AndCanBeRenamed()
+    {
+        _h.Run(async () =>
+        {
+            static void Worker()
+            {
+            }
+
+            Greenlet g = Gevent.Spawn(Worker);
+            Assert.Matches(@"^<Greenlet ""Worker"" #\d+>$", g.ToString());
+            Greenlet lambda = Gevent.Spawn(() => { });
+            Assert.Contains("\"lambda\"", lambda.ToString());
+            lambda.Name = "renamed";
+            Assert.Contains("\"renamed\"", lambda.ToString());
+            Assert.True(lambda.Id > g.Id);
+            await Gevent.JoinAllAsync(new[] { g, lambda });
+        });
+    }
+
+    [Fact]
+    public void Current_IsTheRunningGreenlet_AlsoAfterForeignAwaits()
+    {
+        _h.Run(async () =>
+        {
+            Greenlet main = Greenlet.Current!;
+            Assert.Equal("main", main.Name);
+            Greenlet? seen = null;
+            Greenlet child = Gevent.Spawn(async () =>
+            {
+                int hubThread = Environment.CurrentManagedThreadId;
+                await Task.Yield();
+                await Task.Run(() => Thread.SpinWait(10));
+                Assert.Equal(hubThread, Environment.CurrentManagedThreadId);
+                seen = Greenlet.Current;
+            });
+            await child.GetAsync();
+            Assert.Same(child, seen);
+            Assert.Same(main, Greenlet.Current);
+        });
+    }
+
+    [Fact]
+    public void ValueTaskBody_ThatIsASingleWait_Works()
+    {
+        _h.Run(async () =>
+        {
+            Greenlet gate = Gevent.Spawn(() => Gevent.Sleep(3).AsTask());
+            var waiters = Enumerable.Range(0, 10).Select(_ => Gevent.Spawn(async () => await gate.JoinAsync())).ToList();
+            await Gevent.JoinAllAsync(waiters);
+            Assert.All(waiters, w => Assert.True(w.Successful));
+            Assert.Equal(TimeSpan.FromSeconds(3), _h.Elapsed);
+        });
+    }
+
+    [Fact]
+    public void WaitingOnTwoThingsAtOnce_IsRejected_WithAClearMessage()
+    {
+        _h.Run(async () =>
+        {
+            Greenlet a = Gevent.Spawn(() => Gevent.Sleep(1).AsTask());
+            ValueTask<bool> first = a.JoinAsync();
+            var e = Assert.Throws<InvalidOperationException>(() => { _ = Gevent.Sleep(1); });
+            Assert.Contains("one thing at a time", e.Message);
+            await first;
+        });
+    }
+}

@@ -1,0 +1,113 @@
+using System.Net;
+using System.Text.RegularExpressions;
+using Xunit;
+
+namespace GeventSharp.Tests.Seed;
+
+/// <summary>The seed's programs S1..S6 print what real gevent prints (shared/oracle), exit alike, and take the same (virtual) time.</summary>
+public class SeedOracleTests
+{
+    private static readonly Regex ReportLine = new(@"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ <Greenlet ""(?<name>[^""]+)"" #\d+> failed with (?<type>\w+)$");
+
+    [Theory]
+    [InlineData("01_sleep_switch", 0)]
+    [InlineData("04_greenlet_states", 0)]
+    [InlineData("05_global_timeout", 2)]
+    [InlineData("06a_with_timeout", 1)]
+    [InlineData("06b_with_timeout_toolong", 1)]
+    public void Program_PrintsTheOracleStdout_InTheOracleTime(string name, double seconds)
+    {
+        SeedRunner.Result r = SeedRunner.Run(name, "--virtual", "--time");
+
+        Assert.Equal(0, r.ExitCode);
+        Assert.Equal(SeedRunner.Oracle(name), r.Stdout);
+        Assert.Contains($"[time] {name}: {seconds} s virtual", r.Stderr);
+    }
+
+    [Fact]
+    public void GreenletStates_ReportsTheFailureOnStderr_WhenTheGreenletDies()
+    {
+        SeedRunner.Result r = SeedRunner.Run("04_greenlet_states", "--virtual");
+
+        string[] err = r.StderrLines;
+        Assert.Equal("System.Exception: You failed!", err[0]);
+        Assert.Contains(err, l => l.Contains("fail", StringComparison.Ordinal) && l.TrimStart().StartsWith("at ", StringComparison.Ordinal));
+        Match m = err.Select(l => ReportLine.Match(l)).Single(x => x.Success);
+        Assert.Equal("fail", m.Groups["name"].Value);
+        Assert.Equal("Exception", m.Groups["type"].Value);
+    }
+
+    [Theory]
+    [InlineData("06c_with_timeout_uncaught", "Unhandled exception. GeventSharp.Timeout: 1 second")]
+    [InlineData("06d_with_timeout_toolong_uncaught", "Unhandled exception. GeventSharp.Samples.Seed.S06WithTimeout+TooLong")]
+    public void UncaughtTimeout_ExitsWithOne_AndPrintsTheException(string name, string firstLine)
+    {
+        SeedRunner.Result r = SeedRunner.Run(name, "--virtual", "--time");
+
+        Assert.Equal(1, r.ExitCode);
+        Assert.Equal(string.Empty, r.Stdout);
+        Assert.Equal(firstLine, r.StderrLines[0]);
+        Assert.Contains($"[time] {name}: 1 s virtual", r.Stderr);
+    }
+
+    [Theory]
+    [InlineData("02_gethostbyname_nopatch")]
+    [InlineData("03_gethostbyname_patch_socket")]
+    public void Dns_PrintsTheResolvedAddresses(string name)
+    {
+        // The oracle's middle name is this machine's host name: resolve it the same way.
+        string host = Dns.GetHostAddresses(Dns.GetHostName()).First(a => a.AddressFamily == System.Net.Sockets.AddressFamily.InterNetwork).ToString();
+        string expected = $"['127.0.0.1', '{host}', '127.0.0.1']\n";
+
+        SeedRunner.Result r = SeedRunner.Run(name);
+
+        Assert.Equal(0, r.ExitCode);
+        Assert.Equal(expected, r.Stdout);
+        Assert.Equal(string.Empty, r.Stderr);
+        if (host == "127.0.0.1")
+        {
+            Assert.Equal(SeedRunner.Oracle(name), r.Stdout);
+        }
+    }
+
+    [Theory]
+    [InlineData("02b_gethostbyname_nopatch_original_urls", 3)]
+    [InlineData("03b_gethostbyname_patch_socket_original_urls", 0)]
+    public void Dns_OriginalNames_Offline_FailLikeGevent(string name, int reports)
+    {
+        if (CanResolve("www.python.org"))
+        {
+            return; // this machine has DNS: the offline behaviour cannot be observed here
+        }
+
+        SeedRunner.Result r = SeedRunner.Run(name);
+
+        Assert.Equal(0, r.ExitCode);
+        Assert.Equal(SeedRunner.Oracle(name), r.Stdout);
+        Assert.Equal(reports, r.StderrLines.Count(l => ReportLine.IsMatch(l)));
+    }
+
+    [Fact]
+    public void All_RunsEveryProgram()
+    {
+        SeedRunner.Result r = SeedRunner.Run("all", "--virtual");
+
+        Assert.Equal(1, r.ExitCode); // 06c and 06d end with an uncaught exception, like the originals
+        foreach (string name in new[] { "01_sleep_switch", "04_greenlet_states", "06a_with_timeout" })
+        {
+            Assert.Contains($"=== {name}\n" + SeedRunner.Oracle(name), r.Stdout);
+        }
+    }
+
+    private static bool CanResolve(string host)
+    {
+        try
+        {
+            return Dns.GetHostAddresses(host).Length > 0;
+        }
+        catch (System.Net.Sockets.SocketException)
+        {
+            return false;
+        }
+    }
+}

@@ -1,0 +1,46 @@
+using System.Diagnostics;
+
+namespace GeventSharp.Tests.Seed;
+
+/// <summary>Runs the Seed sample as a child process, as a user would, and captures what it prints.</summary>
+public static class SeedRunner
+{
+    public sealed record Result(int ExitCode, string Stdout, string Stderr)
+    {
+        public string[] StdoutLines => Split(Stdout);
+
+        public string[] StderrLines => Split(Stderr);
+
+        private static string[] Split(string s) => s.Replace("\r\n", "\n").TrimEnd('\n').Split('\n');
+    }
+
+    public static Result Run(params string[] args)
+    {
+        string seedDll = Path.Combine(AppContext.BaseDirectory, "Seed.dll");
+        var psi = new ProcessStartInfo("dotnet")
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        psi.ArgumentList.Add(seedDll);
+        foreach (string a in args)
+        {
+            psi.ArgumentList.Add(a);
+        }
+
+        using Process p = Process.Start(psi)!;
+        Task<string> stdout = p.StandardOutput.ReadToEndAsync();
+        Task<string> stderr = p.StandardError.ReadToEndAsync();
+        if (!p.WaitForExit(120_000))
+        {
+            p.Kill(entireProcessTree: true);
+            throw new TimeoutException($"Seed {string.Join(' ', args)} did not finish in 120 s");
+        }
+
+        return new Result(p.ExitCode, stdout.Result, stderr.Result);
+    }
+
+    public static string Oracle(string name, string ext = "stdout")
+        => File.ReadAllText(Path.Combine(AppContext.BaseDirectory, "TestData", "oracle", $"{name}.{ext}"));
+}
