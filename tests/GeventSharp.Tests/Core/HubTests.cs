@@ -230,4 +230,43 @@ public class HubTests
         Gevent.Run(async () => await Gevent.Sleep(0.02)); // real-time: checks the real clock path once
         Assert.True(sw.Elapsed >= TimeSpan.FromMilliseconds(15));
     }
+
+    [Fact]
+    public void OneHubPerThread_TwoHubsRunSideBySide()
+    {
+        var results = new int[2];
+        var threads = Enumerable.Range(0, 2).Select(i => new Thread(() =>
+        {
+            results[i] = new HubHarness().Run(async () =>
+            {
+                Hub mine = Hub.Current!;
+                int sum = 0;
+                var gs = Enumerable.Range(1, 100).Select(n => Gevent.Spawn(async () =>
+                {
+                    await Gevent.Sleep(n % 7);
+                    Assert.Same(mine, Hub.Current);
+                    sum += n;
+                })).ToList();
+                await Gevent.JoinAllAsync(gs);
+                return sum;
+            });
+        })).ToList();
+        threads.ForEach(t => t.Start());
+        threads.ForEach(t => t.Join());
+
+        Assert.Equal(new[] { 5050, 5050 }, results);
+    }
+
+    [Fact]
+    public void TaskDelay_ResumesOnTheHub_InTheSameGreenlet()
+    {
+        Gevent.Run(async () =>
+        {
+            Greenlet me = Greenlet.Current!;
+            int hubThread = Environment.CurrentManagedThreadId;
+            await Task.Delay(5); // real-time: a genuine foreign timer completing on another thread
+            Assert.Same(me, Greenlet.Current);
+            Assert.Equal(hubThread, Environment.CurrentManagedThreadId);
+        });
+    }
 }
