@@ -17,7 +17,7 @@ public static class Program
             return BlockedReport.Run(args.AsSpan(1));
         }
 
-        BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args, new BenchConfig());
+        BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args, BenchConfig.Create());
         return 0;
     }
 }
