@@ -12,7 +12,7 @@ public class BlockedBenchmarks
 {
     internal const int Count = 1_000_000;
 
-    [Benchmark(Baseline = true, OperationsPerInvoke = Count)]
+    [Benchmark(OperationsPerInvoke = Count)]
     public void Blocked_AsyncLambda() => Gevent.Run(() => BlockedWorkload.RunAsync(Count, BlockedBody.AsyncLambda, null));
 
     [Benchmark(OperationsPerInvoke = Count)]

@@ -69,7 +69,7 @@ public class SpawnJoinBenchmarks
     };
 
     /// <summary><c>Spawn(Action)</c> × 1000, then <c>await g.JoinAsync()</c> on each.</summary>
-    [Benchmark(Baseline = true, OperationsPerInvoke = Total)]
+    [Benchmark(OperationsPerInvoke = Total)]
     public void SpawnJoinEach() => Gevent.Run(s_joinEach);
 
     /// <summary>The same with a <c>Func&lt;Task&gt;</c> body that completes synchronously.</summary>

@@ -29,7 +29,7 @@ public class TimerBenchmarks
     };
 
     /// <summary><c>Timeout.StartNew(10).Cancel()</c>: a new <see cref="Timeout"/> each time.</summary>
-    [Benchmark(Baseline = true, OperationsPerInvoke = Ops)]
+    [Benchmark(OperationsPerInvoke = Ops)]
     public void TimeoutStartNewCancel() => Gevent.Run(s_newEachTime);
 
     /// <summary>One <see cref="Timeout"/> started and cancelled repeatedly: the timer heap alone.</summary>
