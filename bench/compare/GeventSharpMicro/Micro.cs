@@ -28,8 +28,12 @@ internal static class Micro
         _ => null,
     };
 
-    /// <summary>Returns elapsed seconds, and bytes per op for "blocked" (else null).</summary>
-    public static (double Seconds, double? BytesPerOp) Run(string workload, int n, int warmup)
+    /// <summary>
+    /// Returns elapsed seconds, and bytes per op for "blocked" (else null). The warm-up (min(warmup, n)
+    /// operations) repeats until <paramref name="warmupMs"/> have passed; "blocked" has none, so its
+    /// memory figure starts from a fresh process.
+    /// </summary>
+    public static (double Seconds, double? BytesPerOp) Run(string workload, int n, int warmup, int warmupMs)
     {
         if (workload == "blocked")
         {
@@ -47,7 +51,12 @@ internal static class Micro
         {
             if (warmup > 0)
             {
-                await body(Math.Min(warmup, n));
+                long start = Stopwatch.GetTimestamp();
+                do
+                {
+                    await body(Math.Min(warmup, n));
+                }
+                while (Stopwatch.GetElapsedTime(start).TotalMilliseconds < warmupMs);
             }
 
             return await body(n);

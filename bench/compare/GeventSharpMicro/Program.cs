@@ -1,10 +1,12 @@
 // GeventSharpMicro: the bench/compare micro workloads on GeventSharp.
 //
-//   GeventSharpMicro -workload NAME [-n N] [-warmup W]
+//   GeventSharpMicro -workload NAME [-n N] [-warmup W] [-warmup-ms MS]
 //
 // Prints one JSON line in the format of go/micro, python/micro.py and AsyncBaseline
 // (see ../README.md), with "runtime":"geventsharp". Everything runs on one hub (one thread),
-// like GOMAXPROCS=1 Go and gevent. Workloads that need primitives not in the core yet print a
+// like GOMAXPROCS=1 Go and gevent. -warmup-ms MS repeats the warm-up until MS milliseconds have
+// passed, so tiered compilation has produced optimized code before timing (as BenchmarkDotNet's
+// warm-up does); run.sh passes the same value to AsyncBaseline. Workloads that need primitives not in the core yet print a
 // line with "skipped":true and exit with status 3.
 using System.Globalization;
 using GeventSharpMicro;
@@ -25,7 +27,7 @@ static string? Opt(string[] args, string name)
 static int Usage(string message)
 {
     Console.Error.WriteLine(message);
-    Console.Error.WriteLine("usage: GeventSharpMicro -workload spawn_join|yield|channel_pingpong|event_fanout|blocked [-n N] [-warmup W]");
+    Console.Error.WriteLine("usage: GeventSharpMicro -workload spawn_join|yield|channel_pingpong|event_fanout|blocked [-n N] [-warmup W] [-warmup-ms MS]");
     return 2;
 }
 
@@ -42,6 +44,7 @@ if (Opt(args, "n") is { } nText && int.Parse(nText, inv) > 0)
 }
 
 int warmup = int.Parse(Opt(args, "warmup") ?? "10000", inv);
+int warmupMs = int.Parse(Opt(args, "warmup-ms") ?? "0", inv);
 
 if (Micro.PendingPrimitive(workload) is { } missing)
 {
@@ -54,7 +57,7 @@ if (Micro.PendingPrimitive(workload) is { } missing)
     return 3;
 }
 
-(double seconds, double? bytesPerOp) = Micro.Run(workload, n, warmup);
+(double seconds, double? bytesPerOp) = Micro.Run(workload, n, warmup, warmupMs);
 string bytes = bytesPerOp is { } b ? b.ToString("R", inv) : "null";
 Console.WriteLine(
     $"{{\"workload\":\"{workload}\",\"runtime\":\"geventsharp\",\"n\":{n}," +
