@@ -204,7 +204,7 @@ public partial class Greenlet
         Debug.Assert(_state != GreenletState.Dead);
 
         // A kill that reached a foreign await surfaces as the cancellation of that await.
-        Exception? pending = _pendingException;
+        Exception? pending = PendingException;
         if (pending is not null && error is OperationCanceledException)
         {
             error = pending;
@@ -217,23 +217,23 @@ public partial class Greenlet
 
         if (error is GreenletExit exit)
         {
-            _value = exit;
+            RareState.Value = exit;
             error = null;
         }
 
         if (error is not null)
         {
-            _error = ExceptionDispatchInfo.Capture(error);
+            RareState.Error = ExceptionDispatchInfo.Capture(error);
         }
 
         _state = GreenletState.Dead;
         _task = null;
-        _pendingException = null;
+        PendingException = null;
         _waitingOn = null;
-        if (_cts is not null)
+        if (_rare?.Cts is { } cts)
         {
-            _cts.Dispose();
-            _cts = null;
+            cts.Dispose();
+            _rare.Cts = null;
         }
 
         _hub.RemoveLive(this);
@@ -246,10 +246,16 @@ public partial class Greenlet
     }
 
     /// <summary>Stores the function's return value; used by <see cref="Greenlet{T}"/>.</summary>
-    private protected void SetValue(object? value) => _value = value;
+    private protected void SetValue(object? value)
+    {
+        if (value is not null || _rare is not null)
+        {
+            RareState.Value = value;
+        }
+    }
 
     /// <summary>Rethrows the stored exception with its original stack.</summary>
-    private protected void ThrowIfFailed() => _error?.Throw();
+    private protected void ThrowIfFailed() => _rare?.Error?.Throw();
 
     /// <summary>
     /// Raises <paramref name="exception"/> (default: a new <see cref="GreenletExit"/>) in this

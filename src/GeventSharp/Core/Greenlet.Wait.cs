@@ -23,10 +23,8 @@ public partial class Greenlet : IValueTaskSource, IValueTaskSource<bool>, ITimer
     private bool _startTimerArmed;
     internal bool _inForeignCount;
     private Exception? _wakeException;
-    private Exception? _pendingException;
     private Action<object?>? _continuation;
     private object? _continuationState;
-    private CancellationTokenRegistration _cancelRegistration;
 
     /// <summary>What the greenlet is blocked on (a waitable, "Sleep", a description), or null.</summary>
     internal object? WaitingOn => _state switch
@@ -66,7 +64,7 @@ public partial class Greenlet : IValueTaskSource, IValueTaskSource<bool>, ITimer
 
         if (cancellationToken.CanBeCanceled)
         {
-            _cancelRegistration = cancellationToken.UnsafeRegister(s_onWaitCancelled, new WaitCancellation(this, _version, cancellationToken));
+            RareState.CancelRegistration = cancellationToken.UnsafeRegister(s_onWaitCancelled, new WaitCancellation(this, _version, cancellationToken));
         }
 
         return new ValueTask<bool>(this, _version);
@@ -95,10 +93,10 @@ public partial class Greenlet : IValueTaskSource, IValueTaskSource<bool>, ITimer
                 "Await each library call before starting the next; use Gevent.JoinAllAsync or Gevent.Wait to wait on several.");
         }
 
-        Exception? pending = _pendingException;
+        Exception? pending = _rare?.PendingException;
         if (pending is not null)
         {
-            _pendingException = null;
+            _rare!.PendingException = null;
             early = ValueTask.FromException<bool>(pending);
             return false;
         }
@@ -167,7 +165,7 @@ public partial class Greenlet : IValueTaskSource, IValueTaskSource<bool>, ITimer
             case GreenletState.Foreign:
             case GreenletState.Posted:
             case GreenletState.Running:
-                _pendingException = exception;
+                PendingException = exception;
                 CancelToken();
                 break;
             default:
@@ -217,19 +215,19 @@ public partial class Greenlet : IValueTaskSource, IValueTaskSource<bool>, ITimer
             _hub.NoteTimerCancelled();
         }
 
-        if (_cancelRegistration != default)
+        if (_rare is { } rare && rare.CancelRegistration != default)
         {
-            _cancelRegistration.Dispose();
-            _cancelRegistration = default;
+            rare.CancelRegistration.Dispose();
+            rare.CancelRegistration = default;
         }
     }
 
     private void CancelToken()
     {
-        CancellationTokenSource? cts = _cts;
+        CancellationTokenSource? cts = _rare?.Cts;
         if (cts is not null)
         {
-            _cts = null; // later foreign calls get a fresh token
+            _rare!.Cts = null; // later foreign calls get a fresh token
             try
             {
                 cts.Cancel();
@@ -363,9 +361,9 @@ public partial class Greenlet
     /// <summary>Forgets <paramref name="exception"/> if it is still waiting to be raised at the next wait.</summary>
     internal void ClearPendingException(Exception exception)
     {
-        if (ReferenceEquals(_pendingException, exception))
+        if (_rare is { } rare && ReferenceEquals(rare.PendingException, exception))
         {
-            _pendingException = null;
+            rare.PendingException = null;
         }
     }
 }

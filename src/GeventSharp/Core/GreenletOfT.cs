@@ -17,7 +17,6 @@ namespace GeventSharp;
 /// </example>
 public sealed class Greenlet<T> : Greenlet
 {
-    private Task<T>? _typedTask;
     private ValueTask<T> _pendingTypedValueTask;
     private bool _hasPendingTypedValueTask;
     private T? _result;
@@ -86,7 +85,7 @@ public sealed class Greenlet<T> : Greenlet
                 }
                 else
                 {
-                    _typedTask = t;
+                    _task = t;
                 }
 
                 break;
@@ -115,14 +114,14 @@ public sealed class Greenlet<T> : Greenlet
 
     private protected override bool TryFinishPendingBody()
     {
-        if (_typedTask is { } t)
+        if (_task is Task<T> t)
         {
             if (!t.IsCompleted)
             {
                 return false;
             }
 
-            _typedTask = null;
+            _task = null;
             FinishTyped(t);
             return true;
         }
@@ -150,12 +149,12 @@ public sealed class Greenlet<T> : Greenlet
         {
             if (_hasPendingTypedValueTask)
             {
-                _typedTask = _pendingTypedValueTask.AsTask();
+                _task = _pendingTypedValueTask.AsTask();
                 _pendingTypedValueTask = default;
                 _hasPendingTypedValueTask = false;
             }
 
-            return _typedTask ?? base.PendingBodyTask;
+            return _task ?? base.PendingBodyTask;
         }
     }
 

@@ -216,7 +216,7 @@ public sealed partial class Hub
     // ---- scheduling ----
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    internal void EnqueueResume(Greenlet g) => _ready.Enqueue(new WorkItem(g, null, null));
+    internal void EnqueueResume(Greenlet g) => _ready.EnqueueResume(g);
 
     internal void EnqueueCallback(Greenlet? g, Action<object?> callback, object? state)
         => _ready.Enqueue(new WorkItem(g, callback, state));

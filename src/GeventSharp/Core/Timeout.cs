@@ -41,6 +41,7 @@ public class Timeout : Exception, IDisposable, ITimerTarget
     private readonly Type? _exceptionType;
     private Greenlet? _owner;
     private Exception? _raised;
+    private string? _message;
     private long _generation;
     private bool _pending;
 
@@ -58,7 +59,6 @@ public class Timeout : Exception, IDisposable, ITimerTarget
 
     /// <summary>A timeout of <paramref name="duration"/> (null: never fires); call <see cref="Start"/>.</summary>
     public Timeout(TimeSpan? duration)
-        : base(Describe(duration, null, false))
     {
         _duration = duration;
     }
@@ -71,10 +71,9 @@ public class Timeout : Exception, IDisposable, ITimerTarget
 
     /// <summary>A timeout that raises <paramref name="exception"/> instead of itself.</summary>
     public Timeout(TimeSpan? duration, Exception exception)
-        : base(Describe(duration, Throw.IfNull(exception).GetType(), false))
     {
         _duration = duration;
-        _exception = exception;
+        _exception = Throw.IfNull(exception);
     }
 
     /// <summary>
@@ -90,18 +89,20 @@ public class Timeout : Exception, IDisposable, ITimerTarget
     /// A timeout that raises a new instance of <paramref name="exceptionType"/> instead of itself.
     /// </summary>
     public Timeout(TimeSpan? duration, Type exceptionType)
-        : base(Describe(duration, ValidateType(exceptionType), false))
     {
         _duration = duration;
-        _exceptionType = exceptionType;
+        _exceptionType = ValidateType(exceptionType);
     }
 
     private Timeout(TimeSpan? duration, bool silent)
-        : base(Describe(duration, null, silent))
     {
         _duration = duration;
         Silent = silent;
     }
+
+    /// <summary>Like gevent's: <c>1 second</c>, <c>2 seconds</c>, <c>0.5 seconds</c>, <c>1 second (silent)</c>.</summary>
+    /// <remarks>Formatted on first read: most timeouts are cancelled and never show their message.</remarks>
+    public override string Message => _message ??= Describe(_duration, _exception?.GetType() ?? _exceptionType, Silent);
 
     /// <summary>The duration in seconds, or null for a timeout that never fires.</summary>
     public double? Seconds => _duration?.TotalSeconds;

@@ -1,3 +1,6 @@
+using System.Diagnostics;
+using System.Runtime.CompilerServices;
+
 namespace GeventSharp;
 
 /// <summary>One unit of work in the hub's ready queue.</summary>
@@ -23,7 +26,14 @@ internal struct WorkItem
 /// <summary>A growable FIFO ring buffer of <see cref="WorkItem"/>; single-threaded (hub only).</summary>
 internal sealed class ReadyQueue
 {
-    private WorkItem[] _items = new WorkItem[256];
+    private const int InitialCapacity = 256;
+
+    // Above this many slots (1.5 MB), an emptied queue gives its array back: a burst of a million
+    // ready greenlets must not pin 24 MB for the life of the hub. Re-growing costs O(burst), the
+    // same order as running the burst, so bursty loads pay a constant factor at most.
+    private const int TrimAboveCapacity = 65_536;
+
+    private WorkItem[] _items = new WorkItem[InitialCapacity];
     private int _head;
     private int _count;
 
@@ -40,6 +50,25 @@ internal sealed class ReadyQueue
         _count++;
     }
 
+    /// <summary>
+    /// Enqueues a plain resume of <paramref name="greenlet"/> (no callback): the hot path of every
+    /// switch. Dequeued slots are cleared, so only the greenlet reference is written (one GC write
+    /// barrier instead of three for a whole <see cref="WorkItem"/>).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public void EnqueueResume(Greenlet greenlet)
+    {
+        if (_count == _items.Length)
+        {
+            Grow();
+        }
+
+        ref WorkItem slot = ref _items[(_head + _count) & (_items.Length - 1)];
+        Debug.Assert(slot.Greenlet is null && slot.Callback is null && slot.State is null);
+        slot.Greenlet = greenlet;
+        _count++;
+    }
+
     public bool TryDequeue(out WorkItem item)
     {
         if (_count == 0)
@@ -53,6 +82,12 @@ internal sealed class ReadyQueue
         slot = default;
         _head = (_head + 1) & (_items.Length - 1);
         _count--;
+        if (_count == 0 && _items.Length > TrimAboveCapacity)
+        {
+            _items = new WorkItem[InitialCapacity];
+            _head = 0;
+        }
+
         return true;
     }
 

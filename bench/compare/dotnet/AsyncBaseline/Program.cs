@@ -1,9 +1,10 @@
 // AsyncBaseline: plain .NET Task/async-await reference for bench/compare.
 //
-//   AsyncBaseline [micro] -workload NAME [-n N] [-procs P] [-warmup W]
+//   AsyncBaseline [micro] -workload NAME [-n N] [-procs P] [-warmup W] [-warmup-ms MS]
 //   AsyncBaseline echo --port PORT [--host 127.0.0.1]
 //
-// Micro workloads print one JSON line (see bench/compare/README.md).
+// Micro workloads print one JSON line (see bench/compare/README.md). -warmup-ms MS repeats the
+// warm-up until MS milliseconds have passed (tiered compilation reaches optimized code first).
 // -procs 1 (default): everything runs on one thread under SingleThreadContext.
 // -procs 0: default thread pool. -procs P > 1: thread pool capped to P worker
 // threads (SetMinThreads/SetMaxThreads; the runtime refuses a cap below the
@@ -27,7 +28,7 @@ static string? Opt(string[] args, string name)
 static int Usage(string message)
 {
     Console.Error.WriteLine(message);
-    Console.Error.WriteLine("usage: AsyncBaseline [micro] -workload spawn_join|yield|channel_pingpong|event_fanout|blocked [-n N] [-procs P] [-warmup W]");
+    Console.Error.WriteLine("usage: AsyncBaseline [micro] -workload spawn_join|yield|channel_pingpong|event_fanout|blocked [-n N] [-procs P] [-warmup W] [-warmup-ms MS]");
     Console.Error.WriteLine("       AsyncBaseline echo --port PORT [--host 127.0.0.1]");
     return 2;
 }
@@ -54,12 +55,18 @@ if (Opt(args, "n") is { } nText && int.Parse(nText, CultureInfo.InvariantCulture
 }
 int procs = int.Parse(Opt(args, "procs") ?? "1", CultureInfo.InvariantCulture);
 int warmup = int.Parse(Opt(args, "warmup") ?? "10000", CultureInfo.InvariantCulture);
+int warmupMs = int.Parse(Opt(args, "warmup-ms") ?? "0", CultureInfo.InvariantCulture);
 
 async Task<(double Seconds, double? BytesPerOp)> Measure()
 {
     if (workload != "blocked" && warmup > 0)
     {
-        await Micro.RunAsync(workload, Math.Min(warmup, n));
+        long warmupStart = System.Diagnostics.Stopwatch.GetTimestamp();
+        do
+        {
+            await Micro.RunAsync(workload, Math.Min(warmup, n));
+        }
+        while (System.Diagnostics.Stopwatch.GetElapsedTime(warmupStart).TotalMilliseconds < warmupMs);
     }
     return await Micro.RunAsync(workload, n);
 }

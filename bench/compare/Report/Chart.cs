@@ -1,0 +1,136 @@
+using ScottPlot;
+
+namespace Report;
+
+/// <summary>
+/// The chart in docs/benchmarks.png: time per operation of every workload and runtime (log scale,
+/// one group of bars per workload) above memory per blocked coroutine.
+/// </summary>
+internal static class Chart
+{
+    private static readonly Dictionary<string, Color> Colors = new()
+    {
+        ["geventsharp"] = Color.FromHex("#6A1B9A"),
+        ["go"] = Color.FromHex("#00ADD8"),
+        ["gevent"] = Color.FromHex("#F2A900"),
+        ["dotnet-async"] = Color.FromHex("#9E9E9E"),
+    };
+
+    public static void Save(ResultSet r, string path)
+    {
+        Plot time = TimePlot(r);
+        Plot memory = MemoryPlot(r);
+        var multi = new Multiplot();
+        multi.AddPlot(time);
+        multi.AddPlot(memory);
+        multi.Layout = new ScottPlot.MultiplotLayouts.CustomGrid();
+        var grid = (ScottPlot.MultiplotLayouts.CustomGrid)multi.Layout;
+        grid.Set(time, new GridCell(0, 0, 3, 1, rowSpan: 2));
+        grid.Set(memory, new GridCell(2, 0, 3, 1));
+        Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
+        multi.SavePng(path, 1200, 1050);
+    }
+
+    private static Plot TimePlot(ResultSet r)
+    {
+        var plot = new Plot();
+        string[] runtimes = ResultSet.Runtimes;
+        var bars = new List<Bar>();
+        var tickPositions = new List<double>();
+        var tickLabels = new List<string>();
+        double floor = 0; // log10(1 ns)
+        for (int w = 0; w < ResultSet.Workloads.Length; w++)
+        {
+            string workload = ResultSet.Workloads[w];
+            double groupStart = w * (runtimes.Length + 1);
+            for (int i = 0; i < runtimes.Length; i++)
+            {
+                double? ns = r.MedianNs(workload, runtimes[i]);
+                if (ns is not { } v || v <= 0)
+                {
+                    continue;
+                }
+
+                bars.Add(new Bar
+                {
+                    Position = groupStart + i,
+                    ValueBase = floor,
+                    Value = Math.Log10(v),
+                    FillColor = Colors[runtimes[i]],
+                    LineWidth = 0,
+                    Label = Stats.Ns(v),
+                });
+            }
+
+            tickPositions.Add(groupStart + ((runtimes.Length - 1) / 2.0));
+            tickLabels.Add(MarkdownReport.WorkloadNames[workload].Replace(", ", "\n", StringComparison.Ordinal));
+        }
+
+        var barPlot = plot.Add.Bars(bars);
+        barPlot.ValueLabelStyle.FontSize = 11;
+        plot.Axes.Bottom.SetTicks(tickPositions.ToArray(), tickLabels.ToArray());
+        plot.Axes.Bottom.MajorTickStyle.Length = 0;
+        plot.Axes.Bottom.TickLabelStyle.FontSize = 13;
+
+        var ticks = new ScottPlot.TickGenerators.NumericAutomatic
+        {
+            MinorTickGenerator = new ScottPlot.TickGenerators.LogMinorTickGenerator(),
+            IntegerTicksOnly = true,
+            LabelFormatter = y => Stats.Ns(Math.Pow(10, y)),
+        };
+        plot.Axes.Left.TickGenerator = ticks;
+        plot.Axes.Left.TickLabelStyle.FontSize = 13;
+        double top = bars.Count > 0 ? bars.Max(b => b.Value) + 0.9 : 3;
+        plot.Axes.SetLimitsY(floor, top);
+        plot.Axes.SetLimitsX(-1, (ResultSet.Workloads.Length * (runtimes.Length + 1)) - 1);
+        plot.Title("Time per operation (median, log scale; lower is better)", 16);
+        plot.YLabel("time per operation", 14);
+        plot.Grid.XAxisStyle.MajorLineStyle.Width = 0;
+        foreach (string rt in runtimes)
+        {
+            plot.Legend.ManualItems.Add(new LegendItem { LabelText = MarkdownReport.RuntimeNames[rt], FillColor = Colors[rt] });
+        }
+
+        plot.Legend.FontSize = 13;
+        plot.ShowLegend(Edge.Right);
+        return plot;
+    }
+
+    private static Plot MemoryPlot(ResultSet r)
+    {
+        var plot = new Plot();
+        var bars = new List<Bar>();
+        var positions = new List<double>();
+        var labels = new List<string>();
+        int p = 0;
+        foreach (string rt in ResultSet.Runtimes)
+        {
+            double? b = r.MedianBytes("blocked", rt);
+            if (b is not { } v)
+            {
+                continue;
+            }
+
+            bars.Add(new Bar { Position = p, Value = v, FillColor = Colors[rt], LineWidth = 0, Label = Stats.Bytes(v) });
+            positions.Add(p);
+            long n = r.Runs("blocked", rt).Select(x => x.N).FirstOrDefault();
+            labels.Add($"{MarkdownReport.RuntimeNames[rt]}\n(n = {n:N0})");
+            p++;
+        }
+
+        var barPlot = plot.Add.Bars(bars);
+        barPlot.Horizontal = true;
+        barPlot.ValueLabelStyle.FontSize = 13;
+        plot.Axes.Left.SetTicks(positions.ToArray(), labels.ToArray());
+        plot.Axes.Left.MajorTickStyle.Length = 0;
+        plot.Axes.Left.TickLabelStyle.FontSize = 13;
+        plot.Axes.Bottom.TickLabelStyle.FontSize = 12;
+        double max = bars.Count > 0 ? bars.Max(b => b.Value) : 1;
+        plot.Axes.SetLimitsX(0, max * 1.15);
+        plot.Axes.SetLimitsY(-0.6, Math.Max(p, 1) - 0.4);
+        plot.Title("Memory per blocked coroutine (median; lower is better)", 16);
+        plot.XLabel("bytes per parked coroutine (Go: stack + heap in use; gevent: RSS; .NET: managed heap)", 13);
+        plot.Grid.YAxisStyle.MajorLineStyle.Width = 0;
+        return plot;
+    }
+}

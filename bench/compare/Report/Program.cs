@@ -1,0 +1,52 @@
+// Report: turns the JSON lines written by bench/compare/run.sh into docs/benchmarks.md and a chart.
+//
+//   Report --results results.jsonl --md out.md --png out.png [--bdn DIR] [--notes notes.md] [--png-link benchmarks.png]
+//
+// Input lines (one JSON object each, see ../README.md):
+//   {"meta":{...}}                                    machine, versions, settings (written by run.sh)
+//   {"workload":..,"runtime":..,"ns_per_op":..,...}   one micro run (plus rep, bg_busy_pct, loadavg1, quiet_wait_s)
+//   {"benchmark":"blocked_...",...}                   GeventSharp.Benchmarks "blocked" phase figures
+//   {"server":..,"conns":..,"rps":..,...}             echo runs (bench/compare/echo.sh)
+// --bdn DIR: BenchmarkDotNet results directory (*-report-full.json) for the core figures section.
+using Report;
+
+var options = Options.Parse(args);
+if (options is null)
+{
+    Console.Error.WriteLine("usage: Report --results FILE --md FILE --png FILE [--bdn DIR] [--notes FILE] [--png-link NAME]");
+    return 2;
+}
+
+ResultSet results = ResultSet.Load(options.Results);
+if (options.BdnDir is { } bdn)
+{
+    results.LoadBenchmarkDotNet(bdn);
+}
+
+string? notes = options.Notes is { } n && File.Exists(n) ? File.ReadAllText(n) : null;
+string pngLink = options.PngLink ?? Path.GetFileName(options.Png);
+Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(options.Md))!);
+File.WriteAllText(options.Md, MarkdownReport.Render(results, pngLink, notes));
+Chart.Save(results, options.Png);
+Console.WriteLine($"wrote {options.Md} and {options.Png} ({results.Micro.Count} micro runs, {results.Echo.Count} echo runs, {results.Core.Count} core benchmarks)");
+return 0;
+
+namespace Report
+{
+    internal sealed record Options(string Results, string Md, string Png, string? BdnDir, string? Notes, string? PngLink)
+    {
+        public static Options? Parse(string[] args)
+        {
+            string? Get(string name)
+            {
+                int i = Array.IndexOf(args, "--" + name);
+                return i >= 0 && i + 1 < args.Length ? args[i + 1] : null;
+            }
+
+            string? results = Get("results"), md = Get("md"), png = Get("png");
+            return results is null || md is null || png is null
+                ? null
+                : new Options(results, md, png, Get("bdn"), Get("notes"), Get("png-link"));
+        }
+    }
+}

@@ -1,0 +1,176 @@
+using System.Globalization;
+using System.Text.Json;
+
+namespace Report;
+
+/// <summary>One micro run: a JSON line of a micro program, with run.sh's annotations.</summary>
+internal sealed record MicroRun(
+    string Workload, string Runtime, long N, double? Seconds, double? NsPerOp, double? BytesPerOp,
+    bool Skipped, string? Error, string? Reason, double? BgBusyPct, double? LoadAvg1, double? QuietWaitS);
+
+/// <summary>One echo run (loadgen's JSON line with the server's name).</summary>
+internal sealed record EchoRun(string Server, int Conns, double Rps, double? P50Us, double? P99Us, long Errors);
+
+/// <summary>One BenchmarkDotNet benchmark, or one line of the "blocked" phase report.</summary>
+internal sealed record CoreFigure(string Name, double? NsPerOp, double? BytesPerOp, string Note);
+
+/// <summary>Everything one harness run produced.</summary>
+internal sealed class ResultSet
+{
+    public static readonly string[] Runtimes = ["geventsharp", "go", "gevent", "dotnet-async"];
+    public static readonly string[] Workloads = ["spawn_join", "yield", "channel_pingpong", "event_fanout", "blocked"];
+
+    public Dictionary<string, string> Meta { get; } = new();
+
+    public List<MicroRun> Micro { get; } = new();
+
+    public List<EchoRun> Echo { get; } = new();
+
+    public List<CoreFigure> Core { get; } = new();
+
+    public List<JsonElement> BlockedPhases { get; } = new();
+
+    public string? BdnHost { get; set; }
+
+    public static ResultSet Load(string path)
+    {
+        var set = new ResultSet();
+        foreach (string raw in File.ReadLines(path))
+        {
+            string line = raw.Trim();
+            if (!line.StartsWith('{'))
+            {
+                continue;
+            }
+
+            JsonElement e;
+            try
+            {
+                e = JsonDocument.Parse(line).RootElement;
+            }
+            catch (JsonException)
+            {
+                continue;
+            }
+
+            if (e.TryGetProperty("meta", out JsonElement meta))
+            {
+                foreach (JsonProperty p in meta.EnumerateObject())
+                {
+                    set.Meta[p.Name] = p.Value.ValueKind == JsonValueKind.String ? p.Value.GetString()! : p.Value.GetRawText();
+                }
+            }
+            else if (e.TryGetProperty("workload", out JsonElement w) && e.TryGetProperty("runtime", out JsonElement r))
+            {
+                set.Micro.Add(new MicroRun(
+                    w.GetString()!, r.GetString()!, Long(e, "n") ?? 0, Num(e, "seconds"), Num(e, "ns_per_op"), Num(e, "bytes_per_op"),
+                    e.TryGetProperty("skipped", out JsonElement s) && s.ValueKind == JsonValueKind.True,
+                    Str(e, "error"), Str(e, "reason"), Num(e, "bg_busy_pct"), Num(e, "loadavg1"), Num(e, "quiet_wait_s")));
+            }
+            else if (e.TryGetProperty("benchmark", out JsonElement b) && b.GetString()!.StartsWith("blocked_", StringComparison.Ordinal))
+            {
+                set.BlockedPhases.Add(e.Clone());
+            }
+            else if (e.TryGetProperty("conns", out _) && e.TryGetProperty("rps", out _))
+            {
+                string server = Str(e, "server") ?? Str(e, "runtime") ?? "?";
+                set.Echo.Add(new EchoRun(server, (int)(Long(e, "conns") ?? 0), Num(e, "rps") ?? 0, Num(e, "p50_us"), Num(e, "p99_us"), Long(e, "errors") ?? 0));
+            }
+        }
+
+        return set;
+    }
+
+    /// <summary>Reads every BenchmarkDotNet *-report-full.json under <paramref name="dir"/>.</summary>
+    public void LoadBenchmarkDotNet(string dir)
+    {
+        if (!Directory.Exists(dir))
+        {
+            return;
+        }
+
+        foreach (string file in Directory.EnumerateFiles(dir, "*-report-full.json", SearchOption.AllDirectories).Order())
+        {
+            using JsonDocument doc = JsonDocument.Parse(File.ReadAllText(file));
+            JsonElement root = doc.RootElement;
+            if (root.TryGetProperty("HostEnvironmentInfo", out JsonElement host))
+            {
+                BdnHost = $"BenchmarkDotNet {Str(host, "BenchmarkDotNetVersion")}, {Str(host, "RuntimeVersion")}, {Str(host, "ProcessorName")}";
+            }
+
+            foreach (JsonElement bench in root.GetProperty("Benchmarks").EnumerateArray())
+            {
+                string name = $"{Str(bench, "Type")}.{Str(bench, "Method")}";
+                double? median = bench.TryGetProperty("Statistics", out JsonElement st) && st.ValueKind == JsonValueKind.Object ? Num(st, "Median") : null;
+                double? bytes = bench.TryGetProperty("Memory", out JsonElement mem) && mem.ValueKind == JsonValueKind.Object ? Num(mem, "BytesAllocatedPerOperation") : null;
+                Core.RemoveAll(c => c.Name == name);
+                Core.Add(new CoreFigure(name, median, bytes, ""));
+            }
+        }
+    }
+
+    /// <summary>Successful runs of one workload on one runtime.</summary>
+    public IReadOnlyList<MicroRun> Runs(string workload, string runtime)
+        => Micro.Where(m => m.Workload == workload && m.Runtime == runtime && m.Error is null && !m.Skipped && m.NsPerOp is not null).ToList();
+
+    public MicroRun? SkippedRun(string workload, string runtime)
+        => Micro.FirstOrDefault(m => m.Workload == workload && m.Runtime == runtime && (m.Skipped || m.Error is not null));
+
+    public double? MedianNs(string workload, string runtime) => Stats.Median(Runs(workload, runtime).Select(r => r.NsPerOp!.Value));
+
+    public double? MedianBytes(string workload, string runtime)
+        => Stats.Median(Runs(workload, runtime).Where(r => r.BytesPerOp is not null).Select(r => r.BytesPerOp!.Value));
+
+    public double? MedianSeconds(string workload, string runtime)
+        => Stats.Median(Runs(workload, runtime).Where(r => r.Seconds is not null).Select(r => r.Seconds!.Value));
+
+    public string Get(string key, string fallback = "?") => Meta.TryGetValue(key, out string? v) && v.Length > 0 ? v : fallback;
+
+    private static double? Num(JsonElement e, string name)
+        => e.TryGetProperty(name, out JsonElement v) && v.ValueKind == JsonValueKind.Number ? v.GetDouble() : null;
+
+    private static long? Long(JsonElement e, string name)
+        => e.TryGetProperty(name, out JsonElement v) && v.ValueKind == JsonValueKind.Number ? (long)v.GetDouble() : null;
+
+    private static string? Str(JsonElement e, string name)
+        => e.TryGetProperty(name, out JsonElement v) ? (v.ValueKind == JsonValueKind.String ? v.GetString() : v.GetRawText()) : null;
+}
+
+internal static class Stats
+{
+    public static double? Median(IEnumerable<double> values)
+    {
+        double[] a = values.Order().ToArray();
+        if (a.Length == 0)
+        {
+            return null;
+        }
+
+        return a.Length % 2 == 1 ? a[a.Length / 2] : (a[(a.Length / 2) - 1] + a[a.Length / 2]) / 2;
+    }
+
+    public static string Ns(double? ns)
+    {
+        if (ns is not { } v)
+        {
+            return "–";
+        }
+
+        var inv = CultureInfo.InvariantCulture;
+        return v switch
+        {
+            >= 1e6 => (v / 1e6).ToString("0.00", inv) + " ms",
+            >= 1e4 => (v / 1e3).ToString("0.0", inv) + " µs",
+            >= 1e3 => (v / 1e3).ToString("0.00", inv) + " µs",
+            >= 100 => v.ToString("0", inv) + " ns",
+            _ => v.ToString("0.0", inv) + " ns",
+        };
+    }
+
+    public static string Bytes(double? b) => b is { } v ? v.ToString(v >= 100 ? "0" : "0.0", CultureInfo.InvariantCulture) + " B" : "–";
+
+    public static string Ratio(double? r)
+        => r is { } v ? (v >= 10 ? v.ToString("0", CultureInfo.InvariantCulture) : v.ToString("0.00", CultureInfo.InvariantCulture)) + "×" : "–";
+
+    public static string F(double? v, string format = "0.0") => v is { } x ? x.ToString(format, CultureInfo.InvariantCulture) : "–";
+}

@@ -1,0 +1,74 @@
+using Xunit;
+
+namespace GeventSharp.Tests.Core;
+
+/// <summary>
+/// The hot paths allocate nothing in steady state (after a warm-up has created the async state
+/// machine boxes and grown the hub's queues). BenchmarkDotNet's memory diagnoser shows the same
+/// figures in bench/GeventSharp.Benchmarks; these keep them from regressing unnoticed.
+/// </summary>
+public class AllocationTests
+{
+    private const int WarmUp = 2_000;
+    private const int Measured = 10_000;
+
+    [Fact]
+    public void SleepZero_SteadyState_AllocatesNothing()
+    {
+        long allocated = -1;
+        Gevent.Run(async () =>
+        {
+            // A second greenlet so every Sleep(0) is a real switch between two greenlets.
+            Greenlet other = Gevent.Spawn((Func<Task>)(async () =>
+            {
+                for (int i = 0; i < WarmUp + Measured + 10; i++)
+                {
+                    await Gevent.Sleep(0);
+                }
+            }));
+
+            for (int i = 0; i < WarmUp; i++)
+            {
+                await Gevent.Sleep(0);
+            }
+
+            long before = GC.GetAllocatedBytesForCurrentThread();
+            for (int i = 0; i < Measured; i++)
+            {
+                await Gevent.Sleep(0);
+            }
+
+            allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+            await other.JoinAsync();
+        });
+
+        Assert.Equal(0, allocated);
+    }
+
+    [Fact]
+    public void Join_OfDeadGreenlet_SteadyState_AllocatesNothing()
+    {
+        long allocated = -1;
+        Gevent.Run(async () =>
+        {
+            Greenlet dead = Gevent.Spawn(static () => { });
+            await dead.JoinAsync();
+            Assert.True(dead.Dead);
+            for (int i = 0; i < WarmUp; i++)
+            {
+                await dead.JoinAsync();
+            }
+
+            long before = GC.GetAllocatedBytesForCurrentThread();
+            for (int i = 0; i < Measured; i++)
+            {
+                bool joined = await dead.JoinAsync();
+                Assert.True(joined);
+            }
+
+            allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+        });
+
+        Assert.Equal(0, allocated);
+    }
+}
