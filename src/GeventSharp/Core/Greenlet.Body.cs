@@ -230,6 +230,7 @@ public partial class Greenlet
         _task = null;
         _pendingException = null;
         _waitingOn = null;
+        _locals = null; // greenlet-local values die with the greenlet
         if (_cts is not null)
         {
             _cts.Dispose();
