@@ -7,6 +7,7 @@ using GeventSharp.Testing;
 //   dotnet run --project samples/Seed -c Release -- all
 //   add --virtual to run on the virtual clock (sleeps take no real time)
 //   add --list to list the programs
+//   add --elapsed to print the virtual time each program took to stderr (with --virtual)
 var names = args.Where(a => !a.StartsWith("--", StringComparison.Ordinal)).ToList();
 bool virtualClock = args.Contains("--virtual");
 if (args.Contains("--list"))
@@ -55,8 +56,14 @@ foreach (SeedProgram p in selected)
         Console.Out.Flush();
     }
 
-    HubOptions? options = virtualClock ? new HubOptions { TimeProvider = new VirtualClock() } : null;
+    var clock = virtualClock ? new VirtualClock() : null;
+    HubOptions? options = clock is null ? null : new HubOptions { TimeProvider = clock };
     int code = SeedPrograms.RunOne(p, options);
+    if (clock is not null && args.Contains("--elapsed"))
+    {
+        Console.Error.WriteLine(FormattableString.Invariant($"elapsed {clock.Elapsed.TotalSeconds}s"));
+    }
+
     exit = Math.Max(exit, code);
 }
 

@@ -1,9 +1,12 @@
+using System.Runtime.CompilerServices;
+
 namespace GeventSharp;
 
 /// <summary>Spawning into a group: the same overloads as <see cref="Gevent"/>'s Spawn.</summary>
 public partial class Group
 {
     /// <summary>Spawns <paramref name="function"/> as a member (see <see cref="Gevent.Spawn(Func{Task})"/>). On a full <see cref="Pool"/>, throws <see cref="Full"/>: use <c>SpawnAsync</c> to wait.</summary>
+    [OverloadResolutionPriority(1)] // async lambdas fit Func<Task> and Func<ValueTask>: prefer Task
     public Greenlet Spawn(Func<Task> function) => SpawnMember(() => Gevent.Spawn(function));
 
     /// <summary>Spawns <paramref name="function"/> as a member.</summary>
@@ -13,6 +16,7 @@ public partial class Group
     public Greenlet Spawn(Action function) => SpawnMember(() => Gevent.Spawn(function));
 
     /// <summary>Spawns <paramref name="function"/> with a result as a member.</summary>
+    [OverloadResolutionPriority(1)]
     public Greenlet<T> Spawn<T>(Func<Task<T>> function) => SpawnMember(() => Gevent.Spawn(function));
 
     /// <summary>Spawns <paramref name="function"/> with a result as a member.</summary>

@@ -47,6 +47,9 @@ public sealed class Pool : Group
     /// <summary>The most members at once, or null if unbounded.</summary>
     public int? Size { get; }
 
+    /// <summary>Greenlets waiting in <c>SpawnAsync</c>/<see cref="Group.AddAsync"/> for a slot.</summary>
+    public int SpawnerCount => _slots.AcquirerCount;
+
     /// <summary>Free slots (gevent's <c>free_count()</c>); <see cref="int.MaxValue"/> if unbounded.</summary>
     public int FreeCount => Size is null ? int.MaxValue : _slots.Counter;
 
@@ -111,5 +114,5 @@ public sealed class Pool : Group
 
     private protected override int? DefaultMapWindow => Size;
 
-    private protected override string ExtraState => Size is { } n ? $", {FreeCount}/{n} free, {_slots.AcquirerCount} spawners waiting" : ", unbounded";
+    private protected override string ExtraState => Size is { } n ? $", {FreeCount}/{n} free, {SpawnerCount} spawners waiting" : ", unbounded";
 }
