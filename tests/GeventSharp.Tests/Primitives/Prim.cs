@@ -16,6 +16,9 @@ internal static class Prim
     /// <summary>Spawns an async lambda (avoids the Func&lt;Task&gt;/Func&lt;ValueTask&gt; overload ambiguity).</summary>
     public static Greenlet Go(Func<Task> body) => Gevent.Spawn(body);
 
+    /// <summary>Spawns an async lambda and forgets it (the hub kills it at the end of the run).</summary>
+    public static void Fork(Func<Task> body) => Gevent.Spawn(body);
+
     /// <summary>Spawns an async lambda with a result.</summary>
     public static Greenlet<T> Go<T>(Func<Task<T>> body) => Gevent.Spawn(body);
 
