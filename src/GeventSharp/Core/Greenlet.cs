@@ -43,8 +43,8 @@ public partial class Greenlet : Waitable
     private GreenletSynchronizationContext? _syncContext;
     private CancellationTokenSource? _cts;
 
-    /// <summary>This greenlet's values of every <c>Local&lt;T&gt;</c>, keyed weakly by the local; dropped at death.</summary>
-    internal System.Runtime.CompilerServices.ConditionalWeakTable<object, object>? _locals;
+    /// <summary>This greenlet's values of every <c>Local&lt;T&gt;</c>, keyed by the local; dropped at death.</summary>
+    internal Dictionary<object, object>? _locals;
 
     // Intrusive list of the hub's live greenlets.
     internal Greenlet? _liveNext;

@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Runtime.CompilerServices;
 
 namespace GeventSharp;
 
@@ -14,8 +13,8 @@ namespace GeventSharp;
 /// local has an initial-value factory: then the factory runs once per greenlet, on its first read.
 /// <see cref="TryGetValue"/> never throws.</para>
 /// <para>A greenlet's values are dropped when it dies, so they can be collected even while the
-/// <see cref="Greenlet"/> object is still referenced. A local that is no longer referenced does not
-/// keep values alive either.</para>
+/// <see cref="Greenlet"/> object is still referenced. While a greenlet lives, it keeps its values
+/// (and the locals it used) reachable; call <see cref="Remove"/> to drop one early.</para>
 /// <para>Use it only from greenlet code (not from hub callbacks or other threads).</para>
 /// </remarks>
 /// <example>
@@ -68,7 +67,7 @@ public sealed class Local<T>
             }
 
             T value = _initial();
-            Slots(current).AddOrUpdate(this, new Box(value));
+            Slots(current)[this] = new Box(value);
             return value;
         }
 
@@ -81,7 +80,7 @@ public sealed class Local<T>
                 return;
             }
 
-            Slots(current).AddOrUpdate(this, new Box(value));
+            Slots(current)[this] = new Box(value);
         }
     }
 
@@ -120,7 +119,7 @@ public sealed class Local<T>
         return false;
     }
 
-    private static ConditionalWeakTable<object, object> Slots(Greenlet g) => g._locals ??= new ConditionalWeakTable<object, object>();
+    private static Dictionary<object, object> Slots(Greenlet g) => g._locals ??= new Dictionary<object, object>(ReferenceEqualityComparer.Instance);
 
     private string Describe() => _name is null ? $"Local<{typeof(T).Name}>" : $"Local<{typeof(T).Name}> '{_name}'";
 
