@@ -114,16 +114,45 @@ public sealed class AsyncResult<T> : Waitable
         return _value!;
     }
 
-    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
-    private async ValueTask<T> GetSlowAsync(Greenlet current, long ticks, TimeSpan? timeout, CancellationToken cancellationToken)
+    private ValueTask<T> GetSlowAsync(Greenlet current, long ticks, TimeSpan? timeout, CancellationToken cancellationToken)
+        => OperationPool<GetOperation>.Rent().Start(this, current, ticks, timeout, cancellationToken);
+
+    /// <summary>A blocked get: reads the outcome (or raises <see cref="Timeout"/>) when the reader resumes.</summary>
+    private sealed class GetOperation : GreenletOperation<T>
     {
-        if (!await WaitCoreAsync(current, ticks, cancellationToken))
+        private AsyncResult<T>? _result;
+        private TimeSpan? _timeout;
+
+        public ValueTask<T> Start(AsyncResult<T> result, Greenlet current, long ticks, TimeSpan? timeout, CancellationToken cancellationToken)
         {
-            throw new Timeout(timeout ?? TimeSpan.Zero);
+            _result = result;
+            _timeout = timeout;
+            if (!Suspend(current, result, result.Waiters, ticks, cancellationToken, out Exception? early))
+            {
+                ReturnToPool();
+                return ValueTask.FromException<T>(early!);
+            }
+
+            return Pending;
         }
 
-        _error?.Throw();
-        return _value!;
+        protected override T Complete(bool woken)
+        {
+            if (!woken)
+            {
+                throw new Timeout(_timeout ?? TimeSpan.Zero);
+            }
+
+            AsyncResult<T> r = _result!;
+            r._error?.Throw();
+            return r._value!;
+        }
+
+        protected override void ReturnToPool()
+        {
+            _result = null;
+            OperationPool<GetOperation>.Return(this);
+        }
     }
 
     /// <summary>

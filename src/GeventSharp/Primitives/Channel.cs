@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Runtime.CompilerServices;
 
 namespace GeventSharp;
 
@@ -135,33 +134,44 @@ public sealed class Channel<T> : IAsyncEnumerable<T>, IWakeHandoff
         return true;
     }
 
-    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
-    private async ValueTask PutSlowAsync(Greenlet current, T item, long ticks, CancellationToken cancellationToken)
+    private ValueTask PutSlowAsync(Greenlet current, T item, long ticks, CancellationToken cancellationToken)
+        => OperationPool<PutOperation>.Rent().Start(this, current, item, ticks, cancellationToken);
+
+    /// <summary>A blocked put: its item waits in the putter list until a getter takes it.</summary>
+    private sealed class PutOperation : GreenletOperation<bool>
     {
-        ValueTask<bool> wait = current.SuspendOn(this, _putters ??= new WaitList(), ticks, cancellationToken);
-        short version = current._version;
-        bool suspended = !wait.IsCompleted;
-        if (suspended)
-        {
-            AddPutterItem(current, version, item);
-        }
+        private Channel<T>? _channel;
 
-        bool taken = false;
-        try
+        public ValueTask Start(Channel<T> channel, Greenlet current, T item, long ticks, CancellationToken cancellationToken)
         {
-            taken = await wait;
-        }
-        finally
-        {
-            if (suspended && !taken)
+            _channel = channel;
+            if (!Suspend(current, channel, channel._putters ??= new WaitList(), ticks, cancellationToken, out Exception? early))
             {
-                RemovePutterItem(current, version);
+                ReturnToPool();
+                return ValueTask.FromException(early!);
             }
+
+            channel.AddPutterItem(current, Token, item);
+            return PendingVoid;
         }
 
-        if (!taken)
+        protected override bool Complete(bool woken)
         {
-            throw _shutdown ? new ShutDown() : new Full();
+            if (woken)
+            {
+                return true; // a getter took the item
+            }
+
+            _channel!.RemovePutterItem(Greenlet, Token);
+            throw _channel._shutdown ? new ShutDown() : new Full();
+        }
+
+        protected override void Interrupted() => _channel!.RemovePutterItem(Greenlet, Token);
+
+        protected override void ReturnToPool()
+        {
+            _channel = null;
+            OperationPool<PutOperation>.Return(this);
         }
     }
 
@@ -231,21 +241,48 @@ public sealed class Channel<T> : IAsyncEnumerable<T>, IWakeHandoff
         return false;
     }
 
-    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
-    private async ValueTask<T> GetSlowAsync(Greenlet current, long ticks, CancellationToken cancellationToken)
+    private ValueTask<T> GetSlowAsync(Greenlet current, long ticks, CancellationToken cancellationToken)
+        => OperationPool<GetOperation>.Rent().Start(this, current, ticks, cancellationToken);
+
+    /// <summary>A blocked get: takes the item handed to it when the getter resumes.</summary>
+    private sealed class GetOperation : GreenletOperation<T>
     {
-        if (await current.SuspendOn(this, _getters ??= new WaitList(), ticks, cancellationToken))
+        private Channel<T>? _channel;
+
+        public ValueTask<T> Start(Channel<T> channel, Greenlet current, long ticks, CancellationToken cancellationToken)
         {
-            _reservedGets--;
-            if (_handed.Count > 0)
+            _channel = channel;
+            if (!Suspend(current, channel, channel._getters ??= new WaitList(), ticks, cancellationToken, out Exception? early))
             {
-                return _handed.Dequeue();
+                ReturnToPool();
+                return ValueTask.FromException<T>(early!);
             }
 
-            throw new ShutDown(); // an immediate shutdown discarded it
+            return Pending;
         }
 
-        throw _shutdown ? new ShutDown() : new Empty();
+        protected override T Complete(bool woken)
+        {
+            Channel<T> c = _channel!;
+            if (woken)
+            {
+                c._reservedGets--;
+                if (c._handed.Count > 0)
+                {
+                    return c._handed.Dequeue();
+                }
+
+                throw new ShutDown(); // an immediate shutdown discarded it
+            }
+
+            throw c._shutdown ? new ShutDown() : new Empty();
+        }
+
+        protected override void ReturnToPool()
+        {
+            _channel = null;
+            OperationPool<GetOperation>.Return(this);
+        }
     }
 
     /// <summary>A getter woken with an item was killed before it ran: pass the item on, or keep it.</summary>

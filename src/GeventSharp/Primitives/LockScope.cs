@@ -31,3 +31,32 @@ internal interface ILockScopeTarget
 {
     void ReleaseScope();
 }
+
+/// <summary>A blocked <c>AcquireScopeAsync</c>: yields the scope, or raises <see cref="Timeout"/>, when the acquirer resumes.</summary>
+internal sealed class LockScopeOperation : GreenletOperation<LockScope>
+{
+    private ILockScopeTarget? _target;
+    private TimeSpan? _timeout;
+
+    public static ValueTask<LockScope> Start(ILockScopeTarget target, Greenlet current, WaitList acquirers, TimeSpan? timeout, CancellationToken cancellationToken)
+    {
+        LockScopeOperation op = OperationPool<LockScopeOperation>.Rent();
+        op._target = target;
+        op._timeout = timeout;
+        if (!op.Suspend(current, target, acquirers, current._hub.TimeoutToTicks(timeout), cancellationToken, out Exception? early))
+        {
+            op.ReturnToPool();
+            return ValueTask.FromException<LockScope>(early!);
+        }
+
+        return op.Pending;
+    }
+
+    protected override LockScope Complete(bool woken) => woken ? new LockScope(_target!) : throw new Timeout(_timeout);
+
+    protected override void ReturnToPool()
+    {
+        _target = null;
+        OperationPool<LockScopeOperation>.Return(this);
+    }
+}

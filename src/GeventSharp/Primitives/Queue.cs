@@ -181,10 +181,12 @@ public class Queue<T> : IAsyncEnumerable<T>
         return true;
     }
 
-    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
-    private async ValueTask PutSlowAsync(Greenlet current, T item, long ticks, CancellationToken cancellationToken)
+    private ValueTask PutSlowAsync(Greenlet current, T item, long ticks, CancellationToken cancellationToken)
+        => OperationPool<PutOperation>.Rent().Start(this, current, item, ticks, cancellationToken);
+
+    private void CompletePut(bool woken, T item)
     {
-        if (await current.SuspendOn(this, _putters ??= new WaitList(), ticks, cancellationToken))
+        if (woken)
         {
             _reservedPuts--; // the room promised by Pump is ours now
             if (_shutdown)
@@ -268,10 +270,12 @@ public class Queue<T> : IAsyncEnumerable<T>
         return false;
     }
 
-    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
-    private async ValueTask<T> GetSlowAsync(Greenlet current, long ticks, CancellationToken cancellationToken)
+    private ValueTask<T> GetSlowAsync(Greenlet current, long ticks, CancellationToken cancellationToken)
+        => OperationPool<GetOperation>.Rent().Start(this, current, ticks, cancellationToken);
+
+    private T CompleteGet(bool woken)
     {
-        if (await current.SuspendOn(this, _getters ??= new WaitList(), ticks, cancellationToken))
+        if (woken)
         {
             _reservedGets--; // the item promised by Pump
             if (StoredCount > 0)
@@ -442,6 +446,65 @@ public class Queue<T> : IAsyncEnumerable<T>
         if (_peekers is { Count: > 0 } peekers && Available > 0)
         {
             peekers.WakeAll(true);
+        }
+    }
+
+    /// <summary>A blocked get: takes the promised item when the getter resumes.</summary>
+    private sealed class GetOperation : GreenletOperation<T>
+    {
+        private Queue<T>? _queue;
+
+        public ValueTask<T> Start(Queue<T> queue, Greenlet current, long ticks, CancellationToken cancellationToken)
+        {
+            _queue = queue;
+            if (!Suspend(current, queue, queue._getters ??= new WaitList(), ticks, cancellationToken, out Exception? early))
+            {
+                ReturnToPool();
+                return ValueTask.FromException<T>(early!);
+            }
+
+            return Pending;
+        }
+
+        protected override T Complete(bool woken) => _queue!.CompleteGet(woken);
+
+        protected override void ReturnToPool()
+        {
+            _queue = null;
+            OperationPool<GetOperation>.Return(this);
+        }
+    }
+
+    /// <summary>A blocked put: stores the item in the promised room when the putter resumes.</summary>
+    private sealed class PutOperation : GreenletOperation<bool>
+    {
+        private Queue<T>? _queue;
+        private T _item = default!;
+
+        public ValueTask Start(Queue<T> queue, Greenlet current, T item, long ticks, CancellationToken cancellationToken)
+        {
+            _queue = queue;
+            _item = item;
+            if (!Suspend(current, queue, queue._putters ??= new WaitList(), ticks, cancellationToken, out Exception? early))
+            {
+                ReturnToPool();
+                return ValueTask.FromException(early!);
+            }
+
+            return PendingVoid;
+        }
+
+        protected override bool Complete(bool woken)
+        {
+            _queue!.CompletePut(woken, _item);
+            return true;
+        }
+
+        protected override void ReturnToPool()
+        {
+            _queue = null;
+            _item = default!;
+            OperationPool<PutOperation>.Return(this);
         }
     }
 

@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Runtime.CompilerServices;
 
 namespace GeventSharp;
 
@@ -162,18 +161,17 @@ public sealed class RLock : Waitable, IWakeHandoff, ILockScopeTarget
     private ValueTask<LockScope> AcquireScopeCoreAsync(TimeSpan? timeout, CancellationToken cancellationToken)
     {
         Greenlet current = Hub.CurrentGreenletOrThrow("RLock.AcquireScopeAsync");
-        return TryAcquire(current) ? new ValueTask<LockScope>(new LockScope(this)) : AcquireScopeSlowAsync(timeout, cancellationToken);
-    }
+        if (TryAcquire(current))
+        {
+            return new ValueTask<LockScope>(new LockScope(this));
+        }
 
-    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
-    private async ValueTask<LockScope> AcquireScopeSlowAsync(TimeSpan? timeout, CancellationToken cancellationToken)
-    {
-        if (!await AcquireAsync(true, timeout, cancellationToken))
+        if (timeout == TimeSpan.Zero)
         {
             throw new Timeout(timeout);
         }
 
-        return new LockScope(this);
+        return LockScopeOperation.Start(this, current, _acquirers ??= new WaitList(), timeout, cancellationToken);
     }
 
     void ILockScopeTarget.ReleaseScope() => Release();

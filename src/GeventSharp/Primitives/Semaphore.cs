@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Runtime.CompilerServices;
 
 namespace GeventSharp;
 
@@ -78,7 +77,7 @@ public class Semaphore : Waitable, IWakeHandoff, ILockScopeTarget
             return new ValueTask<bool>(true);
         }
 
-        Greenlet current = Hub.CurrentGreenletOrThrow(ApiName("AcquireAsync"));
+        Greenlet current = Hub.CurrentGreenletOrThrow("Semaphore.AcquireAsync");
         long ticks = blocking ? current._hub.TimeoutToTicks(timeout) : 0;
         if (ticks == 0)
         {
@@ -118,7 +117,7 @@ public class Semaphore : Waitable, IWakeHandoff, ILockScopeTarget
     /// <exception cref="InvalidOperationException">A <see cref="Lock"/> released while unlocked, or not called on a hub thread.</exception>
     public void Release()
     {
-        Hub hub = Hub.CurrentOrThrow(ApiName("Release"));
+        Hub hub = Hub.CurrentOrThrow("Semaphore.Release");
         switch (_kind)
         {
             case SemaphoreKind.Dummy:
@@ -162,7 +161,7 @@ public class Semaphore : Waitable, IWakeHandoff, ILockScopeTarget
             return new ValueTask<bool>(true);
         }
 
-        Greenlet current = Hub.CurrentGreenletOrThrow(ApiName("WaitAsync"));
+        Greenlet current = Hub.CurrentGreenletOrThrow("Semaphore.WaitAsync");
         long ticks = current._hub.TimeoutToTicks(timeout);
         return ticks == 0 ? new ValueTask<bool>(false) : WaitCoreAsync(current, ticks, cancellationToken);
     }
@@ -182,20 +181,18 @@ public class Semaphore : Waitable, IWakeHandoff, ILockScopeTarget
     public ValueTask<LockScope> AcquireScopeAsync(TimeSpan timeout, CancellationToken cancellationToken = default)
         => TryAcquire() ? new ValueTask<LockScope>(new LockScope(this)) : AcquireScopeSlowAsync(timeout, cancellationToken);
 
-    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
-    private async ValueTask<LockScope> AcquireScopeSlowAsync(TimeSpan? timeout, CancellationToken cancellationToken)
+    private ValueTask<LockScope> AcquireScopeSlowAsync(TimeSpan? timeout, CancellationToken cancellationToken)
     {
-        if (!await AcquireAsync(true, timeout, cancellationToken))
+        Greenlet current = Hub.CurrentGreenletOrThrow("Semaphore.AcquireScopeAsync");
+        if (timeout == TimeSpan.Zero)
         {
             throw new Timeout(timeout);
         }
 
-        return new LockScope(this);
+        return LockScopeOperation.Start(this, current, _acquirers ??= new WaitList(), timeout, cancellationToken);
     }
 
     void ILockScopeTarget.ReleaseScope() => Release();
-
-    private string ApiName(string method) => GetType().Name + "." + method;
 
     /// <summary>Like <c>&lt;BoundedSemaphore counter=0/2, 3 acquirers&gt;</c>.</summary>
     public override string ToString()
