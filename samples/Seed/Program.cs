@@ -8,6 +8,7 @@ using GeventSharp.Testing;
 //   add --virtual to run on the virtual clock (sleeps take no real time)
 //   add --time to print the elapsed (virtual or wall) time to stderr
 //   add --list to list the programs
+//   add --elapsed to print the virtual time each program took to stderr (with --virtual)
 var names = args.Where(a => !a.StartsWith("--", StringComparison.Ordinal)).ToList();
 bool virtualClock = args.Contains("--virtual");
 bool reportTime = args.Contains("--time");
@@ -67,6 +68,11 @@ foreach (SeedProgram p in selected)
             ? $"[time] {p.Name}: {clock.Elapsed.TotalSeconds:0.###} s virtual"
             : $"[time] {p.Name}: {wall.Elapsed.TotalSeconds:0.###} s wall");
     }
+    if (virtualClock && args.Contains("--elapsed"))
+    {
+        Console.Error.WriteLine(FormattableString.Invariant($"elapsed {clock.Elapsed.TotalSeconds}s"));
+    }
+
     exit = Math.Max(exit, code);
 }
 

@@ -135,7 +135,7 @@ public static partial class Gevent
             };
         }
 
-        public Queue<Waitable> Arrived { get; } = new();
+        public System.Collections.Generic.Queue<Waitable> Arrived { get; } = new();
 
         public short Version { get; set; }
 

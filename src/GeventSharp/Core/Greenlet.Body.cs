@@ -230,6 +230,7 @@ public partial class Greenlet
         _task = null;
         PendingException = null;
         _waitingOn = null;
+        _locals = null; // greenlet-local values die with the greenlet
         if (_rare?.Cts is { } cts)
         {
             cts.Dispose();

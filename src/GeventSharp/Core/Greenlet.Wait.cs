@@ -23,6 +23,7 @@ public partial class Greenlet : IValueTaskSource, IValueTaskSource<bool>, ITimer
     private bool _startTimerArmed;
     internal bool _inForeignCount;
     private Exception? _wakeException;
+    private IWakeHandoff? _wakeHandoff;
     private Action<object?>? _continuation;
     private object? _continuationState;
 
@@ -117,11 +118,20 @@ public partial class Greenlet : IValueTaskSource, IValueTaskSource<bool>, ITimer
     }
 
     /// <summary>Called by a <see cref="WaitList"/> that removed this greenlet: schedule it to resume.</summary>
-    internal void WakeFromList(bool result)
+    internal void WakeFromList(bool result) => WakeFromList(result, null);
+
+    /// <summary>
+    /// Schedules this greenlet (just removed from a <see cref="WaitList"/>) to resume with
+    /// <paramref name="result"/>. <paramref name="handoff"/>, if given, is told if the greenlet is
+    /// killed (or interrupted by a <see cref="Timeout"/>) before it resumes, so a primitive that
+    /// handed it something (an item, a permit) can take it back.
+    /// </summary>
+    internal void WakeFromList(bool result, IWakeHandoff? handoff)
     {
         Debug.Assert(_state == GreenletState.Waiting);
         _waitList = null;
         EndWaitExtras();
+        _wakeHandoff = handoff;
         _wakeResult = result;
         _state = GreenletState.Woken;
         _hub.EnqueueResume(this);
@@ -160,7 +170,20 @@ public partial class Greenlet : IValueTaskSource, IValueTaskSource<bool>, ITimer
                 _hub.EnqueueResume(this);
                 break;
             case GreenletState.Woken:
-                _wakeException = exception;
+                IWakeHandoff? handoff = _wakeHandoff;
+                _wakeHandoff = null;
+                if (handoff is not null && _wakeException is null && handoff.OnWakeAbandoned(this))
+                {
+                    // What the wake handed over cannot be taken back: the wake stands and the
+                    // exception is raised at the next wait, as if it had arrived just after.
+                    PendingException = exception;
+                    CancelToken();
+                }
+                else
+                {
+                    _wakeException = exception;
+                }
+
                 break;
             case GreenletState.Foreign:
             case GreenletState.Posted:
@@ -191,6 +214,7 @@ public partial class Greenlet : IValueTaskSource, IValueTaskSource<bool>, ITimer
         _state = GreenletState.Running;
         _waitDone = true;
         _waitingOn = null;
+        _wakeHandoff = null;
         Action<object?>? continuation = _continuation;
         object? state = _continuationState;
         _continuation = null;
@@ -353,6 +377,20 @@ public partial class Greenlet : IValueTaskSource, IValueTaskSource<bool>, ITimer
     };
 
     private sealed record WaitCancellation(Greenlet Greenlet, short Version, CancellationToken Token);
+}
+
+/// <summary>
+/// Implemented by a primitive that hands something to the greenlet it wakes (an item, a permit):
+/// told when that greenlet is killed or interrupted after the wake but before it resumed.
+/// </summary>
+internal interface IWakeHandoff
+{
+    /// <summary>
+    /// The woken <paramref name="greenlet"/> will not resume normally. Take back what was handed
+    /// over and return false (the exception replaces the wake); or return true when it cannot be
+    /// taken back (the wake stands and the exception is raised at the greenlet's next wait).
+    /// </summary>
+    bool OnWakeAbandoned(Greenlet greenlet);
 }
 
 /// <summary>Timeout support.</summary>

@@ -43,6 +43,9 @@ public partial class Greenlet : Waitable
     private GreenletSynchronizationContext? _syncContext;
     private Rare? _rare;
 
+    /// <summary>This greenlet's values of every <c>Local&lt;T&gt;</c>, keyed by the local; dropped at death.</summary>
+    internal Dictionary<object, object>? _locals;
+
     // Intrusive list of the hub's live greenlets.
     internal Greenlet? _liveNext;
     internal Greenlet? _livePrev;

@@ -86,9 +86,9 @@ public class GreenletFootprintTests
                 await Gevent.Sleep(0);
                 return 42;
             }));
-            Greenlet<string> fromValueTask = Gevent.Spawn(() => new ValueTask<string>("v"));
+            Greenlet<string> fromValueTask = Gevent.SpawnValueTask(() => new ValueTask<string>("v"));
             var gate = new Greenlet(static () => { });
-            Greenlet<bool> waitsOnGate = Gevent.Spawn(() => gate.JoinAsync());
+            Greenlet<bool> waitsOnGate = Gevent.SpawnValueTask(() => gate.JoinAsync());
             await Gevent.Sleep(0);
             Assert.False(waitsOnGate.Dead);
             gate.Start();

@@ -1,0 +1,428 @@
+using System.Diagnostics;
+
+namespace GeventSharp;
+
+/// <summary>
+/// An unbuffered queue: a put completes only when a getter takes the item (a rendezvous;
+/// gevent's <c>gevent.queue.Channel</c>, Go's unbuffered channel).
+/// </summary>
+/// <typeparam name="T">The type of the items.</typeparam>
+/// <remarks>
+/// <para>A put that finds a getter waiting hands the item to it (the getter is scheduled, the
+/// putter returns at once); otherwise the putter waits until a getter comes. A get that finds a
+/// putter waiting takes its item at once and schedules the putter. Getters and putters are each
+/// served in the order they started waiting.</para>
+/// <para><see cref="PutNowait"/> succeeds only if a getter is waiting; <see cref="GetNowait"/> only if
+/// a putter is waiting.</para>
+/// <para>Kills and timeouts: a putter that times out or is killed while waiting has delivered
+/// nothing. A putter whose item was taken has delivered it, even if it is killed before it runs
+/// again: the kill is then raised at its next wait. A getter killed after an item was handed to
+/// it but before it ran takes nothing: the item goes to the next waiting getter, or is kept for
+/// the next get (the only case where a channel holds an item).</para>
+/// <para><see cref="Shutdown"/>: blocked and later putters throw <see cref="ShutDown"/>, and so do
+/// getters once nothing is left to take. <c>await foreach</c> ends there.</para>
+/// <para>Name clash: <c>System.Threading.Channels.Channel&lt;T&gt;</c> is a different type; if you
+/// import both namespaces, write <c>using Channel = GeventSharp.Channel&lt;int&gt;;</c> or qualify it.</para>
+/// </remarks>
+/// <example>
+/// <code>
+/// var ch = new Channel&lt;string&gt;();
+/// Gevent.Spawn(async () =&gt; Console.WriteLine(await ch.GetAsync()));
+/// await ch.PutAsync("ping"); // returns once the getter has it
+/// </code>
+/// </example>
+[DebuggerDisplay("{ToString(),nq}")]
+public sealed class Channel<T> : IAsyncEnumerable<T>, IWakeHandoff
+{
+    private readonly System.Collections.Generic.Queue<T> _handed = new(); // items handed to woken getters (or orphaned)
+    private WaitList? _getters;
+    private WaitList? _putters;
+    private PutterEntry[] _putterItems = new PutterEntry[4]; // parallel to _putters, FIFO ring
+    private int _putHead;
+    private int _putCount;
+    private int _reservedGets;
+    private bool _shutdown;
+    private PutterHandoff? _putterHandoff;
+
+    /// <summary>Creates a channel.</summary>
+    public Channel()
+    {
+    }
+
+    /// <summary>Always 0: a channel stores nothing.</summary>
+    public int MaxSize => 0;
+
+    /// <summary>Items a get would take now without waiting: one per waiting putter (plus, rarely, an item orphaned by a killed getter).</summary>
+    public int Count => Orphans + PutterCount;
+
+    /// <summary>True if a get would wait.</summary>
+    public bool IsEmpty => Count == 0;
+
+    /// <summary>True if a put would wait: no getter is waiting.</summary>
+    public bool IsFull => GetterCount == 0;
+
+    /// <summary>Waiting putters minus waiting getters (gevent's <c>balance</c>).</summary>
+    public int Balance => PutterCount - GetterCount;
+
+    /// <summary>True once <see cref="Shutdown"/> was called.</summary>
+    public bool IsShutDown => _shutdown;
+
+    /// <summary>Greenlets blocked in a get.</summary>
+    public int GetterCount => _getters?.Count ?? 0;
+
+    /// <summary>Greenlets blocked in a put.</summary>
+    public int PutterCount => _putters?.Count ?? 0;
+
+    private int Orphans => Math.Max(0, _handed.Count - _reservedGets);
+
+    // ---- put ----
+
+    /// <summary>
+    /// Hands <paramref name="item"/> to a getter: at once if one is waiting, otherwise waits
+    /// (<paramref name="block"/>) until one comes, the timeout elapses (throws <see cref="Full"/>),
+    /// or the token is cancelled. A zero timeout never blocks.
+    /// </summary>
+    /// <exception cref="Full">No getter came in time (or none was waiting and <paramref name="block"/> is false).</exception>
+    /// <exception cref="ShutDown">The channel is shut down.</exception>
+    public ValueTask PutAsync(T item, bool block = true, TimeSpan? timeout = null, CancellationToken cancellationToken = default)
+    {
+        if (TryPut(item))
+        {
+            return default;
+        }
+
+        if (_shutdown)
+        {
+            throw new ShutDown();
+        }
+
+        Greenlet current = Hub.CurrentGreenletOrThrow("Channel.PutAsync");
+        long ticks = block ? current._hub.TimeoutToTicks(timeout) : 0;
+        if (ticks == 0)
+        {
+            throw new Full();
+        }
+
+        return PutSlowAsync(current, item, ticks, cancellationToken);
+    }
+
+    /// <summary>Hands over <paramref name="item"/>, waiting up to <paramref name="timeoutSeconds"/> for a getter.</summary>
+    public ValueTask PutAsync(T item, double timeoutSeconds, CancellationToken cancellationToken = default)
+        => PutAsync(item, true, Gevent.SecondsToTimeSpan(timeoutSeconds, nameof(timeoutSeconds)), cancellationToken);
+
+    /// <summary>Hands <paramref name="item"/> to a waiting getter; throws <see cref="Full"/> if none is waiting.</summary>
+    public void PutNowait(T item)
+    {
+        if (!TryPut(item))
+        {
+            throw _shutdown ? new ShutDown() : new Full();
+        }
+    }
+
+    /// <summary>Hands <paramref name="item"/> to a waiting getter if there is one; never throws or blocks.</summary>
+    public bool TryPut(T item)
+    {
+        if (_shutdown || _getters is not { Count: > 0 } getters)
+        {
+            return false;
+        }
+
+        Greenlet g = getters.Dequeue()!;
+        _handed.Enqueue(item);
+        _reservedGets++;
+        g.WakeFromList(true, this);
+        return true;
+    }
+
+    private ValueTask PutSlowAsync(Greenlet current, T item, long ticks, CancellationToken cancellationToken)
+        => OperationPool<PutOperation>.Rent().Start(this, current, item, ticks, cancellationToken);
+
+    /// <summary>A blocked put: its item waits in the putter list until a getter takes it.</summary>
+    private sealed class PutOperation : GreenletOperation<bool>
+    {
+        private Channel<T>? _channel;
+
+        public ValueTask Start(Channel<T> channel, Greenlet current, T item, long ticks, CancellationToken cancellationToken)
+        {
+            _channel = channel;
+            if (!Suspend(current, channel, channel._putters ??= new WaitList(), ticks, cancellationToken, out Exception? early))
+            {
+                ReturnToPool();
+                return ValueTask.FromException(early!);
+            }
+
+            channel.AddPutterItem(current, Token, item);
+            return PendingVoid;
+        }
+
+        protected override bool Complete(bool woken)
+        {
+            if (woken)
+            {
+                return true; // a getter took the item
+            }
+
+            _channel!.RemovePutterItem(Greenlet, Token);
+            throw _channel._shutdown ? new ShutDown() : new Full();
+        }
+
+        protected override void Interrupted() => _channel!.RemovePutterItem(Greenlet, Token);
+
+        protected override void ReturnToPool()
+        {
+            _channel = null;
+            OperationPool<PutOperation>.Return(this);
+        }
+    }
+
+    // ---- get ----
+
+    /// <summary>
+    /// Takes an item from a putter: at once if one is waiting, otherwise waits (<paramref name="block"/>)
+    /// until one comes, the timeout elapses (throws <see cref="Empty"/>), or the token is cancelled.
+    /// </summary>
+    /// <exception cref="Empty">No putter came in time (or none was waiting and <paramref name="block"/> is false).</exception>
+    /// <exception cref="ShutDown">The channel is shut down and nothing is left to take.</exception>
+    public ValueTask<T> GetAsync(bool block = true, TimeSpan? timeout = null, CancellationToken cancellationToken = default)
+    {
+        if (TryGet(out T item))
+        {
+            return new ValueTask<T>(item);
+        }
+
+        if (_shutdown)
+        {
+            throw new ShutDown();
+        }
+
+        Greenlet current = Hub.CurrentGreenletOrThrow("Channel.GetAsync");
+        long ticks = block ? current._hub.TimeoutToTicks(timeout) : 0;
+        if (ticks == 0)
+        {
+            throw new Empty();
+        }
+
+        return GetSlowAsync(current, ticks, cancellationToken);
+    }
+
+    /// <summary>Takes an item, waiting up to <paramref name="timeoutSeconds"/> for a putter.</summary>
+    public ValueTask<T> GetAsync(double timeoutSeconds, CancellationToken cancellationToken = default)
+        => GetAsync(true, Gevent.SecondsToTimeSpan(timeoutSeconds, nameof(timeoutSeconds)), cancellationToken);
+
+    /// <summary>Takes an item from a waiting putter; throws <see cref="Empty"/> if none is waiting.</summary>
+    public T GetNowait()
+    {
+        if (TryGet(out T item))
+        {
+            return item;
+        }
+
+        throw _shutdown ? new ShutDown() : new Empty();
+    }
+
+    /// <summary>Takes an item from a waiting putter if there is one; never throws or blocks.</summary>
+    public bool TryGet(out T item)
+    {
+        if (Orphans > 0)
+        {
+            item = _handed.Dequeue();
+            return true;
+        }
+
+        if (_putters is { Count: > 0 } putters)
+        {
+            Greenlet p = putters.Dequeue()!;
+            item = TakePutterItem(p);
+            p.WakeFromList(true, _putterHandoff ??= new PutterHandoff());
+            return true;
+        }
+
+        item = default!;
+        return false;
+    }
+
+    private ValueTask<T> GetSlowAsync(Greenlet current, long ticks, CancellationToken cancellationToken)
+        => OperationPool<GetOperation>.Rent().Start(this, current, ticks, cancellationToken);
+
+    /// <summary>A blocked get: takes the item handed to it when the getter resumes.</summary>
+    private sealed class GetOperation : GreenletOperation<T>
+    {
+        private Channel<T>? _channel;
+
+        public ValueTask<T> Start(Channel<T> channel, Greenlet current, long ticks, CancellationToken cancellationToken)
+        {
+            _channel = channel;
+            if (!Suspend(current, channel, channel._getters ??= new WaitList(), ticks, cancellationToken, out Exception? early))
+            {
+                ReturnToPool();
+                return ValueTask.FromException<T>(early!);
+            }
+
+            return Pending;
+        }
+
+        protected override T Complete(bool woken)
+        {
+            Channel<T> c = _channel!;
+            if (woken)
+            {
+                c._reservedGets--;
+                if (c._handed.Count > 0)
+                {
+                    return c._handed.Dequeue();
+                }
+
+                throw new ShutDown(); // an immediate shutdown discarded it
+            }
+
+            throw c._shutdown ? new ShutDown() : new Empty();
+        }
+
+        protected override void ReturnToPool()
+        {
+            _channel = null;
+            OperationPool<GetOperation>.Return(this);
+        }
+    }
+
+    /// <summary>A getter woken with an item was killed before it ran: pass the item on, or keep it.</summary>
+    bool IWakeHandoff.OnWakeAbandoned(Greenlet greenlet)
+    {
+        _reservedGets--;
+        if (Orphans > 0 && _getters is { Count: > 0 } getters)
+        {
+            _reservedGets++;
+            getters.Dequeue()!.WakeFromList(true, this);
+        }
+
+        return false;
+    }
+
+    /// <summary>A putter whose item was taken has delivered it: its wake stands.</summary>
+    private sealed class PutterHandoff : IWakeHandoff
+    {
+        public bool OnWakeAbandoned(Greenlet greenlet) => true;
+    }
+
+    // ---- shutdown, iteration ----
+
+    /// <summary>
+    /// Shuts the channel down: blocked and later putters throw <see cref="ShutDown"/> (their items
+    /// are not delivered), and getters throw once nothing is left. <paramref name="immediate"/>
+    /// also discards items already handed to getters that have not run yet.
+    /// </summary>
+    public void Shutdown(bool immediate = false)
+    {
+        _shutdown = true;
+        if (immediate)
+        {
+            _handed.Clear();
+        }
+
+        _putters?.WakeAll(false);
+        _getters?.WakeAll(false);
+    }
+
+    /// <summary>Takes items as putters offer them, until the channel is shut down (<c>await foreach</c>).</summary>
+    public async IAsyncEnumerator<T> GetAsyncEnumerator(CancellationToken cancellationToken = default)
+    {
+        while (true)
+        {
+            T item;
+            try
+            {
+                item = await GetAsync(true, null, cancellationToken);
+            }
+            catch (ShutDown)
+            {
+                yield break;
+            }
+
+            yield return item;
+        }
+    }
+
+    // ---- the items of waiting putters, in the order of _putters ----
+
+    private struct PutterEntry
+    {
+        public Greenlet? Greenlet;
+        public short Version;
+        public T Item;
+    }
+
+    private void AddPutterItem(Greenlet g, short version, T item)
+    {
+        if (_putCount == _putterItems.Length)
+        {
+            GrowOrCompactPutterItems();
+        }
+
+        _putterItems[(_putHead + _putCount) & (_putterItems.Length - 1)] = new PutterEntry { Greenlet = g, Version = version, Item = item };
+        _putCount++;
+    }
+
+    /// <summary>The item of <paramref name="p"/>, just dequeued from the putters: entries before it are ones that left.</summary>
+    private T TakePutterItem(Greenlet p)
+    {
+        while (_putCount > 0)
+        {
+            ref PutterEntry e = ref _putterItems[_putHead];
+            bool mine = ReferenceEquals(e.Greenlet, p) && e.Version == p._version;
+            T item = e.Item;
+            e = default;
+            _putHead = (_putHead + 1) & (_putterItems.Length - 1);
+            _putCount--;
+            if (mine)
+            {
+                return item;
+            }
+        }
+
+        throw new InvalidOperationException("Channel internal error: a waiting putter has no item.");
+    }
+
+    private void RemovePutterItem(Greenlet g, short version)
+    {
+        for (int i = 0; i < _putCount; i++)
+        {
+            ref PutterEntry e = ref _putterItems[(_putHead + i) & (_putterItems.Length - 1)];
+            if (ReferenceEquals(e.Greenlet, g) && e.Version == version)
+            {
+                e = default; // skipped when reached
+                return;
+            }
+        }
+    }
+
+    private void GrowOrCompactPutterItems()
+    {
+        int live = 0;
+        for (int i = 0; i < _putCount; i++)
+        {
+            if (_putterItems[(_putHead + i) & (_putterItems.Length - 1)].Greenlet is not null)
+            {
+                live++;
+            }
+        }
+
+        var fresh = new PutterEntry[live * 2 < _putterItems.Length ? _putterItems.Length : _putterItems.Length * 2];
+        int n = 0;
+        for (int i = 0; i < _putCount; i++)
+        {
+            PutterEntry e = _putterItems[(_putHead + i) & (_putterItems.Length - 1)];
+            if (e.Greenlet is not null)
+            {
+                fresh[n++] = e;
+            }
+        }
+
+        _putterItems = fresh;
+        _putHead = 0;
+        _putCount = n;
+    }
+
+    /// <summary>Like <c>&lt;Channel&lt;String&gt; 0 getters, 2 putters&gt;</c>.</summary>
+    public override string ToString()
+        => $"<Channel<{typeof(T).Name}> {GetterCount} getters, {PutterCount} putters{(Orphans > 0 ? $", {Orphans} orphaned items" : string.Empty)}{(_shutdown ? ", shut down" : string.Empty)}>";
+}

@@ -1,0 +1,215 @@
+using System.Runtime.CompilerServices;
+
+namespace GeventSharp;
+
+/// <summary>Mapping work over members: gevent's <c>map</c>, <c>imap</c>, <c>imap_unordered</c>, <c>apply</c>.</summary>
+public partial class Group
+{
+    /// <summary>How many started-but-unread results an <see cref="IMap{TIn, TOut}"/> holds when no maxsize is given (null: no limit).</summary>
+    private protected virtual int? DefaultMapWindow => null;
+
+    /// <summary>
+    /// Runs <paramref name="function"/> on every item, each in a member greenlet, and returns the
+    /// results in the order of the items (gevent's <c>map</c>). The first failure is rethrown and the
+    /// remaining calls are killed.
+    /// </summary>
+    /// <example><code>IReadOnlyList&lt;int&gt; lengths = await pool.MapAsync(async url =&gt; (await FetchAsync(url)).Length, urls);</code></example>
+    public async Task<IReadOnlyList<TOut>> MapAsync<TIn, TOut>(Func<TIn, Task<TOut>> function, IEnumerable<TIn> items)
+    {
+        var results = new List<TOut>();
+        await foreach (TOut r in IMap(function, items))
+        {
+            results.Add(r);
+        }
+
+        return results;
+    }
+
+    /// <summary>
+    /// Runs <paramref name="function"/> on every item, each in a member greenlet, and yields the
+    /// results in the order of the items as they become available (gevent's <c>imap</c>).
+    /// </summary>
+    /// <param name="function">The work for one item.</param>
+    /// <param name="items">Read lazily, by a producer greenlet, as slots free up.</param>
+    /// <param name="maxsize">
+    /// At most this many calls are started and not yet read (back-pressure: a slow reader stops new
+    /// calls). Default: the pool size for a <see cref="Pool"/>, unlimited for a plain group.
+    /// </param>
+    /// <param name="cancellationToken">Stops the iteration.</param>
+    /// <remarks>
+    /// A failed call rethrows its exception when the reader reaches it. Ending the iteration early
+    /// (break, exception, cancellation) kills the producer and the calls still running, and waits
+    /// until they are dead: no call outlives the loop.
+    /// </remarks>
+    public async IAsyncEnumerable<TOut> IMap<TIn, TOut>(
+        Func<TIn, Task<TOut>> function, IEnumerable<TIn> items, int? maxsize = null, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(function);
+        ArgumentNullException.ThrowIfNull(items);
+        int? window = maxsize ?? DefaultMapWindow;
+        if (window is <= 0)
+        {
+            throw new ArgumentOutOfRangeException(nameof(maxsize), maxsize, "maxsize must be positive, or null.");
+        }
+
+        var started = new Queue<Greenlet<TOut>>(window);
+        async Task Produce()
+        {
+            try
+            {
+                foreach (TIn item in items)
+                {
+                    Greenlet<TOut> g = await SpawnMemberWaitingAsync(() => Gevent.Spawn(function, item), null, default);
+                    await started.PutAsync(g);
+                }
+            }
+            finally
+            {
+                started.Shutdown();
+            }
+        }
+
+        Greenlet producer = Gevent.Spawn(Produce);
+        producer.Name = "IMap producer";
+        try
+        {
+            while (true)
+            {
+                Greenlet<TOut> g;
+                try
+                {
+                    g = await started.GetAsync(true, null, cancellationToken);
+                }
+                catch (ShutDown)
+                {
+                    break;
+                }
+
+                yield return await g;
+            }
+
+            await producer.GetAsync(); // an exception from enumerating the items
+        }
+        finally
+        {
+            var leftovers = new List<Greenlet> { producer };
+            while (started.TryGet(out Greenlet<TOut>? g))
+            {
+                leftovers.Add(g);
+            }
+
+            await Gevent.KillAllAsync(leftovers);
+        }
+    }
+
+    /// <summary>
+    /// Like <see cref="IMap{TIn, TOut}"/>, but yields results in the order the calls finish (gevent's <c>imap_unordered</c>).
+    /// </summary>
+    /// <param name="function">The work for one item.</param>
+    /// <param name="items">Read lazily by a producer greenlet.</param>
+    /// <param name="maxsize">At most this many calls started and not yet read (default as for <see cref="IMap{TIn, TOut}"/>).</param>
+    /// <param name="cancellationToken">Stops the iteration.</param>
+    public async IAsyncEnumerable<TOut> IMapUnordered<TIn, TOut>(
+        Func<TIn, Task<TOut>> function, IEnumerable<TIn> items, int? maxsize = null, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(function);
+        ArgumentNullException.ThrowIfNull(items);
+        int? window = maxsize ?? DefaultMapWindow;
+        if (window is <= 0)
+        {
+            throw new ArgumentOutOfRangeException(nameof(maxsize), maxsize, "maxsize must be positive, or null.");
+        }
+
+        var finished = new Queue<Greenlet<TOut>?>(); // null: the producer is done
+        var limit = window is { } w ? new Semaphore(w) : null;
+        var running = new HashSet<Greenlet>();
+        int spawned = 0;
+        void OnFinished(Greenlet g)
+        {
+            running.Remove(g);
+            finished.PutNowait((Greenlet<TOut>)g);
+        }
+
+        async Task Produce()
+        {
+            try
+            {
+                foreach (TIn item in items)
+                {
+                    if (limit is not null)
+                    {
+                        await limit.AcquireAsync();
+                    }
+
+                    Greenlet<TOut> g = await SpawnMemberWaitingAsync(() => Gevent.Spawn(function, item), null, default);
+                    spawned++;
+                    running.Add(g);
+                    g.Link(OnFinished);
+                }
+            }
+            finally
+            {
+                finished.PutNowait(null);
+            }
+        }
+
+        Greenlet producer = Gevent.Spawn(Produce);
+        producer.Name = "IMapUnordered producer";
+        try
+        {
+            int read = 0;
+            bool producerDone = false;
+            while (!producerDone || read < spawned)
+            {
+                Greenlet<TOut>? g = await finished.GetAsync(true, null, cancellationToken);
+                if (g is null)
+                {
+                    producerDone = true;
+                    continue;
+                }
+
+                read++;
+                limit?.Release();
+                yield return await g;
+            }
+
+            await producer.GetAsync();
+        }
+        finally
+        {
+            var leftovers = new List<Greenlet>(running) { producer };
+            await Gevent.KillAllAsync(leftovers);
+        }
+    }
+
+    /// <summary>
+    /// Runs <paramref name="function"/> in a member greenlet and returns its result (gevent's
+    /// <c>apply</c>); waits for a slot on a <see cref="Pool"/>. Called from a member of this group,
+    /// it runs the function directly, so a full pool cannot deadlock on itself.
+    /// </summary>
+    public async ValueTask<T> ApplyAsync<T>(Func<Task<T>> function)
+    {
+        ArgumentNullException.ThrowIfNull(function);
+        if (Greenlet.Current is { } current && Contains(current))
+        {
+            return await function();
+        }
+
+        Greenlet<T> g = await SpawnMemberWaitingAsync(() => Gevent.Spawn(function), null, default);
+        return await g;
+    }
+
+    /// <summary>Runs <paramref name="function"/> in a member greenlet and waits until it finishes, rethrowing its exception.</summary>
+    public async ValueTask ApplyAsync(Func<Task> function)
+    {
+        ArgumentNullException.ThrowIfNull(function);
+        if (Greenlet.Current is { } current && Contains(current))
+        {
+            await function();
+            return;
+        }
+
+        Greenlet g = await SpawnMemberWaitingAsync(() => Gevent.Spawn(function), null, default);
+        await g.GetAsync();
+    }
+}

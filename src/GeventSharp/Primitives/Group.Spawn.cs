@@ -1,0 +1,80 @@
+using System.Runtime.CompilerServices;
+
+namespace GeventSharp;
+
+/// <summary>Spawning into a group: the same overloads as <see cref="Gevent"/>'s Spawn.</summary>
+public partial class Group
+{
+    /// <summary>Spawns <paramref name="function"/> as a member (see <see cref="Gevent.Spawn(Func{Task})"/>). On a full <see cref="Pool"/>, throws <see cref="Full"/>: use <c>SpawnAsync</c> to wait.</summary>
+    public Greenlet Spawn(Func<Task> function) => SpawnMember(() => Gevent.Spawn(function));
+
+    /// <summary>Spawns a <see cref="ValueTask"/> function as a member (see <see cref="Gevent.SpawnValueTask(Func{ValueTask})"/>).</summary>
+    public Greenlet SpawnValueTask(Func<ValueTask> function) => SpawnMember(() => Gevent.SpawnValueTask(function));
+
+    /// <summary>Spawns the synchronous <paramref name="function"/> as a member.</summary>
+    public Greenlet Spawn(Action function) => SpawnMember(() => Gevent.Spawn(function));
+
+    /// <summary>Spawns <paramref name="function"/> with a result as a member.</summary>
+    public Greenlet<T> Spawn<T>(Func<Task<T>> function) => SpawnMember(() => Gevent.Spawn(function));
+
+    /// <summary>Spawns a <see cref="ValueTask{T}"/> function with a result as a member.</summary>
+    public Greenlet<T> SpawnValueTask<T>(Func<ValueTask<T>> function) => SpawnMember(() => Gevent.SpawnValueTask(function));
+
+    /// <summary>Spawns the synchronous <paramref name="function"/> with a result as a member.</summary>
+    public Greenlet<T> Spawn<T>(Func<T> function) => SpawnMember(() => Gevent.Spawn(function));
+
+    /// <summary>Spawns <paramref name="function"/>(<paramref name="arg"/>) as a member.</summary>
+    public Greenlet Spawn<TArg>(Func<TArg, Task> function, TArg arg) => SpawnMember(() => Gevent.Spawn(function, arg));
+
+    /// <summary>Spawns <paramref name="function"/>(<paramref name="arg"/>) as a member.</summary>
+    public Greenlet Spawn<TArg>(Action<TArg> function, TArg arg) => SpawnMember(() => Gevent.Spawn(function, arg));
+
+    /// <summary>Spawns <paramref name="function"/>(<paramref name="arg"/>) with a result as a member.</summary>
+    public Greenlet<T> Spawn<TArg, T>(Func<TArg, Task<T>> function, TArg arg) => SpawnMember(() => Gevent.Spawn(function, arg));
+
+    /// <summary>Spawns <paramref name="function"/>(<paramref name="arg"/>) with a result as a member.</summary>
+    public Greenlet<T> Spawn<TArg, T>(Func<TArg, T> function, TArg arg) => SpawnMember(() => Gevent.Spawn(function, arg));
+
+    /// <summary>Spawns <paramref name="function"/>(<paramref name="arg1"/>, <paramref name="arg2"/>) as a member.</summary>
+    public Greenlet Spawn<TArg1, TArg2>(Func<TArg1, TArg2, Task> function, TArg1 arg1, TArg2 arg2) => SpawnMember(() => Gevent.Spawn(function, arg1, arg2));
+
+    /// <summary>Takes a slot (without waiting), spawns, adds; gives the slot back if spawning fails.</summary>
+    private TG SpawnMember<TG>(Func<TG> spawn)
+        where TG : Greenlet
+    {
+        ReserveSlot();
+        TG g;
+        try
+        {
+            g = spawn();
+        }
+        catch
+        {
+            OnDiscarded(null!);
+            throw;
+        }
+
+        AddReserved(g);
+        return g;
+    }
+
+    /// <summary>Takes a slot (waiting for one on a <see cref="Pool"/>), spawns, adds.</summary>
+    private protected async ValueTask<TG> SpawnMemberWaitingAsync<TG>(Func<TG> spawn, TimeSpan? timeout, CancellationToken cancellationToken)
+        where TG : Greenlet
+    {
+        await ReserveSlotAsync(timeout, cancellationToken);
+        TG g;
+        try
+        {
+            g = spawn();
+        }
+        catch
+        {
+            OnDiscarded(null!);
+            throw;
+        }
+
+        AddReserved(g);
+        return g;
+    }
+}

@@ -1,0 +1,177 @@
+using Xunit;
+using static GeventSharp.Tests.Primitives.Prim;
+
+namespace GeventSharp.Tests.Primitives;
+
+public sealed class ChannelTests
+{
+    [Fact]
+    public void Put_CompletesOnlyWhenAGetterTakesTheItem()
+    {
+        var h = Run(async () =>
+        {
+            var c = new Channel<string>();
+            string? got = null;
+            Fork(async () => { await Gevent.Sleep(2); got = await c.GetAsync(); });
+            await c.PutAsync("ping");
+            Assert.Equal(TimeSpan.FromSeconds(2), Hub.Current!.TimeProvider.GetUtcNow() - new DateTimeOffset(2000, 1, 1, 0, 0, 0, TimeSpan.Zero));
+            await Settle();
+            Assert.Equal("ping", got);
+        });
+        Assert.Equal(TimeSpan.FromSeconds(2), h.Elapsed);
+    }
+
+    [Fact]
+    public void PutNowait_NeedsAWaitingGetter()
+    {
+        Run(async () =>
+        {
+            var c = new Channel<int>();
+            Assert.True(c.IsFull);
+            Assert.Throws<Full>(() => c.PutNowait(1));
+            Greenlet<int> g = Go(() => c.GetAsync().AsTask());
+            await Settle();
+            Assert.False(c.IsFull);
+            c.PutNowait(1);
+            Assert.Equal(1, await g);
+        });
+    }
+
+    [Fact]
+    public void GetNowait_TakesFromAWaitingPutter_AndReleasesIt()
+    {
+        Run(async () =>
+        {
+            var c = new Channel<int>();
+            Assert.Throws<Empty>(() => c.GetNowait());
+            Greenlet p = Go(async () => await c.PutAsync(4));
+            await Settle();
+            Assert.Equal(1, c.Count);
+            Assert.Equal(1, c.Balance);
+            Assert.Equal(4, c.GetNowait());
+            await p.GetAsync();
+            Assert.True(p.Successful);
+        });
+    }
+
+    [Fact]
+    public void Putters_AreServedInOrder()
+    {
+        Run(async () =>
+        {
+            var c = new Channel<int>();
+            for (int i = 0; i < 3; i++)
+            {
+                int n = i;
+                Fork(async () => await c.PutAsync(n));
+            }
+
+            await Settle();
+            Assert.Equal(new[] { 0, 1, 2 }, new[] { await c.GetAsync(), await c.GetAsync(), await c.GetAsync() });
+        });
+    }
+
+    [Fact]
+    public void PutterKilledWhileWaiting_DeliversNothing()
+    {
+        Run(async () =>
+        {
+            var c = new Channel<int>();
+            Greenlet p = Go(async () => await c.PutAsync(1));
+            await Settle();
+            await p.KillAsync();
+            Assert.False(c.TryGet(out _));
+            Assert.Equal(0, c.PutterCount);
+        });
+    }
+
+    [Fact]
+    public void PutterKilledAfterItsItemWasTaken_HasDelivered_AndDiesAtItsNextWait()
+    {
+        Run(async () =>
+        {
+            var c = new Channel<int>();
+            bool putReturned = false;
+            Greenlet p = Go(async () =>
+            {
+                await c.PutAsync(1);
+                putReturned = true;
+                await Gevent.Sleep(10);
+            });
+            await Settle();
+            Assert.Equal(1, c.GetNowait()); // p is woken, has not run
+            p.Kill();
+            await p.JoinAsync();
+            Assert.True(putReturned);
+            Assert.IsType<GreenletExit>(p.Value);
+        });
+    }
+
+    [Fact]
+    public void GetterKilledAfterTheHandOff_PassesTheItemToTheNextGetter()
+    {
+        Run(async () =>
+        {
+            var c = new Channel<int>();
+            Greenlet first = Go(() => c.GetAsync().AsTask());
+            Greenlet<int> second = Go(() => c.GetAsync().AsTask());
+            await Settle();
+            c.PutNowait(8);
+            first.Kill();
+            Assert.Equal(8, await second);
+        });
+    }
+
+    [Fact]
+    public void GetterKilledAfterTheHandOff_WithNoOtherGetter_KeepsTheItemForTheNextGet()
+    {
+        Run(async () =>
+        {
+            var c = new Channel<int>();
+            Greenlet first = Go(() => c.GetAsync().AsTask());
+            await Settle();
+            c.PutNowait(8);
+            await first.KillAsync();
+            Assert.Equal(1, c.Count);
+            Assert.Equal(8, c.GetNowait());
+        });
+    }
+
+    [Fact]
+    public void Shutdown_FailsWaitingPuttersAndGetters_AndEndsAwaitForeach()
+    {
+        Run(async () =>
+        {
+            var c = new Channel<int>();
+            var got = new List<int>();
+            Greenlet reader = Go(async () =>
+            {
+                await foreach (int x in c)
+                {
+                    got.Add(x);
+                }
+            });
+            await c.PutAsync(1);
+            await c.PutAsync(2);
+            await Settle();
+            c.Shutdown();
+            await reader.GetAsync();
+            Assert.Equal(new[] { 1, 2 }, got);
+            await Assert.ThrowsAsync<ShutDown>(async () => await c.PutAsync(3));
+            await Assert.ThrowsAsync<ShutDown>(async () => await c.GetAsync());
+        });
+    }
+
+    [Fact]
+    public void Get_WithTimeout_ThrowsEmpty_AndPutWithTimeout_ThrowsFull()
+    {
+        Run(async () =>
+        {
+            var c = new Channel<int>();
+            await Assert.ThrowsAsync<Empty>(async () => await c.GetAsync(1.0));
+            await Assert.ThrowsAsync<Full>(async () => await c.PutAsync(1, 1.0));
+            Assert.Equal(0, c.PutterCount);
+            Assert.Equal(0, c.GetterCount);
+        });
+    }
+}

@@ -1,0 +1,381 @@
+using Xunit;
+
+namespace GeventSharp.Tests.Primitives.Contracts;
+
+// One subclass of WaitContract per blocking API.
+
+public sealed class EventWaitContractTests : WaitContract
+{
+    private Event _e = null!;
+
+    protected override Task CreateAsync() { _e = new Event(); return Task.CompletedTask; }
+    protected override ValueTask<bool> WaitAsync(TimeSpan? t, CancellationToken ct) => _e.WaitAsync(t, ct);
+    protected override void Signal() => _e.Set();
+    protected override bool ResourceAvailable() => _e.IsSet;
+    protected override bool WakesAll => true;
+    protected override int BlockedCount => _e.WaiterCount;
+}
+
+public sealed class AsyncResultGetContractTests : WaitContract
+{
+    private AsyncResult<int> _r = null!;
+
+    protected override Task CreateAsync() { _r = new AsyncResult<int>(); return Task.CompletedTask; }
+
+    protected override async ValueTask<bool> WaitAsync(TimeSpan? t, CancellationToken ct)
+    {
+        try
+        {
+            Assert.Equal(42, await _r.GetAsync(true, t, ct));
+            return true;
+        }
+        catch (Timeout e) when (e.Owner is null)
+        {
+            return false; // its own timeout, not a Timeout scope
+        }
+    }
+
+    protected override void Signal() => _r.Set(42);
+    protected override bool ResourceAvailable() => _r.Ready;
+    protected override bool WakesAll => true;
+    protected override int BlockedCount => _r.WaiterCount;
+}
+
+public sealed class AsyncResultWaitContractTests : WaitContract
+{
+    private AsyncResult<int> _r = null!;
+
+    protected override Task CreateAsync() { _r = new AsyncResult<int>(); return Task.CompletedTask; }
+    protected override ValueTask<bool> WaitAsync(TimeSpan? t, CancellationToken ct) => _r.WaitAsync(t, ct);
+    protected override void Signal() => _r.SetException(new InvalidOperationException("x"));
+    protected override bool ResourceAvailable() => _r.Ready;
+    protected override bool WakesAll => true;
+    protected override int BlockedCount => _r.WaiterCount;
+}
+
+public abstract class QueueGetContract : WaitContract
+{
+    private Queue<int> _q = null!;
+
+    protected abstract Queue<int> NewQueue();
+    protected override Task CreateAsync() { _q = NewQueue(); return Task.CompletedTask; }
+
+    protected override async ValueTask<bool> WaitAsync(TimeSpan? t, CancellationToken ct)
+    {
+        try
+        {
+            Assert.Equal(7, await _q.GetAsync(true, t, ct));
+            return true;
+        }
+        catch (Empty)
+        {
+            return false;
+        }
+    }
+
+    protected override void Signal() => _q.PutNowait(7);
+    protected override bool ResourceAvailable() => _q.TryGet(out _);
+    protected override int BlockedCount => _q.GetterCount;
+}
+
+public sealed class QueueGetContractTests : QueueGetContract
+{
+    protected override Queue<int> NewQueue() => new();
+}
+
+public sealed class BoundedQueueGetContractTests : QueueGetContract
+{
+    protected override Queue<int> NewQueue() => new(2);
+}
+
+public sealed class LifoQueueGetContractTests : QueueGetContract
+{
+    protected override Queue<int> NewQueue() => new LifoQueue<int>();
+}
+
+public sealed class PriorityQueueGetContractTests : QueueGetContract
+{
+    protected override Queue<int> NewQueue() => new PriorityQueue<int>();
+}
+
+public sealed class JoinableQueueGetContractTests : QueueGetContract
+{
+    protected override Queue<int> NewQueue() => new JoinableQueue<int>();
+}
+
+public sealed class QueuePutContractTests : WaitContract
+{
+    private Queue<int> _q = null!;
+
+    protected override Task CreateAsync() { _q = new Queue<int>(1); _q.PutNowait(0); return Task.CompletedTask; }
+
+    protected override async ValueTask<bool> WaitAsync(TimeSpan? t, CancellationToken ct)
+    {
+        try
+        {
+            await _q.PutAsync(1, true, t, ct);
+            return true;
+        }
+        catch (Full)
+        {
+            return false;
+        }
+    }
+
+    protected override void Signal() => Assert.True(_q.TryGet(out _));
+    protected override bool ResourceAvailable() => _q.TryPut(2);
+    protected override int BlockedCount => _q.PutterCount;
+}
+
+public sealed class QueuePeekContractTests : WaitContract
+{
+    private Queue<int> _q = null!;
+
+    protected override Task CreateAsync() { _q = new Queue<int>(); return Task.CompletedTask; }
+
+    protected override async ValueTask<bool> WaitAsync(TimeSpan? t, CancellationToken ct)
+    {
+        try
+        {
+            Assert.Equal(5, await _q.PeekAsync(true, t, ct));
+            return true;
+        }
+        catch (Empty)
+        {
+            return false;
+        }
+    }
+
+    protected override void Signal() => _q.PutNowait(5);
+    protected override bool ResourceAvailable() => _q.TryPeek(out _);
+    protected override bool WakesAll => true;
+    protected override int BlockedCount => _q.ToString().Contains("0 getters") ? PeekerCount() : -1;
+
+    private int PeekerCount()
+    {
+        // peekers are not public; count them through the queue's introspection of waiting greenlets
+        return Hub.Current!.LiveGreenlets().Count(g => g.WaitingOn == (object)_q);
+    }
+}
+
+public sealed class JoinableQueueJoinContractTests : WaitContract
+{
+    private JoinableQueue<int> _q = null!;
+
+    protected override Task CreateAsync() { _q = new JoinableQueue<int>(); _q.PutNowait(1); _q.GetNowait(); return Task.CompletedTask; }
+    protected override ValueTask<bool> WaitAsync(TimeSpan? t, CancellationToken ct) => _q.JoinAsync(t, ct);
+    protected override void Signal() => _q.TaskDone();
+    protected override bool ResourceAvailable() => _q.Unfinished == 0;
+    protected override bool WakesAll => true;
+    protected override int BlockedCount => Hub.Current!.LiveGreenlets().Count(g => g.WaitingOn is Event);
+}
+
+public sealed class ChannelGetContractTests : WaitContract
+{
+    private Channel<int> _c = null!;
+
+    protected override Task CreateAsync() { _c = new Channel<int>(); return Task.CompletedTask; }
+
+    protected override async ValueTask<bool> WaitAsync(TimeSpan? t, CancellationToken ct)
+    {
+        try
+        {
+            Assert.Equal(3, await _c.GetAsync(true, t, ct));
+            return true;
+        }
+        catch (Empty)
+        {
+            return false;
+        }
+    }
+
+    protected override void Signal() => Assert.True(_c.TryPut(3));
+    protected override bool ResourceAvailable() => _c.TryGet(out _);
+    protected override int BlockedCount => _c.GetterCount;
+}
+
+public sealed class ChannelPutContractTests : WaitContract
+{
+    private Channel<int> _c = null!;
+
+    protected override Task CreateAsync() { _c = new Channel<int>(); return Task.CompletedTask; }
+
+    protected override async ValueTask<bool> WaitAsync(TimeSpan? t, CancellationToken ct)
+    {
+        try
+        {
+            await _c.PutAsync(3, true, t, ct);
+            return true;
+        }
+        catch (Full)
+        {
+            return false;
+        }
+    }
+
+    protected override void Signal() => Assert.True(_c.TryGet(out _));
+    protected override bool ResourceAvailable() => true;
+    protected override bool WakeStandsOnKill => true;
+    protected override int BlockedCount => _c.PutterCount;
+}
+
+public abstract class SemaphoreAcquireContract : WaitContract
+{
+    private Semaphore _s = null!;
+
+    protected abstract Semaphore NewEmpty();
+    protected override async Task CreateAsync()
+    {
+        _s = NewEmpty();
+        while (_s.Counter > 0)
+        {
+            Assert.True(await _s.AcquireAsync());
+        }
+    }
+
+    protected override ValueTask<bool> WaitAsync(TimeSpan? t, CancellationToken ct) => _s.AcquireAsync(true, t, ct);
+    protected override void Signal() => _s.Release();
+    protected override bool ResourceAvailable() => _s.TryAcquire();
+    protected override int BlockedCount => _s.AcquirerCount;
+}
+
+public sealed class SemaphoreAcquireContractTests : SemaphoreAcquireContract
+{
+    protected override Semaphore NewEmpty() => new(0);
+}
+
+public sealed class BoundedSemaphoreAcquireContractTests : SemaphoreAcquireContract
+{
+    protected override Semaphore NewEmpty() => new BoundedSemaphore(4);
+}
+
+public sealed class LockAcquireContractTests : SemaphoreAcquireContract
+{
+    protected override Semaphore NewEmpty() => new Lock();
+}
+
+public sealed class SemaphoreWaitContractTests : WaitContract
+{
+    private Semaphore _s = null!;
+
+    protected override Task CreateAsync() { _s = new Semaphore(0); return Task.CompletedTask; }
+    protected override ValueTask<bool> WaitAsync(TimeSpan? t, CancellationToken ct) => _s.WaitAsync(t, ct);
+    protected override void Signal() => _s.Release();
+    protected override bool ResourceAvailable() => _s.Counter > 0;
+    protected override bool WakesAll => true;
+    protected override int BlockedCount => _s.WaiterCount;
+}
+
+public sealed class RLockAcquireContractTests : WaitContract
+{
+    private RLock _l = null!;
+    private Event _gate = null!;
+
+    protected override async Task CreateAsync()
+    {
+        _l = new RLock();
+        _gate = new Event();
+        Greenlet holder = Prim.Go(async () =>
+        {
+            Assert.True(await _l.AcquireAsync());
+            await _gate.WaitAsync();
+            _l.Release();
+        });
+        await Prim.Settle();
+        Assert.Same(holder, _l.Owner);
+    }
+
+    protected override async ValueTask<bool> WaitAsync(TimeSpan? t, CancellationToken ct)
+    {
+        if (!await _l.AcquireAsync(true, t, ct))
+        {
+            return false;
+        }
+
+        Assert.Same(Greenlet.Current, _l.Owner);
+        _l.Release(); // pass it on, so one signal releases the whole chain
+        return true;
+    }
+
+    protected override void Signal() => _gate.Set();
+    protected override bool ResourceAvailable() => _l.TryAcquire();
+    protected override bool WakesAll => true;
+    protected override int BlockedCount => _l.AcquirerCount;
+}
+
+public sealed class PoolSpawnContractTests : WaitContract
+{
+    private Pool _p = null!;
+
+    protected override Task CreateAsync()
+    {
+        _p = new Pool(1);
+        _p.Spawn(Forever);
+        return Task.CompletedTask;
+    }
+
+    private static async Task Forever() => await new Event().WaitAsync();
+
+    protected override async ValueTask<bool> WaitAsync(TimeSpan? t, CancellationToken ct)
+    {
+        try
+        {
+            if (t is { } timeout)
+            {
+                await _p.SpawnAsync(Forever, timeout, ct);
+            }
+            else
+            {
+                await _p.SpawnAsync(Forever, ct);
+            }
+
+            return true;
+        }
+        catch (Full)
+        {
+            return false;
+        }
+    }
+
+    protected override void Signal() => _p.First().Kill(); // frees the oldest member's slot
+    protected override bool ResourceAvailable() => !_p.IsFull;
+    protected override int BlockedCount => _p.SpawnerCount;
+}
+
+public sealed class PoolWaitAvailableContractTests : WaitContract
+{
+    private Pool _p = null!;
+
+    protected override Task CreateAsync()
+    {
+        _p = new Pool(1);
+        _p.Spawn(async () => await new Event().WaitAsync());
+        return Task.CompletedTask;
+    }
+
+    protected override ValueTask<bool> WaitAsync(TimeSpan? t, CancellationToken ct) => _p.WaitAvailableAsync(t, ct);
+    protected override void Signal() => _p.First().Kill();
+    protected override bool ResourceAvailable() => !_p.IsFull;
+    protected override bool WakesAll => true;
+    protected override int BlockedCount => Hub.Current!.LiveGreenlets().Count(g => g.WaitingOn is Semaphore);
+}
+
+public sealed class GroupJoinContractTests : WaitContract
+{
+    private Group _g = null!;
+    private Event _gate = null!;
+
+    protected override Task CreateAsync()
+    {
+        _g = new Group();
+        _gate = new Event();
+        _g.Spawn(async () => await _gate.WaitAsync());
+        return Task.CompletedTask;
+    }
+
+    protected override ValueTask<bool> WaitAsync(TimeSpan? t, CancellationToken ct) => _g.JoinAsync(t, false, ct);
+    protected override void Signal() => _gate.Set();
+    protected override bool ResourceAvailable() => _g.Count == 0;
+    protected override bool WakesAll => true;
+    protected override int BlockedCount => Hub.Current!.LiveGreenlets().Count(g => g.WaitingOn is Event e && !ReferenceEquals(e, _gate));
+}

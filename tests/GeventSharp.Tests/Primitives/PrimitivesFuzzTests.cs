@@ -1,0 +1,355 @@
+using GeventSharp.Testing;
+using Xunit;
+
+namespace GeventSharp.Tests.Primitives;
+
+/// <summary>
+/// Seeded random schedules of producers, consumers, lock holders and killers on the virtual
+/// clock: random sleeps, timeouts, Timeout scopes, kills and shutdowns. Every item is delivered
+/// exactly once or is still queued, no permit leaks, nothing deadlocks. A failure names its seed.
+/// </summary>
+public sealed class PrimitivesFuzzTests
+{
+    private const int Schedules = 1200;
+
+    /// <summary>The queue kinds under test, behind one shape.</summary>
+    private sealed class Q
+    {
+        public required string Name { get; init; }
+        public required Func<int, bool, TimeSpan?, ValueTask> Put { get; init; }
+        public required Func<bool, TimeSpan?, ValueTask<int>> Get { get; init; }
+        public required Func<(bool, int)> TryGet { get; init; }
+        public required Action Shutdown { get; init; }
+        public required Func<string> Describe { get; init; }
+        public JoinableQueue<int>? Joinable { get; init; }
+    }
+
+    private static Q MakeQueue(int kind, Random rng)
+    {
+        if (kind == 5)
+        {
+            var c = new Channel<int>();
+            return new Q
+            {
+                Name = "Channel",
+                Put = (x, b, t) => c.PutAsync(x, b, t),
+                Get = (b, t) => c.GetAsync(b, t),
+                TryGet = () => c.TryGet(out int x) ? (true, x) : (false, 0),
+                Shutdown = () => c.Shutdown(),
+                Describe = c.ToString,
+            };
+        }
+
+        int? max = rng.Next(3) == 0 ? null : rng.Next(1, 4);
+        Queue<int> q = kind switch
+        {
+            0 => new Queue<int>(max),
+            1 => new LifoQueue<int>(max),
+            2 => new PriorityQueue<int>(null, max),
+            3 => new JoinableQueue<int>(max),
+            _ => new Queue<int>(rng.Next(1, 3)),
+        };
+        return new Q
+        {
+            Name = q.GetType().Name.Split('`')[0] + (max is null ? string.Empty : $"({max})"),
+            Put = (x, b, t) => q.PutAsync(x, b, t),
+            Get = (b, t) => q.GetAsync(b, t),
+            TryGet = () => q.TryGet(out int x) ? (true, x) : (false, 0),
+            Shutdown = () => q.Shutdown(),
+            Describe = q.ToString,
+            Joinable = q as JoinableQueue<int>,
+        };
+    }
+
+    private static TimeSpan? RandomTimeout(Random rng) => rng.Next(4) switch
+    {
+        0 => null,
+        1 => TimeSpan.Zero,
+        _ => TimeSpan.FromMilliseconds(100 * rng.Next(1, 10)),
+    };
+
+    private static Task RandomSleep(Random rng) => rng.Next(3) == 0 ? Gevent.Sleep(0).AsTask() : Gevent.Sleep(0.1 * rng.Next(1, 6)).AsTask();
+
+    [Fact]
+    public void Queues_RandomSchedules_DeliverEveryItemExactlyOnceOrKeepIt()
+    {
+        for (int seed = 0; seed < Schedules; seed++)
+        {
+            RunQueueSchedule(seed);
+        }
+    }
+
+    private static void RunQueueSchedule(int seed)
+    {
+        var rng = new Random(seed);
+        var sent = new List<int>();
+        var received = new List<int>();
+        var remaining = new List<int>();
+        int taskDone = 0;
+        string name = "?";
+        var h = new HubHarness();
+        try
+        {
+            h.Run(async () =>
+            {
+                Q q = MakeQueue(seed % 6, rng);
+                name = q.Name;
+                var workers = new List<Greenlet>();
+                int producers = rng.Next(1, 4);
+                int consumers = rng.Next(1, 4);
+                for (int p = 0; p < producers; p++)
+                {
+                    int puts = rng.Next(1, 9);
+                    int id0 = p * 100;
+                    var r = new Random(rng.Next());
+                    workers.Add(Prim.Go(async () =>
+                    {
+                        for (int j = 0; j < puts; j++)
+                        {
+                            int id = id0 + j;
+                            try
+                            {
+                                if (r.Next(5) == 0)
+                                {
+                                    using (Timeout.StartNew(0.1 * r.Next(1, 5)))
+                                    {
+                                        await q.Put(id, true, null);
+                                    }
+                                }
+                                else
+                                {
+                                    await q.Put(id, r.Next(4) != 0, RandomTimeout(r));
+                                }
+
+                                sent.Add(id);
+                            }
+                            catch (Exception e) when (e is Full or ShutDown or Timeout)
+                            {
+                            }
+
+                            await RandomSleep(r);
+                        }
+                    }));
+                }
+
+                for (int c = 0; c < consumers; c++)
+                {
+                    int gets = rng.Next(1, 11);
+                    var r = new Random(rng.Next());
+                    workers.Add(Prim.Go(async () =>
+                    {
+                        for (int j = 0; j < gets; j++)
+                        {
+                            try
+                            {
+                                int x;
+                                if (r.Next(5) == 0)
+                                {
+                                    using (Timeout.StartNew(0.1 * r.Next(1, 5)))
+                                    {
+                                        x = await q.Get(true, null);
+                                    }
+                                }
+                                else
+                                {
+                                    x = await q.Get(r.Next(4) != 0, RandomTimeout(r));
+                                }
+
+                                received.Add(x);
+                                if (q.Joinable is { } jq)
+                                {
+                                    jq.TaskDone();
+                                    taskDone++;
+                                }
+                            }
+                            catch (Exception e) when (e is Empty or ShutDown or Timeout)
+                            {
+                            }
+
+                            await RandomSleep(r);
+                        }
+                    }));
+                }
+
+                int kills = rng.Next(0, 4);
+                var kr = new Random(rng.Next());
+                bool shutdown = rng.Next(8) == 0;
+                workers.Add(Prim.Go(async () =>
+                {
+                    for (int k = 0; k < kills; k++)
+                    {
+                        await RandomSleep(kr);
+                        workers[kr.Next(producers + consumers)].Kill();
+                    }
+
+                    if (shutdown)
+                    {
+                        await RandomSleep(kr);
+                        q.Shutdown();
+                    }
+                }));
+
+                IReadOnlyList<Greenlet> done = await Gevent.JoinAllAsync(workers, TimeSpan.FromSeconds(60));
+                await Gevent.KillAllAsync(workers);
+                Assert.All(workers, w => Assert.True(w.Dead));
+                while (q.TryGet() is (true, int x))
+                {
+                    remaining.Add(x);
+                }
+
+                if (q.Joinable is { } jq2)
+                {
+                    Assert.Equal(sent.Count - taskDone, jq2.Unfinished);
+                }
+            });
+
+            Assert.Empty(h.Errors);
+            Assert.Equal(received.Count, received.Distinct().Count());
+            Assert.Equal(sent.OrderBy(x => x), received.Concat(remaining).OrderBy(x => x));
+        }
+        catch (Exception e)
+        {
+            throw new Xunit.Sdk.XunitException(
+                $"seed {seed} ({name}) failed: {e.Message}\nsent [{string.Join(",", sent)}]\nreceived [{string.Join(",", received)}]\nremaining [{string.Join(",", remaining)}]\nerrors: {string.Join("; ", h.Errors.Select(x => x.Exception.Message))}\n{e}");
+        }
+    }
+
+    [Fact]
+    public void Semaphores_RandomSchedules_NeverExceedTheLimit_AndLeakNoPermit()
+    {
+        for (int seed = 0; seed < Schedules; seed++)
+        {
+            RunSemaphoreSchedule(seed);
+        }
+    }
+
+    private static void RunSemaphoreSchedule(int seed)
+    {
+        var rng = new Random(seed);
+        string name = "?";
+        var h = new HubHarness();
+        try
+        {
+            h.Run(async () =>
+            {
+                int kind = seed % 4;
+                int limit = kind >= 2 ? 1 : rng.Next(1, 4);
+                Semaphore? sem = kind switch
+                {
+                    0 => new Semaphore(limit),
+                    1 => new BoundedSemaphore(limit),
+                    2 => new Lock(),
+                    _ => null,
+                };
+                RLock? rlock = kind == 3 ? new RLock() : null;
+                name = sem?.ToString() ?? rlock!.ToString();
+                int holders = 0;
+                var workers = new List<Greenlet>();
+                int n = rng.Next(2, 7);
+                for (int i = 0; i < n; i++)
+                {
+                    var r = new Random(rng.Next());
+                    int rounds = r.Next(1, 6);
+                    workers.Add(Prim.Go(async () =>
+                    {
+                        for (int k = 0; k < rounds; k++)
+                        {
+                            bool got;
+                            try
+                            {
+                                if (r.Next(5) == 0)
+                                {
+                                    using (Timeout.StartNew(0.1 * r.Next(1, 5)))
+                                    {
+                                        got = sem is not null ? await sem.AcquireAsync() : await rlock!.AcquireAsync();
+                                    }
+                                }
+                                else
+                                {
+                                    TimeSpan? t = RandomTimeout(r);
+                                    bool block = r.Next(4) != 0;
+                                    got = sem is not null ? await sem.AcquireAsync(block, t) : await rlock!.AcquireAsync(block, t);
+                                }
+                            }
+                            catch (Timeout)
+                            {
+                                got = false;
+                            }
+
+                            if (!got)
+                            {
+                                await RandomSleep(r);
+                                continue;
+                            }
+
+                            holders++;
+                            try
+                            {
+                                Assert.True(holders <= limit, $"{holders} holders of a limit of {limit}");
+                                if (rlock is not null && r.Next(2) == 0)
+                                {
+                                    Assert.True(await rlock.AcquireAsync()); // re-entrant
+                                    try
+                                    {
+                                        await RandomSleep(r);
+                                    }
+                                    finally
+                                    {
+                                        rlock.Release();
+                                    }
+                                }
+
+                                await RandomSleep(r);
+                            }
+                            finally
+                            {
+                                holders--;
+                                if (sem is not null)
+                                {
+                                    sem.Release();
+                                }
+                                else
+                                {
+                                    rlock!.Release();
+                                }
+                            }
+                        }
+                    }));
+                }
+
+                int kills = rng.Next(0, 4);
+                var kr = new Random(rng.Next());
+                workers.Add(Prim.Go(async () =>
+                {
+                    for (int k = 0; k < kills; k++)
+                    {
+                        await RandomSleep(kr);
+                        workers[kr.Next(n)].Kill();
+                    }
+                }));
+
+                await Gevent.JoinAllAsync(workers, TimeSpan.FromSeconds(60));
+                await Gevent.KillAllAsync(workers);
+                Assert.All(workers, w => Assert.True(w.Dead));
+                Assert.Equal(0, holders);
+                if (sem is not null)
+                {
+                    Assert.Equal(limit, sem.Counter);
+                    Assert.Equal(0, sem.AcquirerCount);
+                }
+                else
+                {
+                    Assert.Null(rlock!.Owner);
+                    Assert.Equal(0, rlock.AcquirerCount);
+                }
+            });
+
+            Assert.Empty(h.Errors);
+        }
+        catch (Exception e)
+        {
+            throw new Xunit.Sdk.XunitException(
+                $"seed {seed} ({name}) failed: {e.Message}\nerrors: {string.Join("; ", h.Errors.Select(x => x.Exception.ToString()))}\n{e}");
+        }
+    }
+}

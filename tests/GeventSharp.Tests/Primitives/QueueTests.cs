@@ -1,0 +1,387 @@
+using Xunit;
+using static GeventSharp.Tests.Primitives.Prim;
+
+namespace GeventSharp.Tests.Primitives;
+
+public sealed class QueueTests
+{
+    [Fact]
+    public void Items_ComeOut_InTheOrderTheyWentIn()
+    {
+        Run(async () =>
+        {
+            var q = new Queue<int>();
+            for (int i = 1; i <= 3; i++)
+            {
+                await q.PutAsync(i);
+            }
+
+            Assert.Equal(3, q.Count);
+            Assert.Equal(new[] { 1, 2, 3 }, new[] { await q.GetAsync(), q.GetNowait(), await q.GetAsync() });
+            Assert.True(q.IsEmpty);
+        });
+    }
+
+    [Fact]
+    public void DefaultAndZeroMaxSize_AreUnbounded()
+    {
+        Run(() =>
+        {
+            Assert.Null(new Queue<int>().MaxSize);
+            var q = new Queue<int>(0);
+            Assert.Null(q.MaxSize);
+            for (int i = 0; i < 1000; i++)
+            {
+                q.PutNowait(i);
+            }
+
+            Assert.False(q.IsFull);
+            return Task.CompletedTask;
+        });
+    }
+
+    [Fact]
+    public void Put_OnFullQueue_WaitsUntilAGetMakesRoom()
+    {
+        var h = Run(async () =>
+        {
+            var q = new Queue<int>(1);
+            await q.PutAsync(1);
+            Assert.True(q.IsFull);
+            Fork(async () => { await Gevent.Sleep(2); Assert.Equal(1, await q.GetAsync()); });
+            await q.PutAsync(2);
+            Assert.Equal(2, q.GetNowait());
+        });
+        Assert.Equal(TimeSpan.FromSeconds(2), h.Elapsed);
+    }
+
+    [Fact]
+    public void PutNowait_OnFullQueue_ThrowsFull_AndGetNowaitOnEmptyQueue_ThrowsEmpty()
+    {
+        Run(async () =>
+        {
+            var q = new Queue<int>(1);
+            Assert.Throws<Empty>(() => q.GetNowait());
+            q.PutNowait(1);
+            Assert.Throws<Full>(() => q.PutNowait(2));
+            await Assert.ThrowsAsync<Full>(async () => await q.PutAsync(2, block: false));
+            await Assert.ThrowsAsync<Full>(async () => await q.PutAsync(2, 1.5));
+            Assert.False(q.TryPut(2));
+            Assert.Equal(1, q.Count);
+        });
+    }
+
+    [Fact]
+    public void Get_WithTimeout_ThrowsEmptyAfterIt()
+    {
+        var h = Run(async () =>
+        {
+            var q = new Queue<string>();
+            await Assert.ThrowsAsync<Empty>(async () => await q.GetAsync(1.5));
+            Assert.Equal(0, q.GetterCount);
+        });
+        Assert.Equal(TimeSpan.FromSeconds(1.5), h.Elapsed);
+    }
+
+    [Fact]
+    public void Put_PromisesTheItemToTheWaitingGetter_AndDoesNotRunIt()
+    {
+        Run(async () =>
+        {
+            var q = new Queue<int>();
+            var got = new List<int>();
+            Greenlet g = Go(async () => got.Add(await q.GetAsync()));
+            await Settle();
+            q.PutNowait(7);
+            Assert.Empty(got);      // scheduled, not run inline
+            Assert.Equal(0, q.Count); // promised to the getter
+            Assert.False(q.TryGet(out _));
+            await g.GetAsync();
+            Assert.Equal(new[] { 7 }, got);
+        });
+    }
+
+    [Fact]
+    public void Peek_ReturnsTheNextItemWithoutRemovingIt()
+    {
+        Run(async () =>
+        {
+            var q = new Queue<int>();
+            Assert.Throws<Empty>(() => q.PeekNowait());
+            Greenlet<int> peeker = Go(() => q.PeekAsync().AsTask());
+            await Settle();
+            q.PutNowait(9);
+            Assert.Equal(9, await peeker);
+            Assert.Equal(9, q.PeekNowait());
+            Assert.True(q.TryPeek(out int p) && p == 9);
+            Assert.Equal(1, q.Count);
+        });
+    }
+
+    [Fact]
+    public void AwaitForeach_TakesItemsUntilShutDownAndDrained()
+    {
+        Run(async () =>
+        {
+            var q = new Queue<int>();
+            Fork(async () =>
+            {
+                for (int i = 0; i < 5; i++)
+                {
+                    await q.PutAsync(i);
+                    await Gevent.Sleep(0.1);
+                }
+
+                q.Shutdown();
+            });
+            var got = new List<int>();
+            await foreach (int x in q)
+            {
+                got.Add(x);
+            }
+
+            Assert.Equal(new[] { 0, 1, 2, 3, 4 }, got);
+        });
+    }
+
+    [Fact]
+    public void Shutdown_FailsBlockedAndLaterPutters_AndGettersAfterTheItemsDrain()
+    {
+        Run(async () =>
+        {
+            var q = new Queue<int>(1);
+            q.PutNowait(1);
+            Greenlet putter = Go(async () => await q.PutAsync(2));
+            await Settle();
+            q.Shutdown();
+            await putter.JoinAsync();
+            Assert.IsType<ShutDown>(putter.Exception);
+            Assert.Throws<ShutDown>(() => q.PutNowait(3));
+            Assert.False(q.TryPut(3));
+            Assert.Equal(1, await q.GetAsync()); // still drains
+            await Assert.ThrowsAsync<ShutDown>(async () => await q.GetAsync());
+            Assert.True(q.IsShutDown);
+        });
+    }
+
+    [Fact]
+    public void Shutdown_WakesBlockedGettersWithShutDown()
+    {
+        Run(async () =>
+        {
+            var q = new Queue<int>();
+            Greenlet getter = Go(() => q.GetAsync().AsTask());
+            await Settle();
+            q.Shutdown();
+            await getter.JoinAsync();
+            Assert.IsType<ShutDown>(getter.Exception);
+        });
+    }
+
+    [Fact]
+    public void ImmediateShutdown_DiscardsItems_EvenOnesPromisedToWokenGetters()
+    {
+        Run(async () =>
+        {
+            var q = new Queue<int>();
+            Greenlet getter = Go(() => q.GetAsync().AsTask());
+            await Settle();
+            q.PutNowait(1); // promised to the getter
+            q.PutNowait(2);
+            q.Shutdown(immediate: true);
+            await getter.JoinAsync();
+            Assert.IsType<ShutDown>(getter.Exception);
+            Assert.Throws<ShutDown>(() => q.GetNowait());
+        });
+    }
+
+    [Fact]
+    public void KilledWokenGetter_PassesItsItemToTheNextGetter()
+    {
+        Run(async () =>
+        {
+            var q = new Queue<int>();
+            Greenlet first = Go(() => q.GetAsync().AsTask());
+            Greenlet<int> second = Go(() => q.GetAsync().AsTask());
+            await Settle();
+            q.PutNowait(5);  // promised to first
+            first.Kill();    // before it ran
+            Assert.Equal(5, await second);
+            Assert.IsType<GreenletExit>(first.Value);
+        });
+    }
+
+    [Fact]
+    public void KilledWokenPutter_GivesItsRoomToTheNextPutter()
+    {
+        Run(async () =>
+        {
+            var q = new Queue<int>(1);
+            q.PutNowait(0);
+            Greenlet first = Go(async () => await q.PutAsync(1));
+            Greenlet second = Go(async () => await q.PutAsync(2));
+            await Settle();
+            Assert.Equal(0, q.GetNowait()); // room promised to first
+            first.Kill();
+            await second.GetAsync();
+            Assert.Equal(2, q.GetNowait());
+            Assert.True(q.IsEmpty);
+        });
+    }
+
+    [Fact]
+    public void ToString_ShowsSizeAndWaiters()
+    {
+        Run(async () =>
+        {
+            var q = new Queue<int>(3);
+            q.PutNowait(1);
+            Assert.Equal("<Queue<Int32> 1/3 items, 0 getters, 0 putters>", q.ToString());
+            await Task.CompletedTask;
+        });
+    }
+}
+
+public sealed class LifoQueueTests
+{
+    [Fact]
+    public void Items_ComeOut_LastInFirstOut()
+    {
+        Run(async () =>
+        {
+            var q = new LifoQueue<int>();
+            foreach (int i in new[] { 1, 2, 3 })
+            {
+                await q.PutAsync(i);
+            }
+
+            Assert.Equal(3, q.PeekNowait());
+            Assert.Equal(new[] { 3, 2, 1 }, new[] { q.GetNowait(), q.GetNowait(), q.GetNowait() });
+        });
+    }
+
+    [Fact]
+    public void Bounded_PutBlocksWhenFull()
+    {
+        Run(async () =>
+        {
+            var q = new LifoQueue<int>(1);
+            q.PutNowait(1);
+            await Assert.ThrowsAsync<Full>(async () => await q.PutAsync(2, 0.5));
+        });
+    }
+}
+
+public sealed class PriorityQueueTests
+{
+    [Fact]
+    public void Items_ComeOut_SmallestFirst()
+    {
+        Run(async () =>
+        {
+            var q = new PriorityQueue<(int, string)>();
+            q.PutNowait((3, "c"));
+            q.PutNowait((1, "a"));
+            q.PutNowait((2, "b"));
+            Assert.Equal((1, "a"), await q.GetAsync());
+            Assert.Equal((2, "b"), q.GetNowait());
+            Assert.Equal((3, "c"), q.GetNowait());
+        });
+    }
+
+    [Fact]
+    public void CustomComparer_DecidesTheOrder()
+    {
+        Run(() =>
+        {
+            var q = new PriorityQueue<int>(Comparer<int>.Create((a, b) => b.CompareTo(a)));
+            q.PutNowait(1);
+            q.PutNowait(5);
+            q.PutNowait(3);
+            Assert.Equal(5, q.GetNowait());
+            return Task.CompletedTask;
+        });
+    }
+
+    [Fact]
+    public void WaitingGetter_GetsTheSmallestItemWhenItRuns()
+    {
+        Run(async () =>
+        {
+            var q = new PriorityQueue<int>();
+            Greenlet<int> g = Go(() => q.GetAsync().AsTask());
+            await Settle();
+            q.PutNowait(5);
+            q.PutNowait(1);
+            Assert.Equal(1, await g);
+            Assert.Equal(5, q.GetNowait());
+        });
+    }
+}
+
+public sealed class JoinableQueueTests
+{
+    [Fact]
+    public void JoinAsync_WaitsUntilEveryItemIsMarkedDone()
+    {
+        var h = Run(async () =>
+        {
+            var q = new JoinableQueue<int>();
+            Assert.True(await q.JoinAsync(TimeSpan.Zero));
+            q.PutNowait(1);
+            q.PutNowait(2);
+            Assert.Equal(2, q.Unfinished);
+            Fork(async () =>
+            {
+                await foreach (int _ in q)
+                {
+                    await Gevent.Sleep(1);
+                    q.TaskDone();
+                }
+            });
+            Assert.True(await q.JoinAsync());
+            Assert.Equal(0, q.Unfinished);
+        });
+        Assert.Equal(TimeSpan.FromSeconds(2), h.Elapsed);
+    }
+
+    [Fact]
+    public void TaskDone_CalledTooManyTimes_Throws()
+    {
+        Run(() =>
+        {
+            var q = new JoinableQueue<int>();
+            q.PutNowait(1);
+            q.TaskDone();
+            Assert.Throws<InvalidOperationException>(() => q.TaskDone());
+            return Task.CompletedTask;
+        });
+    }
+
+    [Fact]
+    public void JoinAsync_WithTimeout_ReturnsFalse()
+    {
+        Run(async () =>
+        {
+            var q = new JoinableQueue<int>();
+            q.PutNowait(1);
+            Assert.False(await q.JoinAsync(1));
+        });
+    }
+
+    [Fact]
+    public void ImmediateShutdown_CountsDiscardedItemsAsDone()
+    {
+        Run(async () =>
+        {
+            var q = new JoinableQueue<int>();
+            q.PutNowait(1);
+            q.PutNowait(2);
+            Greenlet<bool> joiner = Go(() => q.JoinAsync().AsTask());
+            await Settle();
+            q.Shutdown(immediate: true);
+            Assert.True(await joiner);
+            Assert.Equal(0, q.Unfinished);
+        });
+    }
+}
