@@ -139,6 +139,11 @@ public partial class Greenlet : Waitable
 
     internal long SpawnerId => _spawnerId;
 
+    /// <summary>The method the greenlet runs, as <c>Type.Method</c>, for reports.</summary>
+    internal string FunctionDescription => _body is Delegate d && d.Method.DeclaringType is { } t
+        ? $"{t.FullName}.{d.Method.Name}"
+        : Name;
+
     private protected virtual object? ValueAsObject => _value;
 
     private string StateText => _state.ToString();
