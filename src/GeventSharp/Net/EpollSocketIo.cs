@@ -17,6 +17,8 @@ internal sealed class EpollSocketIo : ISocketIo
     private readonly GreenSocket _owner;
     private readonly IoRegistration _reg;
     private readonly int _fd;
+    private readonly EpollOperation _readOp;
+    private readonly EpollOperation _writeOp;
     private EndPoint? _remote;
 
     public EpollSocketIo(GreenSocket owner, EpollPoller poller, int fd)
@@ -24,7 +26,13 @@ internal sealed class EpollSocketIo : ISocketIo
         _owner = owner;
         _fd = fd;
         _reg = poller.Register(fd, owner);
+        _readOp = new EpollOperation(this, write: false);
+        _writeOp = new EpollOperation(this, write: true);
     }
+
+    internal IoRegistration Registration => _reg;
+
+    internal GreenSocket Owner => _owner;
 
     public EndPoint? LocalEndPoint => GetName(peer: false);
 
@@ -41,30 +49,22 @@ internal sealed class EpollSocketIo : ISocketIo
         }
 
         return errno == LibC.EAGAIN
-            ? ReceiveSlowAsync(buffer, flags, cancellationToken)
+            ? StartOp(_readOp, EpollOperationKind.Receive, buffer, flags, 0, cancellationToken)
             : ValueTask.FromException<int>(LibC.Error(errno));
     }
 
-    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
-    private async ValueTask<int> ReceiveSlowAsync(Memory<byte> buffer, SocketFlags flags, CancellationToken cancellationToken)
+    private static ValueTask<int> StartOp(EpollOperation op, EpollOperationKind kind, Memory<byte> buffer, SocketFlags flags, int done, CancellationToken cancellationToken)
     {
-        while (true)
+        if (op.Busy)
         {
-            await WaitReadyAsync(false, cancellationToken);
-            int n = TryReceive(buffer.Span, flags, out int errno);
-            if (n >= 0)
-            {
-                return n;
-            }
-
-            if (errno != LibC.EAGAIN)
-            {
-                throw LibC.Error(errno);
-            }
+            throw new InvalidOperationException(
+                $"Another greenlet is already {(kind is EpollOperationKind.Receive or EpollOperationKind.WaitReadable ? "reading from" : "writing to")} this socket; one greenlet at a time may do so.");
         }
+
+        return op.Start(kind, buffer, flags, done, cancellationToken);
     }
 
-    private unsafe int TryReceive(Span<byte> buffer, SocketFlags flags, out int errno)
+    internal unsafe int TryReceive(Span<byte> buffer, SocketFlags flags, out int errno)
     {
         while (true)
         {
@@ -99,30 +99,34 @@ internal sealed class EpollSocketIo : ISocketIo
         }
 
         return errno == LibC.EAGAIN
-            ? SendSlowAsync(buffer, flags, cancellationToken)
+            ? StartOp(_writeOp, EpollOperationKind.Send, System.Runtime.InteropServices.MemoryMarshal.AsMemory(buffer), flags, 0, cancellationToken)
             : ValueTask.FromException<int>(LibC.Error(errno));
     }
 
-    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
-    private async ValueTask<int> SendSlowAsync(ReadOnlyMemory<byte> buffer, SocketFlags flags, CancellationToken cancellationToken)
+    public ValueTask SendAllAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken)
     {
-        while (true)
+        int done = 0;
+        while (done < buffer.Length)
         {
-            await WaitReadyAsync(true, cancellationToken);
-            int n = TrySend(buffer.Span, flags, out int errno);
-            if (n >= 0)
+            int n = TrySend(buffer.Span.Slice(done), SocketFlags.None, out int errno);
+            if (n < 0)
             {
-                return n;
+                if (errno != LibC.EAGAIN)
+                {
+                    return ValueTask.FromException(LibC.Error(errno));
+                }
+
+                ValueTask<int> op = StartOp(_writeOp, EpollOperationKind.SendAll, System.Runtime.InteropServices.MemoryMarshal.AsMemory(buffer), SocketFlags.None, done, cancellationToken);
+                return op.IsCompletedSuccessfully ? default : op.IsCompleted ? new ValueTask(op.AsTask()) : new ValueTask(_writeOp, _writeOp.Version);
             }
 
-            if (errno != LibC.EAGAIN)
-            {
-                throw LibC.Error(errno);
-            }
+            done += n;
         }
+
+        return default;
     }
 
-    private unsafe int TrySend(ReadOnlySpan<byte> buffer, SocketFlags flags, out int errno)
+    internal unsafe int TrySend(ReadOnlySpan<byte> buffer, SocketFlags flags, out int errno)
     {
         while (true)
         {
@@ -328,7 +332,16 @@ internal sealed class EpollSocketIo : ISocketIo
 
     /// <summary>Ready now (a zero-timeout poll), or a wait for the next readiness edge.</summary>
     public ValueTask WaitAsync(bool write, CancellationToken cancellationToken)
-        => IsReadyNow(write) ? default : WaitReadyAsync(write, cancellationToken);
+    {
+        if (IsReadyNow(write))
+        {
+            return default;
+        }
+
+        EpollOperation op = write ? _writeOp : _readOp;
+        ValueTask<int> wait = StartOp(op, write ? EpollOperationKind.WaitWritable : EpollOperationKind.WaitReadable, default, SocketFlags.None, 0, cancellationToken);
+        return wait.IsCompletedSuccessfully ? default : wait.IsCompleted ? new ValueTask(wait.AsTask()) : new ValueTask(op, op.Version);
+    }
 
     private unsafe bool IsReadyNow(bool write)
     {

@@ -226,35 +226,7 @@ public sealed partial class GreenSocket : IDisposable
     public ValueTask SendAllAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default)
     {
         ThrowIfClosed();
-        ValueTask<int> first = _io.SendAsync(buffer, SocketFlags.None, cancellationToken);
-        if (first.IsCompletedSuccessfully)
-        {
-            int n = first.Result;
-            return n == buffer.Length ? default : SendRestAsync(buffer.Slice(n), cancellationToken);
-        }
-
-        return SendRestAsync(buffer, first, cancellationToken);
-    }
-
-    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
-    private async ValueTask SendRestAsync(ReadOnlyMemory<byte> rest, CancellationToken cancellationToken)
-    {
-        while (rest.Length > 0)
-        {
-            ThrowIfClosed();
-            rest = rest.Slice(await _io.SendAsync(rest, SocketFlags.None, cancellationToken));
-        }
-    }
-
-    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
-    private async ValueTask SendRestAsync(ReadOnlyMemory<byte> buffer, ValueTask<int> pending, CancellationToken cancellationToken)
-    {
-        ReadOnlyMemory<byte> rest = buffer.Slice(await pending);
-        while (rest.Length > 0)
-        {
-            ThrowIfClosed();
-            rest = rest.Slice(await _io.SendAsync(rest, SocketFlags.None, cancellationToken));
-        }
+        return _io.SendAllAsync(buffer, cancellationToken);
     }
 
     /// <summary>Sends one datagram to <paramref name="remoteEndPoint"/> (gevent's <c>sendto</c>).</summary>

@@ -18,6 +18,9 @@ internal interface ISocketIo
 
     ValueTask<int> SendAsync(ReadOnlyMemory<byte> buffer, SocketFlags flags, CancellationToken cancellationToken);
 
+    /// <summary>Sends all of <paramref name="buffer"/>; each wait is bounded by the owner's timeout.</summary>
+    ValueTask SendAllAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken);
+
     ValueTask<SocketReceiveFromResult> ReceiveFromAsync(Memory<byte> buffer, SocketFlags flags, CancellationToken cancellationToken);
 
     ValueTask<int> SendToAsync(ReadOnlyMemory<byte> buffer, SocketFlags flags, EndPoint remote, CancellationToken cancellationToken);

@@ -62,6 +62,14 @@ internal sealed class PortableSocketIo : ISocketIo
         }
     }
 
+    public async ValueTask SendAllAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken)
+    {
+        while (buffer.Length > 0)
+        {
+            buffer = buffer.Slice(await SendAsync(buffer, SocketFlags.None, cancellationToken));
+        }
+    }
+
     public async ValueTask<SocketReceiveFromResult> ReceiveFromAsync(Memory<byte> buffer, SocketFlags flags, CancellationToken cancellationToken)
     {
         var op = new Operation(this, cancellationToken);
