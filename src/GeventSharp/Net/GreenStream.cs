@@ -73,7 +73,9 @@ public sealed class GreenStream : Stream
 
     /// <inheritdoc/>
     public override ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
-        => _socket.ReceiveAsync(buffer, SocketFlags.None, cancellationToken);
+        => OnHubGreenlet
+            ? _socket.ReceiveAsync(buffer, SocketFlags.None, cancellationToken)
+            : new ValueTask<int>(OffHub(() => _socket.ReceiveAsync(buffer, SocketFlags.None, cancellationToken)));
 
     /// <inheritdoc/>
     public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken)
@@ -81,7 +83,48 @@ public sealed class GreenStream : Stream
 
     /// <inheritdoc/>
     public override ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default)
-        => _socket.SendAllAsync(buffer, cancellationToken);
+        => OnHubGreenlet
+            ? _socket.SendAllAsync(buffer, cancellationToken)
+            : new ValueTask(OffHub(async () =>
+            {
+                await _socket.SendAllAsync(buffer, cancellationToken);
+                return 0;
+            }));
+
+    private bool OnHubGreenlet => Hub.Current is { } hub && ReferenceEquals(hub, _socket.Hub) && hub.CurrentGreenlet is not null;
+
+    /// <summary>
+    /// A library that resumed on another thread (SslStream does, after some handshake steps) calls
+    /// the stream off the hub: run the operation in a helper greenlet on the socket's hub instead.
+    /// </summary>
+    private Task<int> OffHub(Func<ValueTask<int>> operation)
+    {
+        var done = new TaskCompletionSource<int>(TaskCreationOptions.RunContinuationsAsynchronously);
+        try
+        {
+            _socket.Hub.Post(() =>
+            {
+                Greenlet helper = Gevent.Spawn(async Task () =>
+                {
+                    try
+                    {
+                        done.TrySetResult(await operation());
+                    }
+                    catch (Exception e)
+                    {
+                        done.TrySetException(e);
+                    }
+                });
+                helper.Name = "GreenStream.offhub";
+            });
+        }
+        catch (InvalidOperationException e)
+        {
+            done.TrySetException(new ObjectDisposedException("The hub of this green stream has finished running.", e));
+        }
+
+        return done.Task;
+    }
 
     /// <inheritdoc/>
     public override Task WriteAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken)

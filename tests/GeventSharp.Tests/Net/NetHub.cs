@@ -32,7 +32,15 @@ internal static class NetHub
                 }
             },
         };
-        Gevent.Run(main, options);
+        try
+        {
+            Gevent.Run(main, options);
+        }
+        catch (Exception e) when (errors.Count > 0)
+        {
+            throw new AggregateException("main failed; the hub also reported: " + string.Join("\n", errors.Select(x => $"{x.Item1}: {x.Item2}")), e);
+        }
+
         Assert.True(errors.Count == 0, "hub reported: " + string.Join("\n", errors.Select(e => $"{e.Item1}: {e.Item2}")));
     }
 
