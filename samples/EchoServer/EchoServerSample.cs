@@ -20,11 +20,13 @@ public static class EchoServerSample
     public static int Main(string[] args)
     {
         int port = args.Length > 0 ? int.Parse(args[0], System.Globalization.CultureInfo.InvariantCulture) : 16000;
+        ProcessLimits.RaiseOpenFileLimit(65536); // one descriptor per connection
         Gevent.Run(async () =>
         {
-            StreamServer server = Create(new IPEndPoint(IPAddress.Loopback, port));
+            StreamServer server = Create(new IPEndPoint(IPAddress.Loopback, port), new StreamServerOptions { Backlog = 4096 });
             server.Start();
             Console.WriteLine($"Starting echo server on {server.Address}");
+            Console.Out.Flush();
             await server.ServeForeverAsync();
         });
         return 0;

@@ -62,6 +62,7 @@ public sealed class DnsResolver : IGreenResolver
     public async ValueTask<IPAddress[]> GetHostAddressesAsync(string host, AddressFamily family, CancellationToken cancellationToken)
     {
         ArgumentException.ThrowIfNullOrEmpty(host);
+        GreenDns.NoteResolverUse();
         string name = host.TrimEnd('.').ToLowerInvariant();
         if (name == "localhost")
         {
@@ -97,6 +98,7 @@ public sealed class DnsResolver : IGreenResolver
     public async ValueTask<string> GetHostNameAsync(IPAddress address, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(address);
+        GreenDns.NoteResolverUse();
         List<object> answers = await QueryAsync(ReverseName(address), [TypePtr], cancellationToken);
         return answers.OfType<string>().FirstOrDefault()
             ?? throw new DnsResolutionException(address.ToString(), $"{address}: no name associated with the address.");

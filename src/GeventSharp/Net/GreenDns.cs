@@ -90,7 +90,7 @@ public static class GreenDns
         return Resolver.GetHostNameAsync(address, cancellationToken);
     }
 
-    private static void NoteResolverUse()
+    internal static void NoteResolverUse()
     {
         Hub hub = Hub.CurrentOrThrow("GreenDns");
         if (!hub.NotErrors.Contains(typeof(DnsResolutionException)))

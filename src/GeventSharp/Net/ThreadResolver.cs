@@ -14,6 +14,7 @@ public sealed class ThreadResolver : IGreenResolver
     /// <inheritdoc/>
     public async ValueTask<IPAddress[]> GetHostAddressesAsync(string host, AddressFamily family, CancellationToken cancellationToken)
     {
+        GreenDns.NoteResolverUse();
         try
         {
             return await Gevent.RunBlockingAsync(() => Dns.GetHostAddresses(host, family), cancellationToken);
@@ -27,6 +28,7 @@ public sealed class ThreadResolver : IGreenResolver
     /// <inheritdoc/>
     public async ValueTask<string> GetHostNameAsync(IPAddress address, CancellationToken cancellationToken)
     {
+        GreenDns.NoteResolverUse();
         try
         {
             return await Gevent.RunBlockingAsync(() => Dns.GetHostEntry(address).HostName, cancellationToken);
