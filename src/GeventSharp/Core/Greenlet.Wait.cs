@@ -396,6 +396,14 @@ internal interface IWakeHandoff
 /// <summary>Timeout support.</summary>
 public partial class Greenlet
 {
+    /// <summary>Takes the exception a Kill or Timeout left to be raised at the next wait (after it interrupted a foreign await).</summary>
+    internal Exception? TakePendingException()
+    {
+        Exception? e = PendingException;
+        PendingException = null;
+        return e;
+    }
+
     /// <summary>Forgets <paramref name="exception"/> if it is still waiting to be raised at the next wait.</summary>
     internal void ClearPendingException(Exception exception)
     {

@@ -37,6 +37,7 @@ public partial class Greenlet : Waitable
 
     internal readonly Hub _hub;
     private readonly long _id;
+    private readonly long _spawnerId;
     private object? _body;
     private protected Task? _task; // the pending body; a Task<T> for Greenlet<T>
     internal GreenletState _state;
@@ -55,6 +56,7 @@ public partial class Greenlet : Waitable
         _hub = hub;
         _body = body;
         _id = Interlocked.Increment(ref s_nextId);
+        _spawnerId = hub._current?._id ?? 0;
         hub.AddLive(this);
     }
 
@@ -169,6 +171,13 @@ public partial class Greenlet : Waitable
         public Exception? PendingException;
         public CancellationTokenRegistration CancelRegistration;
     }
+    /// <summary>The method the greenlet runs, as <c>Type.Method</c>, for reports.</summary>
+    internal string FunctionDescription => _body is Delegate d && d.Method.DeclaringType is { } t
+        ? $"{t.FullName}.{d.Method.Name}"
+        : Name;
+
+    /// <summary>The id of the greenlet that created this one (0: the hub itself), for run-info dumps.</summary>
+    internal long SpawnerId => _spawnerId;
 
     private string StateText => _state.ToString();
 

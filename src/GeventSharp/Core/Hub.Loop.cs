@@ -33,6 +33,7 @@ public sealed partial class Hub
         {
             hub._closed = true;
             t_current = null;
+            hub.StopServices();
             SynchronizationContext.SetSynchronizationContext(outerContext);
             hub._poller.Dispose();
         }
@@ -72,6 +73,13 @@ public sealed partial class Hub
             return !allowSleep || Idle();
         }
 
+        // Busy hub: still look at I/O every turn (without sleeping), so ready sockets are not
+        // starved by greenlets that keep yielding. The poller takes a bounded batch of events.
+        if (_poller.HasActiveIo)
+        {
+            _poller.Wait(0);
+        }
+
         while (n-- > 0 && _ready.TryDequeue(out WorkItem item))
         {
             RunItem(in item);
@@ -90,6 +98,7 @@ public sealed partial class Hub
     {
         Greenlet? g = item.Greenlet;
         _current = g;
+        _runCounter++;
         if (g is not null)
         {
             GreenletSynchronizationContext context = g.SyncContext;
@@ -146,6 +155,7 @@ public sealed partial class Hub
         finally
         {
             _current = null;
+            _runCounter++;
         }
     }
 
@@ -184,7 +194,13 @@ public sealed partial class Hub
 
             if (_autoJump is not null)
             {
-                if (_inbox.IsEmpty)
+                // Virtual time jumps only when nothing is happening now: I/O that is ready already wins.
+                if (_poller.HasActiveIo)
+                {
+                    _poller.Wait(0);
+                }
+
+                if (_inbox.IsEmpty && _ready.Count == 0)
                 {
                     _autoJump.JumpTo(due);
                 }

@@ -59,7 +59,9 @@ public sealed partial class Hub
         _frequency = _time.TimestampFrequency;
         _ticksPerTimeSpanTick = (double)_frequency / TimeSpan.TicksPerSecond;
         ErrorHandler = options?.ErrorHandler ?? DefaultErrorHandler;
-        _poller = new SignalPoller();
+        _poller = CreatePoller(options?.Poller ?? PollerKind.Auto);
+        _threadPoolSize = options?.ThreadPoolSize ?? 10;
+        StartMonitor(options is null ? new HubOptions().MonitorThreshold : options.MonitorThreshold);
     }
 
     /// <summary>This thread's hub, or <see langword="null"/> if the thread is not running one.</summary>

@@ -20,4 +20,27 @@ public sealed class HubOptions
     /// callback); <see cref="Hub.DefaultErrorHandler"/> by default, which writes to standard error.
     /// </summary>
     public Action<Greenlet?, Exception>? ErrorHandler { get; init; }
+
+    /// <summary>
+    /// Which I/O poller the hub uses; <see cref="PollerKind.Auto"/> (epoll on Linux) by default.
+    /// The environment variable <c>GEVENTSHARP_POLLER</c> (<c>epoll</c> or <c>portable</c>) overrides
+    /// <see cref="PollerKind.Auto"/>.
+    /// </summary>
+    public PollerKind Poller { get; init; }
+
+    /// <summary>
+    /// How long a greenlet may hold the hub before the monitor reports it through the
+    /// <see cref="ErrorHandler"/> (as a <see cref="HubBlockedException"/>). Null (the default in
+    /// Release builds) turns the monitor off; Debug builds of the library default to 100 ms.
+    /// </summary>
+    public TimeSpan? MonitorThreshold { get; init; } = DefaultMonitorThreshold;
+
+    /// <summary>The most worker threads <see cref="Hub.ThreadPool"/> starts; 10 by default, as gevent's.</summary>
+    public int ThreadPoolSize { get; init; } = 10;
+
+#if DEBUG
+    private static readonly TimeSpan? DefaultMonitorThreshold = TimeSpan.FromMilliseconds(100);
+#else
+    private static readonly TimeSpan? DefaultMonitorThreshold = null;
+#endif
 }

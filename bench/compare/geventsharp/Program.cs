@@ -1,0 +1,87 @@
+// GeventSharp echo server for bench/compare: one hub (one thread), a greenlet per connection,
+// reads up to 64 KiB at a time and writes back exactly what was read, until the peer closes.
+//
+//   GeventSharpEcho --port 9000 [--host 127.0.0.1] [--backlog 4096] [--poller epoll|portable] [--monitor]
+//
+// --monitor turns on the hub monitor (100 ms threshold) and prints, on exit (SIGTERM/SIGINT),
+// how many times it reported a blocked hub: the acceptance check "the monitor stays silent".
+using System.Net;
+using System.Runtime.InteropServices;
+using GeventSharp;
+using GeventSharp.Net;
+
+int port = 9000, backlog = 4096;
+string host = "127.0.0.1";
+PollerKind poller = PollerKind.Auto;
+bool monitor = false;
+for (int i = 0; i < args.Length; i++)
+{
+    switch (args[i].TrimStart('-'))
+    {
+        case "port": port = int.Parse(args[++i]); break;
+        case "host": host = args[++i]; break;
+        case "backlog": backlog = int.Parse(args[++i]); break;
+        case "poller": poller = Enum.Parse<PollerKind>(args[++i], ignoreCase: true); break;
+        case "monitor": monitor = true; break;
+        default: Console.Error.WriteLine($"unknown argument {args[i]}"); return 2;
+    }
+}
+
+int blockedReports = 0;
+var options = new HubOptions
+{
+    Poller = poller,
+    MonitorThreshold = monitor ? TimeSpan.FromMilliseconds(100) : null,
+    ErrorHandler = (g, e) =>
+    {
+        if (e is HubBlockedException)
+        {
+            blockedReports++;
+        }
+
+        Hub.DefaultErrorHandler(g, e);
+    },
+};
+
+Gevent.Run(async () =>
+{
+    Hub hub = Hub.Current!;
+    var server = new StreamServer(
+        new IPEndPoint(IPAddress.Parse(host), port),
+        async (sock, peer) =>
+        {
+            byte[] buffer = new byte[64 * 1024];
+            try
+            {
+                while (true)
+                {
+                    int n = await sock.ReceiveAsync(buffer);
+                    if (n == 0)
+                    {
+                        return;
+                    }
+
+                    await sock.SendAllAsync(buffer.AsMemory(0, n));
+                }
+            }
+            catch (System.Net.Sockets.SocketException)
+            {
+                // peer reset: done
+            }
+        },
+        new StreamServerOptions { Backlog = backlog });
+    server.Start();
+
+    // Stop cleanly on SIGTERM/SIGINT so the monitor count can be printed.
+    using var term = PosixSignalRegistration.Create(PosixSignal.SIGTERM, ctx => { ctx.Cancel = true; hub.Post(() => Gevent.Spawn(() => server.StopAsync(TimeSpan.Zero))); });
+    using var intr = PosixSignalRegistration.Create(PosixSignal.SIGINT, ctx => { ctx.Cancel = true; hub.Post(() => Gevent.Spawn(() => server.StopAsync(TimeSpan.Zero))); });
+    Console.Error.WriteLine($"geventsharp echo listening on {server.Address} (poller {hub.PollerKind})");
+    await server.ServeForeverAsync();
+}, options);
+
+if (monitor)
+{
+    Console.Error.WriteLine($"monitor: {blockedReports} blocked-hub report(s)");
+}
+
+return 0;

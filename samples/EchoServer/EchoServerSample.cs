@@ -1,0 +1,64 @@
+using System.Buffers;
+using System.Net;
+using GeventSharp.Net;
+
+namespace GeventSharp.Samples.EchoServer;
+
+/// <summary>
+/// The echo server of gevent's examples (<c>echoserver.py</c>): every connection is served by a
+/// greenlet that sends back what it receives until the client closes.
+/// </summary>
+/// <example>
+/// <code>
+/// dotnet run --project samples/EchoServer -c Release -- 16000
+/// # then: nc 127.0.0.1 16000
+/// </code>
+/// </example>
+public static class EchoServerSample
+{
+    /// <summary>Runs the server on 127.0.0.1:<c>args[0]</c> (default 16000; 0 picks a free port) until killed.</summary>
+    public static int Main(string[] args)
+    {
+        int port = args.Length > 0 ? int.Parse(args[0], System.Globalization.CultureInfo.InvariantCulture) : 16000;
+        ProcessLimits.RaiseOpenFileLimit(65536); // one descriptor per connection
+        Gevent.Run(async () =>
+        {
+            StreamServer server = Create(new IPEndPoint(IPAddress.Loopback, port), new StreamServerOptions { Backlog = 4096 });
+            server.Start();
+            Console.WriteLine($"Starting echo server on {server.Address}");
+            Console.Out.Flush();
+            await server.ServeForeverAsync();
+        });
+        return 0;
+    }
+
+    /// <summary>Creates (does not start) the echo server on <paramref name="endpoint"/>.</summary>
+    public static StreamServer Create(IPEndPoint endpoint, StreamServerOptions? options = null) => new(endpoint, HandleAsync, options);
+
+    /// <summary>
+    /// Echoes one connection. An idle connection holds no buffer: the greenlet waits until the
+    /// socket is readable, then borrows a buffer for one receive and send.
+    /// </summary>
+    public static async Task HandleAsync(GreenSocket socket, EndPoint peer)
+    {
+        while (true)
+        {
+            await socket.WaitReadableAsync();
+            byte[] buffer = ArrayPool<byte>.Shared.Rent(16 * 1024);
+            try
+            {
+                int n = await socket.ReceiveAsync(buffer);
+                if (n == 0)
+                {
+                    return;
+                }
+
+                await socket.SendAllAsync(buffer.AsMemory(0, n));
+            }
+            finally
+            {
+                ArrayPool<byte>.Shared.Return(buffer);
+            }
+        }
+    }
+}

@@ -1,0 +1,125 @@
+using System.Runtime.InteropServices;
+using System.Text;
+using GeventSharp.Net;
+
+namespace GeventSharp;
+
+/// <summary>The hub's services beyond scheduling: the I/O poller, the thread pool, the monitor, run info.</summary>
+public sealed partial class Hub
+{
+    private readonly int _threadPoolSize;
+    private HubThreadPool? _threadPool;
+    private HubMonitor? _monitor;
+
+    // Odd while the hub runs an item (a greenlet step or a callback), even between items; the monitor reads it.
+    internal volatile int _runCounter;
+
+    /// <summary>The poller the hub sleeps in; green sockets register with it.</summary>
+    internal IHubPoller Poller => _poller;
+
+    /// <summary>Which poller this hub runs: <see cref="PollerKind.Epoll"/> or <see cref="PollerKind.Portable"/>.</summary>
+    public PollerKind PollerKind => _poller is EpollPoller ? PollerKind.Epoll : PollerKind.Portable;
+
+    /// <summary>
+    /// The hub's pool of worker threads for blocking calls (gevent's <c>hub.threadpool</c>); created
+    /// on first use with <see cref="HubOptions.ThreadPoolSize"/> workers at most.
+    /// </summary>
+    public HubThreadPool ThreadPool
+    {
+        get
+        {
+            VerifyHubThread("Hub.ThreadPool");
+            return _threadPool ??= new HubThreadPool(this, _threadPoolSize);
+        }
+    }
+
+    internal Greenlet? CurrentForMonitor => _current;
+
+    internal bool Closed => _closed;
+
+    internal void AddKeepAlive() => Interlocked.Increment(ref _keepAlive);
+
+    internal void ReleaseKeepAlive()
+    {
+        Interlocked.Decrement(ref _keepAlive);
+        if (!_closed)
+        {
+            _poller.Wake();
+        }
+    }
+
+    /// <summary>
+    /// Describes every live greenlet: its state, what it waits on and who spawned it (gevent's
+    /// <c>format_run_info</c>). Call it on the hub thread.
+    /// </summary>
+    /// <example><code>Console.WriteLine(Hub.Current!.FormatRunInfo());</code></example>
+    public string FormatRunInfo()
+    {
+        VerifyHubThread("Hub.FormatRunInfo");
+        var sb = new StringBuilder();
+        sb.Append("Hub on thread ").Append(Thread.ManagedThreadId)
+          .Append(" (").Append(Thread.Name ?? "unnamed").Append("), poller ").Append(PollerKind)
+          .Append(", ").Append(_liveCount).Append(" live greenlet(s), ")
+          .Append(_ready.Count).Append(" ready item(s), ").Append(_timers.Count).Append(" timer(s)\n");
+        foreach (Greenlet g in LiveGreenlets())
+        {
+            sb.Append("  ").Append(g).Append(' ').Append(g._state);
+            if (ReferenceEquals(g, _current))
+            {
+                sb.Append(" (current)");
+            }
+
+            object? on = g.WaitingOn;
+            if (on is not null)
+            {
+                sb.Append("; waits on ").Append(Describe(on));
+            }
+
+            sb.Append("; spawned by ").Append(g.SpawnerId == 0 ? "the hub" : "#" + g.SpawnerId.ToString(System.Globalization.CultureInfo.InvariantCulture));
+            sb.Append('\n');
+        }
+
+        return sb.ToString();
+    }
+
+    private static IHubPoller CreatePoller(PollerKind kind)
+    {
+        if (kind == PollerKind.Auto)
+        {
+            string? env = Environment.GetEnvironmentVariable("GEVENTSHARP_POLLER");
+            kind = env?.Trim().ToLowerInvariant() switch
+            {
+                "epoll" => PollerKind.Epoll,
+                "portable" => PollerKind.Portable,
+                _ => EpollPoller.IsSupported ? PollerKind.Epoll : PollerKind.Portable,
+            };
+        }
+
+        if (kind == PollerKind.Epoll)
+        {
+            if (!EpollPoller.IsSupported)
+            {
+                throw new PlatformNotSupportedException(
+                    $"PollerKind.Epoll needs Linux on x64 or arm64 (this is {RuntimeInformation.OSDescription}, {RuntimeInformation.ProcessArchitecture}). Use PollerKind.Auto or PollerKind.Portable.");
+            }
+
+            return new EpollPoller();
+        }
+
+        return new SignalPoller();
+    }
+
+    private void StartMonitor(TimeSpan? threshold)
+    {
+        if (threshold is { } t && t > TimeSpan.Zero)
+        {
+            _monitor = new HubMonitor(this, t);
+        }
+    }
+
+    private void StopServices()
+    {
+        _monitor?.Dispose();
+        _threadPool?.Dispose();
+    }
+}

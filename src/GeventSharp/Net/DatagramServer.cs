@@ -1,0 +1,131 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+
+namespace GeventSharp.Net;
+
+/// <summary>
+/// A UDP server that handles each datagram in its own greenlet (gevent's <c>DatagramServer</c>).
+/// </summary>
+/// <remarks>
+/// The receive loop runs in one greenlet and copies each datagram (up to 64 KiB) before spawning
+/// the handler, so handlers may keep the data. Reply with <see cref="SendToAsync"/>. Handler
+/// failures are reported through the hub's error handler; the server keeps serving.
+/// </remarks>
+/// <example>
+/// <code>
+/// var server = new DatagramServer(new IPEndPoint(IPAddress.Loopback, 9000),
+///     (server, data, peer) =&gt; server.SendToAsync(data, peer).AsTask());
+/// await server.ServeForeverAsync();
+/// </code>
+/// </example>
+[DebuggerDisplay("{ToString(),nq}")]
+public sealed class DatagramServer : IAsyncDisposable
+{
+    private readonly Func<DatagramServer, byte[], EndPoint, Task> _handler;
+    private readonly EndPoint _bindTo;
+    private readonly bool _reusePort;
+    private GreenSocket? _socket;
+    private Greenlet? _receiver;
+
+    /// <summary>Creates a server that will bind <paramref name="localEndPoint"/> when started.</summary>
+    public DatagramServer(EndPoint localEndPoint, Func<DatagramServer, byte[], EndPoint, Task> handler, bool reusePort = false)
+    {
+        ArgumentNullException.ThrowIfNull(localEndPoint);
+        ArgumentNullException.ThrowIfNull(handler);
+        _bindTo = localEndPoint;
+        _handler = handler;
+        _reusePort = reusePort;
+    }
+
+    /// <summary>The bound address (with the real port); null before <see cref="Start"/>.</summary>
+    public IPEndPoint? Address => _socket?.LocalEndPoint as IPEndPoint;
+
+    /// <summary>True from <see cref="Start"/> until stopped.</summary>
+    public bool Started => _receiver is not null && !Closed;
+
+    /// <summary>True once stopped.</summary>
+    public bool Closed { get; private set; }
+
+    /// <summary>The server's socket (for options); null before <see cref="Start"/>.</summary>
+    public GreenSocket? Socket => _socket;
+
+    /// <summary>Binds and starts receiving in a new greenlet.</summary>
+    public void Start()
+    {
+        if (_receiver is not null || Closed)
+        {
+            throw new InvalidOperationException("This server was already started; a DatagramServer starts once.");
+        }
+
+        _socket = GreenSocket.BindUdp(_bindTo, _reusePort);
+        _receiver = Gevent.Spawn(ReceiveLoopAsync);
+        _receiver.Name = "DatagramServer.receive";
+    }
+
+    /// <summary>Starts if needed and waits until stopped.</summary>
+    public async Task ServeForeverAsync()
+    {
+        if (_receiver is null)
+        {
+            Start();
+        }
+
+        await _receiver!.JoinAsync();
+    }
+
+    /// <summary>Sends a reply datagram from the server's socket.</summary>
+    public ValueTask<int> SendToAsync(ReadOnlyMemory<byte> data, EndPoint remoteEndPoint, CancellationToken cancellationToken = default)
+    {
+        GreenSocket sock = _socket ?? throw new InvalidOperationException("Start the server before sending from it.");
+        return sock.SendToAsync(data, remoteEndPoint, cancellationToken);
+    }
+
+    /// <summary>Stops receiving and closes the socket. Handlers already running continue.</summary>
+    public async Task StopAsync()
+    {
+        if (Closed)
+        {
+            return;
+        }
+
+        Closed = true;
+        _socket?.Close();
+        if (_receiver is not null)
+        {
+            await _receiver.JoinAsync();
+        }
+    }
+
+    /// <summary>Same as <see cref="StopAsync"/>.</summary>
+    public async ValueTask DisposeAsync() => await StopAsync();
+
+    /// <inheritdoc/>
+    public override string ToString() => $"<DatagramServer {(object?)Address ?? _bindTo} {(Closed ? "closed" : Started ? "serving" : "not started")}>";
+
+    private async Task ReceiveLoopAsync()
+    {
+        byte[] buffer = new byte[65536];
+        GreenSocket sock = _socket!;
+        while (!Closed)
+        {
+            SocketReceiveFromResult r;
+            try
+            {
+                r = await sock.ReceiveFromAsync(buffer);
+            }
+            catch (Exception e) when (Closed && e is SocketException or ObjectDisposedException)
+            {
+                return;
+            }
+            catch (SocketException)
+            {
+                continue; // e.g. ECONNREFUSED from an earlier reply's ICMP: not fatal for a UDP server
+            }
+
+            byte[] data = buffer.AsSpan(0, r.ReceivedBytes).ToArray();
+            EndPoint peer = r.RemoteEndPoint;
+            Gevent.Spawn(() => _handler(this, data, peer)).Name = "DatagramServer.handler";
+        }
+    }
+}

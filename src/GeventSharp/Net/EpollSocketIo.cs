@@ -1,0 +1,400 @@
+using System.Net;
+using System.Net.Sockets;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+
+namespace GeventSharp.Net;
+
+/// <summary>
+/// Green socket operations on the hub thread: a non-blocking syscall first, and on <c>EAGAIN</c>
+/// a wait for readiness in the hub's <see cref="EpollPoller"/>, then a retry.
+/// </summary>
+/// <remarks>The fast paths (data already there, buffer space free) complete synchronously and allocate nothing; the waits use pooled state machines.</remarks>
+internal sealed class EpollSocketIo : ISocketIo
+{
+    private static readonly Func<Exception> s_closed = static () => new SocketClosedException();
+
+    private readonly GreenSocket _owner;
+    private readonly IoRegistration _reg;
+    private readonly int _fd;
+    private readonly EpollOperation _readOp;
+    private readonly EpollOperation _writeOp;
+    private EndPoint? _remote;
+
+    public EpollSocketIo(GreenSocket owner, EpollPoller poller, int fd)
+    {
+        _owner = owner;
+        _fd = fd;
+        _reg = poller.Register(fd, owner);
+        _readOp = new EpollOperation(this, write: false);
+        _writeOp = new EpollOperation(this, write: true);
+    }
+
+    internal IoRegistration Registration => _reg;
+
+    internal GreenSocket Owner => _owner;
+
+    public EndPoint? LocalEndPoint => GetName(peer: false);
+
+    public EndPoint? RemoteEndPoint => _remote ??= GetName(peer: true);
+
+    // ---- receive ----
+
+    public ValueTask<int> ReceiveAsync(Memory<byte> buffer, SocketFlags flags, CancellationToken cancellationToken)
+    {
+        int n = TryReceive(buffer.Span, flags, out int errno);
+        if (n >= 0)
+        {
+            return new ValueTask<int>(n);
+        }
+
+        return errno == LibC.EAGAIN
+            ? StartOp(_readOp, EpollOperationKind.Receive, buffer, flags, 0, cancellationToken)
+            : ValueTask.FromException<int>(LibC.Error(errno));
+    }
+
+    private static ValueTask<int> StartOp(EpollOperation op, EpollOperationKind kind, Memory<byte> buffer, SocketFlags flags, int done, CancellationToken cancellationToken)
+    {
+        if (op.Busy)
+        {
+            throw new InvalidOperationException(
+                $"Another greenlet is already {(kind is EpollOperationKind.Receive or EpollOperationKind.WaitReadable ? "reading from" : "writing to")} this socket; one greenlet at a time may do so.");
+        }
+
+        return op.Start(kind, buffer, flags, done, cancellationToken);
+    }
+
+    internal unsafe int TryReceive(Span<byte> buffer, SocketFlags flags, out int errno)
+    {
+        while (true)
+        {
+            nint n;
+            fixed (byte* p = buffer)
+            {
+                n = LibC.recv(_fd, p, buffer.Length, (int)flags);
+            }
+
+            if (n >= 0)
+            {
+                errno = 0;
+                return (int)n;
+            }
+
+            errno = Marshal.GetLastPInvokeError();
+            if (errno != LibC.EINTR)
+            {
+                return -1;
+            }
+        }
+    }
+
+    // ---- send ----
+
+    public ValueTask<int> SendAsync(ReadOnlyMemory<byte> buffer, SocketFlags flags, CancellationToken cancellationToken)
+    {
+        int n = TrySend(buffer.Span, flags, out int errno);
+        if (n >= 0)
+        {
+            return new ValueTask<int>(n);
+        }
+
+        return errno == LibC.EAGAIN
+            ? StartOp(_writeOp, EpollOperationKind.Send, System.Runtime.InteropServices.MemoryMarshal.AsMemory(buffer), flags, 0, cancellationToken)
+            : ValueTask.FromException<int>(LibC.Error(errno));
+    }
+
+    public ValueTask SendAllAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken)
+    {
+        int done = 0;
+        while (done < buffer.Length)
+        {
+            int n = TrySend(buffer.Span.Slice(done), SocketFlags.None, out int errno);
+            if (n < 0)
+            {
+                if (errno != LibC.EAGAIN)
+                {
+                    return ValueTask.FromException(LibC.Error(errno));
+                }
+
+                ValueTask<int> op = StartOp(_writeOp, EpollOperationKind.SendAll, System.Runtime.InteropServices.MemoryMarshal.AsMemory(buffer), SocketFlags.None, done, cancellationToken);
+                return op.IsCompletedSuccessfully ? default : op.IsCompleted ? new ValueTask(op.AsTask()) : new ValueTask(_writeOp, _writeOp.Version);
+            }
+
+            done += n;
+        }
+
+        return default;
+    }
+
+    internal unsafe int TrySend(ReadOnlySpan<byte> buffer, SocketFlags flags, out int errno)
+    {
+        while (true)
+        {
+            nint n;
+            fixed (byte* p = buffer)
+            {
+                n = LibC.send(_fd, p, buffer.Length, (int)flags | LibC.MSG_NOSIGNAL);
+            }
+
+            if (n >= 0)
+            {
+                errno = 0;
+                return (int)n;
+            }
+
+            errno = Marshal.GetLastPInvokeError();
+            if (errno != LibC.EINTR)
+            {
+                return -1;
+            }
+        }
+    }
+
+    // ---- datagrams ----
+
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
+    public async ValueTask<SocketReceiveFromResult> ReceiveFromAsync(Memory<byte> buffer, SocketFlags flags, CancellationToken cancellationToken)
+    {
+        var address = new SocketAddress(_owner.AddressFamily, SocketAddress.GetMaximumAddressSize(_owner.AddressFamily));
+        while (true)
+        {
+            int n = TryReceiveFrom(buffer.Span, flags, address, out int errno);
+            if (n >= 0)
+            {
+                return new SocketReceiveFromResult { ReceivedBytes = n, RemoteEndPoint = ToEndPoint(address) };
+            }
+
+            if (errno != LibC.EAGAIN)
+            {
+                throw LibC.Error(errno);
+            }
+
+            await WaitReadyAsync(false, cancellationToken);
+        }
+    }
+
+    private unsafe int TryReceiveFrom(Span<byte> buffer, SocketFlags flags, SocketAddress address, out int errno)
+    {
+        while (true)
+        {
+            nint n;
+            int len = address.Buffer.Length;
+            fixed (byte* p = buffer)
+            fixed (byte* a = address.Buffer.Span)
+            {
+                n = LibC.recvfrom(_fd, p, buffer.Length, (int)flags, a, &len);
+            }
+
+            if (n >= 0)
+            {
+                address.Size = len;
+                errno = 0;
+                return (int)n;
+            }
+
+            errno = Marshal.GetLastPInvokeError();
+            if (errno != LibC.EINTR)
+            {
+                return -1;
+            }
+        }
+    }
+
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
+    public async ValueTask<int> SendToAsync(ReadOnlyMemory<byte> buffer, SocketFlags flags, EndPoint remote, CancellationToken cancellationToken)
+    {
+        SocketAddress address = remote.Serialize();
+        while (true)
+        {
+            int n = TrySendTo(buffer.Span, flags, address, out int errno);
+            if (n >= 0)
+            {
+                return n;
+            }
+
+            if (errno != LibC.EAGAIN)
+            {
+                throw LibC.Error(errno);
+            }
+
+            await WaitReadyAsync(true, cancellationToken);
+        }
+    }
+
+    private unsafe int TrySendTo(ReadOnlySpan<byte> buffer, SocketFlags flags, SocketAddress address, out int errno)
+    {
+        while (true)
+        {
+            nint n;
+            fixed (byte* p = buffer)
+            fixed (byte* a = address.Buffer.Span)
+            {
+                n = LibC.sendto(_fd, p, buffer.Length, (int)flags | LibC.MSG_NOSIGNAL, a, address.Size);
+            }
+
+            if (n >= 0)
+            {
+                errno = 0;
+                return (int)n;
+            }
+
+            errno = Marshal.GetLastPInvokeError();
+            if (errno != LibC.EINTR)
+            {
+                return -1;
+            }
+        }
+    }
+
+    // ---- connect ----
+
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
+    public async ValueTask ConnectAsync(EndPoint remote, CancellationToken cancellationToken)
+    {
+        int errno = StartConnect(remote.Serialize());
+        if (errno != 0)
+        {
+            if (errno is not (LibC.EINPROGRESS or LibC.EINTR or LibC.EAGAIN))
+            {
+                throw LibC.Error(errno);
+            }
+
+            await WaitReadyAsync(true, cancellationToken);
+            int error = PendingError();
+            if (error != 0)
+            {
+                throw LibC.Error(error);
+            }
+        }
+
+        _remote = remote;
+    }
+
+    private unsafe int StartConnect(SocketAddress address)
+    {
+        fixed (byte* a = address.Buffer.Span)
+        {
+            return LibC.connect(_fd, a, address.Size) == 0 ? 0 : Marshal.GetLastPInvokeError();
+        }
+    }
+
+    private unsafe int PendingError()
+    {
+        int error = 0;
+        int len = sizeof(int);
+        return LibC.getsockopt(_fd, LibC.SOL_SOCKET, LibC.SO_ERROR, &error, &len) != 0 ? Marshal.GetLastPInvokeError() : error;
+    }
+
+    // ---- accept ----
+
+    public ValueTask<Socket> AcceptAsync(CancellationToken cancellationToken)
+    {
+        int fd = TryAccept(out int errno);
+        if (fd >= 0)
+        {
+            return new ValueTask<Socket>(Wrap(fd));
+        }
+
+        return errno is LibC.EAGAIN or LibC.EINTR or LibC.ECONNABORTED
+            ? AcceptSlowAsync(cancellationToken)
+            : ValueTask.FromException<Socket>(LibC.Error(errno));
+    }
+
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
+    private async ValueTask<Socket> AcceptSlowAsync(CancellationToken cancellationToken)
+    {
+        while (true)
+        {
+            await WaitReadyAsync(false, cancellationToken);
+            int fd = TryAccept(out int errno);
+            if (fd >= 0)
+            {
+                return Wrap(fd);
+            }
+
+            if (errno is not (LibC.EAGAIN or LibC.EINTR or LibC.ECONNABORTED))
+            {
+                throw LibC.Error(errno);
+            }
+        }
+    }
+
+    private unsafe int TryAccept(out int errno)
+    {
+        int fd = LibC.accept4(_fd, null, null, LibC.SOCK_NONBLOCK | LibC.SOCK_CLOEXEC);
+        errno = fd >= 0 ? 0 : Marshal.GetLastPInvokeError();
+        return fd;
+    }
+
+    private static Socket Wrap(int fd) => new(new SafeSocketHandle(fd, ownsHandle: true));
+
+    // ---- readiness ----
+
+    /// <summary>Ready now (a zero-timeout poll), or a wait for the next readiness edge.</summary>
+    public ValueTask WaitAsync(bool write, CancellationToken cancellationToken)
+    {
+        if (IsReadyNow(write))
+        {
+            return default;
+        }
+
+        EpollOperation op = write ? _writeOp : _readOp;
+        ValueTask<int> wait = StartOp(op, write ? EpollOperationKind.WaitWritable : EpollOperationKind.WaitReadable, default, SocketFlags.None, 0, cancellationToken);
+        return wait.IsCompletedSuccessfully ? default : wait.IsCompleted ? new ValueTask(wait.AsTask()) : new ValueTask(op, op.Version);
+    }
+
+    private unsafe bool IsReadyNow(bool write)
+    {
+        LibC.PollFd pfd = new() { Fd = _fd, Events = (short)(write ? 0x4 : 0x1) }; // POLLOUT : POLLIN
+        return LibC.poll(&pfd, 1, 0) > 0;
+    }
+
+    /// <summary>Waits for the next readiness edge: call only after the syscall said EAGAIN.</summary>
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
+    private async ValueTask WaitReadyAsync(bool write, CancellationToken cancellationToken)
+    {
+        Greenlet g = Hub.CurrentGreenletOrThrow(write ? "GreenSocket.SendAsync" : "GreenSocket.ReceiveAsync");
+        bool ready;
+        try
+        {
+            ready = await _reg.WaitAsync(g, write, _owner.TimeoutTicks, cancellationToken);
+        }
+        finally
+        {
+            _reg.EndWait(g, write);
+        }
+
+        if (!ready)
+        {
+            throw new SocketTimeoutException();
+        }
+    }
+
+    public void Close() => _reg.Close(s_closed);
+
+    private unsafe EndPoint? GetName(bool peer)
+    {
+        var address = new SocketAddress(_owner.AddressFamily, SocketAddress.GetMaximumAddressSize(_owner.AddressFamily));
+        int len = address.Buffer.Length;
+        int r;
+        fixed (byte* a = address.Buffer.Span)
+        {
+            r = peer ? LibC.getpeername(_fd, a, &len) : LibC.getsockname(_fd, a, &len);
+        }
+
+        if (r != 0)
+        {
+            return null;
+        }
+
+        address.Size = len;
+        return ToEndPoint(address);
+    }
+
+    internal static EndPoint ToEndPoint(SocketAddress address) => address.Family switch
+    {
+        AddressFamily.InterNetwork => new IPEndPoint(IPAddress.Any, 0).Create(address),
+        AddressFamily.InterNetworkV6 => new IPEndPoint(IPAddress.IPv6Any, 0).Create(address),
+        _ => throw new NotSupportedException($"Address family {address.Family} is not supported by green sockets."),
+    };
+}

@@ -1,0 +1,173 @@
+using System.Net.Sockets;
+using System.Runtime.InteropServices;
+
+namespace GeventSharp.Net;
+
+/// <summary>The few libc calls the epoll poller and green sockets make (Linux).</summary>
+internal static unsafe partial class LibC
+{
+    private const string Lib = "libc";
+
+    public const int EINTR = 4;
+    public const int EAGAIN = 11;
+    public const int ENOMEM = 12;
+    public const int EINVAL = 22;
+    public const int ENFILE = 23;
+    public const int EMFILE = 24;
+    public const int ENOBUFS = 105;
+    public const int EINPROGRESS = 115;
+    public const int ECONNABORTED = 103;
+
+    public const int EPOLL_CLOEXEC = 0x80000;
+    public const int EPOLL_CTL_ADD = 1;
+    public const int EPOLL_CTL_DEL = 2;
+    public const int EPOLL_CTL_MOD = 3;
+    public const uint EPOLLIN = 0x001;
+    public const uint EPOLLPRI = 0x002;
+    public const uint EPOLLOUT = 0x004;
+    public const uint EPOLLERR = 0x008;
+    public const uint EPOLLHUP = 0x010;
+    public const uint EPOLLRDHUP = 0x2000;
+    public const uint EPOLLET = 0x80000000;
+
+    public const int EFD_CLOEXEC = 0x80000;
+    public const int EFD_NONBLOCK = 0x800;
+    public const int SOCK_NONBLOCK = 0x800;
+    public const int SOCK_CLOEXEC = 0x80000;
+    public const int MSG_NOSIGNAL = 0x4000;
+    public const int SOL_SOCKET = 1;
+    public const int SO_ERROR = 4;
+    public const int F_GETFL = 3;
+    public const int F_SETFL = 4;
+    public const int O_NONBLOCK = 0x800;
+    public const int RLIMIT_NOFILE = 7;
+
+    [LibraryImport(Lib, SetLastError = true)]
+    public static partial int epoll_create1(int flags);
+
+    [LibraryImport(Lib, SetLastError = true)]
+    public static partial int epoll_ctl(int epfd, int op, int fd, void* ev);
+
+    [LibraryImport(Lib, SetLastError = true)]
+    public static partial int epoll_wait(int epfd, void* events, int maxevents, int timeout);
+
+    [LibraryImport(Lib, SetLastError = true)]
+    public static partial int eventfd(uint initval, int flags);
+
+    [LibraryImport(Lib, SetLastError = true)]
+    public static partial nint read(int fd, void* buf, nint count);
+
+    [LibraryImport(Lib, SetLastError = true)]
+    public static partial nint write(int fd, void* buf, nint count);
+
+    [LibraryImport(Lib, SetLastError = true)]
+    public static partial int close(int fd);
+
+    [LibraryImport(Lib, SetLastError = true)]
+    public static partial nint recv(int fd, byte* buf, nint len, int flags);
+
+    [LibraryImport(Lib, SetLastError = true)]
+    public static partial nint send(int fd, byte* buf, nint len, int flags);
+
+    [LibraryImport(Lib, SetLastError = true)]
+    public static partial nint recvfrom(int fd, byte* buf, nint len, int flags, byte* addr, int* addrlen);
+
+    [LibraryImport(Lib, SetLastError = true)]
+    public static partial nint sendto(int fd, byte* buf, nint len, int flags, byte* addr, int addrlen);
+
+    [LibraryImport(Lib, SetLastError = true)]
+    public static partial int accept4(int fd, byte* addr, int* addrlen, int flags);
+
+    [LibraryImport(Lib, SetLastError = true)]
+    public static partial int connect(int fd, byte* addr, int addrlen);
+
+    [LibraryImport(Lib, SetLastError = true)]
+    public static partial int getsockopt(int fd, int level, int name, void* value, int* len);
+
+    [LibraryImport(Lib, SetLastError = true)]
+    public static partial int poll(PollFd* fds, nuint nfds, int timeout);
+
+    /// <summary>struct pollfd.</summary>
+    [StructLayout(LayoutKind.Sequential)]
+    public struct PollFd
+    {
+        public int Fd;
+        public short Events;
+        public short Revents;
+    }
+
+    [LibraryImport(Lib, SetLastError = true)]
+    public static partial int getsockname(int fd, byte* addr, int* addrlen);
+
+    [LibraryImport(Lib, SetLastError = true)]
+    public static partial int getpeername(int fd, byte* addr, int* addrlen);
+
+    [LibraryImport(Lib, SetLastError = true)]
+    public static partial int fcntl(int fd, int cmd, int arg);
+
+    [LibraryImport(Lib, SetLastError = true)]
+    public static partial int getrlimit(int resource, RLimit* rlim);
+
+    [LibraryImport(Lib, SetLastError = true)]
+    public static partial int setrlimit(int resource, RLimit* rlim);
+
+    /// <summary>struct rlimit on 64-bit Linux.</summary>
+    [StructLayout(LayoutKind.Sequential)]
+    public struct RLimit
+    {
+        public ulong Current;
+        public ulong Max;
+    }
+
+    /// <summary>Maps a Linux errno to the closest <see cref="SocketError"/>.</summary>
+    public static SocketError ToSocketError(int errno) => errno switch
+    {
+        1 or 13 => SocketError.AccessDenied,
+        4 => SocketError.Interrupted,
+        9 => SocketError.OperationAborted,
+        11 => SocketError.WouldBlock,
+        12 or 105 => SocketError.NoBufferSpaceAvailable,
+        22 => SocketError.InvalidArgument,
+        23 or 24 => SocketError.TooManyOpenSockets,
+        32 => SocketError.Shutdown,
+        88 => SocketError.NotSocket,
+        90 => SocketError.MessageSize,
+        97 => SocketError.AddressFamilyNotSupported,
+        98 => SocketError.AddressAlreadyInUse,
+        99 => SocketError.AddressNotAvailable,
+        100 => SocketError.NetworkDown,
+        101 => SocketError.NetworkUnreachable,
+        103 => SocketError.ConnectionAborted,
+        104 => SocketError.ConnectionReset,
+        106 => SocketError.IsConnected,
+        107 => SocketError.NotConnected,
+        110 => SocketError.TimedOut,
+        111 => SocketError.ConnectionRefused,
+        113 => SocketError.HostUnreachable,
+        114 => SocketError.AlreadyInProgress,
+        115 => SocketError.InProgress,
+        _ => SocketError.SocketError,
+    };
+
+    public static SocketException Error(int errno) => new((int)ToSocketError(errno));
+
+    /// <summary>Raises the soft limit on open file descriptors to <paramref name="wanted"/> (at most the hard limit); returns the new soft limit.</summary>
+    public static ulong RaiseFileLimit(ulong wanted)
+    {
+        RLimit lim;
+        if (getrlimit(RLIMIT_NOFILE, &lim) != 0)
+        {
+            return 0;
+        }
+
+        if (lim.Current >= wanted)
+        {
+            return lim.Current;
+        }
+
+        lim.Current = Math.Min(wanted, lim.Max);
+        setrlimit(RLIMIT_NOFILE, &lim);
+        getrlimit(RLIMIT_NOFILE, &lim);
+        return lim.Current;
+    }
+}

@@ -1,0 +1,283 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Security;
+using System.Net.Sockets;
+using System.Security.Cryptography.X509Certificates;
+
+namespace GeventSharp.Net;
+
+/// <summary>
+/// A TCP server that handles each connection in its own greenlet (gevent's <c>StreamServer</c>).
+/// </summary>
+/// <remarks>
+/// <para><see cref="Start"/> binds (if given an address) and spawns the accept greenlet;
+/// <see cref="ServeForeverAsync"/> starts and waits until the server is stopped;
+/// <see cref="StopAsync"/> stops accepting, lets running handlers finish up to a timeout, then
+/// kills the rest. The handler's socket is closed when the handler returns.</para>
+/// <para><see cref="StreamServerOptions.MaxConnections"/> caps the handlers running at once;
+/// while the cap is reached the server does not accept (connections wait in the listen backlog).</para>
+/// <para>Accept errors (EMFILE, ENFILE, ENOBUFS, a connection reset before accept…) never stop the
+/// server: it waits (10 ms, doubling up to 1 s) and accepts again, and counts them in
+/// <see cref="AcceptErrors"/>. A handler that throws is reported through the hub's error handler
+/// like any failed greenlet; the server keeps serving.</para>
+/// </remarks>
+/// <example>
+/// <code>
+/// var server = new StreamServer(new IPEndPoint(IPAddress.Loopback, 0), async (sock, peer) =&gt;
+/// {
+///     byte[] buffer = new byte[4096];
+///     int n;
+///     while ((n = await sock.ReceiveAsync(buffer)) &gt; 0)
+///     {
+///         await sock.SendAllAsync(buffer.AsMemory(0, n));
+///     }
+/// });
+/// server.Start();
+/// Console.WriteLine($"echo on {server.Address}");
+/// await server.ServeForeverAsync();
+/// </code>
+/// </example>
+[DebuggerDisplay("{ToString(),nq}")]
+public sealed class StreamServer : IAsyncDisposable
+{
+    private static readonly TimeSpan MinDelay = TimeSpan.FromMilliseconds(10);
+    private static readonly TimeSpan MaxDelay = TimeSpan.FromSeconds(1);
+
+    private readonly Func<GreenSocket, EndPoint, Task> _handler;
+    private readonly EndPoint? _bindTo;
+    private readonly StreamServerOptions _options;
+    private readonly HashSet<Greenlet> _handlers = new();
+    private readonly Action<Waitable> _onHandlerDone;
+    private GreenSocket? _listener;
+    private Greenlet? _acceptor;
+    private Greenlet? _slotWaiter;
+    private short _slotWaiterVersion;
+    private bool _closing;
+
+    /// <summary>Creates a server that will listen on <paramref name="localEndPoint"/> (port 0: any free port) when started.</summary>
+    public StreamServer(EndPoint localEndPoint, Func<GreenSocket, EndPoint, Task> handler, StreamServerOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(localEndPoint);
+        ArgumentNullException.ThrowIfNull(handler);
+        _bindTo = localEndPoint;
+        _handler = handler;
+        _options = options ?? new StreamServerOptions();
+        _onHandlerDone = OnHandlerDone;
+    }
+
+    /// <summary>Creates a server on an already listening socket (it is closed when the server stops).</summary>
+    public StreamServer(GreenSocket listener, Func<GreenSocket, EndPoint, Task> handler, StreamServerOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(listener);
+        ArgumentNullException.ThrowIfNull(handler);
+        _listener = listener;
+        _handler = handler;
+        _options = options ?? new StreamServerOptions();
+        _onHandlerDone = OnHandlerDone;
+    }
+
+    /// <summary>
+    /// Creates a TLS server: each connection is authenticated with <paramref name="certificate"/>
+    /// (through <see cref="SslStream"/> over a <see cref="GreenStream"/>) before
+    /// <paramref name="handler"/> gets the decrypted stream.
+    /// </summary>
+    /// <remarks>A failed handshake closes the connection and is not reported as a crash.</remarks>
+    /// <example><code>var server = StreamServer.CreateTls(endpoint, X509CertificateLoader.LoadPkcs12FromFile("server.pfx", null), async (tls, peer) =&gt; { ... });</code></example>
+    public static StreamServer CreateTls(EndPoint localEndPoint, X509Certificate2 certificate, Func<SslStream, EndPoint, Task> handler, StreamServerOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(certificate);
+        ArgumentNullException.ThrowIfNull(handler);
+        return new StreamServer(localEndPoint, (sock, peer) => HandleTlsAsync(sock, peer, certificate, handler), options);
+    }
+
+    /// <summary>True from <see cref="Start"/> until the server is stopped.</summary>
+    public bool Started => _acceptor is not null && !Closed;
+
+    /// <summary>True once <see cref="StopAsync"/> has begun (the server does not accept any more).</summary>
+    public bool Closed { get; private set; }
+
+    /// <summary>The address the server listens on; with port 0, the port the system chose. Null before <see cref="Start"/>.</summary>
+    public IPEndPoint? Address => _listener?.LocalEndPoint as IPEndPoint;
+
+    /// <summary>Handlers running now.</summary>
+    public int ConnectionCount => _handlers.Count;
+
+    /// <summary>Accept failures survived so far.</summary>
+    public int AcceptErrors { get; private set; }
+
+    /// <summary>The last accept failure, if any.</summary>
+    public Exception? LastAcceptError { get; private set; }
+
+    /// <summary>Binds (if needed) and starts accepting in a new greenlet; returns at once.</summary>
+    /// <exception cref="InvalidOperationException">Already started or stopped.</exception>
+    public void Start()
+    {
+        if (_acceptor is not null || Closed)
+        {
+            throw new InvalidOperationException("This server was already started; a StreamServer starts once.");
+        }
+
+        _listener ??= GreenSocket.Listen(_bindTo!, _options.Backlog, _options.ReusePort);
+        _acceptor = Gevent.Spawn(AcceptLoopAsync);
+        _acceptor.Name = "StreamServer.accept";
+    }
+
+    /// <summary>Starts the server if needed, then waits until it is stopped (gevent's <c>serve_forever</c>).</summary>
+    public async Task ServeForeverAsync()
+    {
+        if (_acceptor is null)
+        {
+            Start();
+        }
+
+        await _acceptor!.JoinAsync();
+    }
+
+    /// <summary>
+    /// Stops accepting and closes the listener, waits up to <paramref name="timeout"/> (default 1 s,
+    /// as gevent's <c>stop_timeout</c>) for running handlers, then kills the rest and waits for them.
+    /// </summary>
+    public async Task StopAsync(TimeSpan? timeout = null)
+    {
+        if (Closed)
+        {
+            return;
+        }
+
+        Closed = true;
+        _closing = true;
+        _listener?.Close();
+        if (_acceptor is not null)
+        {
+            _acceptor.Kill();
+            await _acceptor.JoinAsync();
+        }
+
+        if (_handlers.Count > 0)
+        {
+            await Gevent.JoinAllAsync(_handlers.ToList(), timeout ?? TimeSpan.FromSeconds(1));
+        }
+
+        if (_handlers.Count > 0)
+        {
+            await Gevent.KillAllAsync(_handlers.ToList());
+        }
+    }
+
+    /// <summary>Same as <see cref="StopAsync"/> with the default timeout.</summary>
+    public async ValueTask DisposeAsync() => await StopAsync();
+
+    /// <summary>Like <c>&lt;StreamServer 127.0.0.1:5000 3 connections&gt;</c>.</summary>
+    public override string ToString()
+        => $"<StreamServer {(object?)Address ?? _bindTo} {(Closed ? "closed" : Started ? "serving" : "not started")}, {_handlers.Count} connection(s)>";
+
+    private async Task AcceptLoopAsync()
+    {
+        GreenSocket listener = _listener!;
+        TimeSpan delay = MinDelay;
+        while (!_closing)
+        {
+            if (_options.MaxConnections is { } max && _handlers.Count >= max)
+            {
+                Greenlet me = Greenlet.Current!;
+                ValueTask<bool> wait = me.SuspendOn("a free connection slot (MaxConnections)", null, -1, default);
+                _slotWaiter = me;
+                _slotWaiterVersion = me._version;
+                try
+                {
+                    await wait;
+                }
+                finally
+                {
+                    _slotWaiter = null;
+                }
+
+                continue;
+            }
+
+            GreenSocket client;
+            try
+            {
+                client = await listener.AcceptAsync();
+                delay = MinDelay;
+            }
+            catch (Exception e) when (_closing && e is SocketException or ObjectDisposedException)
+            {
+                return;
+            }
+            catch (SocketException e)
+            {
+                AcceptErrors++;
+                LastAcceptError = e;
+                await Gevent.Sleep(delay);
+                delay = delay * 2 > MaxDelay ? MaxDelay : delay * 2;
+                continue;
+            }
+
+            Spawn(client);
+        }
+    }
+
+    private void Spawn(GreenSocket client)
+    {
+        var g = new Greenlet(() => RunHandlerAsync(client)) { Name = "StreamServer.handler" };
+        _handlers.Add(g);
+        g.Rawlink(_onHandlerDone);
+        g.Start();
+    }
+
+    private async Task RunHandlerAsync(GreenSocket client)
+    {
+        try
+        {
+            EndPoint peer = client.RemoteEndPoint ?? new IPEndPoint(IPAddress.None, 0);
+            await _handler(client, peer);
+        }
+        finally
+        {
+            client.Close();
+        }
+    }
+
+    private void OnHandlerDone(Waitable w)
+    {
+        _handlers.Remove((Greenlet)w);
+        if (_slotWaiter is { } waiter)
+        {
+            _slotWaiter = null;
+            waiter.WakeDirect(_slotWaiterVersion, true);
+        }
+    }
+
+    private static async Task HandleTlsAsync(GreenSocket sock, EndPoint peer, X509Certificate2 certificate, Func<SslStream, EndPoint, Task> handler)
+    {
+        await using var tls = new SslStream(sock.GetStream(ownsSocket: true));
+        try
+        {
+            await tls.AuthenticateAsServerAsync(new SslServerAuthenticationOptions { ServerCertificate = certificate }, Greenlet.Current!.CancellationToken);
+        }
+        catch (Exception e) when (e is System.Security.Authentication.AuthenticationException or IOException or SocketException)
+        {
+            return; // a client that fails the handshake is the client's problem, not a server crash
+        }
+
+        await handler(tls, peer);
+    }
+}
+
+/// <summary>Settings of a <see cref="StreamServer"/>.</summary>
+/// <example><code>new StreamServerOptions { MaxConnections = 1000, Backlog = 4096 }</code></example>
+public sealed class StreamServerOptions
+{
+    /// <summary>The listen backlog; 128 by default.</summary>
+    public int Backlog { get; init; } = 128;
+
+    /// <summary>
+    /// The most handlers that run at once; null (the default) for no cap. While the cap is reached
+    /// the server stops accepting. (When the Pool of the primitives lands, a server will take one.)
+    /// </summary>
+    public int? MaxConnections { get; init; }
+
+    /// <summary>Sets SO_REUSEPORT on the listener, so several hubs (threads or processes) can share the port.</summary>
+    public bool ReusePort { get; init; }
+}

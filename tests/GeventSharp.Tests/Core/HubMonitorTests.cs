@@ -1,0 +1,63 @@
+using Xunit;
+
+namespace GeventSharp.Tests.Core;
+
+public class HubMonitorTests
+{
+    [Fact]
+    public void GreenletThatBlocksTheHub_IsReported()
+    {
+        var reports = new List<(Greenlet? Greenlet, Exception Error)>();
+        Gevent.Run(
+            async () =>
+            {
+                Greenlet sleeper = Gevent.Spawn(() => Thread.Sleep(400)); // real-time: the blocking call the monitor must catch
+                sleeper.Name = "sleeper";
+                await sleeper.JoinAsync();
+                await Gevent.Sleep(0.05); // let the posted report run
+            },
+            new HubOptions { MonitorThreshold = TimeSpan.FromMilliseconds(100), ErrorHandler = (g, e) => reports.Add((g, e)) });
+        var (greenlet, error) = Assert.Single(reports);
+        var blocked = Assert.IsType<HubBlockedException>(error);
+        Assert.Equal("sleeper", greenlet!.Name);
+        Assert.Same(greenlet, blocked.Greenlet);
+        Assert.True(blocked.Held >= TimeSpan.FromMilliseconds(100));
+        Assert.Contains("sleeper", blocked.Message);
+        Assert.Contains("HubMonitorTests", blocked.Message); // the function it was running
+    }
+
+    [Fact]
+    public void CooperativeGreenlets_AreNotReported()
+    {
+        var reports = new List<Exception>();
+        Gevent.Run(
+            async () =>
+            {
+                var workers = Enumerable.Range(0, 4).Select(_ => Gevent.Spawn(async Task () =>
+                {
+                    for (int i = 0; i < 20; i++)
+                    {
+                        await Gevent.Sleep(0.005);
+                    }
+                })).ToList();
+                await Gevent.JoinAllAsync(workers);
+            },
+            new HubOptions { MonitorThreshold = TimeSpan.FromMilliseconds(100), ErrorHandler = (g, e) => reports.Add(e) });
+        Assert.Empty(reports);
+    }
+
+    [Fact]
+    public void FormatRunInfo_ListsEveryGreenlet_WithStateWaitAndSpawner() => Gevent.Run(async () =>
+    {
+        Greenlet sleeper = Gevent.Spawn(async Task () => await Gevent.Sleep(10));
+        sleeper.Name = "napper";
+        await Gevent.Sleep(0);
+        string info = Hub.Current!.FormatRunInfo();
+        Assert.Contains("<Greenlet \"main\"", info);
+        Assert.Contains("(current)", info);
+        Assert.Contains("<Greenlet \"napper\"", info);
+        Assert.Contains("waits on Sleep", info);
+        Assert.Contains($"spawned by #{Greenlet.Current!.Id}", info);
+        sleeper.Kill();
+    });
+}

@@ -1,0 +1,201 @@
+using Xunit;
+using System.Buffers.Binary;
+using System.Net;
+using System.Net.Sockets;
+using System.Text;
+using GeventSharp.Net;
+
+namespace GeventSharp.Tests.Net;
+
+/// <summary>A tiny DNS server on 127.0.0.1 (a greenlet with a green UDP socket) for resolver tests.</summary>
+internal sealed class TestDnsResponder : IDisposable
+{
+    private readonly GreenSocket _sock = GreenSocket.BindUdp(new IPEndPoint(IPAddress.Loopback, 0));
+
+    public IPEndPoint EndPoint => (IPEndPoint)_sock.LocalEndPoint!;
+
+    /// <summary>Queries that had arrived when the first answer was sent.</summary>
+    public int ReceivedBeforeFirstAnswer { get; private set; } = -1;
+
+    public List<string> Names { get; } = new();
+
+    /// <summary>Collects <paramref name="expected"/> queries (or gives up after <paramref name="patience"/>), then answers them all.</summary>
+    public Greenlet AnswerAfterCollecting(int expected, TimeSpan patience, Func<string, ushort, byte[]?> answer)
+        => Gevent.Spawn(async Task () =>
+        {
+            var pending = new List<(byte[] Query, EndPoint From)>();
+            byte[] buffer = new byte[1500];
+            _sock.Timeout = patience;
+            try
+            {
+                while (pending.Count < expected)
+                {
+                    SocketReceiveFromResult r = await _sock.ReceiveFromAsync(buffer);
+                    pending.Add((buffer.AsSpan(0, r.ReceivedBytes).ToArray(), r.RemoteEndPoint));
+                }
+            }
+            catch (SocketTimeoutException)
+            {
+                // a sequential resolver never sends them all: answer what came
+            }
+
+            ReceivedBeforeFirstAnswer = pending.Count;
+            foreach (var (query, from) in pending)
+            {
+                (string name, ushort type, int questionEnd) = ParseQuestion(query);
+                Names.Add(name);
+                await _sock.SendToAsync(Respond(query, questionEnd, type, answer(name, type)), from);
+            }
+        });
+
+    public void Dispose() => _sock.Close();
+
+    private static (string Name, ushort Type, int End) ParseQuestion(byte[] q)
+    {
+        var labels = new List<string>();
+        int pos = 12;
+        while (q[pos] != 0)
+        {
+            labels.Add(Encoding.ASCII.GetString(q, pos + 1, q[pos]));
+            pos += q[pos] + 1;
+        }
+
+        ushort type = BinaryPrimitives.ReadUInt16BigEndian(q.AsSpan(pos + 1));
+        return (string.Join('.', labels), type, pos + 5);
+    }
+
+    /// <summary>null rdata: NXDOMAIN; empty: no answer; else one record of the query's type.</summary>
+    private static byte[] Respond(byte[] query, int questionEnd, ushort type, byte[]? rdata)
+    {
+        var r = new List<byte>(query.AsSpan(0, questionEnd).ToArray());
+        r[2] = 0x81;
+        r[3] = (byte)(rdata is null ? 0x83 : 0x80);
+        r[6] = 0;
+        r[7] = (byte)(rdata is { Length: > 0 } ? 1 : 0);
+        if (rdata is { Length: > 0 })
+        {
+            r.AddRange(new byte[] { 0xC0, 0x0C, (byte)(type >> 8), (byte)type, 0, 1, 0, 0, 0, 60, (byte)(rdata.Length >> 8), (byte)rdata.Length });
+            r.AddRange(rdata);
+        }
+
+        return r.ToArray();
+    }
+
+    public static byte[] EncodeName(string name)
+    {
+        var b = new List<byte>();
+        foreach (string label in name.Split('.'))
+        {
+            b.Add((byte)label.Length);
+            b.AddRange(Encoding.ASCII.GetBytes(label));
+        }
+
+        b.Add(0);
+        return b.ToArray();
+    }
+}
+
+public class DnsResolverTests
+{
+    [Fact]
+    public void Lookups_FromManyGreenlets_RunConcurrently()
+    {
+        const int N = 10;
+        NetHub.Run(PollerKind.Epoll, async () =>
+        {
+            using var responder = new TestDnsResponder();
+            // real-time: the responder waits up to 5 s for all N queries; concurrent lookups send them at once.
+            Greenlet server = responder.AnswerAfterCollecting(N, TimeSpan.FromSeconds(5), (name, type) => [127, 0, 0, (byte)(int.Parse(name[4..]) + 1)]);
+            var resolver = new DnsResolver(responder.EndPoint) { UseHostsFile = false, QueryTimeout = TimeSpan.FromSeconds(10) };
+            var lookups = Enumerable.Range(0, N)
+                .Select(i => Gevent.Spawn(async Task<IPAddress[]> () => await resolver.GetHostAddressesAsync($"host{i}", AddressFamily.InterNetwork, default)))
+                .ToList();
+            await Gevent.JoinAllAsync(lookups, raiseError: true);
+            await server.GetAsync();
+            Assert.Equal(N, responder.ReceivedBeforeFirstAnswer); // all N were in flight before any answer: N lookups ≈ the slowest one
+            for (int i = 0; i < N; i++)
+            {
+                Assert.Equal(IPAddress.Parse($"127.0.0.{i + 1}"), Assert.Single(((Greenlet<IPAddress[]>)lookups[i]).Value!));
+            }
+        });
+    }
+
+    [Fact]
+    public void UnknownName_ThrowsDnsResolutionException_AndIsNotReportedAsACrash()
+    {
+        var reported = new List<Exception>();
+        NetHub.Run(
+            PollerKind.Epoll,
+            async () =>
+            {
+                using var responder = new TestDnsResponder();
+                Greenlet server = responder.AnswerAfterCollecting(1, TimeSpan.FromSeconds(5), (name, type) => null);
+                var resolver = new DnsResolver(responder.EndPoint) { UseHostsFile = false };
+                Greenlet lookup = Gevent.Spawn(async Task () => await resolver.GetHostAddressesAsync("nowhere.test", AddressFamily.InterNetwork, default));
+                await lookup.JoinAsync();
+                await server.GetAsync();
+                var e = Assert.IsType<DnsResolutionException>(lookup.Exception);
+                Assert.Equal(SocketError.HostNotFound, e.SocketErrorCode);
+                Assert.Contains(typeof(DnsResolutionException), Hub.Current!.NotErrors);
+            },
+            onError: (g, e) => reported.Add(e));
+        Assert.Empty(reported);
+    }
+
+    [Fact]
+    public void ReverseLookup_ReadsThePtrRecord() => NetHub.Run(PollerKind.Epoll, async () =>
+    {
+        using var responder = new TestDnsResponder();
+        Greenlet server = responder.AnswerAfterCollecting(1, TimeSpan.FromSeconds(5), (name, type) => TestDnsResponder.EncodeName("loop.example"));
+        var resolver = new DnsResolver(responder.EndPoint);
+        Assert.Equal("loop.example", await resolver.GetHostNameAsync(IPAddress.Parse("127.0.0.9"), default));
+        await server.GetAsync();
+        Assert.Equal("9.0.0.127.in-addr.arpa", Assert.Single(responder.Names));
+    });
+
+    [Fact]
+    public void SilentServer_GivesTryAgain_OnTheVirtualClock()
+    {
+        NetHub.RunVirtual(PollerKind.Epoll, async () =>
+        {
+            using GreenSocket silent = GreenSocket.BindUdp(new IPEndPoint(IPAddress.Loopback, 0));
+            var resolver = new DnsResolver((IPEndPoint)silent.LocalEndPoint!) { UseHostsFile = false, Attempts = 2 };
+            var e = await Assert.ThrowsAsync<DnsResolutionException>(async () => await resolver.GetHostAddressesAsync("quiet.test", AddressFamily.InterNetwork, default));
+            Assert.Equal(SocketError.TryAgain, e.SocketErrorCode);
+        });
+    }
+
+    [Fact]
+    public void Localhost_IsAnsweredWithoutAsking() => NetHub.Run(PollerKind.Epoll, async () =>
+    {
+        var resolver = new DnsResolver(new IPEndPoint(IPAddress.Loopback, 1));
+        Assert.Contains(IPAddress.Loopback, await resolver.GetHostAddressesAsync("localhost", AddressFamily.Unspecified, default));
+    });
+}
+
+public class GreenDnsTests
+{
+    [Fact]
+    public void DefaultResolver_IsTheOsResolverOnTheThreadPool() => NetHub.Run(PollerKind.Epoll, async () =>
+    {
+        Assert.IsType<ThreadResolver>(GreenDns.Resolver);
+        IPAddress[] a = await GreenDns.GetHostAddressesAsync("localhost");
+        Assert.Contains(a, x => IPAddress.IsLoopback(x));
+    });
+
+    [Fact]
+    public void Literal_IsReturnedAsIs() => NetHub.Run(PollerKind.Epoll, async () =>
+    {
+        Assert.Equal(IPAddress.IPv6Loopback, Assert.Single(await GreenDns.GetHostAddressesAsync("::1")));
+        IReadOnlyList<AddressInfo> infos = await GreenDns.GetAddrInfoAsync("127.0.0.1", 80, socketType: SocketType.Stream);
+        Assert.Equal(new IPEndPoint(IPAddress.Loopback, 80), Assert.Single(infos).EndPoint);
+    });
+
+    [Fact]
+    public void ReverseName_FormatsBothFamilies()
+    {
+        Assert.Equal("1.0.0.127.in-addr.arpa", DnsResolver.ReverseName(IPAddress.Parse("127.0.0.1")));
+        Assert.StartsWith("1.0.0.0.", DnsResolver.ReverseName(IPAddress.IPv6Loopback));
+        Assert.EndsWith(".ip6.arpa", DnsResolver.ReverseName(IPAddress.IPv6Loopback));
+    }
+}

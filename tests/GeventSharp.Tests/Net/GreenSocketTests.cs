@@ -1,0 +1,309 @@
+using Xunit;
+using System.Net;
+using System.Net.Sockets;
+using System.Text;
+using GeventSharp.Net;
+
+namespace GeventSharp.Tests.Net;
+
+public class GreenSocketTests
+{
+    public static TheoryData<PollerKind> Pollers => NetHub.Pollers;
+
+    [Theory]
+    [MemberData(nameof(Pollers))]
+    public void SendAndReceive_RoundTrip_IPv4(PollerKind poller) => NetHub.Run(poller, async () =>
+    {
+        var (client, server) = await NetHub.PairAsync();
+        using (client)
+        using (server)
+        {
+            await client.SendAllAsync("hello"u8.ToArray());
+            Assert.Equal("hello", Encoding.ASCII.GetString(await NetHub.ReceiveExactlyAsync(server, 5)));
+            await server.SendAllAsync("world"u8.ToArray());
+            Assert.Equal("world", Encoding.ASCII.GetString(await NetHub.ReceiveExactlyAsync(client, 5)));
+            Assert.Equal(client.LocalEndPoint, server.RemoteEndPoint);
+            Assert.Equal(server.LocalEndPoint, client.RemoteEndPoint);
+        }
+    });
+
+    [Theory]
+    [MemberData(nameof(Pollers))]
+    public void SendAndReceive_RoundTrip_IPv6(PollerKind poller) => NetHub.Run(poller, async () =>
+    {
+        var (client, server) = await NetHub.PairAsync(ipv6: true);
+        using (client)
+        using (server)
+        {
+            Assert.Equal(AddressFamily.InterNetworkV6, client.AddressFamily);
+            await client.SendAllAsync("v6"u8.ToArray());
+            Assert.Equal("v6", Encoding.ASCII.GetString(await server.ReceiveAsync(16)));
+        }
+    });
+
+    [Theory]
+    [MemberData(nameof(Pollers))]
+    public void Receive_AfterPeerCloses_ReturnsZero(PollerKind poller) => NetHub.Run(poller, async () =>
+    {
+        var (client, server) = await NetHub.PairAsync();
+        using (server)
+        {
+            Greenlet<int> reader = Gevent.Spawn(() => server.ReceiveAsync(new byte[10]).AsTask());
+            await Gevent.Sleep(0);
+            client.Close();
+            Assert.Equal(0, await reader);
+        }
+    });
+
+    [Theory]
+    [MemberData(nameof(Pollers))]
+    public void Tcp_HasNoDelayOnByDefault(PollerKind poller) => NetHub.Run(poller, async () =>
+    {
+        var (client, server) = await NetHub.PairAsync();
+        using (client)
+        using (server)
+        {
+            Assert.True(client.NoDelay);
+            Assert.True(server.NoDelay);
+        }
+    });
+
+    [Theory]
+    [MemberData(nameof(Pollers))]
+    public void Receive_WithTimeout_ThrowsSocketTimeout_AndSocketStaysUsable(PollerKind poller)
+    {
+        TimeSpan waited = TimeSpan.Zero;
+        var clock = NetHub.RunVirtual(poller, async () =>
+        {
+            var (client, server) = await NetHub.PairAsync();
+            using (client)
+            using (server)
+            {
+                server.Timeout = TimeSpan.FromSeconds(2);
+                var e = await Assert.ThrowsAsync<SocketTimeoutException>(async () => await server.ReceiveAsync(new byte[10]));
+                Assert.Equal(SocketError.TimedOut, e.SocketErrorCode);
+                Assert.Equal("timed out", e.Message);
+                server.Timeout = null; // the virtual clock would jump past real I/O in flight
+                await client.SendAllAsync("x"u8.ToArray());
+                Assert.Equal("x", Encoding.ASCII.GetString(await server.ReceiveAsync(10)));
+            }
+        });
+        Assert.True(clock.Elapsed >= TimeSpan.FromSeconds(2), $"virtual time {clock.Elapsed}");
+        Assert.Equal(TimeSpan.Zero, waited);
+    }
+
+    [Theory]
+    [MemberData(nameof(Pollers))]
+    public void Close_WhileAnotherGreenletReceives_WakesItWithSocketClosed(PollerKind poller) => NetHub.Run(poller, async () =>
+    {
+        var (client, server) = await NetHub.PairAsync();
+        using (client)
+        {
+            Greenlet<int> reader = Gevent.Spawn(() => server.ReceiveAsync(new byte[10]).AsTask());
+            await Gevent.Sleep(0.01);
+            server.Close();
+            await reader.JoinAsync(TimeSpan.FromSeconds(5));
+            Assert.True(reader.Dead);
+            Assert.IsType<SocketClosedException>(reader.Exception);
+            Assert.Throws<ObjectDisposedException>(() => server.ReceiveAsync(new byte[1]));
+        }
+    }, onError: (g, e) => Assert.IsType<SocketClosedException>(e));
+
+    [Theory]
+    [MemberData(nameof(Pollers))]
+    public void Kill_DuringReceive_LeavesSocketUsable(PollerKind poller) => NetHub.Run(poller, async () =>
+    {
+        var (client, server) = await NetHub.PairAsync();
+        using (client)
+        using (server)
+        {
+            Greenlet<int> reader = Gevent.Spawn(() => server.ReceiveAsync(new byte[10]).AsTask());
+            await Gevent.Sleep(0.01);
+            await reader.KillAsync();
+            Assert.True(reader.Dead);
+            Assert.Null(reader.Exception);
+            await client.SendAllAsync("after"u8.ToArray());
+            Assert.Equal("after", Encoding.ASCII.GetString(await NetHub.ReceiveExactlyAsync(server, 5)));
+        }
+    });
+
+    [Fact]
+    public void TwoGreenlets_ReceivingAtOnce_SecondGetsInvalidOperation() => NetHub.Run(PollerKind.Epoll, async () =>
+    {
+        var (client, server) = await NetHub.PairAsync();
+        using (client)
+        using (server)
+        {
+            Greenlet<int> first = Gevent.Spawn(() => server.ReceiveAsync(new byte[10]).AsTask());
+            await Gevent.Sleep(0);
+            await Assert.ThrowsAsync<InvalidOperationException>(async () => await server.ReceiveAsync(new byte[10]));
+            await client.SendAllAsync("1"u8.ToArray());
+            Assert.Equal(1, await first);
+        }
+    });
+
+    [Theory]
+    [MemberData(nameof(Pollers))]
+    public void SendAll_LargerThanSocketBuffers_ArrivesWhole(PollerKind poller) => NetHub.Run(poller, async () =>
+    {
+        var (client, server) = await NetHub.PairAsync();
+        using (client)
+        using (server)
+        {
+            byte[] data = new byte[8 * 1024 * 1024];
+            new Random(42).NextBytes(data);
+            Greenlet sender = Gevent.Spawn(async Task () => await client.SendAllAsync(data));
+            byte[] got = await NetHub.ReceiveExactlyAsync(server, data.Length);
+            await sender.GetAsync();
+            Assert.True(data.AsSpan().SequenceEqual(got));
+        }
+    });
+
+    [Theory]
+    [MemberData(nameof(Pollers))]
+    public void Connect_ToClosedPort_IsRefused(PollerKind poller) => NetHub.Run(poller, async () =>
+    {
+        EndPoint free;
+        using (GreenSocket probe = GreenSocket.Listen(NetHub.Loopback0))
+        {
+            free = probe.LocalEndPoint!;
+        }
+
+        using GreenSocket sock = GreenSocket.CreateTcp();
+        var e = await Assert.ThrowsAnyAsync<SocketException>(async () => await sock.ConnectAsync(free));
+        Assert.Equal(SocketError.ConnectionRefused, e.SocketErrorCode);
+    });
+
+    [Fact]
+    public void Connect_ToFullBacklog_TimesOut()
+    {
+        // real-time: a connect that the kernel leaves pending (full accept queue); each attempt waits 0.2 s.
+        NetHub.Run(PollerKind.Epoll, async () =>
+        {
+            using GreenSocket listener = GreenSocket.Listen(NetHub.Loopback0, backlog: 0);
+            var clients = new List<GreenSocket>();
+            int timedOut = 0;
+            try
+            {
+                for (int i = 0; i < 8 && timedOut == 0; i++)
+                {
+                    var c = GreenSocket.CreateTcp();
+                    clients.Add(c);
+                    c.Timeout = TimeSpan.FromSeconds(0.2);
+                    try
+                    {
+                        await c.ConnectAsync(listener.LocalEndPoint!);
+                    }
+                    catch (SocketTimeoutException)
+                    {
+                        timedOut++;
+                    }
+                }
+            }
+            finally
+            {
+                clients.ForEach(c => c.Close());
+            }
+
+            Assert.Equal(1, timedOut);
+        });
+    }
+
+    [Theory]
+    [MemberData(nameof(Pollers))]
+    public void Udp_SendToAndReceiveFrom_BothFamilies(PollerKind poller) => NetHub.Run(poller, async () =>
+    {
+        foreach (IPEndPoint any in new[] { NetHub.Loopback0, NetHub.Loopback6_0 })
+        {
+            using GreenSocket a = GreenSocket.BindUdp(any);
+            using GreenSocket b = GreenSocket.BindUdp(any);
+            await a.SendToAsync("ping"u8.ToArray(), b.LocalEndPoint!);
+            byte[] buffer = new byte[100];
+            SocketReceiveFromResult r = await b.ReceiveFromAsync(buffer);
+            Assert.Equal("ping", Encoding.ASCII.GetString(buffer, 0, r.ReceivedBytes));
+            Assert.Equal(a.LocalEndPoint, r.RemoteEndPoint);
+        }
+    });
+
+    [Theory]
+    [MemberData(nameof(Pollers))]
+    public void CreateConnection_ToLocalhost_TriesResolvedAddresses(PollerKind poller) => NetHub.Run(poller, async () =>
+    {
+        using GreenSocket listener = GreenSocket.Listen(NetHub.Loopback0);
+        int port = ((IPEndPoint)listener.LocalEndPoint!).Port;
+        Greenlet<GreenSocket> accept = Gevent.Spawn(() => listener.AcceptAsync().AsTask());
+        using GreenSocket c = await GreenSocket.CreateConnectionAsync("localhost", port, TimeSpan.FromSeconds(5));
+        using GreenSocket s = await accept;
+        Assert.Equal(TimeSpan.FromSeconds(5), c.Timeout);
+        Assert.Equal(IPAddress.Loopback, ((IPEndPoint)c.RemoteEndPoint!).Address);
+    });
+
+    [Theory]
+    [MemberData(nameof(Pollers))]
+    public void WaitReadable_ReturnsAtOnce_WhenDataIsAlreadyThere(PollerKind poller) => NetHub.Run(poller, async () =>
+    {
+        var (client, server) = await NetHub.PairAsync();
+        using (client)
+        using (server)
+        {
+            await client.SendAllAsync("abcdef"u8.ToArray());
+            await server.WaitReadableAsync();
+            byte[] b = new byte[3];
+            Assert.Equal(3, await server.ReceiveAsync(b));
+            await server.WaitReadableAsync(); // the rest is still buffered: no new edge, must not hang
+            Assert.Equal(3, await server.ReceiveAsync(b));
+        }
+    });
+
+    [Fact]
+    public void ReuseOptions_AreSettable() => NetHub.Run(PollerKind.Epoll, async () =>
+    {
+        using GreenSocket s = GreenSocket.CreateTcp();
+        s.ReuseAddress = true;
+        s.ReusePort = true;
+        Assert.True(s.ReuseAddress);
+        Assert.True(s.ReusePort);
+        await Gevent.Sleep(0);
+    });
+
+    [Fact]
+    public void SteadyStateSendAndReceive_AllocateNothing() => NetHub.Run(PollerKind.Epoll, async () =>
+    {
+        var (client, server) = await NetHub.PairAsync();
+        using (client)
+        using (server)
+        {
+            byte[] a = new byte[64];
+            byte[] b = new byte[64];
+            Greenlet echo = Gevent.Spawn(async Task () =>
+            {
+                int n;
+                while ((n = await server.ReceiveAsync(b)) > 0)
+                {
+                    await server.SendAllAsync(b.AsMemory(0, n));
+                }
+            });
+
+            async Task RoundTrips(int count)
+            {
+                for (int i = 0; i < count; i++)
+                {
+                    await client.SendAllAsync(a);
+                    int got = 0;
+                    while (got < a.Length)
+                    {
+                        got += await client.ReceiveAsync(a.AsMemory(got));
+                    }
+                }
+            }
+
+            await RoundTrips(2000); // warm up pools and tiered JIT
+            long before = GC.GetAllocatedBytesForCurrentThread();
+            await RoundTrips(5000);
+            long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+            client.Shutdown(SocketShutdown.Send);
+            await echo.GetAsync();
+            Assert.True(allocated < 5000, $"{allocated} bytes allocated over 5000 round trips");
+        }
+    });
+}
