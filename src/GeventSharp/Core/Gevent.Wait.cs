@@ -170,41 +170,17 @@ public static partial class Gevent
     /// Runs <paramref name="function"/> in the current greenlet with a timeout; throws
     /// <see cref="Timeout"/> if it takes longer (gevent's <c>with_timeout</c>).
     /// </summary>
-    public static async Task WithTimeout(double seconds, Func<Task> function)
+    public static Task WithTimeout(double seconds, Func<Task> function)
     {
         ArgumentNullException.ThrowIfNull(function);
-        var timeout = new Timeout(seconds).Start();
-        try
-        {
-            await function();
-        }
-        catch (OperationCanceledException e) when (timeout.Caused(e))
-        {
-            throw timeout;
-        }
-        finally
-        {
-            timeout.Cancel();
-        }
+        return WithTimeoutCore(seconds, async () => { await function(); return true; }, hasTimeoutValue: false, timeoutValue: false);
     }
 
     /// <summary>Runs <paramref name="function"/> with a timeout; throws <see cref="Timeout"/> if it takes longer.</summary>
-    public static async Task<T> WithTimeout<T>(double seconds, Func<Task<T>> function)
+    public static Task<T> WithTimeout<T>(double seconds, Func<Task<T>> function)
     {
         ArgumentNullException.ThrowIfNull(function);
-        var timeout = new Timeout(seconds).Start();
-        try
-        {
-            return await function();
-        }
-        catch (OperationCanceledException e) when (timeout.Caused(e))
-        {
-            throw timeout;
-        }
-        finally
-        {
-            timeout.Cancel();
-        }
+        return WithTimeoutCore(seconds, function, hasTimeoutValue: false, timeoutValue: default!);
     }
 
     /// <summary>
@@ -212,9 +188,18 @@ public static partial class Gevent
     /// instead of throwing if it takes longer.
     /// </summary>
     /// <example><code>string page = await Gevent.WithTimeout(2, FetchAsync, timeoutValue: "(timed out)");</code></example>
-    public static async Task<T> WithTimeout<T>(double seconds, Func<Task<T>> function, T timeoutValue)
+    public static Task<T> WithTimeout<T>(double seconds, Func<Task<T>> function, T timeoutValue)
     {
         ArgumentNullException.ThrowIfNull(function);
+        return WithTimeoutCore(seconds, function, hasTimeoutValue: true, timeoutValue);
+    }
+
+    /// <summary>
+    /// The one implementation of <c>WithTimeout</c>: a foreign await cancelled through the greenlet's
+    /// token counts as the timeout, which is rethrown or replaced by <paramref name="timeoutValue"/>.
+    /// </summary>
+    private static async Task<T> WithTimeoutCore<T>(double seconds, Func<Task<T>> function, bool hasTimeoutValue, T timeoutValue)
+    {
         var timeout = new Timeout(seconds).Start();
         try
         {
@@ -222,7 +207,12 @@ public static partial class Gevent
         }
         catch (Exception e) when (timeout.Caused(e))
         {
-            return timeoutValue;
+            if (hasTimeoutValue)
+            {
+                return timeoutValue;
+            }
+
+            throw timeout;
         }
         finally
         {
