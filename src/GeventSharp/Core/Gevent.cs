@@ -68,6 +68,7 @@ public static partial class Gevent
     // ---- spawn ----
 
     /// <summary>Creates a greenlet for <paramref name="function"/> and schedules it; it starts when the caller yields.</summary>
+    [OverloadResolutionPriority(1)] // an async lambda fits Func<Task> and Func<ValueTask>: prefer Task
     public static Greenlet Spawn(Func<Task> function) => Started(new Greenlet(function));
 
     /// <summary>Spawns an async function that returns a <see cref="ValueTask"/>.</summary>
@@ -77,6 +78,7 @@ public static partial class Gevent
     public static Greenlet Spawn(Action function) => Started(new Greenlet(function));
 
     /// <summary>Spawns an async function with a result.</summary>
+    [OverloadResolutionPriority(1)]
     public static Greenlet<T> Spawn<T>(Func<Task<T>> function) => Started(new Greenlet<T>(function));
 
     /// <summary>Spawns an async function with a result that returns a <see cref="ValueTask{T}"/>.</summary>
