@@ -74,6 +74,29 @@ public sealed class WakeHandoffTests
     }
 
     [Fact]
+    public void ASecondKill_AfterAStandingHandoff_DoesNotUndoTheWake()
+    {
+        Run(async () =>
+        {
+            var w = new Waitee();
+            var rec = new Recorder(stands: true);
+            bool? result = null;
+            Greenlet g = Go(async () =>
+            {
+                result = await Greenlet.Current!.SuspendOn(w, w.List, -1, default);
+                await Gevent.Sleep(10);
+            });
+            await Settle();
+            w.List.Dequeue()!.WakeFromList(true, rec);
+            g.Kill();
+            g.Kill(new InvalidOperationException("second"));
+            await g.JoinAsync();
+            Assert.True(result);
+            _ = Assert.Single(rec.Abandoned);
+        });
+    }
+
+    [Fact]
     public void TimeoutScopeFiringAfterAStandingHandoff_IsDroppedWhenTheScopeEnds()
     {
         var h = new GeventSharp.Testing.HubHarness();
