@@ -126,6 +126,7 @@ public class Queue<T> : IAsyncEnumerable<T>
     /// <exception cref="ShutDown">The queue is shut down.</exception>
     public ValueTask PutAsync(T item, bool block = true, TimeSpan? timeout = null, CancellationToken cancellationToken = default)
     {
+        Hub.CurrentOrThrow("Queue.PutAsync");
         if (_shutdown)
         {
             throw new ShutDown();
@@ -156,6 +157,7 @@ public class Queue<T> : IAsyncEnumerable<T>
     /// <exception cref="ShutDown">The queue is shut down.</exception>
     public void PutNowait(T item)
     {
+        Hub.CurrentOrThrow("Queue.PutNowait");
         if (_shutdown)
         {
             throw new ShutDown();
@@ -172,6 +174,7 @@ public class Queue<T> : IAsyncEnumerable<T>
     /// <summary>Adds <paramref name="item"/> if there is room now and the queue is not shut down; never throws or blocks.</summary>
     public bool TryPut(T item)
     {
+        Hub.CurrentOrThrow("Queue.TryPut");
         if (_shutdown || Room <= 0)
         {
             return false;
@@ -220,6 +223,7 @@ public class Queue<T> : IAsyncEnumerable<T>
     /// <exception cref="ShutDown">The queue is shut down and has no items left.</exception>
     public ValueTask<T> GetAsync(bool block = true, TimeSpan? timeout = null, CancellationToken cancellationToken = default)
     {
+        Hub.CurrentOrThrow("Queue.GetAsync");
         if (Available > 0)
         {
             return new ValueTask<T>(Take());
@@ -249,6 +253,7 @@ public class Queue<T> : IAsyncEnumerable<T>
     /// <exception cref="ShutDown">The queue is shut down and has no items left.</exception>
     public T GetNowait()
     {
+        Hub.CurrentOrThrow("Queue.GetNowait");
         if (Available > 0)
         {
             return Take();
@@ -260,6 +265,7 @@ public class Queue<T> : IAsyncEnumerable<T>
     /// <summary>Takes the next item if there is one now; never throws or blocks.</summary>
     public bool TryGet(out T item)
     {
+        Hub.CurrentOrThrow("Queue.TryGet");
         if (Available > 0)
         {
             item = Take();
@@ -385,6 +391,7 @@ public class Queue<T> : IAsyncEnumerable<T>
     /// </summary>
     public void Shutdown(bool immediate = false)
     {
+        Hub.CurrentOrThrow("Queue.Shutdown");
         _shutdown = true;
         if (immediate)
         {

@@ -230,6 +230,16 @@ public sealed class QueueTests
     }
 
     [Fact]
+    public void UseOffTheHubThread_Throws()
+    {
+        var q = new Queue<int>();
+        var c = new Channel<int>();
+        Assert.Throws<InvalidOperationException>(() => q.PutNowait(1));
+        Assert.Throws<InvalidOperationException>(() => q.TryGet(out _));
+        Assert.Throws<InvalidOperationException>(() => c.TryPut(1));
+    }
+
+    [Fact]
     public void ToString_ShowsSizeAndWaiters()
     {
         Run(async () =>
