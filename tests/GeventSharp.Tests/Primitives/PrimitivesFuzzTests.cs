@@ -19,6 +19,7 @@ public sealed class PrimitivesFuzzTests
         public required Func<int, bool, TimeSpan?, ValueTask> Put { get; init; }
         public required Func<bool, TimeSpan?, ValueTask<int>> Get { get; init; }
         public required Func<(bool, int)> TryGet { get; init; }
+        public Func<bool, TimeSpan?, ValueTask<int>>? Peek { get; init; }
         public required Action Shutdown { get; init; }
         public required Func<string> Describe { get; init; }
         public JoinableQueue<int>? Joinable { get; init; }
@@ -55,6 +56,7 @@ public sealed class PrimitivesFuzzTests
             Put = (x, b, t) => q.PutAsync(x, b, t),
             Get = (b, t) => q.GetAsync(b, t),
             TryGet = () => q.TryGet(out int x) ? (true, x) : (false, 0),
+            Peek = (b, t) => q.PeekAsync(b, t),
             Shutdown = () => q.Shutdown(),
             Describe = q.ToString,
             Joinable = q as JoinableQueue<int>,
@@ -142,6 +144,11 @@ public sealed class PrimitivesFuzzTests
                         {
                             try
                             {
+                                if (q.Peek is { } peek && r.Next(6) == 0)
+                                {
+                                    await peek(r.Next(4) != 0, RandomTimeout(r)); // looks, takes nothing
+                                }
+
                                 int x;
                                 if (r.Next(5) == 0)
                                 {

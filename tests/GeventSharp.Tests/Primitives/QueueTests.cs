@@ -119,6 +119,29 @@ public sealed class QueueTests
     }
 
     [Fact]
+    public void BlockedPeekersAndGetters_AreServedInTheOrderTheyCame()
+    {
+        Run(async () =>
+        {
+            var q = new Queue<int>();
+            var log = new List<string>();
+            var ws = new List<Greenlet>
+            {
+                Go(async () => log.Add($"peek {await q.PeekAsync()}")),
+                Go(async () => log.Add($"get {await q.GetAsync()}")),
+                Go(async () => log.Add($"peek {await q.PeekAsync(1.0)}")),
+            };
+            await Settle();
+            Assert.Equal(3, q.GetterCount);
+            q.PutNowait(1);
+            await Gevent.JoinAllAsync(ws.Take(2));
+            Assert.Equal(new[] { "peek 1", "get 1" }, log);
+            await ws[2].JoinAsync();
+            Assert.IsType<Empty>(ws[2].Exception); // the item was taken before its turn; it timed out
+        });
+    }
+
+    [Fact]
     public void AwaitForeach_TakesItemsUntilShutDownAndDrained()
     {
         Run(async () =>
