@@ -163,4 +163,17 @@ public sealed class WakeHandoffTests
             Assert.Empty(rec.Abandoned);
         });
     }
+
+    [Fact]
+    public void AwaitingALibraryValueTaskTwice_ThrowsAClearError()
+    {
+        Run(async () =>
+        {
+            var q = new Queue<int>();
+            ValueTask<int> get = q.GetAsync();
+            Fork(() => { q.PutNowait(1); return Task.CompletedTask; });
+            Assert.Equal(1, await get);
+            await Assert.ThrowsAsync<InvalidOperationException>(async () => await get);
+        });
+    }
 }
