@@ -24,6 +24,7 @@ public partial class Greenlet : IValueTaskSource, IValueTaskSource<bool>, ITimer
     internal bool _inForeignCount;
     private Exception? _wakeException;
     private IWakeHandoff? _wakeHandoff;
+    private bool _wakeStands;
     private Action<object?>? _continuation;
     private object? _continuationState;
 
@@ -172,8 +173,10 @@ public partial class Greenlet : IValueTaskSource, IValueTaskSource<bool>, ITimer
             case GreenletState.Woken:
                 IWakeHandoff? handoff = _wakeHandoff;
                 _wakeHandoff = null;
-                if (handoff is not null && _wakeException is null && handoff.OnWakeAbandoned(this))
+                if (_wakeStands || (handoff is not null && _wakeException is null && handoff.OnWakeAbandoned(this)))
                 {
+                    _wakeStands = true;
+
                     // What the wake handed over cannot be taken back: the wake stands and the
                     // exception is raised at the next wait, as if it had arrived just after.
                     PendingException = exception;
@@ -215,6 +218,7 @@ public partial class Greenlet : IValueTaskSource, IValueTaskSource<bool>, ITimer
         _waitDone = true;
         _waitingOn = null;
         _wakeHandoff = null;
+        _wakeStands = false;
         Action<object?>? continuation = _continuation;
         object? state = _continuationState;
         _continuation = null;

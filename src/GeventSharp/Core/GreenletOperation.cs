@@ -76,15 +76,18 @@ internal abstract class GreenletOperation<TResult> : IValueTaskSource<TResult>, 
     /// <summary>Clears references and returns the operation to its pool.</summary>
     protected abstract void ReturnToPool();
 
-    ValueTaskSourceStatus IValueTaskSource<TResult>.GetStatus(short token) => ((IValueTaskSource<bool>)_greenlet!).GetStatus(token);
+    private IValueTaskSource<bool> Source => _greenlet ?? throw new InvalidOperationException(
+        "This library ValueTask was already awaited; like any pooled ValueTask it may be awaited once (call AsTask() to await it again).");
 
-    ValueTaskSourceStatus IValueTaskSource.GetStatus(short token) => ((IValueTaskSource<bool>)_greenlet!).GetStatus(token);
+    ValueTaskSourceStatus IValueTaskSource<TResult>.GetStatus(short token) => Source.GetStatus(token);
+
+    ValueTaskSourceStatus IValueTaskSource.GetStatus(short token) => Source.GetStatus(token);
 
     void IValueTaskSource<TResult>.OnCompleted(Action<object?> continuation, object? state, short token, ValueTaskSourceOnCompletedFlags flags)
-        => ((IValueTaskSource<bool>)_greenlet!).OnCompleted(continuation, state, token, flags);
+        => Source.OnCompleted(continuation, state, token, flags);
 
     void IValueTaskSource.OnCompleted(Action<object?> continuation, object? state, short token, ValueTaskSourceOnCompletedFlags flags)
-        => ((IValueTaskSource<bool>)_greenlet!).OnCompleted(continuation, state, token, flags);
+        => Source.OnCompleted(continuation, state, token, flags);
 
     TResult IValueTaskSource<TResult>.GetResult(short token) => GetResult(token);
 
@@ -92,10 +95,17 @@ internal abstract class GreenletOperation<TResult> : IValueTaskSource<TResult>, 
 
     private TResult GetResult(short token)
     {
+        IValueTaskSource<bool> source = Source;
+        if (token != _token)
+        {
+            // A stale ValueTask: this operation now serves another wait. Touch nothing.
+            throw new InvalidOperationException("This library ValueTask was already awaited; it may be awaited once.");
+        }
+
         bool woken;
         try
         {
-            woken = ((IValueTaskSource<bool>)_greenlet!).GetResult(token);
+            woken = source.GetResult(token);
         }
         catch
         {

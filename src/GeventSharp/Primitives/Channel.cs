@@ -86,6 +86,7 @@ public sealed class Channel<T> : IAsyncEnumerable<T>, IWakeHandoff
     /// <exception cref="ShutDown">The channel is shut down.</exception>
     public ValueTask PutAsync(T item, bool block = true, TimeSpan? timeout = null, CancellationToken cancellationToken = default)
     {
+        Hub.CurrentOrThrow("Channel.PutAsync");
         if (TryPut(item))
         {
             return default;
@@ -113,6 +114,7 @@ public sealed class Channel<T> : IAsyncEnumerable<T>, IWakeHandoff
     /// <summary>Hands <paramref name="item"/> to a waiting getter; throws <see cref="Full"/> if none is waiting.</summary>
     public void PutNowait(T item)
     {
+        Hub.CurrentOrThrow("Channel.PutNowait");
         if (!TryPut(item))
         {
             throw _shutdown ? new ShutDown() : new Full();
@@ -122,6 +124,7 @@ public sealed class Channel<T> : IAsyncEnumerable<T>, IWakeHandoff
     /// <summary>Hands <paramref name="item"/> to a waiting getter if there is one; never throws or blocks.</summary>
     public bool TryPut(T item)
     {
+        Hub.CurrentOrThrow("Channel.TryPut");
         if (_shutdown || _getters is not { Count: > 0 } getters)
         {
             return false;
@@ -185,6 +188,7 @@ public sealed class Channel<T> : IAsyncEnumerable<T>, IWakeHandoff
     /// <exception cref="ShutDown">The channel is shut down and nothing is left to take.</exception>
     public ValueTask<T> GetAsync(bool block = true, TimeSpan? timeout = null, CancellationToken cancellationToken = default)
     {
+        Hub.CurrentOrThrow("Channel.GetAsync");
         if (TryGet(out T item))
         {
             return new ValueTask<T>(item);
@@ -212,6 +216,7 @@ public sealed class Channel<T> : IAsyncEnumerable<T>, IWakeHandoff
     /// <summary>Takes an item from a waiting putter; throws <see cref="Empty"/> if none is waiting.</summary>
     public T GetNowait()
     {
+        Hub.CurrentOrThrow("Channel.GetNowait");
         if (TryGet(out T item))
         {
             return item;
@@ -223,6 +228,7 @@ public sealed class Channel<T> : IAsyncEnumerable<T>, IWakeHandoff
     /// <summary>Takes an item from a waiting putter if there is one; never throws or blocks.</summary>
     public bool TryGet(out T item)
     {
+        Hub.CurrentOrThrow("Channel.TryGet");
         if (Orphans > 0)
         {
             item = _handed.Dequeue();
@@ -313,6 +319,7 @@ public sealed class Channel<T> : IAsyncEnumerable<T>, IWakeHandoff
     /// </summary>
     public void Shutdown(bool immediate = false)
     {
+        Hub.CurrentOrThrow("Channel.Shutdown");
         _shutdown = true;
         if (immediate)
         {

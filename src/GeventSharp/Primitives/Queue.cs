@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Runtime.CompilerServices;
 
 namespace GeventSharp;
 
@@ -44,7 +43,6 @@ public class Queue<T> : IAsyncEnumerable<T>
     private System.Collections.Generic.Queue<T>? _fifo;
     private WaitList? _getters;
     private WaitList? _putters;
-    private WaitList? _peekers;
     private int _reservedGets;
     private int _reservedPuts;
     private bool _shutdown;
@@ -78,7 +76,7 @@ public class Queue<T> : IAsyncEnumerable<T>
     /// <summary>True once <see cref="Shutdown"/> was called.</summary>
     public bool IsShutDown => _shutdown;
 
-    /// <summary>Greenlets blocked in a get.</summary>
+    /// <summary>Greenlets blocked in a get or a peek.</summary>
     public int GetterCount => _getters?.Count ?? 0;
 
     /// <summary>Greenlets blocked in a put.</summary>
@@ -126,6 +124,7 @@ public class Queue<T> : IAsyncEnumerable<T>
     /// <exception cref="ShutDown">The queue is shut down.</exception>
     public ValueTask PutAsync(T item, bool block = true, TimeSpan? timeout = null, CancellationToken cancellationToken = default)
     {
+        Hub.CurrentOrThrow("Queue.PutAsync");
         if (_shutdown)
         {
             throw new ShutDown();
@@ -156,6 +155,7 @@ public class Queue<T> : IAsyncEnumerable<T>
     /// <exception cref="ShutDown">The queue is shut down.</exception>
     public void PutNowait(T item)
     {
+        Hub.CurrentOrThrow("Queue.PutNowait");
         if (_shutdown)
         {
             throw new ShutDown();
@@ -172,6 +172,7 @@ public class Queue<T> : IAsyncEnumerable<T>
     /// <summary>Adds <paramref name="item"/> if there is room now and the queue is not shut down; never throws or blocks.</summary>
     public bool TryPut(T item)
     {
+        Hub.CurrentOrThrow("Queue.TryPut");
         if (_shutdown || Room <= 0)
         {
             return false;
@@ -220,6 +221,7 @@ public class Queue<T> : IAsyncEnumerable<T>
     /// <exception cref="ShutDown">The queue is shut down and has no items left.</exception>
     public ValueTask<T> GetAsync(bool block = true, TimeSpan? timeout = null, CancellationToken cancellationToken = default)
     {
+        Hub.CurrentOrThrow("Queue.GetAsync");
         if (Available > 0)
         {
             return new ValueTask<T>(Take());
@@ -249,6 +251,7 @@ public class Queue<T> : IAsyncEnumerable<T>
     /// <exception cref="ShutDown">The queue is shut down and has no items left.</exception>
     public T GetNowait()
     {
+        Hub.CurrentOrThrow("Queue.GetNowait");
         if (Available > 0)
         {
             return Take();
@@ -260,6 +263,7 @@ public class Queue<T> : IAsyncEnumerable<T>
     /// <summary>Takes the next item if there is one now; never throws or blocks.</summary>
     public bool TryGet(out T item)
     {
+        Hub.CurrentOrThrow("Queue.TryGet");
         if (Available > 0)
         {
             item = Take();
@@ -271,16 +275,23 @@ public class Queue<T> : IAsyncEnumerable<T>
     }
 
     private ValueTask<T> GetSlowAsync(Greenlet current, long ticks, CancellationToken cancellationToken)
-        => OperationPool<GetOperation>.Rent().Start(this, current, ticks, cancellationToken);
+        => OperationPool<GetOperation>.Rent().Start(this, current, ticks, cancellationToken, peek: false);
 
-    private T CompleteGet(bool woken)
+    private T CompleteGet(bool woken, bool peek)
     {
         if (woken)
         {
             _reservedGets--; // the item promised by Pump
             if (StoredCount > 0)
             {
-                return Take();
+                if (!peek)
+                {
+                    return Take();
+                }
+
+                T head = PeekItem();
+                Pump(); // a peeker waits in the getters' line; it passes the promise on
+                return head;
             }
 
             throw new ShutDown(); // an immediate shutdown discarded it
@@ -300,7 +311,9 @@ public class Queue<T> : IAsyncEnumerable<T>
 
     /// <summary>
     /// Returns the next item without removing it, waiting (<paramref name="block"/>) for one as
-    /// <see cref="GetAsync(bool, TimeSpan?, CancellationToken)"/> does.
+    /// <see cref="GetAsync(bool, TimeSpan?, CancellationToken)"/> does. A blocked peeker waits in
+    /// line with the getters; when its turn comes it looks at the item and passes it on to the
+    /// next getter.
     /// </summary>
     /// <exception cref="Empty">No item and not waiting, or the timeout elapsed.</exception>
     /// <exception cref="ShutDown">The queue is shut down and has no items left.</exception>
@@ -323,8 +336,12 @@ public class Queue<T> : IAsyncEnumerable<T>
             throw new Empty();
         }
 
-        return PeekSlowAsync(current, ticks, cancellationToken);
+        return OperationPool<GetOperation>.Rent().Start(this, current, ticks, cancellationToken, peek: true);
     }
+
+    /// <summary>Returns the next item without removing it, waiting up to <paramref name="timeoutSeconds"/>; see <see cref="PeekAsync(bool, TimeSpan?, CancellationToken)"/>.</summary>
+    public ValueTask<T> PeekAsync(double timeoutSeconds, CancellationToken cancellationToken = default)
+        => PeekAsync(true, Gevent.SecondsToTimeSpan(timeoutSeconds, nameof(timeoutSeconds)), cancellationToken);
 
     /// <summary>Returns the next item without removing it; throws <see cref="Empty"/> if there is none (gevent's <c>peek_nowait</c>).</summary>
     public T PeekNowait()
@@ -350,32 +367,6 @@ public class Queue<T> : IAsyncEnumerable<T>
         return false;
     }
 
-    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
-    private async ValueTask<T> PeekSlowAsync(Greenlet current, long ticks, CancellationToken cancellationToken)
-    {
-        Hub hub = current._hub;
-        long deadline = ticks < 0 ? long.MaxValue : hub.Now + ticks;
-        while (true)
-        {
-            bool woken = await current.SuspendOn(this, _peekers ??= new WaitList(), ticks, cancellationToken);
-            if (Available > 0)
-            {
-                return PeekItem();
-            }
-
-            if (_shutdown)
-            {
-                throw new ShutDown();
-            }
-
-            // Woken for an item a getter took first: wait again for what is left of the timeout.
-            if (!woken || (ticks >= 0 && (ticks = deadline - hub.Now) <= 0))
-            {
-                throw new Empty();
-            }
-        }
-    }
-
     // ---- shutdown, iteration ----
 
     /// <summary>
@@ -385,6 +376,7 @@ public class Queue<T> : IAsyncEnumerable<T>
     /// </summary>
     public void Shutdown(bool immediate = false)
     {
+        Hub.CurrentOrThrow("Queue.Shutdown");
         _shutdown = true;
         if (immediate)
         {
@@ -396,7 +388,6 @@ public class Queue<T> : IAsyncEnumerable<T>
         // Waiting getters exist only when every stored item is promised to a woken getter.
         _putters?.WakeAll(false);
         _getters?.WakeAll(false);
-        _peekers?.WakeAll(false);
     }
 
     /// <summary>
@@ -442,21 +433,18 @@ public class Queue<T> : IAsyncEnumerable<T>
                 p.WakeFromList(true, _putterHandoff ??= new Handoff(this, getter: false));
             }
         }
-
-        if (_peekers is { Count: > 0 } peekers && Available > 0)
-        {
-            peekers.WakeAll(true);
-        }
     }
 
-    /// <summary>A blocked get: takes the promised item when the getter resumes.</summary>
+    /// <summary>A blocked get (or peek): takes (or looks at) the promised item when the getter resumes.</summary>
     private sealed class GetOperation : GreenletOperation<T>
     {
         private Queue<T>? _queue;
+        private bool _peek;
 
-        public ValueTask<T> Start(Queue<T> queue, Greenlet current, long ticks, CancellationToken cancellationToken)
+        public ValueTask<T> Start(Queue<T> queue, Greenlet current, long ticks, CancellationToken cancellationToken, bool peek)
         {
             _queue = queue;
+            _peek = peek;
             if (!Suspend(current, queue, queue._getters ??= new WaitList(), ticks, cancellationToken, out Exception? early))
             {
                 ReturnToPool();
@@ -466,7 +454,7 @@ public class Queue<T> : IAsyncEnumerable<T>
             return Pending;
         }
 
-        protected override T Complete(bool woken) => _queue!.CompleteGet(woken);
+        protected override T Complete(bool woken) => _queue!.CompleteGet(woken, _peek);
 
         protected override void ReturnToPool()
         {

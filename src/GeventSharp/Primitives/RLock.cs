@@ -150,6 +150,10 @@ public sealed class RLock : Waitable, IWakeHandoff, ILockScopeTarget
         return ticks == 0 ? new ValueTask<bool>(false) : WaitCoreAsync(current, ticks, cancellationToken);
     }
 
+    /// <summary>Waits until the lock is free or <paramref name="seconds"/> elapse.</summary>
+    public ValueTask<bool> WaitAsync(double seconds, CancellationToken cancellationToken = default)
+        => WaitAsync(Gevent.SecondsToTimeSpan(seconds, nameof(seconds)), cancellationToken);
+
     /// <summary>Acquires (waiting as long as it takes) and returns a scope that releases: <c>using (await rlock.AcquireScopeAsync()) { }</c>.</summary>
     public ValueTask<LockScope> AcquireScopeAsync(CancellationToken cancellationToken = default)
         => AcquireScopeCoreAsync(null, cancellationToken);

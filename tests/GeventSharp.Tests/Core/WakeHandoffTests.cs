@@ -74,6 +74,29 @@ public sealed class WakeHandoffTests
     }
 
     [Fact]
+    public void ASecondKill_AfterAStandingHandoff_DoesNotUndoTheWake()
+    {
+        Run(async () =>
+        {
+            var w = new Waitee();
+            var rec = new Recorder(stands: true);
+            bool? result = null;
+            Greenlet g = Go(async () =>
+            {
+                result = await Greenlet.Current!.SuspendOn(w, w.List, -1, default);
+                await Gevent.Sleep(10);
+            });
+            await Settle();
+            w.List.Dequeue()!.WakeFromList(true, rec);
+            g.Kill();
+            g.Kill(new InvalidOperationException("second"));
+            await g.JoinAsync();
+            Assert.True(result);
+            _ = Assert.Single(rec.Abandoned);
+        });
+    }
+
+    [Fact]
     public void TimeoutScopeFiringAfterAStandingHandoff_IsDroppedWhenTheScopeEnds()
     {
         var h = new GeventSharp.Testing.HubHarness();
@@ -138,6 +161,19 @@ public sealed class WakeHandoffTests
             g.Kill(); // woken by the event now: the old handoff must not be asked
             await g.JoinAsync();
             Assert.Empty(rec.Abandoned);
+        });
+    }
+
+    [Fact]
+    public void AwaitingALibraryValueTaskTwice_ThrowsAClearError()
+    {
+        Run(async () =>
+        {
+            var q = new Queue<int>();
+            ValueTask<int> get = q.GetAsync();
+            Fork(() => { q.PutNowait(1); return Task.CompletedTask; });
+            Assert.Equal(1, await get);
+            await Assert.ThrowsAsync<InvalidOperationException>(async () => await get);
         });
     }
 }

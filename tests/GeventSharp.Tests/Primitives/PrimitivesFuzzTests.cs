@@ -19,6 +19,7 @@ public sealed class PrimitivesFuzzTests
         public required Func<int, bool, TimeSpan?, ValueTask> Put { get; init; }
         public required Func<bool, TimeSpan?, ValueTask<int>> Get { get; init; }
         public required Func<(bool, int)> TryGet { get; init; }
+        public Func<bool, TimeSpan?, ValueTask<int>>? Peek { get; init; }
         public required Action Shutdown { get; init; }
         public required Func<string> Describe { get; init; }
         public JoinableQueue<int>? Joinable { get; init; }
@@ -55,6 +56,7 @@ public sealed class PrimitivesFuzzTests
             Put = (x, b, t) => q.PutAsync(x, b, t),
             Get = (b, t) => q.GetAsync(b, t),
             TryGet = () => q.TryGet(out int x) ? (true, x) : (false, 0),
+            Peek = (b, t) => q.PeekAsync(b, t),
             Shutdown = () => q.Shutdown(),
             Describe = q.ToString,
             Joinable = q as JoinableQueue<int>,
@@ -142,6 +144,11 @@ public sealed class PrimitivesFuzzTests
                         {
                             try
                             {
+                                if (q.Peek is { } peek && r.Next(6) == 0)
+                                {
+                                    await peek(r.Next(4) != 0, RandomTimeout(r)); // looks, takes nothing
+                                }
+
                                 int x;
                                 if (r.Next(5) == 0)
                                 {
@@ -350,6 +357,97 @@ public sealed class PrimitivesFuzzTests
         {
             throw new Xunit.Sdk.XunitException(
                 $"seed {seed} ({name}) failed: {e.Message}\nerrors: {string.Join("; ", h.Errors.Select(x => x.Exception.ToString()))}\n{e}");
+        }
+    }
+
+    [Fact]
+    public void Pools_RandomSchedules_NeverExceedTheSize_AndFreeEverySlot()
+    {
+        for (int seed = 0; seed < 400; seed++)
+        {
+            var rng = new Random(seed);
+            var h = new HubHarness();
+            try
+            {
+                h.Run(async () =>
+                {
+                    int size = rng.Next(1, 4);
+                    var pool = new Pool(size);
+                    int running = 0;
+                    var spawners = new List<Greenlet>();
+                    for (int i = 0; i < rng.Next(2, 6); i++)
+                    {
+                        var r = new Random(rng.Next());
+                        spawners.Add(Prim.Go(async () =>
+                        {
+                            for (int k = 0; k < r.Next(1, 5); k++)
+                            {
+                                async Task Member()
+                                {
+                                    running++;
+                                    try
+                                    {
+                                        Assert.True(running <= size, $"{running} members in a pool of {size}");
+                                        await RandomSleep(r);
+                                    }
+                                    finally
+                                    {
+                                        running--;
+                                    }
+                                }
+
+                                try
+                                {
+                                    if (r.Next(3) == 0)
+                                    {
+                                        await pool.SpawnAsync(Member, TimeSpan.FromMilliseconds(100 * r.Next(0, 5)));
+                                    }
+                                    else
+                                    {
+                                        await pool.SpawnAsync(Member);
+                                    }
+                                }
+                                catch (Full)
+                                {
+                                }
+
+                                await RandomSleep(r);
+                            }
+                        }));
+                    }
+
+                    var kr = new Random(rng.Next());
+                    spawners.Add(Prim.Go(async () =>
+                    {
+                        for (int k = 0; k < kr.Next(0, 4); k++)
+                        {
+                            await RandomSleep(kr);
+                            if (kr.Next(2) == 0 && pool.Count > 0)
+                            {
+                                pool.ElementAt(kr.Next(pool.Count)).Kill();
+                            }
+                            else
+                            {
+                                spawners[kr.Next(spawners.Count - 1)].Kill();
+                            }
+                        }
+                    }));
+
+                    await Gevent.JoinAllAsync(spawners, TimeSpan.FromSeconds(60));
+                    await Gevent.KillAllAsync(spawners);
+                    Assert.True(await pool.KillAsync());
+                    await Gevent.Sleep(0);
+                    Assert.Empty(pool);
+                    Assert.Equal(size, pool.FreeCount);
+                    Assert.Equal(0, pool.SpawnerCount);
+                    Assert.Equal(0, running);
+                });
+                Assert.Empty(h.Errors);
+            }
+            catch (Exception e)
+            {
+                throw new Xunit.Sdk.XunitException($"seed {seed} failed: {e.Message}\nerrors: {string.Join("; ", h.Errors.Select(x => x.Exception.ToString()))}\n{e}");
+            }
         }
     }
 }

@@ -119,6 +119,29 @@ public sealed class QueueTests
     }
 
     [Fact]
+    public void BlockedPeekersAndGetters_AreServedInTheOrderTheyCame()
+    {
+        Run(async () =>
+        {
+            var q = new Queue<int>();
+            var log = new List<string>();
+            var ws = new List<Greenlet>
+            {
+                Go(async () => log.Add($"peek {await q.PeekAsync()}")),
+                Go(async () => log.Add($"get {await q.GetAsync()}")),
+                Go(async () => log.Add($"peek {await q.PeekAsync(1.0)}")),
+            };
+            await Settle();
+            Assert.Equal(3, q.GetterCount);
+            q.PutNowait(1);
+            await Gevent.JoinAllAsync(ws.Take(2));
+            Assert.Equal(new[] { "peek 1", "get 1" }, log);
+            await ws[2].JoinAsync();
+            Assert.IsType<Empty>(ws[2].Exception); // the item was taken before its turn; it timed out
+        });
+    }
+
+    [Fact]
     public void AwaitForeach_TakesItemsUntilShutDownAndDrained()
     {
         Run(async () =>
@@ -230,6 +253,16 @@ public sealed class QueueTests
     }
 
     [Fact]
+    public void UseOffTheHubThread_Throws()
+    {
+        var q = new Queue<int>();
+        var c = new Channel<int>();
+        Assert.Throws<InvalidOperationException>(() => q.PutNowait(1));
+        Assert.Throws<InvalidOperationException>(() => q.TryGet(out _));
+        Assert.Throws<InvalidOperationException>(() => c.TryPut(1));
+    }
+
+    [Fact]
     public void ToString_ShowsSizeAndWaiters()
     {
         Run(async () =>
@@ -238,150 +271,6 @@ public sealed class QueueTests
             q.PutNowait(1);
             Assert.Equal("<Queue<Int32> 1/3 items, 0 getters, 0 putters>", q.ToString());
             await Task.CompletedTask;
-        });
-    }
-}
-
-public sealed class LifoQueueTests
-{
-    [Fact]
-    public void Items_ComeOut_LastInFirstOut()
-    {
-        Run(async () =>
-        {
-            var q = new LifoQueue<int>();
-            foreach (int i in new[] { 1, 2, 3 })
-            {
-                await q.PutAsync(i);
-            }
-
-            Assert.Equal(3, q.PeekNowait());
-            Assert.Equal(new[] { 3, 2, 1 }, new[] { q.GetNowait(), q.GetNowait(), q.GetNowait() });
-        });
-    }
-
-    [Fact]
-    public void Bounded_PutBlocksWhenFull()
-    {
-        Run(async () =>
-        {
-            var q = new LifoQueue<int>(1);
-            q.PutNowait(1);
-            await Assert.ThrowsAsync<Full>(async () => await q.PutAsync(2, 0.5));
-        });
-    }
-}
-
-public sealed class PriorityQueueTests
-{
-    [Fact]
-    public void Items_ComeOut_SmallestFirst()
-    {
-        Run(async () =>
-        {
-            var q = new PriorityQueue<(int, string)>();
-            q.PutNowait((3, "c"));
-            q.PutNowait((1, "a"));
-            q.PutNowait((2, "b"));
-            Assert.Equal((1, "a"), await q.GetAsync());
-            Assert.Equal((2, "b"), q.GetNowait());
-            Assert.Equal((3, "c"), q.GetNowait());
-        });
-    }
-
-    [Fact]
-    public void CustomComparer_DecidesTheOrder()
-    {
-        Run(() =>
-        {
-            var q = new PriorityQueue<int>(Comparer<int>.Create((a, b) => b.CompareTo(a)));
-            q.PutNowait(1);
-            q.PutNowait(5);
-            q.PutNowait(3);
-            Assert.Equal(5, q.GetNowait());
-            return Task.CompletedTask;
-        });
-    }
-
-    [Fact]
-    public void WaitingGetter_GetsTheSmallestItemWhenItRuns()
-    {
-        Run(async () =>
-        {
-            var q = new PriorityQueue<int>();
-            Greenlet<int> g = Go(() => q.GetAsync().AsTask());
-            await Settle();
-            q.PutNowait(5);
-            q.PutNowait(1);
-            Assert.Equal(1, await g);
-            Assert.Equal(5, q.GetNowait());
-        });
-    }
-}
-
-public sealed class JoinableQueueTests
-{
-    [Fact]
-    public void JoinAsync_WaitsUntilEveryItemIsMarkedDone()
-    {
-        var h = Run(async () =>
-        {
-            var q = new JoinableQueue<int>();
-            Assert.True(await q.JoinAsync(TimeSpan.Zero));
-            q.PutNowait(1);
-            q.PutNowait(2);
-            Assert.Equal(2, q.Unfinished);
-            Fork(async () =>
-            {
-                await foreach (int _ in q)
-                {
-                    await Gevent.Sleep(1);
-                    q.TaskDone();
-                }
-            });
-            Assert.True(await q.JoinAsync());
-            Assert.Equal(0, q.Unfinished);
-        });
-        Assert.Equal(TimeSpan.FromSeconds(2), h.Elapsed);
-    }
-
-    [Fact]
-    public void TaskDone_CalledTooManyTimes_Throws()
-    {
-        Run(() =>
-        {
-            var q = new JoinableQueue<int>();
-            q.PutNowait(1);
-            q.TaskDone();
-            Assert.Throws<InvalidOperationException>(() => q.TaskDone());
-            return Task.CompletedTask;
-        });
-    }
-
-    [Fact]
-    public void JoinAsync_WithTimeout_ReturnsFalse()
-    {
-        Run(async () =>
-        {
-            var q = new JoinableQueue<int>();
-            q.PutNowait(1);
-            Assert.False(await q.JoinAsync(1));
-        });
-    }
-
-    [Fact]
-    public void ImmediateShutdown_CountsDiscardedItemsAsDone()
-    {
-        Run(async () =>
-        {
-            var q = new JoinableQueue<int>();
-            q.PutNowait(1);
-            q.PutNowait(2);
-            Greenlet<bool> joiner = Go(() => q.JoinAsync().AsTask());
-            await Settle();
-            q.Shutdown(immediate: true);
-            Assert.True(await joiner);
-            Assert.Equal(0, q.Unfinished);
         });
     }
 }

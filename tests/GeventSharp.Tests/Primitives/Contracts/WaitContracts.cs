@@ -149,13 +149,8 @@ public sealed class QueuePeekContractTests : WaitContract
     protected override void Signal() => _q.PutNowait(5);
     protected override bool ResourceAvailable() => _q.TryPeek(out _);
     protected override bool WakesAll => true;
-    protected override int BlockedCount => _q.ToString().Contains("0 getters") ? PeekerCount() : -1;
-
-    private int PeekerCount()
-    {
-        // peekers are not public; count them through the queue's introspection of waiting greenlets
-        return Hub.Current!.LiveGreenlets().Count(g => g.WaitingOn == (object)_q);
-    }
+    // Peekers are not counted publicly: count the greenlets whose wait is on this queue.
+    protected override int BlockedCount => Hub.Current!.LiveGreenlets().Count(g => ReferenceEquals(g.WaitingOn, _q));
 }
 
 public sealed class JoinableQueueJoinContractTests : WaitContract
