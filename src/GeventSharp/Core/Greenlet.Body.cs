@@ -227,6 +227,12 @@ public partial class Greenlet
         }
 
         _state = GreenletState.Dead;
+        if (_body is Delegate { Target: not null } closure)
+        {
+            // A dead greenlet must not keep what its function captured alive; the method is enough for its name.
+            _body = closure.Method;
+        }
+
         _task = null;
         PendingException = null;
         _waitingOn = null;

@@ -94,7 +94,7 @@ public partial class Greenlet : Waitable
     /// </summary>
     public string Name
     {
-        get => RareState.Name ??= GreenletNames.Of(_body as Delegate);
+        get => RareState.Name ??= GreenletNames.Of(_body);
         set => RareState.Name = value ?? throw new ArgumentNullException(nameof(value));
     }
 
@@ -172,8 +172,8 @@ public partial class Greenlet : Waitable
         public CancellationTokenRegistration CancelRegistration;
     }
     /// <summary>The method the greenlet runs, as <c>Type.Method</c>, for reports.</summary>
-    internal string FunctionDescription => _body is Delegate d && d.Method.DeclaringType is { } t
-        ? $"{t.FullName}.{d.Method.Name}"
+    internal string FunctionDescription => ((_body as Delegate)?.Method ?? _body as System.Reflection.MethodInfo) is { DeclaringType: { } t } m
+        ? $"{t.FullName}.{m.Name}"
         : Name;
 
     /// <summary>The id of the greenlet that created this one (0: the hub itself), for run-info dumps.</summary>
@@ -221,14 +221,20 @@ public partial class Greenlet : Waitable
 internal static class GreenletNames
 {
     /// <summary>A method's own name; a local function's declared name; <c>lambda</c> for a lambda.</summary>
-    public static string Of(Delegate? function)
+    public static string Of(object? function)
     {
-        if (function is null)
+        System.Reflection.MethodInfo? method = function switch
+        {
+            Delegate d => d.Method,
+            System.Reflection.MethodInfo m => m,
+            _ => null,
+        };
+        if (method is null)
         {
             return "greenlet";
         }
 
-        string name = function.Method.Name;
+        string name = method.Name;
 
         // Local functions compile to "<Outer>g__name|1_0", lambdas to "<Outer>b__1_0".
         int local = name.IndexOf("g__", StringComparison.Ordinal);

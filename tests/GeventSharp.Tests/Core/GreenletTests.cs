@@ -431,4 +431,30 @@ public class GreenletTests
             await first;
         });
     }
+
+    [Fact]
+    public void DeadGreenlet_DropsWhatItsFunctionCaptured_ButKeepsItsName()
+    {
+        WeakReference captured = null!;
+        Greenlet g = null!;
+        _h.Run(async () =>
+        {
+            (g, captured) = SpawnCapturing();
+            await g.JoinAsync();
+        });
+
+        GC.Collect();
+        GC.WaitForPendingFinalizers();
+        GC.Collect();
+        Assert.False(captured.IsAlive);
+        Assert.Contains("\"lambda\"", g.ToString());
+    }
+
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+    private static (Greenlet, WeakReference) SpawnCapturing()
+    {
+        var big = new byte[1000];
+        Greenlet g = Gevent.Spawn(() => { big[0] = 1; });
+        return (g, new WeakReference(big));
+    }
 }
