@@ -47,6 +47,8 @@ public sealed partial class Hub
                 DeclareBlockedForever(main);
             }
         }
+
+        LeaveGreenletContext();
     }
 
     /// <summary>
@@ -63,12 +65,14 @@ public sealed partial class Hub
 
         if (_timers.Count > 0)
         {
+            LeaveGreenletContext();
             RunDueTimers();
         }
 
         int n = _ready.Count;
         if (n == 0)
         {
+            LeaveGreenletContext();
             return !allowSleep || Idle();
         }
 
@@ -77,13 +81,21 @@ public sealed partial class Hub
             RunItem(in item);
         }
 
+        return true;
+    }
+
+    /// <summary>
+    /// Uninstalls the last greenlet's synchronization context before hub-level work (timers,
+    /// idling, teardown). Done lazily rather than after every turn: back-to-back turns of
+    /// greenlet work (a Sleep(0) loop) then pay one context switch per greenlet, not one more per turn.
+    /// </summary>
+    private void LeaveGreenletContext()
+    {
         if (_installedContext is not null)
         {
             SynchronizationContext.SetSynchronizationContext(null);
             _installedContext = null;
         }
-
-        return true;
     }
 
     private void RunItem(in WorkItem item)
@@ -251,6 +263,7 @@ public sealed partial class Hub
     {
         for (int round = 0; round < 8 && _liveCount > 0; round++)
         {
+            LeaveGreenletContext();
             foreach (Greenlet g in LiveGreenlets())
             {
                 if (g._state is GreenletState.Unstarted or GreenletState.StartPending or GreenletState.Waiting or GreenletState.Foreign or GreenletState.Posted)
