@@ -230,6 +230,7 @@ public partial class Greenlet
         _task = null;
         PendingException = null;
         _waitingOn = null;
+        ForgetContinuation();
         if (_rare?.Cts is { } cts)
         {
             cts.Dispose();
