@@ -58,7 +58,7 @@ public sealed partial class Hub
     /// <returns>False if nothing is ready and nothing could ever become ready.</returns>
     private bool Turn(bool allowSleep)
     {
-        if (!_inbox.IsEmpty)
+        if (Volatile.Read(ref _inboxCount) != 0)
         {
             DrainInbox();
         }
