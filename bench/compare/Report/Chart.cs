@@ -48,6 +48,15 @@ internal static class Chart
                 double? ns = r.MedianNs(workload, runtimes[i]);
                 if (ns is not { } v || v <= 0)
                 {
+                    if (r.SkippedRun(workload, runtimes[i]) is { } missing)
+                    {
+                        var note = plot.Add.Text(missing.Skipped ? "not measured: pending primitive" : "failed", groupStart + i, floor + 0.1);
+                        note.LabelFontSize = 11;
+                        note.LabelRotation = -90;
+                        note.LabelAlignment = Alignment.MiddleLeft;
+                        note.LabelFontColor = Colors[runtimes[i]];
+                    }
+
                     continue;
                 }
 
@@ -83,7 +92,8 @@ internal static class Chart
         double top = bars.Count > 0 ? bars.Max(b => b.Value) + 0.9 : 3;
         plot.Axes.SetLimitsY(floor, top);
         plot.Axes.SetLimitsX(-1, (ResultSet.Workloads.Length * (runtimes.Length + 1)) - 1);
-        plot.Title("Time per operation (median, log scale; lower is better)", 16);
+        string machine = $"{r.Get("nproc")}-CPU {r.Get("cpu_model")}, {r.Get("date")} UTC";
+        plot.Title($"Time per operation (median, log scale; lower is better) — {machine}", 15);
         plot.YLabel("time per operation", 14);
         plot.Grid.XAxisStyle.MajorLineStyle.Width = 0;
         foreach (string rt in runtimes)

@@ -227,11 +227,13 @@ internal static class MarkdownReport
         else
         {
             sb.AppendLine($"From `bench/GeventSharp.Benchmarks` ({r.BdnHost ?? "BenchmarkDotNet"}; 3 warm-up and 7 measured iterations; " +
-                          "median per operation; allocated bytes per operation from the memory diagnoser). Targets from issue 2.");
+                          "median per operation; allocated bytes per operation from the memory diagnoser). Targets from issue 2. " +
+                          "Run them alone with `dotnet run -c Release --project bench/GeventSharp.Benchmarks -- --filter '*'` " +
+                          "(`--list flat` lists them; `-- blocked [n] [reps]` prints the blocked-phase figures).");
             sb.AppendLine();
             sb.AppendLine("| Benchmark | Time per op | Allocated per op | Target |");
             sb.AppendLine("|---|---:|---:|---|");
-            foreach (CoreFigure c in r.Core)
+            foreach (CoreFigure c in r.Core.OrderBy(c => CoreOrder(c.Name)).ThenBy(c => c.Name, StringComparer.Ordinal))
             {
                 sb.AppendLine($"| `{c.Name}` | {Stats.Ns(c.NsPerOp)} | {Stats.Bytes(c.BytesPerOp)} | {CoreTarget(c)} |");
             }
@@ -271,7 +273,21 @@ internal static class MarkdownReport
     {
         "SwitchBenchmarks.SleepZeroSwitch" => $"≤ 40 ns and 0 B: {Met(c.NsPerOp <= 40 && (c.BytesPerOp ?? 0) == 0)}",
         "SpawnJoinBenchmarks.SpawnJoinEach" => $"≤ 150 ns: {Met(c.NsPerOp <= 150)}",
+        "BlockedBenchmarks.Blocked_DirectValueTask" or "BlockedBenchmarks.Blocked_AsyncLambda" =>
+            "whole life of one of 1M greenlets (spawn, block, wake, die); blocked-phase figures below",
+        "TimerBenchmarks.TimeoutStartNewCancel" => "no target; `Timeout.StartNew(10).Cancel()`",
+        "TimerBenchmarks.TimeoutReusedStartCancel" => "no target; one `Timeout` started and cancelled again",
+        "SpawnJoinBenchmarks.SpawnJoinEach_TaskBody" => "no target; `Func<Task>` body",
+        "SpawnJoinBenchmarks.SpawnJoinAll" => "no target; `Gevent.JoinAllAsync` (links a callback per greenlet)",
         _ => "",
+    };
+
+    private static int CoreOrder(string name) => name switch
+    {
+        _ when name.StartsWith("Switch", StringComparison.Ordinal) => 0,
+        _ when name.StartsWith("SpawnJoin", StringComparison.Ordinal) => 1,
+        _ when name.StartsWith("Timer", StringComparison.Ordinal) => 2,
+        _ => 3,
     };
 
     private static void Speed(StringBuilder sb, ResultSet r, string workload, string other, double factor, string title)

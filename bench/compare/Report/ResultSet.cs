@@ -167,7 +167,12 @@ internal static class Stats
         };
     }
 
-    public static string Bytes(double? b) => b is { } v ? v.ToString(v >= 100 ? "0" : "0.0", CultureInfo.InvariantCulture) + " B" : "–";
+    public static string Bytes(double? b) => b switch
+    {
+        null => "–",
+        0 => "0 B",
+        { } v => v.ToString(v >= 100 ? "0" : "0.0", CultureInfo.InvariantCulture) + " B",
+    };
 
     public static string Ratio(double? r)
         => r is { } v ? (v >= 10 ? v.ToString("0", CultureInfo.InvariantCulture) : v.ToString("0.00", CultureInfo.InvariantCulture)) + "×" : "–";

@@ -237,6 +237,7 @@ public partial class Greenlet
         PendingException = null;
         _waitingOn = null;
         _locals = null; // greenlet-local values die with the greenlet
+        ForgetContinuation();
         if (_rare?.Cts is { } cts)
         {
             cts.Dispose();

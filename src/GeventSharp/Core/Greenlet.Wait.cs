@@ -25,8 +25,12 @@ public partial class Greenlet : IValueTaskSource, IValueTaskSource<bool>, ITimer
     private Exception? _wakeException;
     private IWakeHandoff? _wakeHandoff;
     private bool _wakeStands;
+    // The await continuation. Both are kept after use and only a flag is cleared: an async method
+    // registers the same delegate and state machine box at every await, so re-storing them is
+    // skipped and a switch pays two GC write barriers less.
     private Action<object?>? _continuation;
     private object? _continuationState;
+    private bool _hasContinuation;
 
     /// <summary>What the greenlet is blocked on (a waitable, "Sleep", a description), or null.</summary>
     internal object? WaitingOn => _state switch
@@ -219,11 +223,23 @@ public partial class Greenlet : IValueTaskSource, IValueTaskSource<bool>, ITimer
         _waitingOn = null;
         _wakeHandoff = null;
         _wakeStands = false;
+        if (!_hasContinuation)
+        {
+            return;
+        }
+
+        _hasContinuation = false;
         Action<object?>? continuation = _continuation;
         object? state = _continuationState;
+        continuation?.Invoke(state);
+    }
+
+    /// <summary>Drops the kept continuation so a dead greenlet does not hold its last state machine box.</summary>
+    private void ForgetContinuation()
+    {
+        _hasContinuation = false;
         _continuation = null;
         _continuationState = null;
-        continuation?.Invoke(state);
     }
 
     private void LeaveList()
@@ -335,8 +351,17 @@ public partial class Greenlet : IValueTaskSource, IValueTaskSource<bool>, ITimer
             return;
         }
 
-        _continuation = continuation;
-        _continuationState = state;
+        if (!ReferenceEquals(_continuation, continuation))
+        {
+            _continuation = continuation;
+        }
+
+        if (!ReferenceEquals(_continuationState, state))
+        {
+            _continuationState = state;
+        }
+
+        _hasContinuation = true;
     }
 
     private bool GetResultCore(short token)

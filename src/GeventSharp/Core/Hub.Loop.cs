@@ -48,6 +48,8 @@ public sealed partial class Hub
                 DeclareBlockedForever(main);
             }
         }
+
+        LeaveGreenletContext();
     }
 
     /// <summary>
@@ -57,19 +59,21 @@ public sealed partial class Hub
     /// <returns>False if nothing is ready and nothing could ever become ready.</returns>
     private bool Turn(bool allowSleep)
     {
-        if (!_inbox.IsEmpty)
+        if (Volatile.Read(ref _inboxCount) != 0)
         {
             DrainInbox();
         }
 
         if (_timers.Count > 0)
         {
+            LeaveGreenletContext();
             RunDueTimers();
         }
 
         int n = _ready.Count;
         if (n == 0)
         {
+            LeaveGreenletContext();
             return !allowSleep || Idle();
         }
 
@@ -85,13 +89,21 @@ public sealed partial class Hub
             RunItem(in item);
         }
 
+        return true;
+    }
+
+    /// <summary>
+    /// Uninstalls the last greenlet's synchronization context before hub-level work (timers,
+    /// idling, teardown). Done lazily rather than after every turn: back-to-back turns of
+    /// greenlet work (a Sleep(0) loop) then pay one context switch per greenlet, not one more per turn.
+    /// </summary>
+    private void LeaveGreenletContext()
+    {
         if (_installedContext is not null)
         {
             SynchronizationContext.SetSynchronizationContext(null);
             _installedContext = null;
         }
-
-        return true;
     }
 
     private void RunItem(in WorkItem item)
@@ -267,6 +279,7 @@ public sealed partial class Hub
     {
         for (int round = 0; round < 8 && _liveCount > 0; round++)
         {
+            LeaveGreenletContext();
             foreach (Greenlet g in LiveGreenlets())
             {
                 if (g._state is GreenletState.Unstarted or GreenletState.StartPending or GreenletState.Waiting or GreenletState.Foreign or GreenletState.Posted)

@@ -45,6 +45,10 @@ public sealed partial class Hub
     private Greenlet? _liveHead;
     private int _liveCount;
     private int _foreignCount;
+
+    // Items posted to _inbox and not drained yet (transiently off by the posts in flight). Every
+    // turn checks it; ConcurrentQueue.IsEmpty walks the queue's segments, this is one read.
+    private int _inboxCount;
     private int _keepAlive;
     private int _droppedAfterClose;
     private volatile bool _closed;
@@ -305,14 +309,22 @@ public sealed partial class Hub
         }
 
         _inbox.Enqueue(item);
+        Interlocked.Increment(ref _inboxCount);
         _poller.Wake();
     }
 
     private void DrainInbox()
     {
+        int drained = 0;
         while (_inbox.TryDequeue(out WorkItem item))
         {
             _ready.Enqueue(item);
+            drained++;
+        }
+
+        if (drained > 0)
+        {
+            Interlocked.Add(ref _inboxCount, -drained);
         }
     }
 
