@@ -20,14 +20,6 @@ internal static class Micro
 
     private static readonly Action s_noop = static () => { };
 
-    /// <summary>The primitive a workload needs that the core does not have yet, or null.</summary>
-    public static string? PendingPrimitive(string workload) => workload switch
-    {
-        "channel_pingpong" => "Channel (rendezvous queue)",
-        "event_fanout" => "Event",
-        _ => null,
-    };
-
     /// <summary>
     /// Returns elapsed seconds, and bytes per op for "blocked" (else null). The warm-up (min(warmup, n)
     /// operations) repeats until <paramref name="warmupMs"/> have passed; "blocked" has none, so its
@@ -44,6 +36,8 @@ internal static class Micro
         {
             "spawn_join" => SpawnJoinAsync,
             "yield" => YieldAsync,
+            "channel_pingpong" => ChannelPingPongAsync,
+            "event_fanout" => EventFanOutAsync,
             _ => throw new ArgumentException($"unknown workload {workload}", nameof(workload)),
         };
 
@@ -103,6 +97,58 @@ internal static class Micro
         Greenlet b = Gevent.Spawn(Body);
         await a.JoinAsync();
         await b.JoinAsync();
+        return Stopwatch.GetElapsedTime(start).TotalSeconds;
+    }
+
+    /// <summary>n round trips through two rendezvous channels (Go's unbuffered channels).</summary>
+    private static async Task<double> ChannelPingPongAsync(int n)
+    {
+        var ping = new GeventSharp.Channel<int>();
+        var pong = new GeventSharp.Channel<int>();
+        Greenlet echo = Gevent.Spawn(async () =>
+        {
+            for (int i = 0; i < n; i++)
+            {
+                await pong.PutAsync(await ping.GetAsync());
+            }
+        });
+        long start = Stopwatch.GetTimestamp();
+        for (int i = 0; i < n; i++)
+        {
+            await ping.PutAsync(i);
+            await pong.GetAsync();
+        }
+
+        double seconds = Stopwatch.GetElapsedTime(start).TotalSeconds;
+        await echo.JoinAsync();
+        return seconds;
+    }
+
+    /// <summary>
+    /// n greenlets block on one event (all parked before timing starts, as in Go); the time is from
+    /// <c>Set</c> until every waiter has run.
+    /// </summary>
+    private static async Task<double> EventFanOutAsync(int n)
+    {
+        var gate = new Event();
+        var allDone = new Event();
+        int done = 0;
+        for (int i = 0; i < n; i++)
+        {
+            Gevent.Spawn(async () =>
+            {
+                await gate.WaitAsync();
+                if (++done == n)
+                {
+                    allDone.Set();
+                }
+            });
+        }
+
+        await Gevent.Sleep(0); // every waiter is parked on the gate
+        long start = Stopwatch.GetTimestamp();
+        gate.Set();
+        await allDone.WaitAsync();
         return Stopwatch.GetElapsedTime(start).TotalSeconds;
     }
 

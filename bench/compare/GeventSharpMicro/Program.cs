@@ -6,8 +6,7 @@
 // (see ../README.md), with "runtime":"geventsharp". Everything runs on one hub (one thread),
 // like GOMAXPROCS=1 Go and gevent. -warmup-ms MS repeats the warm-up until MS milliseconds have
 // passed, so tiered compilation has produced optimized code before timing (as BenchmarkDotNet's
-// warm-up does); run.sh passes the same value to AsyncBaseline. Workloads that need primitives not in the core yet print a
-// line with "skipped":true and exit with status 3.
+// warm-up does); run.sh passes the same value to AsyncBaseline.
 using System.Globalization;
 using GeventSharpMicro;
 
@@ -45,17 +44,6 @@ if (Opt(args, "n") is { } nText && int.Parse(nText, inv) > 0)
 
 int warmup = int.Parse(Opt(args, "warmup") ?? "10000", inv);
 int warmupMs = int.Parse(Opt(args, "warmup-ms") ?? "0", inv);
-
-if (Micro.PendingPrimitive(workload) is { } missing)
-{
-    Console.Error.WriteLine(
-        $"{workload}: skipped, needs GeventSharp's {missing}, which is not in the core yet " +
-        "(the primitives land separately; this workload is wired up when they do).");
-    Console.WriteLine(
-        $"{{\"workload\":\"{workload}\",\"runtime\":\"geventsharp\",\"n\":{n},\"seconds\":null," +
-        $"\"ns_per_op\":null,\"bytes_per_op\":null,\"skipped\":true,\"reason\":\"needs {missing}\"}}");
-    return 3;
-}
 
 (double seconds, double? bytesPerOp) = Micro.Run(workload, n, warmup, warmupMs);
 string bytes = bytesPerOp is { } b ? b.ToString("R", inv) : "null";
