@@ -26,6 +26,26 @@ public class SwitchBenchmarks
         await b.JoinAsync();
     };
 
+    private static readonly Func<Task> s_yieldLoop = static async () =>
+    {
+        for (int i = 0; i < Switches / 2; i++)
+        {
+            await Gevent.Yield();
+        }
+    };
+
+    private static readonly Func<Task> s_yieldMain = static async () =>
+    {
+        Greenlet a = Gevent.Spawn(s_yieldLoop);
+        Greenlet b = Gevent.Spawn(s_yieldLoop);
+        await a.JoinAsync();
+        await b.JoinAsync();
+    };
+
     [Benchmark(OperationsPerInvoke = Switches)]
     public void SleepZeroSwitch() => Gevent.Run(s_main);
+
+    /// <summary>The same switch through <c>Gevent.Yield()</c>'s struct awaiter.</summary>
+    [Benchmark(OperationsPerInvoke = Switches)]
+    public void YieldSwitch() => Gevent.Run(s_yieldMain);
 }

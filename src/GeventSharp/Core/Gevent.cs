@@ -188,6 +188,14 @@ public static partial class Gevent
         return SleepCore(g, g._hub.ToTicks(SecondsToTimeSpan(seconds, nameof(seconds))));
     }
 
+    /// <summary>
+    /// Yields: the current greenlet goes to the back of the ready queue and everything ready before
+    /// it runs first — <c>await Gevent.Sleep(0)</c>, through a struct awaiter (the fastest switch).
+    /// </summary>
+    /// <exception cref="InvalidOperationException">Not called from a greenlet.</exception>
+    /// <example><code>await Gevent.Yield();</code></example>
+    public static YieldAwaitable Yield() => Hub.CurrentGreenletOrThrow("Gevent.Yield").YieldDirect();
+
     /// <summary>Suspends the current greenlet for <paramref name="duration"/>; see <see cref="Sleep(double)"/>.</summary>
     public static ValueTask Sleep(TimeSpan duration)
     {

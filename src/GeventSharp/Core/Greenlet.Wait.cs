@@ -32,6 +32,11 @@ public partial class Greenlet : IValueTaskSource, IValueTaskSource<bool>, ITimer
     private object? _continuationState;
     private bool _hasContinuation;
 
+    // The continuation of a YieldAwaitable (a plain Action: the state machine's MoveNext). Kept
+    // like the one above; the flag says it is armed.
+    private Action? _actionContinuation;
+    private bool _hasActionContinuation;
+
     /// <summary>What the greenlet is blocked on (a waitable, "Sleep", a description), or null.</summary>
     internal object? WaitingOn => _state switch
     {
@@ -75,6 +80,52 @@ public partial class Greenlet : IValueTaskSource, IValueTaskSource<bool>, ITimer
 
         return new ValueTask<bool>(this, _version);
     }
+
+    /// <summary>
+    /// <see cref="Yield"/> for <see cref="Gevent.Yield"/>: the same wait, read through a struct
+    /// awaiter instead of <see cref="ValueTask"/> (no interface calls on the hottest path).
+    /// </summary>
+    internal YieldAwaitable YieldDirect()
+    {
+        if (!BeginWait(out ValueTask<bool> early, default))
+        {
+            // A kill or timeout is waiting to be raised: complete at once with it.
+            _version++;
+            _waitDone = true;
+            _wakeException = early.AsTask().Exception?.InnerException ?? new InvalidOperationException("wait failed");
+            return new YieldAwaitable(this, _version);
+        }
+
+        _state = GreenletState.Woken;
+        _wakeResult = true;
+        _hub.EnqueueResume(this);
+        return new YieldAwaitable(this, _version);
+    }
+
+    internal bool IsWaitDone(short token)
+    {
+        CheckToken(token);
+        return _waitDone;
+    }
+
+    internal void SetActionContinuation(Action continuation, short token)
+    {
+        CheckToken(token);
+        if (_waitDone)
+        {
+            _hub.EnqueueCallback(this, static s => ((Action)s!)(), continuation);
+            return;
+        }
+
+        if (!ReferenceEquals(_actionContinuation, continuation))
+        {
+            _actionContinuation = continuation;
+        }
+
+        _hasActionContinuation = true;
+    }
+
+    internal void GetYieldResult(short token) => GetResultCore(token);
 
     /// <summary>Puts the current greenlet (this) at the back of the ready queue: <c>Sleep(0)</c>.</summary>
     internal ValueTask Yield()
@@ -223,6 +274,13 @@ public partial class Greenlet : IValueTaskSource, IValueTaskSource<bool>, ITimer
         _waitingOn = null;
         _wakeHandoff = null;
         _wakeStands = false;
+        if (_hasActionContinuation)
+        {
+            _hasActionContinuation = false;
+            _actionContinuation!();
+            return;
+        }
+
         if (!_hasContinuation)
         {
             return;
@@ -237,6 +295,8 @@ public partial class Greenlet : IValueTaskSource, IValueTaskSource<bool>, ITimer
     /// <summary>Drops the kept continuation so a dead greenlet does not hold its last state machine box.</summary>
     private void ForgetContinuation()
     {
+        _hasActionContinuation = false;
+        _actionContinuation = null;
         _hasContinuation = false;
         _continuation = null;
         _continuationState = null;

@@ -457,4 +457,91 @@ public class GreenletTests
         Greenlet g = Gevent.Spawn(() => { big[0] = 1; });
         return (g, new WeakReference(big));
     }
+
+    [Fact]
+    public void Yield_IsSleepZero_RoundRobin()
+    {
+        var log = new List<string>();
+        _h.Run(async () =>
+        {
+            async Task Worker(string name)
+            {
+                for (int i = 0; i < 2; i++)
+                {
+                    log.Add($"{name}{i}");
+                    await Gevent.Yield();
+                }
+            }
+
+            await Gevent.JoinAllAsync(new[] { Gevent.Spawn(Worker, "a"), Gevent.Spawn(Worker, "b") });
+        });
+
+        Assert.Equal(new[] { "a0", "b0", "a1", "b1" }, log);
+    }
+
+    [Fact]
+    public void Yield_RaisesAKillThatArrivedWhileQueued()
+    {
+        var log = new List<string>();
+        _h.Run(async () =>
+        {
+            Greenlet g = Gevent.Spawn(async () =>
+            {
+                try
+                {
+                    while (true)
+                    {
+                        await Gevent.Yield();
+                    }
+                }
+                finally
+                {
+                    log.Add("finally");
+                }
+            });
+            await Gevent.Yield();
+            Assert.True(await g.KillAsync());
+            Assert.True(g.Successful);
+        });
+
+        Assert.Equal(new[] { "finally" }, log);
+    }
+
+    [Fact]
+    public void Yield_OutsideAGreenlet_Throws()
+    {
+        Assert.Throws<InvalidOperationException>(() => { _ = Gevent.Yield(); });
+    }
+
+    [Fact]
+    public void KillDuringAForeignAwait_IsRaisedAtTheNextYield()
+    {
+        var log = new List<string>();
+        _h.Run(async () =>
+        {
+            var tcs = new TaskCompletionSource();
+            Greenlet g = Gevent.Spawn(async () =>
+            {
+                await tcs.Task; // ignores the greenlet's token
+                log.Add("foreign await done");
+                try
+                {
+                    await Gevent.Yield();
+                    log.Add("never");
+                }
+                catch (GreenletExit)
+                {
+                    log.Add("exit raised at the yield");
+                    throw;
+                }
+            });
+            await Gevent.Yield();
+            g.Kill();
+            tcs.SetResult();
+            Assert.True(await g.JoinAsync());
+            Assert.True(g.Successful);
+        });
+
+        Assert.Equal(new[] { "foreign await done", "exit raised at the yield" }, log);
+    }
 }
