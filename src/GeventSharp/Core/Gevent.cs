@@ -68,7 +68,15 @@ public static partial class Gevent
     // ---- spawn ----
 
     /// <summary>Creates a greenlet for <paramref name="function"/> and schedules it; it starts when the caller yields.</summary>
+    [OverloadResolutionPriority(1)] // an async lambda fits Func<Task> and Func<ValueTask>: Task wins
     public static Greenlet Spawn(Func<Task> function) => Started(new Greenlet(function));
+
+    /// <summary>
+    /// Spawns a function returning a <see cref="ValueTask"/>, e.g. a single library wait
+    /// (<c>() =&gt; evt.WaitAsync()</c>), which then needs no async state machine at all. Same as
+    /// <see cref="SpawnValueTask(Func{ValueTask})"/>.
+    /// </summary>
+    public static Greenlet Spawn(Func<ValueTask> function) => SpawnValueTask(function);
 
     /// <summary>
     /// Spawns an async function that returns a <see cref="ValueTask"/> (a separate name: C# cannot
@@ -81,7 +89,14 @@ public static partial class Gevent
     public static Greenlet Spawn(Action function) => Started(new Greenlet(function));
 
     /// <summary>Spawns an async function with a result.</summary>
+    [OverloadResolutionPriority(1)]
     public static Greenlet<T> Spawn<T>(Func<Task<T>> function) => Started(new Greenlet<T>(function));
+
+    /// <summary>
+    /// Spawns a function returning a <see cref="ValueTask{T}"/> (<c>() =&gt; gate.JoinAsync()</c>);
+    /// same as <see cref="SpawnValueTask{T}(Func{ValueTask{T}})"/>.
+    /// </summary>
+    public static Greenlet<T> Spawn<T>(Func<ValueTask<T>> function) => SpawnValueTask(function);
 
     /// <summary>Spawns an async function with a result that returns a <see cref="ValueTask{T}"/>; see <see cref="SpawnValueTask(Func{ValueTask})"/>.</summary>
     public static Greenlet<T> SpawnValueTask<T>(Func<ValueTask<T>> function) => Started(Greenlet<T>.FromValueTask(function));

@@ -236,7 +236,10 @@ public partial class Greenlet
         _task = null;
         PendingException = null;
         _waitingOn = null;
-        _locals = null; // greenlet-local values die with the greenlet
+        if (_rare is { Locals: not null } rare)
+        {
+            rare.Locals = null; // greenlet-local values die with the greenlet
+        }
         ForgetContinuation();
         if (_rare?.Cts is { } cts)
         {

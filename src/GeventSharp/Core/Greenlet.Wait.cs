@@ -32,10 +32,9 @@ public partial class Greenlet : IValueTaskSource, IValueTaskSource<bool>, ITimer
     private object? _continuationState;
     private bool _hasContinuation;
 
-    // The continuation of a YieldAwaitable (a plain Action: the state machine's MoveNext). Kept
-    // like the one above; the flag says it is armed.
-    private Action? _actionContinuation;
-    private bool _hasActionContinuation;
+    // A YieldAwaitable's continuation is a plain Action (the state machine's MoveNext): it is kept
+    // as the state of this invoker, so both kinds share the two fields above.
+    private static readonly Action<object?> s_invokeAction = static s => ((Action)s!)();
 
     /// <summary>What the greenlet is blocked on (a waitable, "Sleep", a description), or null.</summary>
     internal object? WaitingOn => _state switch
@@ -117,12 +116,17 @@ public partial class Greenlet : IValueTaskSource, IValueTaskSource<bool>, ITimer
             return;
         }
 
-        if (!ReferenceEquals(_actionContinuation, continuation))
+        if (!ReferenceEquals(_continuation, s_invokeAction))
         {
-            _actionContinuation = continuation;
+            _continuation = s_invokeAction;
         }
 
-        _hasActionContinuation = true;
+        if (!ReferenceEquals(_continuationState, continuation))
+        {
+            _continuationState = continuation;
+        }
+
+        _hasContinuation = true;
     }
 
     internal void GetYieldResult(short token) => GetResultCore(token);
@@ -274,13 +278,6 @@ public partial class Greenlet : IValueTaskSource, IValueTaskSource<bool>, ITimer
         _waitingOn = null;
         _wakeHandoff = null;
         _wakeStands = false;
-        if (_hasActionContinuation)
-        {
-            _hasActionContinuation = false;
-            _actionContinuation!();
-            return;
-        }
-
         if (!_hasContinuation)
         {
             return;
@@ -295,8 +292,6 @@ public partial class Greenlet : IValueTaskSource, IValueTaskSource<bool>, ITimer
     /// <summary>Drops the kept continuation so a dead greenlet does not hold its last state machine box.</summary>
     private void ForgetContinuation()
     {
-        _hasActionContinuation = false;
-        _actionContinuation = null;
         _hasContinuation = false;
         _continuation = null;
         _continuationState = null;

@@ -37,15 +37,11 @@ public partial class Greenlet : Waitable
 
     internal readonly Hub _hub;
     private readonly long _id;
-    private readonly long _spawnerId;
     private object? _body;
     private protected Task? _task; // the pending body; a Task<T> for Greenlet<T>
     internal GreenletState _state;
     private GreenletSynchronizationContext? _syncContext;
     private Rare? _rare;
-
-    /// <summary>This greenlet's values of every <c>Local&lt;T&gt;</c>, keyed by the local; dropped at death.</summary>
-    internal Dictionary<object, object>? _locals;
 
     // Intrusive list of the hub's live greenlets.
     internal Greenlet? _liveNext;
@@ -56,7 +52,10 @@ public partial class Greenlet : Waitable
         _hub = hub;
         _body = body;
         _id = Interlocked.Increment(ref s_nextId);
-        _spawnerId = hub._current?._id ?? 0;
+        if (hub.RecordSpawners)
+        {
+            RareState.SpawnerId = hub._current?._id ?? 0;
+        }
         hub.AddLive(this);
     }
 
@@ -170,14 +169,22 @@ public partial class Greenlet : Waitable
         public CancellationTokenSource? Cts;
         public Exception? PendingException;
         public CancellationTokenRegistration CancelRegistration;
+        public Dictionary<object, object>? Locals;
+        public long SpawnerId = -1;
     }
     /// <summary>The method the greenlet runs, as <c>Type.Method</c>, for reports.</summary>
     internal string FunctionDescription => ((_body as Delegate)?.Method ?? _body as System.Reflection.MethodInfo) is { DeclaringType: { } t } m
         ? $"{t.FullName}.{m.Name}"
         : Name;
 
-    /// <summary>The id of the greenlet that created this one (0: the hub itself), for run-info dumps.</summary>
-    internal long SpawnerId => _spawnerId;
+    /// <summary>The id of the greenlet that created this one (0: the hub itself; -1: not recorded), for run-info dumps.</summary>
+    internal long SpawnerId => _rare?.SpawnerId ?? -1;
+
+    /// <summary>This greenlet's <see cref="Local{T}"/> values (created on first use).</summary>
+    internal Dictionary<object, object> LocalSlots => RareState.Locals ??= new Dictionary<object, object>(ReferenceEqualityComparer.Instance);
+
+    /// <summary>This greenlet's <see cref="Local{T}"/> values, or null if it never set one.</summary>
+    internal Dictionary<object, object>? LocalSlotsOrNull => _rare?.Locals;
 
     private string StateText => _state.ToString();
 

@@ -75,7 +75,12 @@ public sealed partial class Hub
                 sb.Append("; waits on ").Append(Describe(on));
             }
 
-            sb.Append("; spawned by ").Append(g.SpawnerId == 0 ? "the hub" : "#" + g.SpawnerId.ToString(System.Globalization.CultureInfo.InvariantCulture));
+            sb.Append("; spawned by ").Append(g.SpawnerId switch
+            {
+                0 => "the hub",
+                < 0 => "? (HubOptions.RecordSpawners is off)",
+                long id => "#" + id.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            });
             sb.Append('\n');
         }
 

@@ -66,6 +66,7 @@ public sealed partial class Hub
         _poller = CreatePoller(options?.Poller ?? PollerKind.Auto);
         _threadPoolSize = options?.ThreadPoolSize ?? 10;
         StartMonitor(options is null ? new HubOptions().MonitorThreshold : options.MonitorThreshold);
+        RecordSpawners = (options ?? new HubOptions()).RecordSpawners;
     }
 
     /// <summary>This thread's hub, or <see langword="null"/> if the thread is not running one.</summary>
@@ -79,6 +80,9 @@ public sealed partial class Hub
 
     /// <summary>True when called on this hub's thread.</summary>
     public bool IsHubThread => ReferenceEquals(t_current, this);
+
+    /// <summary>True if each greenlet records who spawned it (see <see cref="HubOptions.RecordSpawners"/>).</summary>
+    public bool RecordSpawners { get; set; }
 
     /// <summary>The greenlet running now, or <see langword="null"/> in a hub callback.</summary>
     public Greenlet? CurrentGreenlet => _current;

@@ -35,12 +35,20 @@ public sealed class HubOptions
     /// </summary>
     public TimeSpan? MonitorThreshold { get; init; } = DefaultMonitorThreshold;
 
+    /// <summary>
+    /// Record which greenlet spawned each greenlet, for <see cref="Hub.FormatRunInfo"/>. Costs a
+    /// side object per greenlet, so it is off by default in Release builds (on in Debug builds).
+    /// </summary>
+    public bool RecordSpawners { get; init; } = DefaultRecordSpawners;
+
     /// <summary>The most worker threads <see cref="Hub.ThreadPool"/> starts; 10 by default, as gevent's.</summary>
     public int ThreadPoolSize { get; init; } = 10;
 
 #if DEBUG
     private static readonly TimeSpan? DefaultMonitorThreshold = TimeSpan.FromMilliseconds(100);
+    private const bool DefaultRecordSpawners = true;
 #else
+    private const bool DefaultRecordSpawners = false;
     private static readonly TimeSpan? DefaultMonitorThreshold = null;
 #endif
 }

@@ -24,6 +24,9 @@ internal sealed class WaitList
     private int _count;
     private int _stale;
 
+    /// <summary>The owner's one-shot link callbacks (kept here so a waitable has one lazy field).</summary>
+    public List<LinkEntry>? Links;
+
     /// <summary>Live waiters.</summary>
     public int Count => _count - _stale;
 

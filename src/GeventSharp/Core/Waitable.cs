@@ -14,8 +14,9 @@ namespace GeventSharp;
 /// </remarks>
 public abstract class Waitable
 {
+    // Waiters and link callbacks share one lazily created object (the list keeps the links), so a
+    // waitable nobody waits on or links to costs one null reference.
     private WaitList? _waiters;
-    private List<LinkEntry>? _links;
 
     /// <summary>Creates a waitable; only the library derives from this type.</summary>
     private protected Waitable()
@@ -50,18 +51,19 @@ public abstract class Waitable
     public bool Unlink(Delegate callback)
     {
         ArgumentNullException.ThrowIfNull(callback);
-        if (_links is null)
+        List<LinkEntry>? links = _waiters?.Links;
+        if (links is null)
         {
             return false;
         }
 
-        int i = _links.FindIndex(e => Equals(e.Callback, callback));
+        int i = links.FindIndex(e => Equals(e.Callback, callback));
         if (i < 0)
         {
             return false;
         }
 
-        _links.RemoveAt(i);
+        links.RemoveAt(i);
         return true;
     }
 
@@ -75,14 +77,14 @@ public abstract class Waitable
             return;
         }
 
-        (_links ??= new List<LinkEntry>()).Add(entry);
+        (Waiters.Links ??= new List<LinkEntry>()).Add(entry);
     }
 
     /// <summary>Runs one link callback; called by the hub after the object became ready.</summary>
     internal virtual void InvokeLink(in LinkEntry entry) => ((Action<Waitable>)entry.Callback)(this);
 
     /// <summary>Link callbacks not yet run.</summary>
-    public int LinkCount => _links?.Count ?? 0;
+    public int LinkCount => _waiters?.Links?.Count ?? 0;
 
     /// <summary>
     /// Wakes every waiting greenlet (FIFO) with <paramref name="result"/> and schedules every link
@@ -91,7 +93,7 @@ public abstract class Waitable
     private protected void NotifyAll(Hub hub, bool result = true)
     {
         _waiters?.WakeAll(result);
-        if (_links is { Count: > 0 } links)
+        if (_waiters?.Links is { Count: > 0 } links)
         {
             foreach (LinkEntry entry in links)
             {

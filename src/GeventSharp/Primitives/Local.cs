@@ -104,12 +104,12 @@ public sealed class Local<T>
     public bool Remove()
     {
         Greenlet current = Hub.CurrentGreenletOrThrow("Local.Remove");
-        return current._locals is { } slots && slots.Remove(this);
+        return current.LocalSlotsOrNull is { } slots && slots.Remove(this);
     }
 
     private bool TryGetBox(Greenlet g, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out Box? box)
     {
-        if (g._locals is { } slots && slots.TryGetValue(this, out object? o))
+        if (g.LocalSlotsOrNull is { } slots && slots.TryGetValue(this, out object? o))
         {
             box = (Box)o;
             return true;
@@ -119,7 +119,7 @@ public sealed class Local<T>
         return false;
     }
 
-    private static Dictionary<object, object> Slots(Greenlet g) => g._locals ??= new Dictionary<object, object>(ReferenceEqualityComparer.Instance);
+    private static Dictionary<object, object> Slots(Greenlet g) => g.LocalSlots;
 
     private string Describe() => _name is null ? $"Local<{typeof(T).Name}>" : $"Local<{typeof(T).Name}> '{_name}'";
 

@@ -59,5 +59,5 @@ public class HubMonitorTests
         Assert.Contains("waits on Sleep", info);
         Assert.Contains($"spawned by #{Greenlet.Current!.Id}", info);
         sleeper.Kill();
-    });
+    }, new HubOptions { RecordSpawners = true });
 }
