@@ -269,4 +269,40 @@ public class HubTests
             Assert.Equal(hubThread, Environment.CurrentManagedThreadId);
         });
     }
+
+    [Fact]
+    public async Task HttpClient_ResumesOnTheHub_InTheSameGreenlet()
+    {
+        using var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        listener.Start();
+        int port = ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
+        Task server = Task.Run(async () =>
+        {
+            using System.Net.Sockets.TcpClient client = await listener.AcceptTcpClientAsync();
+            using System.Net.Sockets.NetworkStream stream = client.GetStream();
+            var buffer = new byte[4096];
+            int read = 0;
+            while (!System.Text.Encoding.ASCII.GetString(buffer, 0, read).Contains("\r\n\r\n", StringComparison.Ordinal))
+            {
+                read += await stream.ReadAsync(buffer.AsMemory(read));
+            }
+
+            byte[] response = System.Text.Encoding.ASCII.GetBytes("HTTP/1.1 200 OK\r\nContent-Length: 5\r\nConnection: close\r\n\r\nhello");
+            await stream.WriteAsync(response);
+        });
+
+        string? body = null;
+        Gevent.Run(async () =>
+        {
+            Greenlet me = Greenlet.Current!;
+            int hubThread = Environment.CurrentManagedThreadId;
+            using var http = new HttpClient();
+            body = await http.GetStringAsync($"http://127.0.0.1:{port}/", me.CancellationToken);
+            Assert.Same(me, Greenlet.Current);
+            Assert.Equal(hubThread, Environment.CurrentManagedThreadId);
+        });
+        await server;
+
+        Assert.Equal("hello", body);
+    }
 }
