@@ -231,13 +231,26 @@ internal sealed class IoRegistration
 
     public bool HasWaiters => _reader is not null || _writer is not null;
 
+    /// <summary>
+    /// False once a receive has drained the socket (EAGAIN, or fewer bytes than asked for); true
+    /// again whenever the poller reports input. While false, a receive waits
+    /// for readiness at once instead of making a syscall that would say EAGAIN (as Go's netpoll
+    /// remembers readiness): one syscall fewer per request/response.
+    /// </summary>
+    public bool MayHaveInput { get; set; } = true;
+
     public void OnEvents(uint events)
     {
-        if ((events & (LibC.EPOLLIN | LibC.EPOLLPRI | LibC.EPOLLERR | LibC.EPOLLHUP | LibC.EPOLLRDHUP)) != 0 && _reader is { } r)
+        if ((events & (LibC.EPOLLIN | LibC.EPOLLPRI | LibC.EPOLLERR | LibC.EPOLLHUP | LibC.EPOLLRDHUP)) != 0)
         {
-            _reader = null;
-            _poller.WaiterRemoved();
-            r.WakeDirect(_readerVersion, true);
+            // Edges coalesce: this one may stand for more input than the next receive takes.
+            MayHaveInput = true;
+            if (_reader is { } r)
+            {
+                _reader = null;
+                _poller.WaiterRemoved();
+                r.WakeDirect(_readerVersion, true);
+            }
         }
 
         if ((events & (LibC.EPOLLOUT | LibC.EPOLLERR | LibC.EPOLLHUP)) != 0 && _writer is { } w)

@@ -307,3 +307,25 @@ public class GreenSocketTests
         }
     });
 }
+
+public class GreenSocketZeroByteReadTests
+{
+    public static TheoryData<PollerKind> Pollers => NetHub.Pollers;
+
+    [Theory]
+    [MemberData(nameof(Pollers))]
+    public void ZeroByteReceive_WaitsForData_ThenReturnsZero(PollerKind poller) => NetHub.Run(poller, async () =>
+    {
+        var (client, server) = await NetHub.PairAsync();
+        using (client)
+        using (server)
+        {
+            Greenlet<int> zero = Gevent.Spawn(() => server.ReceiveAsync(Memory<byte>.Empty).AsTask());
+            await Gevent.Sleep(0.01);
+            Assert.False(zero.Dead);
+            await client.SendAllAsync("z"u8.ToArray());
+            Assert.Equal(0, await zero);
+            Assert.Equal("z", System.Text.Encoding.ASCII.GetString(await server.ReceiveAsync(4)));
+        }
+    });
+}
