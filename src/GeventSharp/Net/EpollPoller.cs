@@ -237,14 +237,30 @@ internal sealed class IoRegistration
     /// for readiness at once instead of making a syscall that would say EAGAIN (as Go's netpoll
     /// remembers readiness): one syscall fewer per request/response.
     /// </summary>
-    public bool MayHaveInput { get; set; } = true;
+    /// <remarks>
+    /// End of stream and errors are sticky: a read that returns the last data does not return the
+    /// end of stream queued behind it, and no new edge will announce it, so once the poller has
+    /// reported RDHUP, HUP or ERR the socket is never considered drained again.
+    /// </remarks>
+    public bool MayHaveInput => _mayHaveInput || _inputEnded;
+
+    private bool _mayHaveInput = true;
+    private bool _inputEnded;
+
+    /// <summary>A receive found the queue empty (EAGAIN, or a short read).</summary>
+    public void NoteDrained() => _mayHaveInput = false;
 
     public void OnEvents(uint events)
     {
         if ((events & (LibC.EPOLLIN | LibC.EPOLLPRI | LibC.EPOLLERR | LibC.EPOLLHUP | LibC.EPOLLRDHUP)) != 0)
         {
             // Edges coalesce: this one may stand for more input than the next receive takes.
-            MayHaveInput = true;
+            _mayHaveInput = true;
+            if ((events & (LibC.EPOLLRDHUP | LibC.EPOLLHUP | LibC.EPOLLERR)) != 0)
+            {
+                _inputEnded = true;
+            }
+
             if (_reader is { } r)
             {
                 _reader = null;

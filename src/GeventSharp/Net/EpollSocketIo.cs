@@ -90,7 +90,7 @@ internal sealed class EpollSocketIo : ISocketIo
                 errno = 0;
                 if (n < buffer.Length && n > 0 && flags == SocketFlags.None)
                 {
-                    _reg.MayHaveInput = false; // a short read drained the queue; new data brings a new edge
+                    _reg.NoteDrained(); // a short read drained the queue; new data brings a new edge
                 }
 
                 return (int)n;
@@ -101,7 +101,7 @@ internal sealed class EpollSocketIo : ISocketIo
             {
                 if (errno == LibC.EAGAIN)
                 {
-                    _reg.MayHaveInput = false;
+                    _reg.NoteDrained();
                 }
 
                 return -1;

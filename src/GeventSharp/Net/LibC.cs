@@ -151,6 +151,22 @@ internal static unsafe partial class LibC
 
     public static SocketException Error(int errno) => new((int)ToSocketError(errno));
 
+    /// <summary>Reads RLIMIT_NOFILE.</summary>
+    public static RLimit GetFileLimit()
+    {
+        RLimit lim;
+        return getrlimit(RLIMIT_NOFILE, &lim) == 0 ? lim : throw Error(Marshal.GetLastPInvokeError());
+    }
+
+    /// <summary>Sets RLIMIT_NOFILE.</summary>
+    public static void SetFileLimit(RLimit lim)
+    {
+        if (setrlimit(RLIMIT_NOFILE, &lim) != 0)
+        {
+            throw Error(Marshal.GetLastPInvokeError());
+        }
+    }
+
     /// <summary>Raises the soft limit on open file descriptors to <paramref name="wanted"/> (at most the hard limit); returns the new soft limit.</summary>
     public static ulong RaiseFileLimit(ulong wanted)
     {

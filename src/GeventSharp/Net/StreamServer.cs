@@ -108,6 +108,9 @@ public sealed class StreamServer : IAsyncDisposable
     /// <summary>The last accept failure, if any.</summary>
     public Exception? LastAcceptError { get; private set; }
 
+    /// <summary>How the accept loop takes a connection; tests replace it to inject accept failures (EMFILE).</summary>
+    internal Func<GreenSocket, ValueTask<GreenSocket>> AcceptOne { get; set; } = static listener => listener.AcceptAsync();
+
     /// <summary>Binds (if needed) and starts accepting in a new greenlet; returns at once.</summary>
     /// <exception cref="InvalidOperationException">Already started or stopped.</exception>
     public void Start()
@@ -198,7 +201,7 @@ public sealed class StreamServer : IAsyncDisposable
             GreenSocket client;
             try
             {
-                client = await listener.AcceptAsync();
+                client = await AcceptOne(listener);
                 delay = MinDelay;
             }
             catch (Exception e) when (_closing && e is SocketException or ObjectDisposedException)

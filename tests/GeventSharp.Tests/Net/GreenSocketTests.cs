@@ -329,3 +329,45 @@ public class GreenSocketZeroByteReadTests
         }
     });
 }
+
+public class GreenSocketKillDuringSendTests
+{
+    public static TheoryData<PollerKind> Pollers => NetHub.Pollers;
+
+    [Theory]
+    [MemberData(nameof(Pollers))]
+    public void Kill_DuringSendAll_LeavesSocketUsable(PollerKind poller) => NetHub.Run(poller, async () =>
+    {
+        var (client, server) = await NetHub.PairAsync();
+        using (client)
+        using (server)
+        {
+            client.Timeout = TimeSpan.FromSeconds(30);
+            server.Timeout = TimeSpan.FromSeconds(30);
+            byte[] big = new byte[16 * 1024 * 1024]; // more than the socket buffers hold: SendAll must wait
+            Greenlet sender = Gevent.Spawn(async Task () => await client.SendAllAsync(big));
+            await Gevent.Sleep(0.01);
+            Assert.False(sender.Dead);
+            await sender.KillAsync();
+            Assert.Null(sender.Exception);
+
+            // A prefix was sent; the socket still sends, and the peer receives the rest and the end of stream.
+            Greenlet<long> drain = Gevent.Spawn(async Task<long> () =>
+            {
+                long total = 0;
+                byte[] b = new byte[64 * 1024];
+                int n;
+                while ((n = await server.ReceiveAsync(b)) > 0)
+                {
+                    total += n;
+                }
+
+                return total;
+            });
+            await client.SendAllAsync(new byte[1000]);
+            client.Shutdown(System.Net.Sockets.SocketShutdown.Send);
+            long received = await drain;
+            Assert.True(received >= 1000 && received < big.Length + 1000, $"received {received}");
+        }
+    });
+}
