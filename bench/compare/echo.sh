@@ -3,6 +3,8 @@
 # request/response, closed loop) at each connection count, and prints req/s, p50 and p99.
 #
 #   ./echo.sh [-d SECONDS] [-w WARMUP] [-r ROUNDS] [-s "geventsharp go gevent c"] [CONNS...]
+#   servers: geventsharp (one hub, the gevent-comparable setup), geventsharp-2hubs (two hubs on
+#   two threads sharing the port with SO_REUSEPORT), go, gevent, c, dotnet (AsyncBaseline)
 #   ./echo.sh                      # 3 rounds, 5 s each, 50 and 1000 connections
 #
 # Servers run one at a time on 127.0.0.1; rounds are interleaved (every server once per round)
@@ -12,7 +14,7 @@
 set -euo pipefail
 cd "$(dirname "$0")"
 
-duration=5 warmup=1 rounds=3 servers="geventsharp go gevent c" port=9500
+duration=5 warmup=1 rounds=3 servers="geventsharp geventsharp-2hubs go gevent c" port=9500
 while getopts "d:w:r:s:p:" opt; do
     case $opt in
         d) duration=$OPTARG ;;
@@ -40,6 +42,7 @@ trap 'rm -f "$results" "$monitor_log"' EXIT
 start_server() { # $1 = name; sets pid
     case $1 in
         geventsharp) geventsharp/bin/Release/net10.0/GeventSharpEcho --port "$port" --backlog 4096 --monitor >/dev/null 2>>"$monitor_log" & ;;
+        geventsharp-2hubs) geventsharp/bin/Release/net10.0/GeventSharpEcho --port "$port" --backlog 4096 --monitor --hubs 2 >/dev/null 2>>"$monitor_log" & ;;
         go) go/bin/echo -addr "127.0.0.1:$port" >/dev/null 2>&1 & ;;
         gevent) /usr/bin/python3 python/echo.py --port "$port" >/dev/null 2>&1 & ;;
         c) c/echo_epoll "$port" >/dev/null 2>&1 & ;;
@@ -72,7 +75,7 @@ import json, sys, statistics
 rows = [json.loads(l) for l in open(sys.argv[1]) if l.strip()]
 servers = list(dict.fromkeys(r["server"] for r in rows))
 conns = sorted(set(r["conns"] for r in rows))
-print(f'{"server":<12} {"conns":>6} {"req/s":>10} {"p50 us":>9} {"p99 us":>9} {"errors":>6}   (median of {max(r["round"] for r in rows)} rounds)')
+print(f'{"server":<18} {"conns":>6} {"req/s":>10} {"p50 us":>9} {"p99 us":>9} {"errors":>6}   (median of {max(r["round"] for r in rows)} rounds)')
 med = {}
 for c in conns:
     for s in servers:
@@ -81,12 +84,12 @@ for c in conns:
             continue
         m = runs[len(runs) // 2]
         med[(s, c)] = m["rps"]
-        print(f'{s:<12} {c:>6} {m["rps"]:>10.0f} {m["p50_us"]:>9.0f} {m["p99_us"]:>9.0f} {m["errors"]:>6}')
-if "geventsharp" in servers:
+        print(f'{s:<18} {c:>6} {m["rps"]:>10.0f} {m["p50_us"]:>9.0f} {m["p99_us"]:>9.0f} {m["errors"]:>6}')
+for gs in [s for s in servers if s.startswith("geventsharp")]:
     for c in conns:
-        g = med.get(("geventsharp", c), 0)
-        ratios = ", ".join(f'{g / med[(s, c)]:.2f}x {s}' for s in servers if s != "geventsharp" and med.get((s, c)))
-        print(f'geventsharp at {c} conns: {ratios}')
+        g = med.get((gs, c), 0)
+        ratios = ", ".join(f'{g / med[(s, c)]:.2f}x {s}' for s in servers if not s.startswith("geventsharp") and med.get((s, c)))
+        print(f'{gs} at {c} conns: {ratios}')
 PY
 if grep -q "blocked-hub" "$monitor_log"; then
     grep "blocked-hub" "$monitor_log" | sort | uniq -c | sed 's/^/geventsharp monitor: /'
