@@ -203,7 +203,7 @@ internal sealed unsafe class EpollPoller : IHubPoller
 /// </summary>
 internal sealed class IoRegistration
 {
-    private static uint s_generation;
+    private static int s_generation;
 
     private readonly EpollPoller _poller;
     private Greenlet? _reader;
@@ -217,7 +217,7 @@ internal sealed class IoRegistration
         Fd = fd;
         Slot = slot;
         Owner = owner;
-        Generation = unchecked(++s_generation);
+        Generation = unchecked((uint)Interlocked.Increment(ref s_generation));
     }
 
     public int Fd { get; }
