@@ -371,3 +371,32 @@ public class GreenSocketKillDuringSendTests
         }
     });
 }
+
+public class GreenSocketThreadAffinityTests
+{
+    [Fact]
+    public void UsingASocketFromAnotherHub_IsRefused() => NetHub.Run(PollerKind.Epoll, async () =>
+    {
+        var (client, server) = await NetHub.PairAsync();
+        using (client)
+        using (server)
+        {
+            Exception? seen = null;
+            var other = new Thread(() => Gevent.Run(async () =>
+            {
+                try
+                {
+                    await server.ReceiveAsync(new byte[1]); // nothing to read: it would have to wait in the wrong hub
+                }
+                catch (Exception e)
+                {
+                    seen = e;
+                }
+            }));
+            other.Start();
+            await Gevent.RunBlockingAsync(() => other.Join());
+            Assert.IsType<InvalidOperationException>(seen);
+            Assert.Contains("another hub", seen!.Message);
+        }
+    });
+}
