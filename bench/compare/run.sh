@@ -201,7 +201,8 @@ if [ "$ECHO" = 1 ] && [ -f echo.sh ]; then
     say "running echo.sh ${ECHO_ARGS:-}"
     wait_quiet
     # shellcheck disable=SC2086
-    bash echo.sh ${ECHO_ARGS:-} 2>>"$LOG" | grep '^{' >> "$RESULTS" || say "echo.sh failed (see $LOG)"
+    ECHO_JSON=$WORK/echo.jsonl bash echo.sh ${ECHO_ARGS:-} >>"$LOG" 2>&1 || say "echo.sh failed (see $LOG)"
+    [ -f "$WORK/echo.jsonl" ] && grep '^{' "$WORK/echo.jsonl" >> "$RESULTS"
 fi
 
 meta end_date "$(date -u '+%Y-%m-%d %H:%M')" loadavg_end "$(cut -d' ' -f1-3 /proc/loadavg)"

@@ -1,7 +1,11 @@
 // GeventSharp echo server for bench/compare: one hub (one thread), a greenlet per connection,
 // reads up to 64 KiB at a time and writes back exactly what was read, until the peer closes.
 //
-//   GeventSharpEcho --port 9000 [--host 127.0.0.1] [--backlog 4096] [--poller epoll|portable] [--monitor]
+//   GeventSharpEcho --port 9000 [--host 127.0.0.1] [--backlog 4096] [--poller epoll|portable] [--monitor] [--hubs N]
+//
+// --hubs N runs N hubs on N threads, each with its own listener on the same port (SO_REUSEPORT;
+// the kernel spreads connections over them): GeventSharp's way to use several cores in one
+// process (gevent needs one process per core). Default 1, the gevent-comparable setup.
 //
 // --monitor turns on the hub monitor (100 ms threshold) and prints, on exit (SIGTERM/SIGINT),
 // how many times it reported a blocked hub: the acceptance check "the monitor stays silent".
@@ -14,6 +18,7 @@ int port = 9000, backlog = 4096;
 string host = "127.0.0.1";
 PollerKind poller = PollerKind.Auto;
 bool monitor = false;
+int hubs = 1;
 for (int i = 0; i < args.Length; i++)
 {
     switch (args[i].TrimStart('-'))
@@ -23,61 +28,91 @@ for (int i = 0; i < args.Length; i++)
         case "backlog": backlog = int.Parse(args[++i]); break;
         case "poller": poller = Enum.Parse<PollerKind>(args[++i], ignoreCase: true); break;
         case "monitor": monitor = true; break;
+        case "hubs": hubs = int.Parse(args[++i]); break;
         default: Console.Error.WriteLine($"unknown argument {args[i]}"); return 2;
     }
 }
 
 int blockedReports = 0;
-var options = new HubOptions
+var stopAll = new List<Action>();
+var threads = new List<Thread>();
+for (int h = 0; h < hubs; h++)
 {
-    Poller = poller,
-    MonitorThreshold = monitor ? TimeSpan.FromMilliseconds(100) : null,
-    ErrorHandler = (g, e) =>
+    var t = new Thread(() => RunHub(h == 0)) { Name = $"hub {h}" };
+    threads.Add(t);
+}
+
+using var term = PosixSignalRegistration.Create(PosixSignal.SIGTERM, ctx => { ctx.Cancel = true; StopAll(); });
+using var intr = PosixSignalRegistration.Create(PosixSignal.SIGINT, ctx => { ctx.Cancel = true; StopAll(); });
+threads.ForEach(t => t.Start());
+threads.ForEach(t => t.Join());
+
+void StopAll()
+{
+    lock (stopAll)
     {
-        if (e is HubBlockedException)
+        stopAll.ForEach(stop => stop());
+    }
+}
+
+void RunHub(bool first)
+{
+    var options = new HubOptions
+    {
+        Poller = poller,
+        MonitorThreshold = monitor ? TimeSpan.FromMilliseconds(100) : null,
+        ErrorHandler = (g, e) =>
         {
-            blockedReports++;
+            if (e is HubBlockedException)
+            {
+                Interlocked.Increment(ref blockedReports);
+            }
+
+            Hub.DefaultErrorHandler(g, e);
+        },
+    };
+
+    Gevent.Run(async () =>
+    {
+        Hub hub = Hub.Current!;
+        var server = new StreamServer(
+            new IPEndPoint(IPAddress.Parse(host), port),
+            async (sock, peer) =>
+            {
+                byte[] buffer = new byte[64 * 1024];
+                try
+                {
+                    while (true)
+                    {
+                        int n = await sock.ReceiveAsync(buffer);
+                        if (n == 0)
+                        {
+                            return;
+                        }
+
+                        await sock.SendAllAsync(buffer.AsMemory(0, n));
+                    }
+                }
+                catch (System.Net.Sockets.SocketException)
+                {
+                    // peer reset: done
+                }
+            },
+            new StreamServerOptions { Backlog = backlog, ReusePort = hubs > 1 });
+        server.Start();
+        lock (stopAll)
+        {
+            stopAll.Add(() => hub.Post(() => Gevent.Spawn(() => server.StopAsync(TimeSpan.Zero))));
         }
 
-        Hub.DefaultErrorHandler(g, e);
-    },
-};
-
-Gevent.Run(async () =>
-{
-    Hub hub = Hub.Current!;
-    var server = new StreamServer(
-        new IPEndPoint(IPAddress.Parse(host), port),
-        async (sock, peer) =>
+        if (first)
         {
-            byte[] buffer = new byte[64 * 1024];
-            try
-            {
-                while (true)
-                {
-                    int n = await sock.ReceiveAsync(buffer);
-                    if (n == 0)
-                    {
-                        return;
-                    }
+            Console.Error.WriteLine($"geventsharp echo listening on {server.Address} ({hubs} hub(s), poller {hub.PollerKind})");
+        }
 
-                    await sock.SendAllAsync(buffer.AsMemory(0, n));
-                }
-            }
-            catch (System.Net.Sockets.SocketException)
-            {
-                // peer reset: done
-            }
-        },
-        new StreamServerOptions { Backlog = backlog });
-    server.Start();
-
-    // Stop cleanly on SIGTERM/SIGINT so the monitor count can be printed.
-    using var term = PosixSignalRegistration.Create(PosixSignal.SIGTERM, ctx => { ctx.Cancel = true; hub.Post(() => Gevent.Spawn(() => server.StopAsync(TimeSpan.Zero))); });
-    using var intr = PosixSignalRegistration.Create(PosixSignal.SIGINT, ctx => { ctx.Cancel = true; hub.Post(() => Gevent.Spawn(() => server.StopAsync(TimeSpan.Zero))); });
-    Console.Error.WriteLine($"geventsharp echo listening on {server.Address} (poller {hub.PollerKind})");
-    await server.ServeForeverAsync();
-}, options);
+        await server.ServeForeverAsync();
+    }, options);
+}
 
 if (monitor)
 {

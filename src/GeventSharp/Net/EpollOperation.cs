@@ -67,6 +67,12 @@ internal sealed class EpollOperation : IValueTaskSource<int>, IValueTaskSource
     {
         Debug.Assert(!Busy);
         Greenlet g = Hub.CurrentGreenletOrThrow(_write ? "GreenSocket.SendAsync" : "GreenSocket.ReceiveAsync");
+        if (!ReferenceEquals(g._hub, _io.Owner.Hub))
+        {
+            throw new InvalidOperationException(
+                $"{_io.Owner} belongs to another hub (thread {_io.Owner.Hub.Thread.ManagedThreadId}); use a green socket only from greenlets of the hub that created it.");
+        }
+
         _kind = kind;
         _buffer = buffer;
         _flags = flags;

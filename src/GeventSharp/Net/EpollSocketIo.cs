@@ -42,6 +42,17 @@ internal sealed class EpollSocketIo : ISocketIo
 
     public ValueTask<int> ReceiveAsync(Memory<byte> buffer, SocketFlags flags, CancellationToken cancellationToken)
     {
+        if (buffer.Length == 0)
+        {
+            // A zero-byte read waits until there is something to read (the .NET convention SslStream relies on).
+            return IsReadyNow(write: false) ? new ValueTask<int>(0) : StartOp(_readOp, EpollOperationKind.WaitReadable, buffer, flags, 0, cancellationToken);
+        }
+
+        if (!_reg.MayHaveInput)
+        {
+            return StartOp(_readOp, EpollOperationKind.Receive, buffer, flags, 0, cancellationToken);
+        }
+
         int n = TryReceive(buffer.Span, flags, out int errno);
         if (n >= 0)
         {
@@ -77,12 +88,22 @@ internal sealed class EpollSocketIo : ISocketIo
             if (n >= 0)
             {
                 errno = 0;
+                if (n < buffer.Length && n > 0 && flags == SocketFlags.None)
+                {
+                    _reg.NoteDrained(); // a short read drained the queue; new data brings a new edge
+                }
+
                 return (int)n;
             }
 
             errno = Marshal.GetLastPInvokeError();
             if (errno != LibC.EINTR)
             {
+                if (errno == LibC.EAGAIN)
+                {
+                    _reg.NoteDrained();
+                }
+
                 return -1;
             }
         }

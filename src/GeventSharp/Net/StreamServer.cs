@@ -90,6 +90,21 @@ public sealed class StreamServer : IAsyncDisposable
         return new StreamServer(localEndPoint, (sock, peer) => HandleTlsAsync(sock, peer, certificate, handler), options);
     }
 
+    /// <summary>
+    /// Creates a TLS server from PEM files (gevent's <c>certfile=</c>/<c>keyfile=</c>): the
+    /// certificate (chain) in <paramref name="certificatePemPath"/>, its private key in
+    /// <paramref name="keyPemPath"/> (or in the same file when null).
+    /// </summary>
+    /// <example><code>var server = StreamServer.CreateTls(endpoint, "server.crt", "server.key", async (tls, peer) =&gt; { ... });</code></example>
+    public static StreamServer CreateTls(EndPoint localEndPoint, string certificatePemPath, string? keyPemPath, Func<SslStream, EndPoint, Task> handler, StreamServerOptions? options = null)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(certificatePemPath);
+        using X509Certificate2 pem = X509Certificate2.CreateFromPemFile(certificatePemPath, keyPemPath);
+        // Round-trip through PKCS#12 so the key is usable by SslStream on every platform.
+        X509Certificate2 certificate = X509CertificateLoader.LoadPkcs12(pem.Export(X509ContentType.Pkcs12), null);
+        return CreateTls(localEndPoint, certificate, handler, options);
+    }
+
     /// <summary>True from <see cref="Start"/> until the server is stopped.</summary>
     public bool Started => _acceptor is not null && !Closed;
 
@@ -107,6 +122,9 @@ public sealed class StreamServer : IAsyncDisposable
 
     /// <summary>The last accept failure, if any.</summary>
     public Exception? LastAcceptError { get; private set; }
+
+    /// <summary>How the accept loop takes a connection; tests replace it to inject accept failures (EMFILE).</summary>
+    internal Func<GreenSocket, ValueTask<GreenSocket>> AcceptOne { get; set; } = static listener => listener.AcceptAsync();
 
     /// <summary>Binds (if needed) and starts accepting in a new greenlet; returns at once.</summary>
     /// <exception cref="InvalidOperationException">Already started or stopped.</exception>
@@ -198,7 +216,7 @@ public sealed class StreamServer : IAsyncDisposable
             GreenSocket client;
             try
             {
-                client = await listener.AcceptAsync();
+                client = await AcceptOne(listener);
                 delay = MinDelay;
             }
             catch (Exception e) when (_closing && e is SocketException or ObjectDisposedException)

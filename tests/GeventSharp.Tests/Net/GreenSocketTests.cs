@@ -307,3 +307,96 @@ public class GreenSocketTests
         }
     });
 }
+
+public class GreenSocketZeroByteReadTests
+{
+    public static TheoryData<PollerKind> Pollers => NetHub.Pollers;
+
+    [Theory]
+    [MemberData(nameof(Pollers))]
+    public void ZeroByteReceive_WaitsForData_ThenReturnsZero(PollerKind poller) => NetHub.Run(poller, async () =>
+    {
+        var (client, server) = await NetHub.PairAsync();
+        using (client)
+        using (server)
+        {
+            Greenlet<int> zero = Gevent.Spawn(() => server.ReceiveAsync(Memory<byte>.Empty).AsTask());
+            await Gevent.Sleep(0.01);
+            Assert.False(zero.Dead);
+            await client.SendAllAsync("z"u8.ToArray());
+            Assert.Equal(0, await zero);
+            Assert.Equal("z", System.Text.Encoding.ASCII.GetString(await server.ReceiveAsync(4)));
+        }
+    });
+}
+
+public class GreenSocketKillDuringSendTests
+{
+    public static TheoryData<PollerKind> Pollers => NetHub.Pollers;
+
+    [Theory]
+    [MemberData(nameof(Pollers))]
+    public void Kill_DuringSendAll_LeavesSocketUsable(PollerKind poller) => NetHub.Run(poller, async () =>
+    {
+        var (client, server) = await NetHub.PairAsync();
+        using (client)
+        using (server)
+        {
+            client.Timeout = TimeSpan.FromSeconds(30);
+            server.Timeout = TimeSpan.FromSeconds(30);
+            byte[] big = new byte[16 * 1024 * 1024]; // more than the socket buffers hold: SendAll must wait
+            Greenlet sender = Gevent.Spawn(async Task () => await client.SendAllAsync(big));
+            await Gevent.Sleep(0.01);
+            Assert.False(sender.Dead);
+            await sender.KillAsync();
+            Assert.Null(sender.Exception);
+
+            // A prefix was sent; the socket still sends, and the peer receives the rest and the end of stream.
+            Greenlet<long> drain = Gevent.Spawn(async Task<long> () =>
+            {
+                long total = 0;
+                byte[] b = new byte[64 * 1024];
+                int n;
+                while ((n = await server.ReceiveAsync(b)) > 0)
+                {
+                    total += n;
+                }
+
+                return total;
+            });
+            await client.SendAllAsync(new byte[1000]);
+            client.Shutdown(System.Net.Sockets.SocketShutdown.Send);
+            long received = await drain;
+            Assert.True(received >= 1000 && received < big.Length + 1000, $"received {received}");
+        }
+    });
+}
+
+public class GreenSocketThreadAffinityTests
+{
+    [Fact]
+    public void UsingASocketFromAnotherHub_IsRefused() => NetHub.Run(PollerKind.Epoll, async () =>
+    {
+        var (client, server) = await NetHub.PairAsync();
+        using (client)
+        using (server)
+        {
+            Exception? seen = null;
+            var other = new Thread(() => Gevent.Run(async () =>
+            {
+                try
+                {
+                    await server.ReceiveAsync(new byte[1]); // nothing to read: it would have to wait in the wrong hub
+                }
+                catch (Exception e)
+                {
+                    seen = e;
+                }
+            }));
+            other.Start();
+            await Gevent.RunBlockingAsync(() => other.Join());
+            Assert.IsType<InvalidOperationException>(seen);
+            Assert.Contains("another hub", seen!.Message);
+        }
+    });
+}

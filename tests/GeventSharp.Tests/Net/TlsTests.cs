@@ -55,6 +55,35 @@ public class TlsTests
     }
 
     [Fact]
+    public void TlsServer_LoadsCertificateAndKeyFromPemFiles()
+    {
+        using X509Certificate2 cert = SelfSigned();
+        string dir = Directory.CreateTempSubdirectory("geventsharp-tls").FullName;
+        try
+        {
+            string crt = Path.Combine(dir, "server.crt");
+            string key = Path.Combine(dir, "server.key");
+            File.WriteAllText(crt, cert.ExportCertificatePem());
+            File.WriteAllText(key, cert.GetECDsaPrivateKey()!.ExportPkcs8PrivateKeyPem());
+            NetHub.Run(PollerKind.Epoll, async () =>
+            {
+                await using var server = StreamServer.CreateTls(NetHub.Loopback0, crt, key, async (tls, peer) => await tls.WriteAsync("pem ok"u8.ToArray()));
+                server.Start();
+                using GreenSocket sock = await GreenSocket.CreateConnectionAsync("127.0.0.1", server.Address!.Port, TimeSpan.FromSeconds(10));
+                await using var client = new SslStream(sock.GetStream(), false, (_, c, _, _) => c is not null && c.GetCertHashString() == cert.GetCertHashString());
+                await client.AuthenticateAsClientAsync(new SslClientAuthenticationOptions { TargetHost = "localhost" });
+                byte[] buffer = new byte[16];
+                int n = await client.ReadAsync(buffer);
+                Assert.Equal("pem ok", System.Text.Encoding.ASCII.GetString(buffer, 0, n));
+            });
+        }
+        finally
+        {
+            Directory.Delete(dir, recursive: true);
+        }
+    }
+
+    [Fact]
     public void TlsServer_SurvivesAClientThatIsNotTls()
     {
         using X509Certificate2 cert = SelfSigned();

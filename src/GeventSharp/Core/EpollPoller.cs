@@ -2,7 +2,7 @@ using System.Diagnostics;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 
-namespace GeventSharp.Net;
+namespace GeventSharp;
 
 /// <summary>
 /// The Linux hub poller: an <c>epoll</c> instance that the hub sleeps in (with its next timer's
@@ -203,7 +203,7 @@ internal sealed unsafe class EpollPoller : IHubPoller
 /// </summary>
 internal sealed class IoRegistration
 {
-    private static uint s_generation;
+    private static int s_generation;
 
     private readonly EpollPoller _poller;
     private Greenlet? _reader;
@@ -217,7 +217,7 @@ internal sealed class IoRegistration
         Fd = fd;
         Slot = slot;
         Owner = owner;
-        Generation = unchecked(++s_generation);
+        Generation = unchecked((uint)Interlocked.Increment(ref s_generation));
     }
 
     public int Fd { get; }
@@ -231,13 +231,42 @@ internal sealed class IoRegistration
 
     public bool HasWaiters => _reader is not null || _writer is not null;
 
+    /// <summary>
+    /// False once a receive has drained the socket (EAGAIN, or fewer bytes than asked for); true
+    /// again whenever the poller reports input. While false, a receive waits
+    /// for readiness at once instead of making a syscall that would say EAGAIN (as Go's netpoll
+    /// remembers readiness): one syscall fewer per request/response.
+    /// </summary>
+    /// <remarks>
+    /// End of stream and errors are sticky: a read that returns the last data does not return the
+    /// end of stream queued behind it, and no new edge will announce it, so once the poller has
+    /// reported RDHUP, HUP or ERR the socket is never considered drained again.
+    /// </remarks>
+    public bool MayHaveInput => _mayHaveInput || _inputEnded;
+
+    private bool _mayHaveInput = true;
+    private bool _inputEnded;
+
+    /// <summary>A receive found the queue empty (EAGAIN, or a short read).</summary>
+    public void NoteDrained() => _mayHaveInput = false;
+
     public void OnEvents(uint events)
     {
-        if ((events & (LibC.EPOLLIN | LibC.EPOLLPRI | LibC.EPOLLERR | LibC.EPOLLHUP | LibC.EPOLLRDHUP)) != 0 && _reader is { } r)
+        if ((events & (LibC.EPOLLIN | LibC.EPOLLPRI | LibC.EPOLLERR | LibC.EPOLLHUP | LibC.EPOLLRDHUP)) != 0)
         {
-            _reader = null;
-            _poller.WaiterRemoved();
-            r.WakeDirect(_readerVersion, true);
+            // Edges coalesce: this one may stand for more input than the next receive takes.
+            _mayHaveInput = true;
+            if ((events & (LibC.EPOLLRDHUP | LibC.EPOLLHUP | LibC.EPOLLERR)) != 0)
+            {
+                _inputEnded = true;
+            }
+
+            if (_reader is { } r)
+            {
+                _reader = null;
+                _poller.WaiterRemoved();
+                r.WakeDirect(_readerVersion, true);
+            }
         }
 
         if ((events & (LibC.EPOLLOUT | LibC.EPOLLERR | LibC.EPOLLHUP)) != 0 && _writer is { } w)

@@ -1,7 +1,7 @@
 using System.Net.Sockets;
 using System.Runtime.InteropServices;
 
-namespace GeventSharp.Net;
+namespace GeventSharp;
 
 /// <summary>The few libc calls the epoll poller and green sockets make (Linux).</summary>
 internal static unsafe partial class LibC
@@ -150,6 +150,22 @@ internal static unsafe partial class LibC
     };
 
     public static SocketException Error(int errno) => new((int)ToSocketError(errno));
+
+    /// <summary>Reads RLIMIT_NOFILE.</summary>
+    public static RLimit GetFileLimit()
+    {
+        RLimit lim;
+        return getrlimit(RLIMIT_NOFILE, &lim) == 0 ? lim : throw Error(Marshal.GetLastPInvokeError());
+    }
+
+    /// <summary>Sets RLIMIT_NOFILE.</summary>
+    public static void SetFileLimit(RLimit lim)
+    {
+        if (setrlimit(RLIMIT_NOFILE, &lim) != 0)
+        {
+            throw Error(Marshal.GetLastPInvokeError());
+        }
+    }
 
     /// <summary>Raises the soft limit on open file descriptors to <paramref name="wanted"/> (at most the hard limit); returns the new soft limit.</summary>
     public static ulong RaiseFileLimit(ulong wanted)
