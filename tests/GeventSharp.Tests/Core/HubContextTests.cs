@@ -21,7 +21,7 @@ public class HubContextTests
                 seen.Add((who, SynchronizationContext.Current));
                 await Gevent.Sleep(0.001);
                 seen.Add((who, SynchronizationContext.Current));
-                await Task.Delay(1);
+                await Task.Delay(1); // real-time: a foreign timer must resume in the greenlet's own context
                 seen.Add((who, SynchronizationContext.Current));
                 Assert.Equal(who, Greenlet.Current!.Name);
             }
