@@ -73,7 +73,23 @@ foreach (SeedProgram p in selected)
         Console.Error.WriteLine(FormattableString.Invariant($"elapsed {clock.Elapsed.TotalSeconds}s"));
     }
 
-    exit = Math.Max(exit, code);
+    if (selected.Count == 1)
+    {
+        exit = code;
+    }
+    else if (code != p.ExpectedExit)
+    {
+        Console.Error.WriteLine($"{p.Name}: exit code {code}, but the original exits with {p.ExpectedExit}");
+        exit = 1;
+    }
+}
+
+if (selected.Count > 1)
+{
+    // Several programs: succeed when each ended as its original does (06c and 06d end with an uncaught exception).
+    Console.WriteLine(exit == 0
+        ? $"=== {selected.Count} programs ran; every exit code is the original's"
+        : $"=== {selected.Count} programs ran; some exit codes differ from the originals (see stderr)");
 }
 
 return exit;

@@ -6,7 +6,8 @@ namespace GeventSharp.Samples.Seed;
 /// <param name="Name">The oracle file stem, e.g. <c>01_sleep_switch</c>.</param>
 /// <param name="Summary">What it shows.</param>
 /// <param name="Main">The main greenlet.</param>
-public sealed record SeedProgram(string Name, string Summary, Func<Task> Main);
+/// <param name="ExpectedExit">The exit code real gevent's run of the original has (1 for the uncaught S6 variants).</param>
+public sealed record SeedProgram(string Name, string Summary, Func<Task> Main, int ExpectedExit = 0);
 
 /// <summary>The registry of seed programs and how to run one like Python runs a script.</summary>
 public static class SeedPrograms
@@ -23,8 +24,8 @@ public static class SeedPrograms
         new("05_global_timeout", "S5: a Timeout started by hand interrupts Join", S05GlobalTimeout.Run),
         new("06a_with_timeout", "S6: Timeout as a scope, caught", S06WithTimeout.Caught),
         new("06b_with_timeout_toolong", "S6: Timeout raising a custom exception, caught", S06WithTimeout.TooLongCaught),
-        new("06c_with_timeout_uncaught", "S6: Timeout as a scope, uncaught (exit 1)", S06WithTimeout.Uncaught),
-        new("06d_with_timeout_toolong_uncaught", "S6: custom exception, uncaught (exit 1)", S06WithTimeout.TooLongUncaught),
+        new("06c_with_timeout_uncaught", "S6: Timeout as a scope, uncaught (exit 1)", S06WithTimeout.Uncaught, ExpectedExit: 1),
+        new("06d_with_timeout_toolong_uncaught", "S6: custom exception, uncaught (exit 1)", S06WithTimeout.TooLongUncaught, ExpectedExit: 1),
     }.Concat(SeedPrimitivePrograms.All).ToArray();
 
     /// <summary>Finds a program by its oracle file stem.</summary>
