@@ -58,8 +58,13 @@ internal sealed class EpollOperation : IValueTaskSource<int>, IValueTaskSource
     /// <summary>The token of the pending operation's ValueTask.</summary>
     public short Version => _version;
 
-    /// <summary>True while an operation is pending (a second one is a usage error).</summary>
+    /// <summary>True while an operation is pending; other greenlets then wait their turn in <see cref="Turn"/>.</summary>
     public bool Busy => _greenlet is not null;
+
+    /// <summary>Greenlets waiting, in order, for the pending operation in this direction to finish.</summary>
+    public WaitList Turn => _turn ??= new WaitList();
+
+    private WaitList? _turn;
 
     /// <summary>Starts a pending operation after the first attempt said EAGAIN (or for a readiness wait).</summary>
     /// <remarks><c>done</c>: bytes already sent (for <see cref="EpollOperationKind.SendAll"/>).</remarks>
@@ -246,6 +251,7 @@ internal sealed class EpollOperation : IValueTaskSource<int>, IValueTaskSource
         _greenlet = null;
         _buffer = default;
         _cancellationToken = default;
+        _turn?.WakeOne(true); // the next greenlet in line may use the socket in this direction
     }
 
     /// <summary>Completed synchronously inside <see cref="Start"/>: hand back a plain ValueTask.</summary>

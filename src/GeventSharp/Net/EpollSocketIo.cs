@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
 using System.Runtime.CompilerServices;
@@ -42,6 +43,11 @@ internal sealed class EpollSocketIo : ISocketIo
 
     public ValueTask<int> ReceiveAsync(Memory<byte> buffer, SocketFlags flags, CancellationToken cancellationToken)
     {
+        if (_readOp.Busy)
+        {
+            return ReceiveAfterTurn(buffer, flags, cancellationToken);
+        }
+
         if (buffer.Length == 0)
         {
             // A zero-byte read waits until there is something to read (the .NET convention SslStream relies on).
@@ -66,13 +72,43 @@ internal sealed class EpollSocketIo : ISocketIo
 
     private static ValueTask<int> StartOp(EpollOperation op, EpollOperationKind kind, Memory<byte> buffer, SocketFlags flags, int done, CancellationToken cancellationToken)
     {
-        if (op.Busy)
+        // Every public operation waits its turn first (AfterTurnAsync), so the op is free here.
+        Debug.Assert(!op.Busy, $"{kind} started on a busy socket direction");
+        return op.Start(kind, buffer, flags, done, cancellationToken);
+    }
+
+    // The queued paths live in their own methods: a lambda capturing the parameters in the public
+    // methods would make the compiler allocate its closure on every call, queued or not.
+    private ValueTask<int> ReceiveAfterTurn(Memory<byte> buffer, SocketFlags flags, CancellationToken cancellationToken)
+        => AfterTurnAsync(_readOp, () => ReceiveAsync(buffer, flags, cancellationToken), cancellationToken);
+
+    private ValueTask<int> SendAfterTurn(ReadOnlyMemory<byte> buffer, SocketFlags flags, CancellationToken cancellationToken)
+        => AfterTurnAsync(_writeOp, () => SendAsync(buffer, flags, cancellationToken), cancellationToken);
+
+    private ValueTask SendAllAfterTurn(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken)
+        => new(AfterTurnAsync(
+            _writeOp,
+            async () =>
+            {
+                await SendAllAsync(buffer, cancellationToken);
+                return 0;
+            },
+            cancellationToken).AsTask());
+
+    /// <summary>
+    /// Another greenlet has an operation pending in this direction: wait (FIFO) until it finishes,
+    /// then start over from the syscall with <paramref name="retry"/>, as gevent lets several
+    /// greenlets send on (or read from) one socket, each waiting for readiness in turn.
+    /// </summary>
+    private static async ValueTask<int> AfterTurnAsync(EpollOperation op, Func<ValueTask<int>> retry, CancellationToken cancellationToken)
+    {
+        Greenlet current = Hub.CurrentGreenletOrThrow("GreenSocket");
+        while (op.Busy)
         {
-            throw new InvalidOperationException(
-                $"Another greenlet is already {(kind is EpollOperationKind.Receive or EpollOperationKind.WaitReadable ? "reading from" : "writing to")} this socket; one greenlet at a time may do so.");
+            await current.SuspendOn("its turn on a socket another greenlet is using", op.Turn, -1, cancellationToken);
         }
 
-        return op.Start(kind, buffer, flags, done, cancellationToken);
+        return await retry();
     }
 
     internal unsafe int TryReceive(Span<byte> buffer, SocketFlags flags, out int errno)
@@ -113,6 +149,11 @@ internal sealed class EpollSocketIo : ISocketIo
 
     public ValueTask<int> SendAsync(ReadOnlyMemory<byte> buffer, SocketFlags flags, CancellationToken cancellationToken)
     {
+        if (_writeOp.Busy)
+        {
+            return SendAfterTurn(buffer, flags, cancellationToken);
+        }
+
         int n = TrySend(buffer.Span, flags, out int errno);
         if (n >= 0)
         {
@@ -126,6 +167,11 @@ internal sealed class EpollSocketIo : ISocketIo
 
     public ValueTask SendAllAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken)
     {
+        if (_writeOp.Busy)
+        {
+            return SendAllAfterTurn(buffer, cancellationToken);
+        }
+
         int done = 0;
         while (done < buffer.Length)
         {
@@ -360,6 +406,12 @@ internal sealed class EpollSocketIo : ISocketIo
         }
 
         EpollOperation op = write ? _writeOp : _readOp;
+        if (op.Busy)
+        {
+            // Another greenlet waits in this direction: wait for its turn; the caller then retries its syscall.
+            return new ValueTask(AfterTurnAsync(op, static () => new ValueTask<int>(0), cancellationToken).AsTask());
+        }
+
         ValueTask<int> wait = StartOp(op, write ? EpollOperationKind.WaitWritable : EpollOperationKind.WaitReadable, default, SocketFlags.None, 0, cancellationToken);
         return wait.IsCompletedSuccessfully ? default : wait.IsCompleted ? new ValueTask(wait.AsTask()) : new ValueTask(op, op.Version);
     }

@@ -15,8 +15,9 @@ namespace GeventSharp.Net;
 /// retries. With <see cref="PollerKind.Portable"/> the operations run through .NET's asynchronous
 /// sockets. Behaviour is the same either way.</para>
 /// <para>Thread affinity: create and use a green socket on one hub's thread, from its greenlets.
-/// One greenlet at a time may receive, and one may send; a second concurrent receiver (or sender)
-/// gets an <see cref="InvalidOperationException"/>.</para>
+/// Several greenlets may receive from (or send on) one socket: while one waits in a direction, the
+/// others queue behind it and are served in order, as in gevent. Bytes of concurrent
+/// <c>SendAllAsync</c> calls on a stream socket may interleave, as in gevent.</para>
 /// <para><see cref="Timeout"/> bounds each wait and raises <see cref="SocketTimeoutException"/>;
 /// <see cref="Close"/> while another greenlet waits wakes it at once with
 /// <see cref="SocketClosedException"/>. A greenlet killed during an operation leaves the socket

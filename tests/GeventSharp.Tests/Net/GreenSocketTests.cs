@@ -128,17 +128,56 @@ public class GreenSocketTests
     });
 
     [Fact]
-    public void TwoGreenlets_ReceivingAtOnce_SecondGetsInvalidOperation() => NetHub.Run(PollerKind.Epoll, async () =>
+    public void TwoGreenlets_ReceivingAtOnce_AreServedInTurn() => NetHub.Run(PollerKind.Epoll, async () =>
     {
         var (client, server) = await NetHub.PairAsync();
         using (client)
         using (server)
         {
-            Greenlet<int> first = Gevent.Spawn(() => server.ReceiveAsync(new byte[10]).AsTask());
+            byte[] a = new byte[10], b = new byte[10];
+            Greenlet<int> first = Gevent.Spawn(() => server.ReceiveAsync(a).AsTask());
             await Gevent.Sleep(0);
-            await Assert.ThrowsAsync<InvalidOperationException>(async () => await server.ReceiveAsync(new byte[10]));
+            Greenlet<int> second = Gevent.Spawn(() => server.ReceiveAsync(b).AsTask());
+            await Gevent.Sleep(0);
             await client.SendAllAsync("1"u8.ToArray());
             Assert.Equal(1, await first);
+            Assert.False(second.Ready);
+            await client.SendAllAsync("2"u8.ToArray());
+            Assert.Equal(1, await second);
+            Assert.Equal((byte)'1', a[0]);
+            Assert.Equal((byte)'2', b[0]);
+        }
+    });
+
+    [Theory]
+    [InlineData(PollerKind.Epoll)]
+    [InlineData(PollerKind.Portable)]
+    public void TwoGreenlets_SendingAllAtOnce_BothArriveWhole(PollerKind poller) => NetHub.Run(poller, async () =>
+    {
+        var (client, server) = await NetHub.PairAsync();
+        using (client)
+        using (server)
+        {
+            const int Size = 1 << 20; // far more than the socket buffers: both senders have to wait
+            byte[] ones = Enumerable.Repeat((byte)1, Size).ToArray();
+            byte[] twos = Enumerable.Repeat((byte)2, Size).ToArray();
+            Greenlet s1 = Gevent.Spawn(async () => await client.SendAllAsync(ones));
+            Greenlet s2 = Gevent.Spawn(async () => await client.SendAllAsync(twos));
+            long total = 0, sum = 0;
+            byte[] buffer = new byte[64 * 1024];
+            while (total < 2L * Size)
+            {
+                int n = await server.ReceiveAsync(buffer);
+                Assert.True(n > 0);
+                total += n;
+                for (int i = 0; i < n; i++)
+                {
+                    sum += buffer[i];
+                }
+            }
+
+            await Gevent.JoinAllAsync(new[] { s1, s2 }, raiseError: true);
+            Assert.Equal(3L * Size, sum);
         }
     });
 
