@@ -92,17 +92,7 @@ public sealed class Channel<T> : IAsyncEnumerable<T>, IWakeHandoff
             return default;
         }
 
-        if (_shutdown)
-        {
-            throw new ShutDown();
-        }
-
-        Greenlet current = Hub.CurrentGreenletOrThrow("Channel.PutAsync");
-        long ticks = block ? current._hub.TimeoutToTicks(timeout) : 0;
-        if (ticks == 0)
-        {
-            throw new Full();
-        }
+        long ticks = BlockingCall.WaitTicksOrThrow<Full>("Channel.PutAsync", _shutdown, block, timeout, out Greenlet current);
 
         return PutSlowAsync(current, item, ticks, cancellationToken);
     }
@@ -194,17 +184,7 @@ public sealed class Channel<T> : IAsyncEnumerable<T>, IWakeHandoff
             return new ValueTask<T>(item);
         }
 
-        if (_shutdown)
-        {
-            throw new ShutDown();
-        }
-
-        Greenlet current = Hub.CurrentGreenletOrThrow("Channel.GetAsync");
-        long ticks = block ? current._hub.TimeoutToTicks(timeout) : 0;
-        if (ticks == 0)
-        {
-            throw new Empty();
-        }
+        long ticks = BlockingCall.WaitTicksOrThrow<Empty>("Channel.GetAsync", _shutdown, block, timeout, out Greenlet current);
 
         return GetSlowAsync(current, ticks, cancellationToken);
     }

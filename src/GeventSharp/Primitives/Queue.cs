@@ -136,12 +136,7 @@ public class Queue<T> : IAsyncEnumerable<T>
             return default;
         }
 
-        Greenlet current = Hub.CurrentGreenletOrThrow("Queue.PutAsync");
-        long ticks = block ? current._hub.TimeoutToTicks(timeout) : 0;
-        if (ticks == 0)
-        {
-            throw new Full();
-        }
+        long ticks = BlockingCall.WaitTicksOrThrow<Full>("Queue.PutAsync", shutdown: false, block, timeout, out Greenlet current);
 
         return PutSlowAsync(current, item, ticks, cancellationToken);
     }
@@ -227,17 +222,7 @@ public class Queue<T> : IAsyncEnumerable<T>
             return new ValueTask<T>(Take());
         }
 
-        if (_shutdown)
-        {
-            throw new ShutDown();
-        }
-
-        Greenlet current = Hub.CurrentGreenletOrThrow("Queue.GetAsync");
-        long ticks = block ? current._hub.TimeoutToTicks(timeout) : 0;
-        if (ticks == 0)
-        {
-            throw new Empty();
-        }
+        long ticks = BlockingCall.WaitTicksOrThrow<Empty>("Queue.GetAsync", _shutdown, block, timeout, out Greenlet current);
 
         return GetSlowAsync(current, ticks, cancellationToken);
     }
@@ -324,17 +309,7 @@ public class Queue<T> : IAsyncEnumerable<T>
             return new ValueTask<T>(PeekItem());
         }
 
-        if (_shutdown)
-        {
-            throw new ShutDown();
-        }
-
-        Greenlet current = Hub.CurrentGreenletOrThrow("Queue.PeekAsync");
-        long ticks = block ? current._hub.TimeoutToTicks(timeout) : 0;
-        if (ticks == 0)
-        {
-            throw new Empty();
-        }
+        long ticks = BlockingCall.WaitTicksOrThrow<Empty>("Queue.PeekAsync", _shutdown, block, timeout, out Greenlet current);
 
         return OperationPool<GetOperation>.Rent().Start(this, current, ticks, cancellationToken, peek: true);
     }
