@@ -113,11 +113,11 @@ public sealed partial class Hub
         return new SignalPoller();
     }
 
-    private void StartMonitor(TimeSpan? threshold)
+    private void StartMonitor(TimeSpan? threshold, Func<Thread, string?>? stackCapture)
     {
         if (threshold is { } t && t > TimeSpan.Zero)
         {
-            _monitor = new HubMonitor(this, t);
+            _monitor = new HubMonitor(this, t, stackCapture);
         }
     }
 

@@ -65,7 +65,7 @@ public sealed partial class Hub
         ErrorHandler = options?.ErrorHandler ?? DefaultErrorHandler;
         _poller = CreatePoller(options?.Poller ?? PollerKind.Auto);
         _threadPoolSize = options?.ThreadPoolSize ?? 10;
-        StartMonitor(options is null ? new HubOptions().MonitorThreshold : options.MonitorThreshold);
+        StartMonitor(options is null ? new HubOptions().MonitorThreshold : options.MonitorThreshold, options?.MonitorStackCapture);
         RecordSpawners = (options ?? new HubOptions()).RecordSpawners;
     }
 

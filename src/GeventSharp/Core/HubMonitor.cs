@@ -18,11 +18,13 @@ internal sealed class HubMonitor : IDisposable
     private readonly TimeSpan _threshold;
     private readonly ManualResetEventSlim _stop = new();
     private readonly Thread _thread;
+    private readonly Func<Thread, string?>? _stackCapture;
 
-    public HubMonitor(Hub hub, TimeSpan threshold)
+    public HubMonitor(Hub hub, TimeSpan threshold, Func<Thread, string?>? stackCapture)
     {
         _hub = hub;
         _threshold = threshold;
+        _stackCapture = stackCapture;
         _thread = new Thread(Loop) { IsBackground = true, Name = "GeventSharp hub monitor" };
         _thread.Start();
     }
@@ -52,7 +54,8 @@ internal sealed class HubMonitor : IDisposable
             {
                 reported = true;
                 Greenlet? g = _hub.CurrentForMonitor;
-                var error = new HubBlockedException(g, held, _hub.Thread);
+                string? stack = CaptureStack();
+                var error = new HubBlockedException(g, held, _hub.Thread, stack);
                 _hub.TryPostInternal(static s =>
                 {
                     var e = (HubBlockedException)s!;
@@ -63,6 +66,24 @@ internal sealed class HubMonitor : IDisposable
 
         _stop.Dispose();
     }
+
+    /// <summary>The blocked hub thread's stack, if a capture is configured; a failing capture is reported in its place.</summary>
+    private string? CaptureStack()
+    {
+        if (_stackCapture is null)
+        {
+            return null;
+        }
+
+        try
+        {
+            return _stackCapture(_hub.Thread);
+        }
+        catch (Exception e)
+        {
+            return $"(the stack could not be captured: {e.GetType().Name}: {e.Message})";
+        }
+    }
 }
 
 /// <summary>
@@ -72,8 +93,10 @@ internal sealed class HubMonitor : IDisposable
 /// call) that belongs in <see cref="Hub.ThreadPool"/> or should be awaited.
 /// </summary>
 /// <remarks>
-/// .NET cannot capture another thread's stack in-process, so the report names the greenlet and
-/// the function it runs, and how long it had held the hub when noticed (at least the threshold).
+/// The report names the greenlet and the function it runs, and how long it had held the hub when
+/// noticed (at least the threshold). .NET cannot read another thread's stack in-process; with
+/// <see cref="HubOptions.MonitorStackCapture"/> set (e.g. to <c>GeventSharp.Diagnostics.HubStacks.Capture</c>)
+/// the report carries the blocked thread's stack too (<see cref="BlockedStack"/>).
 /// </remarks>
 /// <example>
 /// <code>
@@ -87,12 +110,16 @@ internal sealed class HubMonitor : IDisposable
 public sealed class HubBlockedException : Exception
 {
     /// <summary>Creates the report.</summary>
-    public HubBlockedException(Greenlet? greenlet, TimeSpan held, Thread hubThread)
-        : base(Describe(greenlet, held, hubThread))
+    public HubBlockedException(Greenlet? greenlet, TimeSpan held, Thread hubThread, string? blockedStack = null)
+        : base(Describe(greenlet, held, hubThread, blockedStack))
     {
         Greenlet = greenlet;
         Held = held;
+        BlockedStack = blockedStack;
     }
+
+    /// <summary>The hub thread's stack while it was blocked, if <see cref="HubOptions.MonitorStackCapture"/> captured it.</summary>
+    public string? BlockedStack { get; }
 
     /// <summary>The greenlet that held the hub, or null for a hub callback.</summary>
     public Greenlet? Greenlet { get; }
@@ -100,10 +127,11 @@ public sealed class HubBlockedException : Exception
     /// <summary>How long the hub had been held when the monitor noticed.</summary>
     public TimeSpan Held { get; }
 
-    private static string Describe(Greenlet? g, TimeSpan held, Thread hubThread)
+    private static string Describe(Greenlet? g, TimeSpan held, Thread hubThread, string? stack)
     {
         string who = g is null ? "a hub callback" : $"{g} (running {g.FunctionDescription})";
-        return $"The hub (thread {hubThread.ManagedThreadId}) was blocked for at least {held.TotalMilliseconds:F0} ms by {who}: " +
+        string text = $"The hub (thread {hubThread.ManagedThreadId}) was blocked for at least {held.TotalMilliseconds:F0} ms by {who}: " +
             "a synchronous blocking call? Await it, or move it to Hub.ThreadPool (Gevent.RunBlockingAsync).";
+        return stack is null ? text : text + "\nBlocked at:\n" + stack;
     }
 }

@@ -36,6 +36,15 @@ public sealed class HubOptions
     public TimeSpan? MonitorThreshold { get; init; } = DefaultMonitorThreshold;
 
     /// <summary>
+    /// Captures the stack of the blocked hub thread for the monitor's report (called on the
+    /// monitor thread while the hub is still blocked). .NET cannot read another thread's stack
+    /// in-process, so the library leaves this to a diagnostics package:
+    /// <c>GeventSharp.Diagnostics.HubStacks.Capture</c> (ClrMD) fits. Null (the default): reports
+    /// name the greenlet and its function only.
+    /// </summary>
+    public Func<Thread, string?>? MonitorStackCapture { get; init; }
+
+    /// <summary>
     /// Record which greenlet spawned each greenlet, for <see cref="Hub.FormatRunInfo"/>. Costs a
     /// side object per greenlet, so it is off by default in Release builds (on in Debug builds).
     /// </summary>

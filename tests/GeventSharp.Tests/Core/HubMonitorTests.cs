@@ -27,6 +27,53 @@ public class HubMonitorTests
     }
 
     [Fact]
+    public void WithAStackCapture_TheReportShowsWhereTheHubIsBlocked()
+    {
+        var reports = new List<Exception>();
+        Gevent.Run(
+            async () =>
+            {
+                Greenlet sleeper = Gevent.Spawn(BlockTheHub);
+                await sleeper.JoinAsync();
+                await Gevent.Sleep(0.05); // let the posted report run
+            },
+            new HubOptions
+            {
+                MonitorThreshold = TimeSpan.FromMilliseconds(100),
+                MonitorStackCapture = GeventSharp.Diagnostics.HubStacks.Capture,
+                ErrorHandler = (g, e) => reports.Add(e),
+            });
+        var blocked = Assert.IsType<HubBlockedException>(Assert.Single(reports));
+        Assert.NotNull(blocked.BlockedStack);
+        Assert.Contains("Thread.Sleep", blocked.BlockedStack);
+        Assert.Contains(nameof(BlockTheHub), blocked.BlockedStack);
+        Assert.Contains("Blocked at:", blocked.Message);
+    }
+
+    private static void BlockTheHub() => Thread.Sleep(2500); // real-time: held long enough for the snapshot to see it
+
+    [Fact]
+    public void AFailingStackCapture_IsReportedInPlaceOfTheStack()
+    {
+        var reports = new List<Exception>();
+        Gevent.Run(
+            async () =>
+            {
+                await Gevent.Spawn(() => Thread.Sleep(300)).JoinAsync(); // real-time: the blocking call the monitor must catch
+                await Gevent.Sleep(0.05);
+            },
+            new HubOptions
+            {
+                MonitorThreshold = TimeSpan.FromMilliseconds(100),
+                MonitorStackCapture = _ => throw new NotSupportedException("no stacks here"),
+                ErrorHandler = (g, e) => reports.Add(e),
+            });
+        var blocked = Assert.IsType<HubBlockedException>(Assert.Single(reports));
+        Assert.Contains("could not be captured", blocked.BlockedStack);
+        Assert.Contains("no stacks here", blocked.BlockedStack);
+    }
+
+    [Fact]
     public void CooperativeGreenlets_AreNotReported()
     {
         var reports = new List<Exception>();
