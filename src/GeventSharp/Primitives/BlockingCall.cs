@@ -26,4 +26,23 @@ internal static class BlockingCall
 
         return ticks;
     }
+
+    /// <summary>Yields what <paramref name="get"/> returns until it throws <see cref="ShutDown"/> (the <c>await foreach</c> of queues and channels).</summary>
+    public static async IAsyncEnumerator<T> TakeUntilShutDown<T>(Func<CancellationToken, ValueTask<T>> get, CancellationToken cancellationToken)
+    {
+        while (true)
+        {
+            T item;
+            try
+            {
+                item = await get(cancellationToken);
+            }
+            catch (ShutDown)
+            {
+                yield break;
+            }
+
+            yield return item;
+        }
+    }
 }

@@ -311,23 +311,8 @@ public sealed class Channel<T> : IAsyncEnumerable<T>, IWakeHandoff
     }
 
     /// <summary>Takes items as putters offer them, until the channel is shut down (<c>await foreach</c>).</summary>
-    public async IAsyncEnumerator<T> GetAsyncEnumerator(CancellationToken cancellationToken = default)
-    {
-        while (true)
-        {
-            T item;
-            try
-            {
-                item = await GetAsync(true, null, cancellationToken);
-            }
-            catch (ShutDown)
-            {
-                yield break;
-            }
-
-            yield return item;
-        }
-    }
+    public IAsyncEnumerator<T> GetAsyncEnumerator(CancellationToken cancellationToken = default)
+        => BlockingCall.TakeUntilShutDown(token => GetAsync(true, null, token), cancellationToken);
 
     // ---- the items of waiting putters, in the order of _putters ----
 

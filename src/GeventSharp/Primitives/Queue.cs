@@ -368,23 +368,8 @@ public class Queue<T> : IAsyncEnumerable<T>
     /// <summary>
     /// Takes items as they arrive, until the queue is shut down and drained (<c>await foreach</c>).
     /// </summary>
-    public async IAsyncEnumerator<T> GetAsyncEnumerator(CancellationToken cancellationToken = default)
-    {
-        while (true)
-        {
-            T item;
-            try
-            {
-                item = await GetAsync(true, null, cancellationToken);
-            }
-            catch (ShutDown)
-            {
-                yield break;
-            }
-
-            yield return item;
-        }
-    }
+    public IAsyncEnumerator<T> GetAsyncEnumerator(CancellationToken cancellationToken = default)
+        => BlockingCall.TakeUntilShutDown(token => GetAsync(true, null, token), cancellationToken);
 
     // ---- fairness ----
 
