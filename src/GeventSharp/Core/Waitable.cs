@@ -111,6 +111,22 @@ public abstract class Waitable
     private protected ValueTask<bool> WaitCoreAsync(Greenlet current, long timeoutTicks, CancellationToken cancellationToken)
         => current.SuspendOn(this, Waiters, timeoutTicks, cancellationToken);
 
+    /// <summary>
+    /// The body of every "wait until ready" call: true at once if <see cref="Ready"/>, false at
+    /// once for a zero timeout, otherwise suspends the current greenlet (see <see cref="WaitCoreAsync"/>).
+    /// </summary>
+    private protected ValueTask<bool> WaitUntilReadyAsync(string api, TimeSpan? timeout, CancellationToken cancellationToken)
+    {
+        if (Ready)
+        {
+            return new ValueTask<bool>(true);
+        }
+
+        Greenlet current = Hub.CurrentGreenletOrThrow(api);
+        long ticks = current._hub.TimeoutToTicks(timeout);
+        return ticks == 0 ? new ValueTask<bool>(false) : WaitCoreAsync(current, ticks, cancellationToken);
+    }
+
     /// <summary>A short description of the state for <c>ToString</c>, e.g. "set" or "3 waiters".</summary>
     private protected string WaitersText => WaiterCount == 1 ? "1 waiter" : $"{WaiterCount} waiters";
 }

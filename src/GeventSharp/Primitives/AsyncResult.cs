@@ -161,16 +161,7 @@ public sealed class AsyncResult<T> : Waitable
     /// </summary>
     /// <returns>True if ready, false if the timeout elapsed first.</returns>
     public ValueTask<bool> WaitAsync(TimeSpan? timeout = null, CancellationToken cancellationToken = default)
-    {
-        if (_ready)
-        {
-            return new ValueTask<bool>(true);
-        }
-
-        Greenlet current = Hub.CurrentGreenletOrThrow("AsyncResult.WaitAsync");
-        long ticks = current._hub.TimeoutToTicks(timeout);
-        return ticks == 0 ? new ValueTask<bool>(false) : WaitCoreAsync(current, ticks, cancellationToken);
-    }
+        => WaitUntilReadyAsync("AsyncResult.WaitAsync", timeout, cancellationToken);
 
     /// <summary>Waits until ready or <paramref name="seconds"/> elapse; see <see cref="WaitAsync(TimeSpan?, CancellationToken)"/>.</summary>
     public ValueTask<bool> WaitAsync(double seconds, CancellationToken cancellationToken = default)

@@ -139,16 +139,7 @@ public sealed class RLock : Waitable, IWakeHandoff, ILockScopeTarget
     /// <summary>Waits until the lock is free (without taking it), the timeout elapses, or the token is cancelled.</summary>
     /// <returns>True if it is free, false on timeout.</returns>
     public ValueTask<bool> WaitAsync(TimeSpan? timeout = null, CancellationToken cancellationToken = default)
-    {
-        if (_owner is null)
-        {
-            return new ValueTask<bool>(true);
-        }
-
-        Greenlet current = Hub.CurrentGreenletOrThrow("RLock.WaitAsync");
-        long ticks = current._hub.TimeoutToTicks(timeout);
-        return ticks == 0 ? new ValueTask<bool>(false) : WaitCoreAsync(current, ticks, cancellationToken);
-    }
+        => WaitUntilReadyAsync("RLock.WaitAsync", timeout, cancellationToken);
 
     /// <summary>Waits until the lock is free or <paramref name="seconds"/> elapse.</summary>
     public ValueTask<bool> WaitAsync(double seconds, CancellationToken cancellationToken = default)

@@ -155,16 +155,7 @@ public class Semaphore : Waitable, IWakeHandoff, ILockScopeTarget
     /// </summary>
     /// <returns>True if a permit is free, false if the timeout elapsed first.</returns>
     public ValueTask<bool> WaitAsync(TimeSpan? timeout = null, CancellationToken cancellationToken = default)
-    {
-        if (Ready)
-        {
-            return new ValueTask<bool>(true);
-        }
-
-        Greenlet current = Hub.CurrentGreenletOrThrow("Semaphore.WaitAsync");
-        long ticks = current._hub.TimeoutToTicks(timeout);
-        return ticks == 0 ? new ValueTask<bool>(false) : WaitCoreAsync(current, ticks, cancellationToken);
-    }
+        => WaitUntilReadyAsync("Semaphore.WaitAsync", timeout, cancellationToken);
 
     /// <summary>Waits until a permit is free or <paramref name="seconds"/> elapse.</summary>
     public ValueTask<bool> WaitAsync(double seconds, CancellationToken cancellationToken = default)
