@@ -56,21 +56,23 @@ public sealed class StreamServer : IAsyncDisposable
 
     /// <summary>Creates a server that will listen on <paramref name="localEndPoint"/> (port 0: any free port) when started.</summary>
     public StreamServer(EndPoint localEndPoint, Func<GreenSocket, EndPoint, Task> handler, StreamServerOptions? options = null)
+        : this(handler, options)
     {
         ArgumentNullException.ThrowIfNull(localEndPoint);
-        ArgumentNullException.ThrowIfNull(handler);
         _bindTo = localEndPoint;
-        _handler = handler;
-        _options = options ?? new StreamServerOptions();
-        _onHandlerDone = OnHandlerDone;
     }
 
     /// <summary>Creates a server on an already listening socket (it is closed when the server stops).</summary>
     public StreamServer(GreenSocket listener, Func<GreenSocket, EndPoint, Task> handler, StreamServerOptions? options = null)
+        : this(handler, options)
     {
         ArgumentNullException.ThrowIfNull(listener);
-        ArgumentNullException.ThrowIfNull(handler);
         _listener = listener;
+    }
+
+    private StreamServer(Func<GreenSocket, EndPoint, Task> handler, StreamServerOptions? options)
+    {
+        ArgumentNullException.ThrowIfNull(handler);
         _handler = handler;
         _options = options ?? new StreamServerOptions();
         _onHandlerDone = OnHandlerDone;

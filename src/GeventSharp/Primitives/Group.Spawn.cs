@@ -51,19 +51,7 @@ public partial class Group
         where TG : Greenlet
     {
         ReserveSlot();
-        TG g;
-        try
-        {
-            g = spawn();
-        }
-        catch
-        {
-            OnDiscarded(null!);
-            throw;
-        }
-
-        AddReserved(g);
-        return g;
+        return SpawnIntoReservedSlot(spawn);
     }
 
     /// <summary>Takes a slot (waiting for one on a <see cref="Pool"/>), spawns, adds.</summary>
@@ -71,6 +59,13 @@ public partial class Group
         where TG : Greenlet
     {
         await ReserveSlotAsync(timeout, cancellationToken);
+        return SpawnIntoReservedSlot(spawn);
+    }
+
+    /// <summary>Spawns into a slot already taken and adds the greenlet; gives the slot back if spawning fails.</summary>
+    private TG SpawnIntoReservedSlot<TG>(Func<TG> spawn)
+        where TG : Greenlet
+    {
         TG g;
         try
         {
