@@ -29,28 +29,48 @@ public class HubMonitorTests
     [Fact]
     public void WithAStackCapture_TheReportShowsWhereTheHubIsBlocked()
     {
+        // The greenlet blocks the hub until the snapshot has been taken, and main waits for the
+        // report itself: however slow the snapshot is on a given machine, nothing races.
+        using var captured = new ManualResetEventSlim();
         var reports = new List<Exception>();
+        Event reported = null!;
         Gevent.Run(
             async () =>
             {
-                Greenlet sleeper = Gevent.Spawn(BlockTheHub);
-                await sleeper.JoinAsync();
-                await Gevent.Sleep(0.05); // let the posted report run
+                reported = new Event();
+                Greenlet blocker = Gevent.Spawn(() => BlockTheHub(captured));
+                await blocker.JoinAsync();
+                Assert.True(await reported.WaitAsync(TimeSpan.FromSeconds(60)), "no report arrived");
             },
             new HubOptions
             {
                 MonitorThreshold = TimeSpan.FromMilliseconds(100),
-                MonitorStackCapture = GeventSharp.Diagnostics.HubStacks.Capture,
-                ErrorHandler = (g, e) => reports.Add(e),
+                MonitorStackCapture = thread =>
+                {
+                    try
+                    {
+                        return GeventSharp.Diagnostics.HubStacks.Capture(thread);
+                    }
+                    finally
+                    {
+                        captured.Set();
+                    }
+                },
+                ErrorHandler = (g, e) =>
+                {
+                    reports.Add(e);
+                    reported.Set();
+                },
             });
         var blocked = Assert.IsType<HubBlockedException>(Assert.Single(reports));
         Assert.NotNull(blocked.BlockedStack);
-        Assert.Contains("Thread.Sleep", blocked.BlockedStack);
+        Assert.Contains(nameof(ManualResetEventSlim) + ".Wait", blocked.BlockedStack);
         Assert.Contains(nameof(BlockTheHub), blocked.BlockedStack);
         Assert.Contains("Blocked at:", blocked.Message);
     }
 
-    private static void BlockTheHub() => Thread.Sleep(2500); // real-time: held long enough for the snapshot to see it
+    /// <summary>A synchronous wait on the hub thread, held until the monitor's snapshot is taken.</summary>
+    private static void BlockTheHub(ManualResetEventSlim captured) => captured.Wait(TimeSpan.FromSeconds(60));
 
     [Fact]
     public void AFailingStackCapture_IsReportedInPlaceOfTheStack()
