@@ -15,7 +15,10 @@ namespace GeventSharp.Net;
 /// <see cref="StopAsync"/> stops accepting, lets running handlers finish up to a timeout, then
 /// kills the rest. The handler's socket is closed when the handler returns.</para>
 /// <para><see cref="StreamServerOptions.MaxConnections"/> caps the handlers running at once;
-/// while the cap is reached the server does not accept (connections wait in the listen backlog).</para>
+/// while the cap is reached the server does not accept (connections wait in the listen backlog).
+/// <see cref="StreamServerOptions.Pool"/> runs the handlers in a <see cref="GeventSharp.Pool"/> or
+/// <see cref="Group"/> of yours (gevent's <c>spawn=Pool(n)</c>): a full pool pauses accepting in
+/// the same way, and a pool shared with other work caps them all together.</para>
 /// <para>Accept errors (EMFILE, ENFILE, ENOBUFS, a connection reset before accept…) never stop the
 /// server: it waits (10 ms, doubling up to 1 s) and accepts again, and counts them in
 /// <see cref="AcceptErrors"/>. A handler that throws is reported through the hub's error handler
@@ -215,6 +218,12 @@ public sealed class StreamServer : IAsyncDisposable
                 continue;
             }
 
+            if (_options.Pool is Pool pool && pool.IsFull)
+            {
+                await pool.WaitAvailableAsync(); // accept only when a handler can run at once
+                continue;
+            }
+
             GreenSocket client;
             try
             {
@@ -234,16 +243,45 @@ public sealed class StreamServer : IAsyncDisposable
                 continue;
             }
 
-            Spawn(client);
+            if (_options.Pool is { } group)
+            {
+                await SpawnInAsync(group, client);
+            }
+            else
+            {
+                StartHandler(client);
+            }
         }
     }
 
-    private void Spawn(GreenSocket client)
+    private void StartHandler(GreenSocket client)
     {
         var g = new Greenlet(() => RunHandlerAsync(client)) { Name = "StreamServer.handler" };
+        StartHandler(g);
+    }
+
+    private void StartHandler(Greenlet g)
+    {
         _handlers.Add(g);
         g.Rawlink(_onHandlerDone);
         g.Start();
+    }
+
+    /// <summary>Starts the handler as a member of the user's group, waiting for a slot if another spawner took the one we saw free.</summary>
+    private async ValueTask SpawnInAsync(Group group, GreenSocket client)
+    {
+        var g = new Greenlet(() => RunHandlerAsync(client)) { Name = "StreamServer.handler" };
+        try
+        {
+            await group.AddAsync(g);
+        }
+        catch
+        {
+            client.Close(); // stopped (killed) while waiting for a slot: the connection is dropped, not leaked
+            throw;
+        }
+
+        StartHandler(g);
     }
 
     private async Task RunHandlerAsync(GreenSocket client)
@@ -294,9 +332,18 @@ public sealed class StreamServerOptions
 
     /// <summary>
     /// The most handlers that run at once; null (the default) for no cap. While the cap is reached
-    /// the server stops accepting. (When the Pool of the primitives lands, a server will take one.)
+    /// the server stops accepting.
     /// </summary>
     public int? MaxConnections { get; init; }
+
+    /// <summary>
+    /// The group each handler greenlet joins (gevent's <c>spawn=</c> argument). A <see cref="GeventSharp.Pool"/>
+    /// caps the handlers: while it is full the server stops accepting, and connections wait in the
+    /// listen backlog. The pool may be shared with other work; stopping the server stops only its
+    /// own handlers. Null (the default): handlers belong to no group.
+    /// </summary>
+    /// <example><code>var pool = new Pool(100); new StreamServer(endpoint, HandleAsync, new StreamServerOptions { Pool = pool });</code></example>
+    public Group? Pool { get; init; }
 
     /// <summary>Sets SO_REUSEPORT on the listener, so several hubs (threads or processes) can share the port.</summary>
     public bool ReusePort { get; init; }

@@ -93,6 +93,89 @@ public class StreamServerTests
 
     [Theory]
     [MemberData(nameof(Pollers))]
+    public void Pool_CapsConcurrentHandlers_AndHoldsThemAsMembers(PollerKind poller) => NetHub.Run(poller, async () =>
+    {
+        var pool = new Pool(2);
+        int running = 0, peak = 0;
+        bool handlersWereMembers = true;
+        var server = new StreamServer(
+            NetHub.Loopback0,
+            async (sock, peer) =>
+            {
+                handlersWereMembers &= pool.Contains(Greenlet.Current!);
+                running++;
+                peak = Math.Max(peak, running);
+                await Gevent.Sleep(0.02);
+                await EchoAsync(sock, peer);
+                running--;
+            },
+            new StreamServerOptions { Pool = pool });
+        server.Start();
+        var clients = Enumerable.Range(0, 6).Select(i => Gevent.Spawn(() => TalkAsync(server.Address!, $"c{i}"))).ToList();
+        Assert.Equal(["c0", "c1", "c2", "c3", "c4", "c5"], (await Gevent.JoinAllAsync(clients, raiseError: true)).Select(g => ((Greenlet<string>)g).Value).Order());
+        Assert.Equal(2, peak);
+        Assert.True(handlersWereMembers);
+        await server.StopAsync();
+        Assert.Empty(pool);
+    });
+
+    [Fact]
+    public void Pool_SharedWithOtherWork_CapsThemTogether_AndStopLeavesTheOtherWorkAlone() => NetHub.Run(PollerKind.Epoll, async () =>
+    {
+        var pool = new Pool(2);
+        Greenlet other = await pool.SpawnAsync(async Task () => await Gevent.Sleep(3600));
+        int running = 0, peak = 0;
+        var server = new StreamServer(
+            NetHub.Loopback0,
+            async (sock, peer) =>
+            {
+                running++;
+                peak = Math.Max(peak, running);
+                await Gevent.Sleep(0.01);
+                await EchoAsync(sock, peer);
+                running--;
+            },
+            new StreamServerOptions { Pool = pool });
+        server.Start();
+        var clients = Enumerable.Range(0, 4).Select(i => Gevent.Spawn(() => TalkAsync(server.Address!, $"c{i}"))).ToList();
+        await Gevent.JoinAllAsync(clients, raiseError: true);
+        Assert.Equal(1, peak); // the other member holds one of the two slots
+        await server.StopAsync();
+        Assert.False(other.Ready);
+        Assert.True(pool.Contains(other));
+        other.Kill();
+    });
+
+    [Fact]
+    public void Pool_Full_TheServerStopsAccepting_UntilASlotFrees() => NetHub.Run(PollerKind.Epoll, async () =>
+    {
+        var pool = new Pool(1);
+        int accepts = 0;
+        var acceptsSeenByHandlers = new List<int>();
+        var server = new StreamServer(
+            NetHub.Loopback0,
+            async (sock, peer) =>
+            {
+                // The accept loop ran on, up to its next wait, before this handler started: with the
+                // pool full it must be waiting for a slot, not already inside another accept.
+                acceptsSeenByHandlers.Add(accepts);
+                await EchoAsync(sock, peer);
+            },
+            new StreamServerOptions { Pool = pool });
+        server.AcceptOne = listener =>
+        {
+            accepts++;
+            return listener.AcceptAsync();
+        };
+        server.Start();
+        var clients = Enumerable.Range(0, 3).Select(i => Gevent.Spawn(() => TalkAsync(server.Address!, $"c{i}"))).ToList();
+        await Gevent.JoinAllAsync(clients, raiseError: true);
+        Assert.Equal([1, 2, 3], acceptsSeenByHandlers);
+        await server.StopAsync();
+    });
+
+    [Theory]
+    [MemberData(nameof(Pollers))]
     public void StopAsync_LetsHandlersFinish_ThenKillsTheRest(PollerKind poller) => NetHub.Run(poller, async () =>
     {
         bool quickFinished = false, slowKilled = false;
