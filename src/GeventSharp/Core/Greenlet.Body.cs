@@ -198,6 +198,20 @@ public partial class Greenlet
         Finish(null);
     }
 
+    /// <summary>The kill (<paramref name="killedWith"/> or a <see cref="GreenletExit"/>) among the inner exceptions of <paramref name="error"/>, if any.</summary>
+    private static Exception? KillWrappedIn(Exception error, Exception? killedWith)
+    {
+        for (Exception? inner = error.InnerException; inner is not null; inner = inner.InnerException)
+        {
+            if (inner is GreenletExit || ReferenceEquals(inner, killedWith))
+            {
+                return inner;
+            }
+        }
+
+        return null;
+    }
+
     /// <summary>Records the outcome, reports a failure, wakes joiners and schedules links.</summary>
     private protected void Finish(Exception? error)
     {
@@ -208,6 +222,14 @@ public partial class Greenlet
         if (pending is not null && error is OperationCanceledException)
         {
             error = pending;
+        }
+
+        // A kill delivered inside a library's await (SslStream, StreamReader...) may come back
+        // wrapped (IOException: "The read operation failed", inner GreenletExit): it is still the
+        // kill, not a crash to report.
+        if (error is not null and not GreenletExit && KillWrappedIn(error, pending ?? _rare?.KilledWith) is { } kill)
+        {
+            error = kill;
         }
 
         if (_state == GreenletState.Foreign)
@@ -295,6 +317,11 @@ public partial class Greenlet
                 ExceptionDispatchInfo.Throw(exception);
                 return;
             default:
+                if (exception is not GreenletExit)
+                {
+                    RareState.KilledWith = exception; // recognised even if the greenlet's code wraps it
+                }
+
                 ThrowIn(exception);
                 return;
         }

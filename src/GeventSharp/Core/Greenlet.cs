@@ -168,6 +168,7 @@ public partial class Greenlet : Waitable
         public object? Value;
         public CancellationTokenSource? Cts;
         public Exception? PendingException;
+        public Exception? KilledWith;
         public CancellationTokenRegistration CancelRegistration;
         public Dictionary<object, object>? Locals;
         public long SpawnerId = -1;

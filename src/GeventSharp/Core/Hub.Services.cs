@@ -10,6 +10,9 @@ public sealed partial class Hub
     private HubThreadPool? _threadPool;
     private HubMonitor? _monitor;
 
+    /// <summary>The monitor thread, if <see cref="HubOptions.MonitorThreshold"/> started one (tests read its report count).</summary>
+    internal HubMonitor? Monitor => _monitor;
+
     // Odd while the hub runs an item (a greenlet step or a callback), even between items; the monitor reads it.
     internal volatile int _runCounter;
 

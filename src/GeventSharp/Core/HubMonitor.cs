@@ -29,6 +29,11 @@ internal sealed class HubMonitor : IDisposable
         _thread.Start();
     }
 
+    /// <summary>Blocking episodes reported so far (posted to the hub).</summary>
+    public int Reported => Volatile.Read(ref _reported);
+
+    private int _reported;
+
     public void Dispose() => _stop.Set();
 
     private void Loop()
@@ -61,6 +66,7 @@ internal sealed class HubMonitor : IDisposable
                     var e = (HubBlockedException)s!;
                     (e.Greenlet?.Hub ?? Hub.Current)?.ReportError(e.Greenlet, e);
                 }, error);
+                Interlocked.Increment(ref _reported);
             }
         }
 

@@ -209,6 +209,52 @@ public class GreenletTests
     }
 
     [Fact]
+    public void Kill_WrappedByALibrary_IsStillTheKill_NotAReportedCrash()
+    {
+        _h.Run(async () =>
+        {
+            // What SslStream does with an exception from its inner stream: wraps it in an IOException.
+            Greenlet g = Gevent.Spawn(async () =>
+            {
+                try
+                {
+                    await Gevent.Sleep(100);
+                }
+                catch (GreenletExit e)
+                {
+                    throw new IOException("The read operation failed, see inner exception.", e);
+                }
+            });
+            await Gevent.Sleep(1);
+            Assert.True(await g.KillAsync());
+            Assert.True(g.Successful);
+            Assert.IsType<GreenletExit>(g.Value);
+
+            Greenlet custom = Gevent.Spawn(async () =>
+            {
+                try
+                {
+                    await Gevent.Sleep(100);
+                }
+                catch (TimeZoneNotFoundException e)
+                {
+                    throw new IOException("wrapped", e);
+                }
+            });
+            await Gevent.Sleep(1);
+            var killWith = new TimeZoneNotFoundException("custom kill");
+            await custom.KillAsync(killWith);
+            Assert.Same(killWith, custom.Exception);
+
+            Greenlet failing = Gevent.Spawn(() => throw new IOException("a real failure", new InvalidDataException()));
+            await failing.JoinAsync();
+            Assert.IsType<IOException>(failing.Exception);
+        });
+
+        Assert.Equal(2, _h.Errors.Count); // the custom kill (a failure, as in gevent) and the real one; not the wrapped GreenletExit
+    }
+
+    [Fact]
     public void Kill_NonBlocking_ReturnsBeforeTheGreenletDies()
     {
         _h.Run(async () =>

@@ -8,15 +8,25 @@ public class HubMonitorTests
     public void GreenletThatBlocksTheHub_IsReported()
     {
         var reports = new List<(Greenlet? Greenlet, Exception Error)>();
+        Event reported = null!;
         Gevent.Run(
             async () =>
             {
-                Greenlet sleeper = Gevent.Spawn(() => Thread.Sleep(400)); // real-time: the blocking call the monitor must catch
+                reported = new Event();
+                Greenlet sleeper = Gevent.Spawn(SleepUntilTheMonitorReports);
                 sleeper.Name = "sleeper";
                 await sleeper.JoinAsync();
-                await Gevent.Sleep(0.05); // let the posted report run
+                Assert.True(await reported.WaitAsync(TimeSpan.FromSeconds(60)), "no report arrived");
             },
-            new HubOptions { MonitorThreshold = TimeSpan.FromMilliseconds(100), ErrorHandler = (g, e) => reports.Add((g, e)) });
+            new HubOptions
+            {
+                MonitorThreshold = TimeSpan.FromMilliseconds(100),
+                ErrorHandler = (g, e) =>
+                {
+                    reports.Add((g, e));
+                    reported.Set();
+                },
+            });
         var (greenlet, error) = Assert.Single(reports);
         var blocked = Assert.IsType<HubBlockedException>(error);
         Assert.Equal("sleeper", greenlet!.Name);
@@ -69,6 +79,20 @@ public class HubMonitorTests
         Assert.Contains("Blocked at:", blocked.Message);
     }
 
+    /// <summary>
+    /// Blocks the hub thread (the mistake the monitor exists to catch) until the monitor has
+    /// reported it, so the test does not depend on how fast the monitor thread gets scheduled.
+    /// </summary>
+    private static void SleepUntilTheMonitorReports()
+    {
+        HubMonitor monitor = Hub.Current!.Monitor!;
+        long deadline = Environment.TickCount64 + 60_000;
+        while (monitor.Reported == 0 && Environment.TickCount64 < deadline)
+        {
+            Thread.Sleep(5); // real-time: the blocking call the monitor must catch
+        }
+    }
+
     /// <summary>A synchronous wait on the hub thread, held until the monitor's snapshot is taken.</summary>
     private static void BlockTheHub(ManualResetEventSlim captured) => captured.Wait(TimeSpan.FromSeconds(60));
 
@@ -76,17 +100,23 @@ public class HubMonitorTests
     public void AFailingStackCapture_IsReportedInPlaceOfTheStack()
     {
         var reports = new List<Exception>();
+        Event reported = null!;
         Gevent.Run(
             async () =>
             {
-                await Gevent.Spawn(() => Thread.Sleep(300)).JoinAsync(); // real-time: the blocking call the monitor must catch
-                await Gevent.Sleep(0.05);
+                reported = new Event();
+                await Gevent.Spawn(SleepUntilTheMonitorReports).JoinAsync();
+                Assert.True(await reported.WaitAsync(TimeSpan.FromSeconds(60)), "no report arrived");
             },
             new HubOptions
             {
                 MonitorThreshold = TimeSpan.FromMilliseconds(100),
                 MonitorStackCapture = _ => throw new NotSupportedException("no stacks here"),
-                ErrorHandler = (g, e) => reports.Add(e),
+                ErrorHandler = (g, e) =>
+                {
+                    reports.Add(e);
+                    reported.Set();
+                },
             });
         var blocked = Assert.IsType<HubBlockedException>(Assert.Single(reports));
         Assert.Contains("could not be captured", blocked.BlockedStack);
@@ -102,14 +132,14 @@ public class HubMonitorTests
             {
                 var workers = Enumerable.Range(0, 4).Select(_ => Gevent.Spawn(async Task () =>
                 {
-                    for (int i = 0; i < 20; i++)
+                    for (int i = 0; i < 60; i++)
                     {
-                        await Gevent.Sleep(0.005);
+                        await Gevent.Sleep(0.005); // real-time: a workload that lasts longer than the threshold
                     }
                 })).ToList();
                 await Gevent.JoinAllAsync(workers);
             },
-            new HubOptions { MonitorThreshold = TimeSpan.FromMilliseconds(100), ErrorHandler = (g, e) => reports.Add(e) });
+            new HubOptions { MonitorThreshold = TimeSpan.FromMilliseconds(250), ErrorHandler = (g, e) => reports.Add(e) });
         Assert.Empty(reports);
     }
 
