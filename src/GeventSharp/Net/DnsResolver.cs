@@ -6,14 +6,15 @@ using System.Text;
 namespace GeventSharp.Net;
 
 /// <summary>
-/// A resolver that speaks DNS itself (UDP) to configured name servers, over green sockets: a
+/// A resolver that speaks DNS itself (UDP, TCP for long answers) to configured name servers, over green sockets: a
 /// lookup never occupies a thread, so any number run concurrently (gevent's <c>resolver_ares</c> role).
 /// </summary>
 /// <remarks>
 /// <para>Answers <c>localhost</c> and names in <c>/etc/hosts</c> itself; asks the servers for
 /// everything else (A and AAAA in parallel for <see cref="AddressFamily.Unspecified"/>), following
 /// CNAME answers as the server returns them. Each server is tried in turn, <see cref="Attempts"/>
-/// times, waiting up to <see cref="QueryTimeout"/> each; no search domains, no TCP fallback.</para>
+/// times, waiting up to <see cref="QueryTimeout"/> each. An answer too long for a datagram
+/// (the server sets the TC flag) is asked again over TCP. No search domains, no EDNS.</para>
 /// <para>NXDOMAIN, an empty answer and no answer at all are all <see cref="DnsResolutionException"/>.</para>
 /// </remarks>
 /// <example><code>GreenDns.Resolver = new DnsResolver(new IPEndPoint(IPAddress.Parse("127.0.0.1"), 5353));</code></example>
@@ -159,23 +160,20 @@ public sealed class DnsResolver : IGreenResolver
                         }
 
                         ushort id = BinaryPrimitives.ReadUInt16BigEndian(buffer);
-                        if (!pending.Remove(id))
+                        if (!pending.Remove(id, out ushort type))
                         {
                             continue;
                         }
 
-                        int rcode = buffer[3] & 0xF;
-                        if (rcode == 3)
+                        if ((buffer[2] & 0x02) != 0)
                         {
-                            nxdomain = true;
-                        }
-                        else if (rcode != 0)
-                        {
-                            throw new DnsResolutionException(name, $"{name}: the server answered with error code {rcode}.", SocketError.TryAgain);
+                            // Truncated (TC): the whole answer did not fit a datagram; ask again over TCP (RFC 7766).
+                            byte[] full = await QueryTcpAsync(server, name, type, cancellationToken);
+                            nxdomain |= ReadResponse(name, full, full.Length, answers);
                         }
                         else
                         {
-                            ParseAnswers(buffer.AsSpan(0, r.ReceivedBytes), answers);
+                            nxdomain |= ReadResponse(name, buffer, r.ReceivedBytes, answers);
                         }
                     }
                 }
@@ -189,6 +187,11 @@ public sealed class DnsResolver : IGreenResolver
                     lastError = e;
                     continue;
                 }
+                catch (SocketException e) when (e is not DnsResolutionException)
+                {
+                    lastError = e; // e.g. the TCP retry was refused: try the next server
+                    continue;
+                }
 
                 if (nxdomain && answers.Count == 0)
                 {
@@ -200,6 +203,64 @@ public sealed class DnsResolver : IGreenResolver
         }
 
         throw new DnsResolutionException(name, $"{name}: the name servers did not answer.", SocketError.TryAgain, lastError);
+    }
+
+    /// <summary>Adds a response's records to <paramref name="answers"/>; true for NXDOMAIN.</summary>
+    /// <exception cref="DnsResolutionException">The server answered with an error (TryAgain: the next server is asked).</exception>
+    private static bool ReadResponse(string name, byte[] message, int length, List<object> answers)
+    {
+        int rcode = message[3] & 0xF;
+        if (rcode == 3)
+        {
+            return true;
+        }
+
+        if (rcode != 0)
+        {
+            throw new DnsResolutionException(name, $"{name}: the server answered with error code {rcode}.", SocketError.TryAgain);
+        }
+
+        ParseAnswers(message.AsSpan(0, length), answers);
+        return false;
+    }
+
+    /// <summary>One query over TCP (two-byte length prefix each way), for answers too long for UDP.</summary>
+    private async ValueTask<byte[]> QueryTcpAsync(IPEndPoint server, string name, ushort type, CancellationToken cancellationToken)
+    {
+        using GreenSocket tcp = GreenSocket.CreateTcp(server.AddressFamily);
+        tcp.Timeout = QueryTimeout;
+        await tcp.ConnectAsync(server, cancellationToken);
+        ushort id = (ushort)Interlocked.Increment(ref _nextId);
+        byte[] query = BuildQuery(id, name, type);
+        byte[] framed = new byte[query.Length + 2];
+        BinaryPrimitives.WriteUInt16BigEndian(framed, (ushort)query.Length);
+        query.CopyTo(framed, 2);
+        await tcp.SendAllAsync(framed, cancellationToken);
+
+        byte[] prefix = new byte[2];
+        await ReceiveExactlyAsync(tcp, prefix, name, cancellationToken);
+        byte[] message = new byte[BinaryPrimitives.ReadUInt16BigEndian(prefix)];
+        await ReceiveExactlyAsync(tcp, message, name, cancellationToken);
+        if (message.Length < 12 || BinaryPrimitives.ReadUInt16BigEndian(message) != id)
+        {
+            throw new DnsResolutionException(name, $"{name}: the server's TCP answer did not match the query.", SocketError.TryAgain);
+        }
+
+        return message;
+    }
+
+    private static async ValueTask ReceiveExactlyAsync(GreenSocket sock, byte[] buffer, string name, CancellationToken cancellationToken)
+    {
+        for (int done = 0; done < buffer.Length;)
+        {
+            int n = await sock.ReceiveAsync(buffer.AsMemory(done), cancellationToken: cancellationToken);
+            if (n == 0)
+            {
+                throw new DnsResolutionException(name, $"{name}: the server closed the TCP connection mid-answer.", SocketError.TryAgain);
+            }
+
+            done += n;
+        }
     }
 
     internal static byte[] BuildQuery(ushort id, string name, ushort type)

@@ -20,6 +20,45 @@ internal sealed class TestDnsResponder : IDisposable
     public List<string> Names { get; } = new();
 
     /// <summary>Collects <paramref name="expected"/> queries (or gives up after <paramref name="patience"/>), then answers them all.</summary>
+    /// <summary>Answers over UDP with the TC (truncated) flag and no records, as a server does when the answer is too long.</summary>
+    public bool TruncateUdp { get; init; }
+
+    /// <summary>
+    /// Serves one query over TCP on the UDP socket's port number (DNS's two-byte length framing),
+    /// answering with <paramref name="answer"/>.
+    /// </summary>
+    public Greenlet ServeOneTcpQuery(Func<string, ushort, byte[]?> answer)
+    {
+        GreenSocket listener = GreenSocket.Listen(new IPEndPoint(IPAddress.Loopback, EndPoint.Port));
+        return Gevent.Spawn(async Task () =>
+        {
+            using GreenSocket l = listener;
+            using GreenSocket conn = await l.AcceptAsync();
+            byte[] prefix = await ReadExactlyAsync(conn, 2);
+            byte[] query = await ReadExactlyAsync(conn, BinaryPrimitives.ReadUInt16BigEndian(prefix));
+            (string name, ushort type, int questionEnd) = ParseQuestion(query);
+            Names.Add("tcp:" + name);
+            byte[] response = Respond(query, questionEnd, type, answer(name, type), truncated: false);
+            byte[] framed = new byte[response.Length + 2];
+            BinaryPrimitives.WriteUInt16BigEndian(framed, (ushort)response.Length);
+            response.CopyTo(framed, 2);
+            await conn.SendAllAsync(framed);
+        });
+    }
+
+    private static async Task<byte[]> ReadExactlyAsync(GreenSocket sock, int count)
+    {
+        byte[] b = new byte[count];
+        for (int done = 0; done < count;)
+        {
+            int n = await sock.ReceiveAsync(b.AsMemory(done));
+            Assert.NotEqual(0, n);
+            done += n;
+        }
+
+        return b;
+    }
+
     public Greenlet AnswerAfterCollecting(int expected, TimeSpan patience, Func<string, ushort, byte[]?> answer)
         => Gevent.Spawn(async Task () =>
         {
@@ -44,7 +83,7 @@ internal sealed class TestDnsResponder : IDisposable
             {
                 (string name, ushort type, int questionEnd) = ParseQuestion(query);
                 Names.Add(name);
-                await _sock.SendToAsync(Respond(query, questionEnd, type, answer(name, type)), from);
+                await _sock.SendToAsync(TruncateUdp ? Respond(query, questionEnd, type, [], truncated: true) : Respond(query, questionEnd, type, answer(name, type), truncated: false), from);
             }
         });
 
@@ -65,10 +104,10 @@ internal sealed class TestDnsResponder : IDisposable
     }
 
     /// <summary>null rdata: NXDOMAIN; empty: no answer; else one record of the query's type.</summary>
-    private static byte[] Respond(byte[] query, int questionEnd, ushort type, byte[]? rdata)
+    private static byte[] Respond(byte[] query, int questionEnd, ushort type, byte[]? rdata, bool truncated)
     {
         var r = new List<byte>(query.AsSpan(0, questionEnd).ToArray());
-        r[2] = 0x81;
+        r[2] = (byte)(truncated ? 0x83 : 0x81);
         r[3] = (byte)(rdata is null ? 0x83 : 0x80);
         r[6] = 0;
         r[7] = (byte)(rdata is { Length: > 0 } ? 1 : 0);
@@ -151,6 +190,20 @@ public class DnsResolverTests
         Assert.Equal("loop.example", await resolver.GetHostNameAsync(IPAddress.Parse("127.0.0.9"), default));
         await server.GetAsync();
         Assert.Equal("9.0.0.127.in-addr.arpa", Assert.Single(responder.Names));
+    });
+
+    [Fact]
+    public void TruncatedUdpAnswer_IsAskedAgainOverTcp() => NetHub.Run(PollerKind.Epoll, async () =>
+    {
+        using var responder = new TestDnsResponder { TruncateUdp = true };
+        Greenlet tcp = responder.ServeOneTcpQuery((name, type) => [10, 1, 2, 3]);
+        Greenlet udp = responder.AnswerAfterCollecting(1, TimeSpan.FromSeconds(5), (name, type) => [10, 9, 9, 9]);
+        var resolver = new DnsResolver(responder.EndPoint) { UseHostsFile = false };
+        IPAddress[] addresses = await resolver.GetHostAddressesAsync("big.test", AddressFamily.InterNetwork, default);
+        Assert.Equal(IPAddress.Parse("10.1.2.3"), Assert.Single(addresses));
+        await udp.GetAsync();
+        await tcp.GetAsync();
+        Assert.Equal(["big.test", "tcp:big.test"], responder.Names);
     });
 
     [Fact]
