@@ -10,7 +10,31 @@ namespace GeventSharp.Tests.Net;
 /// <summary>A tiny DNS server on 127.0.0.1 (a greenlet with a green UDP socket) for resolver tests.</summary>
 internal sealed class TestDnsResponder : IDisposable
 {
-    private readonly GreenSocket _sock = GreenSocket.BindUdp(new IPEndPoint(IPAddress.Loopback, 0));
+    private readonly GreenSocket _sock;
+    private readonly GreenSocket? _tcpListener;
+
+    public TestDnsResponder(bool withTcp = false)
+    {
+        // With TCP, the same port number must be free for both: other tests hold ports too, so retry.
+        for (int attempt = 0; ; attempt++)
+        {
+            _sock = GreenSocket.BindUdp(new IPEndPoint(IPAddress.Loopback, 0));
+            if (!withTcp)
+            {
+                return;
+            }
+
+            try
+            {
+                _tcpListener = GreenSocket.Listen(new IPEndPoint(IPAddress.Loopback, ((IPEndPoint)_sock.LocalEndPoint!).Port));
+                return;
+            }
+            catch (SocketException) when (attempt < 50)
+            {
+                _sock.Close();
+            }
+        }
+    }
 
     public IPEndPoint EndPoint => (IPEndPoint)_sock.LocalEndPoint!;
 
@@ -29,7 +53,7 @@ internal sealed class TestDnsResponder : IDisposable
     /// </summary>
     public Greenlet ServeOneTcpQuery(Func<string, ushort, byte[]?> answer)
     {
-        GreenSocket listener = GreenSocket.Listen(new IPEndPoint(IPAddress.Loopback, EndPoint.Port));
+        GreenSocket listener = _tcpListener ?? throw new InvalidOperationException("create the responder with withTcp: true");
         return Gevent.Spawn(async Task () =>
         {
             using GreenSocket l = listener;
@@ -87,7 +111,11 @@ internal sealed class TestDnsResponder : IDisposable
             }
         });
 
-    public void Dispose() => _sock.Close();
+    public void Dispose()
+    {
+        _sock.Close();
+        _tcpListener?.Close();
+    }
 
     private static (string Name, ushort Type, int End) ParseQuestion(byte[] q)
     {
@@ -195,7 +223,7 @@ public class DnsResolverTests
     [Fact]
     public void TruncatedUdpAnswer_IsAskedAgainOverTcp() => NetHub.Run(PollerKind.Epoll, async () =>
     {
-        using var responder = new TestDnsResponder { TruncateUdp = true };
+        using var responder = new TestDnsResponder(withTcp: true) { TruncateUdp = true };
         Greenlet tcp = responder.ServeOneTcpQuery((name, type) => [10, 1, 2, 3]);
         Greenlet udp = responder.AnswerAfterCollecting(1, TimeSpan.FromSeconds(5), (name, type) => [10, 9, 9, 9]);
         var resolver = new DnsResolver(responder.EndPoint) { UseHostsFile = false };

@@ -1,0 +1,850 @@
+using System.Buffers;
+using System.Buffers.Text;
+using System.Net;
+using System.Net.Sockets;
+using System.Text;
+
+namespace GeventSharp.Http;
+
+/// <summary>
+/// One client connection of an <see cref="HttpServer"/>: reads requests one after another
+/// (keep-alive, pipelining), runs the handler for each and frames its response.
+/// </summary>
+/// <remarks>
+/// <para>Input: one buffer per connection holds the head being parsed, then the body, then
+/// whatever the client pipelined after it. Output: the response body is buffered after a
+/// reserved gap; when the handler returns, the head is written into the gap just before the
+/// body so head and body leave in a single write.</para>
+/// </remarks>
+internal sealed class HttpConnection
+{
+    private const int HeadReserve = 1024;
+    private const int InitialInput = 4096;
+    private const int MaxChunkLine = 4096;
+    private const int MaxDrain = 64 * 1024;
+
+    private static readonly byte[] s_continue = "HTTP/1.1 100 Continue\r\n\r\n"u8.ToArray();
+    private static readonly byte[] s_lastChunk = "0\r\n\r\n"u8.ToArray();
+
+    private readonly HttpServer _server;
+    private readonly Stream _stream;
+    private readonly EndPoint? _peer;
+    private readonly HttpServerOptions _options;
+    private byte[] _in;
+    private int _inStart;
+    private int _inEnd;
+    private byte[] _out;
+    private Timeout? _idle;
+
+    // The request being served.
+    private HttpRequestBody? _body;
+    private HttpResponse? _response;
+    private string _version = "HTTP/1.1";
+    private bool _keepAlive;
+    private bool _headOnly;
+    private bool _expectContinue;
+    private bool _continueSent;
+    private bool _chunkedIn;
+    private ChunkState _chunkState;
+    private long _inRemaining;
+    private long _inTotal;
+
+    // Its response.
+    private int _bodyLen;
+    private long _headBodyLength;
+    private bool _outChunked;
+    private long _outDeclared;
+    private long _outSent;
+    private bool _complete;
+
+    private enum ChunkState : byte
+    {
+        Size,
+        Data,
+        DataEnd,
+        Trailers,
+        Done,
+    }
+
+    public HttpConnection(HttpServer server, Stream stream, EndPoint? peer, HttpServerOptions options)
+    {
+        _server = server;
+        _stream = stream;
+        _peer = peer;
+        _options = options;
+        _in = ArrayPool<byte>.Shared.Rent(InitialInput);
+        _out = ArrayPool<byte>.Shared.Rent(HeadReserve + options.ResponseBufferSize + 2);
+    }
+
+    /// <summary>True while waiting for the first byte of the next request (a stop may close it at once).</summary>
+    public bool Idle { get; private set; }
+
+    public Greenlet? Greenlet { get; private set; }
+
+    public async Task RunAsync()
+    {
+        Greenlet = Greenlet.Current;
+        try
+        {
+            while (await ServeOneAsync())
+            {
+            }
+        }
+        catch (Exception e) when (e is IOException or SocketException or ObjectDisposedException)
+        {
+            // The client went away (reset, closed mid-request): nothing to answer.
+        }
+        finally
+        {
+            _idle?.Cancel();
+            ArrayPool<byte>.Shared.Return(_in);
+            ArrayPool<byte>.Shared.Return(_out);
+            _in = _out = [];
+        }
+    }
+
+    /// <summary>Reads one request and answers it; false when the connection should close.</summary>
+    private async ValueTask<bool> ServeOneAsync()
+    {
+        Idle = _inEnd == _inStart;
+        if (Idle && _server.Stopping)
+        {
+            return false;
+        }
+
+        int headLength;
+        _idle ??= new Timeout(_options.KeepAliveTimeout);
+        _idle.Start();
+        try
+        {
+            headLength = await ReadHeadAsync();
+        }
+        catch (Exception e) when (_idle.Caused(e))
+        {
+            if (_inEnd > _inStart)
+            {
+                await SendErrorAsync(408, "The request head did not arrive in time.");
+            }
+
+            return false;
+        }
+        catch (HttpBadRequestException e)
+        {
+            await SendErrorAsync(e.StatusCode, e.Message);
+            return false;
+        }
+        finally
+        {
+            _idle.Cancel();
+            Idle = false;
+        }
+
+        if (headLength < 0)
+        {
+            return false; // closed by the client between requests (or mid-head: nothing to answer)
+        }
+
+        HttpRequest request;
+        try
+        {
+            request = StartRequest(headLength);
+        }
+        catch (HttpBadRequestException e)
+        {
+            await SendErrorAsync(e.StatusCode, e.Message);
+            return false;
+        }
+
+        var response = new HttpResponse(this);
+        BeginResponse(response, headOnly: request.Method == "HEAD");
+        try
+        {
+            await _server.Handler(request, response);
+        }
+        catch (HttpBadRequestException e) when (!response.HasStarted)
+        {
+            await ReplaceWithErrorAsync(response, e.StatusCode, e.Message);
+        }
+        catch (Exception e) when (e is not GreenletExit && !(e is IOException or SocketException && IsConnectionError(e)))
+        {
+            _server.ReportHandlerError(e);
+            if (response.HasStarted)
+            {
+                return false; // half a response went out: closing is the only honest end
+            }
+
+            await ReplaceWithErrorAsync(response, 500, "Internal Server Error");
+        }
+
+        if (!await CompleteResponseAsync(response))
+        {
+            return false;
+        }
+
+        _server.NoteRequestServed();
+        return _keepAlive && !_server.Stopping && await SkipUnreadBodyAsync();
+    }
+
+    private static bool IsConnectionError(Exception e) => e is SocketException or IOException { InnerException: SocketException };
+
+    // ---- request head ----
+
+    /// <summary>Reads until a whole head is buffered; its length (without the empty line), or -1 at end of stream.</summary>
+    private async ValueTask<int> ReadHeadAsync()
+    {
+        while (true)
+        {
+            // RFC 9112 §2.2: ignore empty lines before a request line.
+            while (_inEnd - _inStart >= 2 && _in[_inStart] == '\r' && _in[_inStart + 1] == '\n')
+            {
+                _inStart += 2;
+            }
+
+            int found = _in.AsSpan(_inStart, _inEnd - _inStart).IndexOf("\r\n\r\n"u8);
+            if (found >= 0 && found <= _options.MaxRequestHeadSize)
+            {
+                return found;
+            }
+
+            if (found >= 0 || _inEnd - _inStart >= _options.MaxRequestHeadSize)
+            {
+                throw new HttpBadRequestException(431, $"The request line and headers are longer than {_options.MaxRequestHeadSize} bytes.");
+            }
+
+            if (await FillAsync(_options.MaxRequestHeadSize + 4) == 0)
+            {
+                return -1;
+            }
+        }
+    }
+
+    /// <summary>Parses the buffered head and sets up the body's framing.</summary>
+    private HttpRequest StartRequest(int headLength)
+    {
+        RequestHead head = HttpRequestParser.Parse(_in.AsSpan(_inStart, headLength), _options.MaxRequestHeaderCount);
+        _inStart += headLength + 4;
+        HttpHeaders h = head.Headers;
+        _version = head.Version;
+        bool http11 = head.Version == "HTTP/1.1";
+        _keepAlive = http11 ? !h.ContainsToken("Connection", "close") : h.ContainsToken("Connection", "keep-alive");
+        _expectContinue = http11 && string.Equals(h["Expect"], "100-continue", StringComparison.OrdinalIgnoreCase);
+        _continueSent = false;
+        _inTotal = 0;
+        _chunkedIn = false;
+        _chunkState = ChunkState.Done;
+        _inRemaining = 0;
+
+        long? contentLength = 0;
+        string? te = h["Transfer-Encoding"];
+        string? cl = h["Content-Length"];
+        if (te is not null)
+        {
+            if (!http11)
+            {
+                throw new HttpBadRequestException(400, "Malformed request: Transfer-Encoding in an HTTP/1.0 request.");
+            }
+
+            if (cl is not null)
+            {
+                throw new HttpBadRequestException(400, "Malformed request: both Content-Length and Transfer-Encoding (the framing would be ambiguous).");
+            }
+
+            if (!te.Trim().Equals("chunked", StringComparison.OrdinalIgnoreCase))
+            {
+                throw new HttpBadRequestException(501, $"Transfer-Encoding \"{te}\" is not supported; send the body with Content-Length or chunked.");
+            }
+
+            _chunkedIn = true;
+            _chunkState = ChunkState.Size;
+            contentLength = null;
+        }
+        else if (cl is not null)
+        {
+            long length = ParseContentLength(cl);
+            if (length > _options.MaxRequestBodySize)
+            {
+                throw new HttpBadRequestException(413, $"The request body ({length} bytes) is larger than the server accepts ({_options.MaxRequestBodySize} bytes).");
+            }
+
+            _inRemaining = length;
+            contentLength = length;
+        }
+
+        _body = new HttpRequestBody(this);
+        return new HttpRequest(head.Method, head.Target, head.Version, h, _body, contentLength, _peer);
+    }
+
+    private static long ParseContentLength(string value)
+    {
+        // Repeated fields arrive joined ("5, 5"): all must agree.
+        long result = -1;
+        foreach (Range r in value.AsSpan().Split(','))
+        {
+            ReadOnlySpan<char> digits = value.AsSpan()[r].Trim(" \t");
+            if (digits.IsEmpty || digits.Length > 18 || digits.IndexOfAnyExceptInRange('0', '9') >= 0
+                || (result >= 0 && long.Parse(digits) != result))
+            {
+                throw new HttpBadRequestException(400, $"Malformed request: Content-Length \"{value}\" is not one non-negative integer.");
+            }
+
+            result = long.Parse(digits);
+        }
+
+        return result;
+    }
+
+    // ---- request body ----
+
+    public async ValueTask<int> ReadBodyAsync(HttpRequestBody body, Memory<byte> destination, CancellationToken cancellationToken)
+    {
+        if (!ReferenceEquals(body, _body))
+        {
+            throw new ObjectDisposedException(nameof(HttpRequest.Body), "This request is over: its body can be read only while its handler runs.");
+        }
+
+        if (_expectContinue && !_continueSent && _response is { HasStarted: false })
+        {
+            _continueSent = true;
+            await _stream.WriteAsync(s_continue, cancellationToken);
+        }
+
+        if (destination.IsEmpty)
+        {
+            return 0;
+        }
+
+        if (!_chunkedIn)
+        {
+            if (_inRemaining == 0)
+            {
+                return 0;
+            }
+
+            await EnsureInputAsync("the request body");
+            int take = (int)Math.Min(Math.Min(destination.Length, _inEnd - _inStart), _inRemaining);
+            _in.AsSpan(_inStart, take).CopyTo(destination.Span);
+            _inStart += take;
+            _inRemaining -= take;
+            return take;
+        }
+
+        while (true)
+        {
+            switch (_chunkState)
+            {
+                case ChunkState.Size:
+                {
+                    int line = await ReadLineAsync();
+                    long size = ParseChunkSize(_in.AsSpan(_inStart, line));
+                    _inStart += line + 2;
+                    if (size == 0)
+                    {
+                        _chunkState = ChunkState.Trailers;
+                        break;
+                    }
+
+                    if (_inTotal + size > _options.MaxRequestBodySize)
+                    {
+                        throw new HttpBadRequestException(413, $"The request body is larger than the server accepts ({_options.MaxRequestBodySize} bytes).");
+                    }
+
+                    _inRemaining = size;
+                    _chunkState = ChunkState.Data;
+                    break;
+                }
+
+                case ChunkState.Data:
+                {
+                    await EnsureInputAsync("a chunk of the request body");
+                    int take = (int)Math.Min(Math.Min(destination.Length, _inEnd - _inStart), _inRemaining);
+                    _in.AsSpan(_inStart, take).CopyTo(destination.Span);
+                    _inStart += take;
+                    _inRemaining -= take;
+                    _inTotal += take;
+                    if (_inRemaining == 0)
+                    {
+                        _chunkState = ChunkState.DataEnd;
+                    }
+
+                    return take;
+                }
+
+                case ChunkState.DataEnd:
+                {
+                    int line = await ReadLineAsync();
+                    if (line != 0)
+                    {
+                        throw new HttpBadRequestException(400, "Malformed request: a chunk is longer than its declared size.");
+                    }
+
+                    _inStart += 2;
+                    _chunkState = ChunkState.Size;
+                    break;
+                }
+
+                case ChunkState.Trailers:
+                {
+                    int line = await ReadLineAsync(); // trailer fields are read and dropped
+                    _inStart += line + 2;
+                    if (line == 0)
+                    {
+                        _chunkState = ChunkState.Done;
+                    }
+
+                    break;
+                }
+
+                default:
+                    return 0;
+            }
+        }
+    }
+
+    private static long ParseChunkSize(ReadOnlySpan<byte> line)
+    {
+        int semicolon = line.IndexOf((byte)';'); // chunk extensions are ignored
+        ReadOnlySpan<byte> hex = (semicolon >= 0 ? line[..semicolon] : line).TrimEnd(" \t"u8);
+        if (hex.IsEmpty || hex.Length > 15 || !Utf8Parser.TryParse(hex, out long size, out int used, 'X') || used != hex.Length)
+        {
+            throw new HttpBadRequestException(400, "Malformed request: a chunk size is not a hexadecimal number.");
+        }
+
+        return size;
+    }
+
+    /// <summary>Waits until a CRLF-terminated line is buffered; its length without the CRLF.</summary>
+    private async ValueTask<int> ReadLineAsync()
+    {
+        while (true)
+        {
+            int end = _in.AsSpan(_inStart, _inEnd - _inStart).IndexOf("\r\n"u8);
+            if (end >= 0)
+            {
+                return end;
+            }
+
+            if (_inEnd - _inStart > MaxChunkLine)
+            {
+                throw new HttpBadRequestException(400, "Malformed request: a chunk-size or trailer line is too long.");
+            }
+
+            if (await FillAsync(MaxChunkLine + 2) == 0)
+            {
+                throw new HttpBadRequestException(400, "The connection closed in the middle of the request body.");
+            }
+        }
+    }
+
+    private async ValueTask EnsureInputAsync(string what)
+    {
+        if (_inEnd == _inStart && await FillAsync(_in.Length) == 0)
+        {
+            throw new HttpBadRequestException(400, $"The connection closed in the middle of {what}.");
+        }
+    }
+
+    /// <summary>Reads more input (growing the buffer up to <paramref name="limit"/>); the bytes read, 0 at end of stream.</summary>
+    private async ValueTask<int> FillAsync(int limit)
+    {
+        if (_inStart == _inEnd)
+        {
+            _inStart = _inEnd = 0;
+        }
+
+        if (_inEnd == _in.Length)
+        {
+            if (_inStart > 0)
+            {
+                Buffer.BlockCopy(_in, _inStart, _in, 0, _inEnd - _inStart);
+                _inEnd -= _inStart;
+                _inStart = 0;
+            }
+            else if (_in.Length < limit)
+            {
+                byte[] bigger = ArrayPool<byte>.Shared.Rent(Math.Min(Math.Max(_in.Length * 2, InitialInput), limit));
+                Buffer.BlockCopy(_in, 0, bigger, 0, _inEnd);
+                ArrayPool<byte>.Shared.Return(_in);
+                _in = bigger;
+            }
+        }
+
+        int n = await _stream.ReadAsync(_in.AsMemory(_inEnd));
+        _inEnd += n;
+        return n;
+    }
+
+    /// <summary>Skips what the handler left of the body, so the next request can be read; false if that is too much (close instead).</summary>
+    private async ValueTask<bool> SkipUnreadBodyAsync()
+    {
+        bool unread = _chunkedIn ? _chunkState != ChunkState.Done : _inRemaining > 0;
+        if (!unread)
+        {
+            return true;
+        }
+
+        if (_expectContinue && !_continueSent)
+        {
+            return false; // the client may be waiting for 100 Continue before it sends the body
+        }
+
+        byte[] scratch = ArrayPool<byte>.Shared.Rent(8192);
+        try
+        {
+            long skipped = 0;
+            int n;
+            while (skipped <= MaxDrain && (n = await ReadBodyAsync(_body!, scratch, default)) > 0)
+            {
+                skipped += n;
+            }
+
+            return skipped <= MaxDrain;
+        }
+        catch (HttpBadRequestException)
+        {
+            return false;
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(scratch);
+        }
+    }
+
+    // ---- response ----
+
+    private void BeginResponse(HttpResponse response, bool headOnly)
+    {
+        _response = response;
+        _headOnly = headOnly;
+        _bodyLen = 0;
+        _headBodyLength = 0;
+        _outChunked = false;
+        _outDeclared = -1;
+        _outSent = 0;
+        _complete = false;
+    }
+
+    public ValueTask WriteBodyAsync(HttpResponse response, ReadOnlyMemory<byte> data, CancellationToken cancellationToken)
+    {
+        CheckWritable(response);
+        if (_headOnly || HttpStatus.HasNoBody(response.StatusCode))
+        {
+            _headBodyLength += data.Length; // HEAD: measured for Content-Length, never sent
+            return default;
+        }
+
+        if (!response.HasStarted)
+        {
+            if (_bodyLen + data.Length <= _out.Length - HeadReserve - 2)
+            {
+                data.Span.CopyTo(_out.AsSpan(HeadReserve + _bodyLen));
+                _bodyLen += data.Length;
+                return default;
+            }
+
+            return StartThenSendAsync(response, data, cancellationToken);
+        }
+
+        return SendBodyAsync(data, cancellationToken);
+    }
+
+    public ValueTask WriteBodyAsync(HttpResponse response, string text, CancellationToken cancellationToken)
+    {
+        CheckWritable(response);
+        int room = _out.Length - HeadReserve - 2 - _bodyLen;
+        if (!response.HasStarted && !_headOnly && text.Length * 3 <= room)
+        {
+            _bodyLen += HttpResponse.Utf8.GetBytes(text, _out.AsSpan(HeadReserve + _bodyLen));
+            return default;
+        }
+
+        return WriteBodyAsync(response, HttpResponse.Utf8.GetBytes(text), cancellationToken);
+    }
+
+    public async ValueTask FlushResponseAsync(HttpResponse response, CancellationToken cancellationToken)
+    {
+        CheckWritable(response);
+        if (!response.HasStarted)
+        {
+            await StartAsync(response, final: false, cancellationToken);
+        }
+    }
+
+    private void CheckWritable(HttpResponse response)
+    {
+        if (!ReferenceEquals(response, _response) || _complete)
+        {
+            throw new InvalidOperationException("This response is complete: a handler cannot write to it after it has returned.");
+        }
+    }
+
+    private async ValueTask StartThenSendAsync(HttpResponse response, ReadOnlyMemory<byte> data, CancellationToken cancellationToken)
+    {
+        await StartAsync(response, final: false, cancellationToken);
+        await SendBodyAsync(data, cancellationToken);
+    }
+
+    private async ValueTask SendBodyAsync(ReadOnlyMemory<byte> data, CancellationToken cancellationToken)
+    {
+        if (data.IsEmpty)
+        {
+            return;
+        }
+
+        if (_outChunked)
+        {
+            int prefix = ChunkPrefix(data.Length, _out);
+            if (prefix + data.Length + 2 <= _out.Length)
+            {
+                data.Span.CopyTo(_out.AsSpan(prefix));
+                "\r\n"u8.CopyTo(_out.AsSpan(prefix + data.Length));
+                await _stream.WriteAsync(_out.AsMemory(0, prefix + data.Length + 2), cancellationToken);
+            }
+            else
+            {
+                await _stream.WriteAsync(_out.AsMemory(0, prefix), cancellationToken);
+                await _stream.WriteAsync(data, cancellationToken);
+                await _stream.WriteAsync("\r\n"u8.ToArray(), cancellationToken);
+            }
+
+            return;
+        }
+
+        if (_outDeclared >= 0 && _outSent + data.Length > _outDeclared)
+        {
+            throw new InvalidOperationException($"The response declared Content-Length {_outDeclared}; writing {data.Length} more bytes after {_outSent} would exceed it.");
+        }
+
+        await _stream.WriteAsync(data, cancellationToken);
+        _outSent += data.Length;
+    }
+
+    private static int ChunkPrefix(int length, Span<byte> destination)
+    {
+        Utf8Formatter.TryFormat(length, destination, out int n, 'X');
+        "\r\n"u8.CopyTo(destination[n..]);
+        return n + 2;
+    }
+
+    /// <summary>Sends the head (and the buffered body); <paramref name="final"/>: the handler has returned, so the body is complete.</summary>
+    private async ValueTask StartAsync(HttpResponse response, bool final, CancellationToken cancellationToken)
+    {
+        int status = response.StatusCode;
+        bool noBody = HttpStatus.HasNoBody(status);
+        long? declared = response.ContentLength;
+        if (declared is null && response.Headers["Content-Length"] is { } userLength)
+        {
+            declared = long.TryParse(userLength, out long l) && l >= 0
+                ? l
+                : throw new InvalidOperationException($"The response's Content-Length header \"{userLength}\" is not a non-negative integer.");
+        }
+
+        if (response.Headers.ContainsToken("Connection", "close"))
+        {
+            _keepAlive = false;
+        }
+
+        long? length = null;
+        if (noBody)
+        {
+            _bodyLen = 0;
+        }
+        else if (final)
+        {
+            long measured = _headOnly ? _headBodyLength : _bodyLen;
+            if (declared is { } d && d != measured && !(_headOnly && _headBodyLength == 0))
+            {
+                throw new InvalidOperationException($"The response declared Content-Length {d} but its body is {measured} bytes.");
+            }
+
+            length = declared ?? measured;
+        }
+        else if (declared is { } d)
+        {
+            length = d;
+            _outDeclared = d;
+        }
+        else if (_version == "HTTP/1.1")
+        {
+            _outChunked = true;
+        }
+        else
+        {
+            _keepAlive = false; // HTTP/1.0 without a length: the body ends when the connection closes
+        }
+
+        byte[]? rented = null;
+        int headLength = MeasureHead(response);
+        Span<byte> head = headLength <= HeadReserve ? stackalloc byte[HeadReserve] : (rented = ArrayPool<byte>.Shared.Rent(headLength));
+        int written = RenderHead(response, status, length, head);
+        response.HasStarted = true;
+
+        int body = _headOnly ? 0 : _bodyLen;
+        if (_outChunked && body > 0)
+        {
+            written += ChunkPrefix(body, head[written..]);
+            "\r\n"u8.CopyTo(_out.AsSpan(HeadReserve + body));
+            body += 2;
+        }
+
+        _outSent = _bodyLen;
+        _bodyLen = 0;
+        if (rented is null)
+        {
+            head[..written].CopyTo(_out.AsSpan(HeadReserve - written));
+            await _stream.WriteAsync(_out.AsMemory(HeadReserve - written, written + body), cancellationToken);
+            return;
+        }
+
+        try
+        {
+            await _stream.WriteAsync(rented.AsMemory(0, written), cancellationToken);
+            if (body > 0)
+            {
+                await _stream.WriteAsync(_out.AsMemory(HeadReserve, body), cancellationToken);
+            }
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(rented);
+        }
+    }
+
+    /// <summary>An upper bound of the head's size (Latin-1: one byte per char).</summary>
+    private int MeasureHead(HttpResponse response)
+    {
+        int size = 64 + (response.ReasonPhrase?.Length ?? 40) + 40 + (_options.ServerHeader?.Length ?? 0) + 10 + 48 + 24 + 24;
+        foreach (KeyValuePair<string, string> f in response.Headers)
+        {
+            size += f.Key.Length + f.Value.Length + 4;
+        }
+
+        return size;
+    }
+
+    private int RenderHead(HttpResponse response, int status, long? length, Span<byte> head)
+    {
+        int p = 0;
+        p += Ascii("HTTP/1.1 ", head[p..]);
+        Utf8Formatter.TryFormat(status, head[p..], out int n);
+        p += n;
+        head[p++] = (byte)' ';
+        p += Latin1(response.ReasonPhrase ?? HttpStatus.ReasonPhrase(status), head[p..]);
+        p += Ascii("\r\n", head[p..]);
+        if (_options.SendDateHeader)
+        {
+            HttpDate.Current(_server.Hub).CopyTo(head[p..]);
+            p += HttpDate.Length;
+        }
+
+        if (_options.ServerHeader is { } server)
+        {
+            p += Ascii("Server: ", head[p..]);
+            p += Latin1(server, head[p..]);
+            p += Ascii("\r\n", head[p..]);
+        }
+
+        foreach (KeyValuePair<string, string> f in response.Headers)
+        {
+            if (f.Key.Equals("Content-Length", StringComparison.OrdinalIgnoreCase)
+                || f.Key.Equals("Transfer-Encoding", StringComparison.OrdinalIgnoreCase)
+                || f.Key.Equals("Connection", StringComparison.OrdinalIgnoreCase))
+            {
+                continue; // framing and connection management are the server's
+            }
+
+            p += Latin1(f.Key, head[p..]);
+            p += Ascii(": ", head[p..]);
+            p += Latin1(f.Value, head[p..]);
+            p += Ascii("\r\n", head[p..]);
+        }
+
+        if (length is { } len)
+        {
+            p += Ascii("Content-Length: ", head[p..]);
+            Utf8Formatter.TryFormat(len, head[p..], out n);
+            p += n;
+            p += Ascii("\r\n", head[p..]);
+        }
+        else if (_outChunked)
+        {
+            p += Ascii("Transfer-Encoding: chunked\r\n", head[p..]);
+        }
+
+        if (!_keepAlive)
+        {
+            p += Ascii("Connection: close\r\n", head[p..]);
+        }
+        else if (_version == "HTTP/1.0")
+        {
+            p += Ascii("Connection: keep-alive\r\n", head[p..]);
+        }
+
+        p += Ascii("\r\n", head[p..]);
+        return p;
+    }
+
+    private static int Ascii(string s, Span<byte> destination) => Encoding.ASCII.GetBytes(s, destination);
+
+    private static int Latin1(string s, Span<byte> destination) => Encoding.Latin1.GetBytes(s, destination);
+
+    /// <summary>Ends the response; false if the connection must close (a body shorter than declared).</summary>
+    private async ValueTask<bool> CompleteResponseAsync(HttpResponse response)
+    {
+        try
+        {
+            if (!response.HasStarted)
+            {
+                await StartAsync(response, final: true, default);
+            }
+            else if (_outChunked)
+            {
+                await _stream.WriteAsync(s_lastChunk);
+            }
+            else if (_outDeclared >= 0 && _outSent < _outDeclared && !_headOnly)
+            {
+                _server.ReportHandlerError(new InvalidOperationException(
+                    $"The handler declared Content-Length {_outDeclared} but wrote only {_outSent} bytes; the connection was closed."));
+                return false;
+            }
+        }
+        catch (InvalidOperationException e) when (!response.HasStarted)
+        {
+            // A length that does not match the body: the handler's bug, answered with 500.
+            _server.ReportHandlerError(e);
+            await ReplaceWithErrorAsync(response, 500, "Internal Server Error");
+            await StartAsync(response, final: true, default);
+        }
+        finally
+        {
+            _complete = true;
+        }
+
+        return _keepAlive;
+    }
+
+    private ValueTask ReplaceWithErrorAsync(HttpResponse response, int status, string message)
+    {
+        response.ResetForError(status);
+        response.ContentType = "text/plain; charset=utf-8";
+        _keepAlive = false;
+        _bodyLen = 0;
+        _headBodyLength = 0;
+        return WriteBodyAsync(response, message + "\n", default);
+    }
+
+    /// <summary>Answers a request that could not be read (400, 408, 413, 431, 501, 505) and ends the connection.</summary>
+    private async ValueTask SendErrorAsync(int status, string message)
+    {
+        var response = new HttpResponse(this);
+        BeginResponse(response, headOnly: false);
+        try
+        {
+            await ReplaceWithErrorAsync(response, status, message);
+            await CompleteResponseAsync(response);
+        }
+        catch (Exception e) when (e is IOException or SocketException)
+        {
+            // the client is gone already
+        }
+    }
+}

@@ -1,0 +1,142 @@
+using System.Text;
+
+namespace GeventSharp.Http;
+
+/// <summary>
+/// The answer to one request (what WSGI's <c>start_response</c> and the returned iterable
+/// give): status, headers and body.
+/// </summary>
+/// <remarks>
+/// <para>The body is buffered (up to <see cref="HttpServerOptions.ResponseBufferSize"/>) until the
+/// handler returns, so a small response goes out in one write with a <c>Content-Length</c>.
+/// Writing more than the buffer, or <see cref="FlushAsync"/>, sends the head at once: with the
+/// <see cref="ContentLength"/> you set, or else chunked (HTTP/1.1 clients) or delimited by closing
+/// the connection (HTTP/1.0 clients). Status and headers can no longer change once sent
+/// (<see cref="HasStarted"/>).</para>
+/// <para>The server adds <c>Date</c>, the framing headers and <c>Connection</c> itself. To close
+/// the connection after this response, set <c>Headers["Connection"] = "close"</c>.</para>
+/// </remarks>
+/// <example>
+/// <code>
+/// response.StatusCode = 404;
+/// response.ContentType = "text/plain; charset=utf-8";
+/// await response.WriteAsync($"no page at {request.Path}");
+/// </code>
+/// </example>
+public sealed class HttpResponse
+{
+    private readonly HttpConnection _connection;
+    private int _statusCode = 200;
+    private string? _reasonPhrase;
+    private long? _contentLength;
+    private Stream? _body;
+
+    internal HttpResponse(HttpConnection connection)
+    {
+        _connection = connection;
+    }
+
+    /// <summary>The status code; 200 by default.</summary>
+    /// <exception cref="InvalidOperationException">The head was already sent.</exception>
+    /// <exception cref="ArgumentOutOfRangeException">Not in 100–999.</exception>
+    public int StatusCode
+    {
+        get => _statusCode;
+        set
+        {
+            ThrowIfStarted(nameof(StatusCode));
+            ArgumentOutOfRangeException.ThrowIfLessThan(value, 100);
+            ArgumentOutOfRangeException.ThrowIfGreaterThan(value, 999);
+            _statusCode = value;
+        }
+    }
+
+    /// <summary>The reason phrase of the status line; null gives the standard one (<c>OK</c>, <c>Not Found</c>...).</summary>
+    public string? ReasonPhrase
+    {
+        get => _reasonPhrase;
+        set
+        {
+            ThrowIfStarted(nameof(ReasonPhrase));
+            if (value is not null && value.AsSpan().IndexOfAny('\r', '\n', '\0') >= 0)
+            {
+                throw new ArgumentException("A reason phrase may not contain CR, LF or NUL.", nameof(value));
+            }
+
+            _reasonPhrase = value;
+        }
+    }
+
+    /// <summary>The header fields to send (the server adds <c>Date</c>, framing and <c>Connection</c>).</summary>
+    public HttpHeaders Headers { get; } = new();
+
+    /// <summary>The <c>Content-Type</c> header.</summary>
+    public string? ContentType
+    {
+        get => Headers["Content-Type"];
+        set => Headers["Content-Type"] = value;
+    }
+
+    /// <summary>
+    /// The body length to declare, for a body larger than the buffer sent as it is written; null
+    /// (the default) lets the server measure a buffered body or send a large one chunked.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">The head was already sent.</exception>
+    public long? ContentLength
+    {
+        get => _contentLength;
+        set
+        {
+            ThrowIfStarted(nameof(ContentLength));
+            if (value is < 0)
+            {
+                throw new ArgumentOutOfRangeException(nameof(value), value, "A content length cannot be negative.");
+            }
+
+            _contentLength = value;
+        }
+    }
+
+    /// <summary>True once the status line and headers have been sent.</summary>
+    public bool HasStarted { get; internal set; }
+
+    /// <summary>The body as a write-only <see cref="Stream"/> (for serializers and <c>CopyToAsync</c>).</summary>
+    public Stream Body => _body ??= new HttpResponseBody(this);
+
+    /// <summary>Appends <paramref name="data"/> to the body.</summary>
+    /// <exception cref="InvalidOperationException">The response is complete, or more than <see cref="ContentLength"/> would be sent.</exception>
+    public ValueTask WriteAsync(ReadOnlyMemory<byte> data, CancellationToken cancellationToken = default)
+        => _connection.WriteBodyAsync(this, data, cancellationToken);
+
+    /// <summary>Appends <paramref name="text"/> to the body, UTF-8 encoded.</summary>
+    public ValueTask WriteAsync(string text, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(text);
+        return _connection.WriteBodyAsync(this, text, cancellationToken);
+    }
+
+    /// <summary>Sends the head and everything written so far now (the rest follows chunked unless <see cref="ContentLength"/> is set).</summary>
+    public ValueTask FlushAsync(CancellationToken cancellationToken = default) => _connection.FlushResponseAsync(this, cancellationToken);
+
+    /// <summary>Like <c>200 OK</c>.</summary>
+    public override string ToString() => $"{StatusCode} {ReasonPhrase ?? HttpStatus.ReasonPhrase(StatusCode)}";
+
+    internal static readonly UTF8Encoding Utf8 = new(encoderShouldEmitUTF8Identifier: false);
+
+    /// <summary>The server's 500/4xx answer replaces whatever a failed handler had set, if nothing was sent yet.</summary>
+    internal void ResetForError(int status)
+    {
+        _statusCode = status;
+        _reasonPhrase = null;
+        _contentLength = null;
+        Headers.Clear();
+    }
+
+    private void ThrowIfStarted(string what)
+    {
+        if (HasStarted)
+        {
+            throw new InvalidOperationException($"The response head was already sent; set {what} before the first flush or before writing more than the response buffer.");
+        }
+    }
+}

@@ -1,0 +1,135 @@
+using System.Diagnostics;
+using System.Net;
+using GeventSharp.Net;
+
+namespace GeventSharp.Http;
+
+/// <summary>
+/// An HTTP/1.1 server on the hub (gevent's <c>pywsgi.WSGIServer</c>): each connection is served
+/// by its own greenlet, request after request.
+/// </summary>
+/// <remarks>
+/// <para>The handler gets the request and a response to fill; when it returns the response is
+/// complete. Everything it awaits is cooperative, so a handler may wait on queues, events,
+/// sleeps or other sockets (a long poll) without holding up other connections.</para>
+/// <para>HTTP/1.1 keep-alive and pipelining, chunked request and response bodies,
+/// <c>Expect: 100-continue</c>, HEAD, and HTTP/1.0 clients are handled by the server. Malformed
+/// or oversized requests are answered (400, 408, 413, 431, 501, 505) with a sentence saying what
+/// was wrong, and the connection is closed. A handler that throws gets a 500 (if nothing was
+/// sent yet) and its exception is reported through the hub's error handler; the server keeps
+/// serving. Limits are in <see cref="HttpServerOptions"/>.</para>
+/// <para><see cref="StopAsync"/> stops accepting, closes idle keep-alive connections at once,
+/// lets requests in progress finish up to the timeout, then kills them.</para>
+/// </remarks>
+/// <example>
+/// <code>
+/// var server = new HttpServer(new IPEndPoint(IPAddress.Loopback, 8000), async (request, response) =&gt;
+/// {
+///     response.ContentType = "text/plain; charset=utf-8";
+///     await response.WriteAsync($"Hello from {request.Path}\n");
+/// });
+/// await server.ServeForeverAsync();
+/// </code>
+/// </example>
+[DebuggerDisplay("{ToString(),nq}")]
+public sealed class HttpServer : IAsyncDisposable
+{
+    private readonly StreamServer _server;
+    private readonly HttpServerOptions _options;
+    private readonly HashSet<HttpConnection> _connections = new();
+    private Hub? _hub;
+
+    /// <summary>Creates a server that will listen on <paramref name="localEndPoint"/> (port 0: any free port) when started.</summary>
+    /// <exception cref="ArgumentOutOfRangeException">An option is out of range.</exception>
+    public HttpServer(EndPoint localEndPoint, Func<HttpRequest, HttpResponse, Task> handler, HttpServerOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(localEndPoint);
+        ArgumentNullException.ThrowIfNull(handler);
+        Handler = handler;
+        _options = options ?? new HttpServerOptions();
+        _options.Validate();
+        _server = _options.Certificate is { } certificate
+            ? StreamServer.CreateTls(localEndPoint, certificate, (tls, peer) => ServeAsync(tls, peer), _options.Server)
+            : new StreamServer(localEndPoint, (sock, peer) => ServeAsync(sock.GetStream(ownsSocket: false), peer), _options.Server);
+    }
+
+    /// <summary>True once started and until stopped.</summary>
+    public bool Started => _server.Started;
+
+    /// <summary>True once stopped.</summary>
+    public bool Closed => _server.Closed;
+
+    /// <summary>The address it listens on (the real port when started with port 0), once started.</summary>
+    public IPEndPoint? Address => _server.Address;
+
+    /// <summary>Open connections.</summary>
+    public int ConnectionCount => _connections.Count;
+
+    /// <summary>Requests answered so far.</summary>
+    public long RequestCount { get; private set; }
+
+    internal Func<HttpRequest, HttpResponse, Task> Handler { get; }
+
+    internal bool Stopping { get; private set; }
+
+    internal Hub Hub => _hub ?? Hub.CurrentOrThrow("HttpServer");
+
+    /// <summary>Binds and starts accepting in a new greenlet; returns at once.</summary>
+    /// <exception cref="InvalidOperationException">Already started or stopped.</exception>
+    public void Start()
+    {
+        _hub = Hub.CurrentOrThrow("HttpServer.Start");
+        _server.Start();
+    }
+
+    /// <summary>Starts the server if needed, then waits until it is stopped (gevent's <c>serve_forever</c>).</summary>
+    public Task ServeForeverAsync()
+    {
+        _hub ??= Hub.CurrentOrThrow("HttpServer.ServeForeverAsync");
+        return _server.ServeForeverAsync();
+    }
+
+    /// <summary>
+    /// Stops accepting, closes idle keep-alive connections, waits up to <paramref name="timeout"/>
+    /// (1 s by default) for requests in progress (their responses say <c>Connection: close</c>),
+    /// then kills the rest.
+    /// </summary>
+    public async Task StopAsync(TimeSpan? timeout = null)
+    {
+        Stopping = true;
+        foreach (HttpConnection c in _connections.ToList())
+        {
+            if (c.Idle)
+            {
+                c.Greenlet?.Kill();
+            }
+        }
+
+        await _server.StopAsync(timeout);
+    }
+
+    /// <summary>Same as <see cref="StopAsync"/> with the default timeout.</summary>
+    public async ValueTask DisposeAsync() => await StopAsync();
+
+    /// <summary>Like <c>&lt;HttpServer 127.0.0.1:8000 serving, 3 connection(s), 120 request(s)&gt;</c>.</summary>
+    public override string ToString()
+        => $"<HttpServer {Address?.ToString() ?? "(not bound)"} {(Closed ? "closed" : Started ? "serving" : "not started")}, {ConnectionCount} connection(s), {RequestCount} request(s)>";
+
+    internal void NoteRequestServed() => RequestCount++;
+
+    internal void ReportHandlerError(Exception e) => Hub.ReportError(Greenlet.Current, e);
+
+    private async Task ServeAsync(Stream stream, EndPoint peer)
+    {
+        var connection = new HttpConnection(this, stream, peer, _options);
+        _connections.Add(connection);
+        try
+        {
+            await connection.RunAsync();
+        }
+        finally
+        {
+            _connections.Remove(connection);
+        }
+    }
+}

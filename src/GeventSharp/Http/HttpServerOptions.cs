@@ -1,0 +1,61 @@
+using System.Security.Cryptography.X509Certificates;
+using GeventSharp.Net;
+
+namespace GeventSharp.Http;
+
+/// <summary>Settings of an <see cref="HttpServer"/>; every limit has a safe default.</summary>
+/// <example>
+/// <code>
+/// new HttpServerOptions
+/// {
+///     MaxRequestBodySize = 1 &lt;&lt; 20,               // 1 MiB, then 413
+///     KeepAliveTimeout = TimeSpan.FromSeconds(30),
+///     Server = new StreamServerOptions { Pool = new Pool(1000) },
+/// }
+/// </code>
+/// </example>
+public sealed class HttpServerOptions
+{
+    /// <summary>The TCP side: backlog, <c>MaxConnections</c>, <c>Pool</c>, <c>ReusePort</c>.</summary>
+    public StreamServerOptions Server { get; init; } = new();
+
+    /// <summary>Serve HTTPS with this certificate (null, the default: plain HTTP).</summary>
+    public X509Certificate2? Certificate { get; init; }
+
+    /// <summary>The longest request line plus headers, in bytes; 32 KiB by default. Longer: 431.</summary>
+    public int MaxRequestHeadSize { get; init; } = 32 * 1024;
+
+    /// <summary>The most header fields in a request; 100 by default. More: 431.</summary>
+    public int MaxRequestHeaderCount { get; init; } = 100;
+
+    /// <summary>The largest request body, in bytes; 30 MB by default (as Kestrel). Larger: 413.</summary>
+    public long MaxRequestBodySize { get; init; } = 30_000_000;
+
+    /// <summary>
+    /// How long a connection may sit between requests, or take to send a request's head, before
+    /// the server closes it (an unfinished head is answered with 408); 60 s by default. Null: forever.
+    /// </summary>
+    public TimeSpan? KeepAliveTimeout { get; init; } = TimeSpan.FromSeconds(60);
+
+    /// <summary>
+    /// How much of the response body is buffered before it is sent: a handler that writes less and
+    /// returns gets a <c>Content-Length</c> response in one write; more (or a flush) starts a
+    /// chunked response. 16 KiB by default.
+    /// </summary>
+    public int ResponseBufferSize { get; init; } = 16 * 1024;
+
+    /// <summary>Send a <c>Date</c> header (true by default, as HTTP/1.1 asks of servers with a clock).</summary>
+    public bool SendDateHeader { get; init; } = true;
+
+    /// <summary>The value of the <c>Server</c> header, or null (the default) to send none.</summary>
+    public string? ServerHeader { get; init; }
+
+    internal void Validate()
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(MaxRequestHeadSize, 256, nameof(MaxRequestHeadSize));
+        ArgumentOutOfRangeException.ThrowIfLessThan(MaxRequestHeaderCount, 1, nameof(MaxRequestHeaderCount));
+        ArgumentOutOfRangeException.ThrowIfNegative(MaxRequestBodySize, nameof(MaxRequestBodySize));
+        ArgumentOutOfRangeException.ThrowIfLessThan(ResponseBufferSize, 256, nameof(ResponseBufferSize));
+        ArgumentNullException.ThrowIfNull(Server, nameof(Server));
+    }
+}
