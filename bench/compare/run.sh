@@ -3,12 +3,12 @@
 #
 #   bench/compare/run.sh            full run: apt packages if missing, Release builds, every micro
 #                                   workload x runtime x repetition (medians), BenchmarkDotNet core
-#                                   figures, echo.sh if present; writes docs/benchmarks.md,
+#                                   figures, echo.sh and http.sh if present; writes docs/benchmarks.md,
 #                                   docs/benchmarks.png and docs/benchmarks.jsonl (the raw lines)
 #   bench/compare/run.sh --smoke    tiny sizes, 1 repetition, no apt, no BenchmarkDotNet, skips runtimes
 #                                   whose toolchain is missing; writes bench/compare/out/smoke/
 #
-# Options: --reps N  --out DIR (md/png/jsonl go there instead of docs/)  --no-apt  --no-bdn  --no-echo
+# Options: --reps N  --out DIR (md/png/jsonl go there instead of docs/)  --no-apt  --no-bdn  --no-echo  --no-http
 #          --quiet-pct P (machine CPU use counted as quiet, default 25)  --quiet-max S (longest wait
 #          for quiet before a run, default 30; smoke 0)  --workloads "a b"  --runtimes "a b"
 #          --warmup-ms MS (time-based warm-up of the two .NET programs, default 1000; smoke 0)
@@ -21,7 +21,7 @@ cd "$(dirname "$0")"
 HERE=$(pwd)
 REPO=$(cd ../.. && pwd)
 
-SMOKE=0 REPS=3 OUT="" APT=1 BDN=1 ECHO=1 QUIET_PCT=25 QUIET_MAX=30 WARMUP_MS=1000
+SMOKE=0 REPS=3 OUT="" APT=1 BDN=1 ECHO=1 HTTP=1 QUIET_PCT=25 QUIET_MAX=30 WARMUP_MS=1000
 WORKLOADS="spawn_join yield channel_pingpong event_fanout blocked"
 RUNTIMES="geventsharp go gevent dotnet-async"
 REPS_SET=0 QUIET_MAX_SET=0 WARMUP_SET=0
@@ -33,6 +33,7 @@ while [ $# -gt 0 ]; do
         --no-apt) APT=0 ;;
         --no-bdn) BDN=0 ;;
         --no-echo) ECHO=0 ;;
+        --no-http) HTTP=0 ;;
         --quiet-pct) QUIET_PCT=$2; shift ;;
         --quiet-max) QUIET_MAX=$2; QUIET_MAX_SET=1; shift ;;
         --workloads) WORKLOADS=$2; shift ;;
@@ -47,7 +48,7 @@ done
 declare -A SIZE=()
 SAMPLE_S=1
 if [ "$SMOKE" = 1 ]; then
-    APT=0 BDN=0 ECHO=0 SAMPLE_S=0.2
+    APT=0 BDN=0 ECHO=0 HTTP=0 SAMPLE_S=0.2
     [ "$REPS_SET" = 1 ] || REPS=1
     [ "$QUIET_MAX_SET" = 1 ] || QUIET_MAX=0
     [ "$WARMUP_SET" = 1 ] || WARMUP_MS=0
@@ -117,6 +118,8 @@ meta date "$(date -u '+%Y-%m-%d %H:%M')" mode "$MODE" reps "$REPS" \
     python_version "$(/usr/bin/python3 --version 2>&1 | awk '{print $2}')" \
     gevent_version "$([ "$HAVE_GEVENT" = 1 ] && /usr/bin/python3 -c 'import gevent; print(gevent.__version__)' || echo 'not installed')" \
     greenlet_version "$([ "$HAVE_GEVENT" = 1 ] && /usr/bin/python3 -c 'import greenlet; print(greenlet.__version__)' || echo '–')" \
+    aspnetcore_runtime "$(dotnet --list-runtimes | awk '/Microsoft.AspNetCore.App/ {v=$2} END {print v}')" \
+    wrk_version "$(command -v wrk >/dev/null 2>&1 && { wrk --version 2>&1 || true; } | awk 'NR == 1 {print $1, $2}' || echo 'not installed')" \
     git_commit "$GIT_COMMIT" git_branch "$(git -C "$REPO" rev-parse --abbrev-ref HEAD 2>/dev/null || echo unknown)" \
     quiet_busy_pct "$QUIET_PCT" quiet_max_wait_s "$QUIET_MAX" dotnet_warmup_ms "$WARMUP_MS" \
     loadavg_start "$(cut -d' ' -f1-3 /proc/loadavg)"
@@ -203,6 +206,15 @@ if [ "$ECHO" = 1 ] && [ -f echo.sh ]; then
     # shellcheck disable=SC2086
     ECHO_JSON=$WORK/echo.jsonl bash echo.sh ${ECHO_ARGS:-} >>"$LOG" 2>&1 || say "echo.sh failed (see $LOG)"
     [ -f "$WORK/echo.jsonl" ] && grep '^{' "$WORK/echo.jsonl" >> "$RESULTS"
+fi
+
+# ---- HTTP/1.1 plaintext (wrk) ----
+if [ "$HTTP" = 1 ] && [ -f http.sh ]; then
+    say "running http.sh ${HTTP_ARGS:-}"
+    wait_quiet
+    # shellcheck disable=SC2086
+    HTTP_JSON=$WORK/http.jsonl bash http.sh ${HTTP_ARGS:-} >>"$LOG" 2>&1 || say "http.sh failed (see $LOG)"
+    [ -f "$WORK/http.jsonl" ] && grep '^{' "$WORK/http.jsonl" >> "$RESULTS"
 fi
 
 meta end_date "$(date -u '+%Y-%m-%d %H:%M')" loadavg_end "$(cut -d' ' -f1-3 /proc/loadavg)"

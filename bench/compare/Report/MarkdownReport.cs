@@ -217,6 +217,67 @@ internal static class MarkdownReport
 
         sb.AppendLine();
 
+        // ---- http ----
+        sb.AppendLine("## HTTP/1.1 plaintext (wrk, keep-alive)");
+        sb.AppendLine();
+        if (r.Http.Count == 0)
+        {
+            sb.AppendLine("Not run here: HTTP figures come from `bench/compare/http.sh`, which this harness runs (unless `--no-http`) " +
+                          "and includes when it is present.");
+        }
+        else
+        {
+            sb.AppendLine($"`wrk -t2 -cN --latency` ({r.Get("wrk_version", "wrk")}) sends `GET /plaintext` on N keep-alive connections; every server " +
+                          "answers 200 with `Content-Type: text/plain` and the 13-byte body `Hello, World!`. Servers: `geventsharp` (GeventSharp, one hub; " +
+                          "`geventsharp-2hubs`: two hubs), `kestrel` (ASP.NET Core " + r.Get("aspnetcore_runtime", "10") + " minimal API, no logging), " +
+                          "`go` (`net/http`), `gevent` (`pywsgi`, `log=None`, `TCP_NODELAY` set as in the echo server). " +
+                          "wrk and the server share the machine's cores. p50 and p99 come from wrk's latency distribution; errors are socket " +
+                          "errors plus responses that were not 2xx or 3xx. Median over the rounds; higher requests/s is better.");
+            sb.AppendLine();
+            sb.AppendLine("| Server | Connections | Requests/s (median) | p50 | p99 | Errors |");
+            sb.AppendLine("|---|---:|---:|---:|---:|---:|");
+            foreach (var g in r.Http.GroupBy(e => (e.Server, e.Conns)).OrderBy(g => g.Key.Conns).ThenByDescending(g => Stats.Median(g.Select(e => e.Rps))))
+            {
+                sb.AppendLine($"| {g.Key.Server} | {g.Key.Conns} | {Stats.F(Stats.Median(g.Select(e => e.Rps)), "N0")} | " +
+                              $"{Stats.F(Stats.Median(g.Where(e => e.P50Us is not null).Select(e => e.P50Us!.Value)))} µs | " +
+                              $"{Stats.F(Stats.Median(g.Where(e => e.P99Us is not null).Select(e => e.P99Us!.Value)))} µs | {g.Sum(e => e.Errors)} |");
+            }
+
+            var medians = r.Http.GroupBy(e => (e.Server, e.Conns)).ToDictionary(g => g.Key, g => Stats.Median(g.Select(e => e.Rps)) ?? 0);
+            string[] servers = r.Http.Select(e => e.Server).Distinct().ToArray();
+            int[] conns = r.Http.Select(e => e.Conns).Distinct().Order().ToArray();
+            string[] ours = servers.Where(s => s.StartsWith("geventsharp", StringComparison.Ordinal)).ToArray();
+            if (ours.Length == 0)
+            {
+                sb.AppendLine();
+                sb.AppendLine("No GeventSharp HTTP server in this run (`bench/compare/geventsharp-http/` absent or not selected), so no ratios.");
+            }
+            else
+            {
+                sb.AppendLine();
+                sb.AppendLine("GeventSharp's requests/s as a multiple of each other server's (median against median):");
+                sb.AppendLine();
+                foreach (string gs in ours)
+                {
+                    foreach (int c in conns)
+                    {
+                        double g = medians.GetValueOrDefault((gs, c));
+                        if (g <= 0)
+                        {
+                            continue;
+                        }
+
+                        string ratios = string.Join(", ", servers
+                            .Where(s => !s.StartsWith("geventsharp", StringComparison.Ordinal) && medians.GetValueOrDefault((s, c)) > 0)
+                            .Select(s => $"{Stats.Ratio(g / medians[(s, c)])} {s}"));
+                        sb.AppendLine($"- {gs} at {c} connections: {(ratios.Length > 0 ? ratios : "no other server measured")}");
+                    }
+                }
+            }
+        }
+
+        sb.AppendLine();
+
         // ---- core ----
         sb.AppendLine("## Core figures (BenchmarkDotNet)");
         sb.AppendLine();

@@ -7,6 +7,7 @@
 //   {"workload":..,"runtime":..,"ns_per_op":..,...}   one micro run (plus rep, bg_busy_pct, loadavg1, quiet_wait_s)
 //   {"benchmark":"blocked_...",...}                   GeventSharp.Benchmarks "blocked" phase figures
 //   {"server":..,"conns":..,"rps":..,...}             echo runs (bench/compare/echo.sh)
+//   {"http_server":..,"conns":..,"rps":..,...}        HTTP/1.1 plaintext runs (bench/compare/http.sh)
 // --bdn DIR: BenchmarkDotNet results directory (*-report-full.json) for the core figures section.
 using Report;
 
@@ -28,7 +29,7 @@ string pngLink = options.PngLink ?? Path.GetFileName(options.Png);
 Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(options.Md))!);
 File.WriteAllText(options.Md, MarkdownReport.Render(results, pngLink, notes));
 Chart.Save(results, options.Png);
-Console.WriteLine($"wrote {options.Md} and {options.Png} ({results.Micro.Count} micro runs, {results.Echo.Count} echo runs, {results.Core.Count} core benchmarks)");
+Console.WriteLine($"wrote {options.Md} and {options.Png} ({results.Micro.Count} micro runs, {results.Echo.Count} echo runs, {results.Http.Count} http runs, {results.Core.Count} core benchmarks)");
 return 0;
 
 namespace Report

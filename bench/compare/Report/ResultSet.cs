@@ -11,6 +11,9 @@ internal sealed record MicroRun(
 /// <summary>One echo run (loadgen's JSON line with the server's name).</summary>
 internal sealed record EchoRun(string Server, int Conns, double Rps, double? P50Us, double? P99Us, long Errors);
 
+/// <summary>One HTTP/1.1 plaintext run (wrk, parsed by bench/compare/http.sh).</summary>
+internal sealed record HttpRun(string Server, int Conns, double Rps, double? P50Us, double? P99Us, long Errors);
+
 /// <summary>One BenchmarkDotNet benchmark, or one line of the "blocked" phase report.</summary>
 internal sealed record CoreFigure(string Name, double? NsPerOp, double? BytesPerOp, string Note);
 
@@ -25,6 +28,8 @@ internal sealed class ResultSet
     public List<MicroRun> Micro { get; } = new();
 
     public List<EchoRun> Echo { get; } = new();
+
+    public List<HttpRun> Http { get; } = new();
 
     public List<CoreFigure> Core { get; } = new();
 
@@ -70,6 +75,10 @@ internal sealed class ResultSet
             else if (e.TryGetProperty("benchmark", out JsonElement b) && b.GetString()!.StartsWith("blocked_", StringComparison.Ordinal))
             {
                 set.BlockedPhases.Add(e.Clone());
+            }
+            else if (e.TryGetProperty("http_server", out _) && e.TryGetProperty("conns", out _))
+            {
+                set.Http.Add(new HttpRun(Str(e, "http_server") ?? "?", (int)(Long(e, "conns") ?? 0), Num(e, "rps") ?? 0, Num(e, "p50_us"), Num(e, "p99_us"), Long(e, "errors") ?? 0));
             }
             else if (e.TryGetProperty("conns", out _) && e.TryGetProperty("rps", out _))
             {

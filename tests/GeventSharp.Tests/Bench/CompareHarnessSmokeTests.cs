@@ -67,6 +67,9 @@ public class CompareHarnessSmokeTests
             lines.Add("{\"workload\":\"yield\",\"runtime\":\"go\",\"n\":1000,\"seconds\":0.0001,\"ns_per_op\":100,\"bytes_per_op\":null,\"rep\":1}");
             lines.Add("{\"workload\":\"blocked\",\"runtime\":\"go\",\"n\":1000,\"seconds\":0.002,\"ns_per_op\":2000,\"bytes_per_op\":2600,\"rep\":1}");
             lines.Add("{\"server\":\"c\",\"conns\":50,\"seconds\":5,\"requests\":1000,\"rps\":200,\"p50_us\":100,\"p99_us\":300,\"errors\":0}");
+            // http.sh lines: "http_server", not "server", so they land in the HTTP table, not the echo one.
+            lines.Add("{\"http_server\":\"geventsharp\",\"round\":1,\"conns\":50,\"seconds\":3,\"requests\":900,\"rps\":300,\"p50_us\":150,\"p99_us\":900,\"errors\":0}");
+            lines.Add("{\"http_server\":\"kestrel\",\"round\":1,\"conns\":50,\"seconds\":3,\"requests\":600,\"rps\":200,\"p50_us\":200,\"p99_us\":800,\"errors\":0}");
             string results = Path.Combine(dir, "results.jsonl");
             File.WriteAllLines(results, lines);
 
@@ -79,6 +82,11 @@ public class CompareHarnessSmokeTests
             Assert.Contains("| GeventSharp | Go | gevent | .NET async |", text, StringComparison.Ordinal);
             Assert.Contains("Yield switches ≥ 2× Go", text, StringComparison.Ordinal);
             Assert.Contains("| c | 50 |", text, StringComparison.Ordinal);
+            int http = text.IndexOf("## HTTP/1.1 plaintext (wrk, keep-alive)", StringComparison.Ordinal);
+            Assert.True(http > 0, "no HTTP section");
+            Assert.DoesNotContain("kestrel", text[..http], StringComparison.Ordinal);
+            Assert.Contains("| kestrel | 50 | 200 |", text[http..], StringComparison.Ordinal);
+            Assert.Contains("- geventsharp at 50 connections: 1.50× kestrel", text[http..], StringComparison.Ordinal);
             Assert.Contains("](benchmarks.png)", text, StringComparison.Ordinal);
 
             byte[] head = File.ReadAllBytes(png).Take(8).ToArray();
