@@ -2,6 +2,8 @@ using System.Buffers;
 using System.Buffers.Text;
 using System.Net;
 using System.Net.Sockets;
+using System.Net.WebSockets;
+using System.Security.Cryptography;
 using System.Text;
 
 namespace GeventSharp.Http;
@@ -56,6 +58,8 @@ internal sealed class HttpConnection
     private long _outDeclared;
     private long _outSent;
     private bool _complete;
+    private HttpRequest? _request;
+    private WebSocket? _webSocket;
 
     private enum ChunkState : byte
     {
@@ -90,9 +94,9 @@ internal sealed class HttpConnection
             {
             }
         }
-        catch (Exception e) when (e is IOException or SocketException or ObjectDisposedException)
+        catch (Exception e) when (IsConnectionError(e) || e is ObjectDisposedException)
         {
-            // The client went away (reset, closed mid-request): nothing to answer.
+            // The client went away (reset, closed mid-request or mid-WebSocket): nothing to answer.
         }
         finally
         {
@@ -165,7 +169,7 @@ internal sealed class HttpConnection
         {
             await ReplaceWithErrorAsync(response, e.StatusCode, e.Message);
         }
-        catch (Exception e) when (e is not GreenletExit && !(e is IOException or SocketException && IsConnectionError(e)))
+        catch (Exception e) when (e is not GreenletExit && !IsConnectionError(e))
         {
             _server.ReportHandlerError(e);
             if (response.HasStarted)
@@ -174,6 +178,12 @@ internal sealed class HttpConnection
             }
 
             await ReplaceWithErrorAsync(response, 500, "Internal Server Error");
+        }
+
+        if (_webSocket is not null)
+        {
+            _webSocket.Dispose(); // the handler is done with it; the connection ends with the handler
+            return false;
         }
 
         if (!await CompleteResponseAsync(response))
@@ -185,7 +195,10 @@ internal sealed class HttpConnection
         return _keepAlive && !_server.Stopping && await SkipUnreadBodyAsync();
     }
 
-    private static bool IsConnectionError(Exception e) => e is SocketException or IOException { InnerException: SocketException };
+    /// <summary>The client went away: not the handler's fault, so not reported.</summary>
+    private static bool IsConnectionError(Exception e)
+        => e is SocketException or IOException { InnerException: SocketException }
+            or WebSocketException { WebSocketErrorCode: WebSocketError.ConnectionClosedPrematurely };
 
     // ---- request head ----
 
@@ -271,7 +284,8 @@ internal sealed class HttpConnection
         }
 
         _body = new HttpRequestBody(this);
-        return new HttpRequest(head.Method, head.Target, head.Version, h, _body, contentLength, _peer);
+        _webSocket = null;
+        return _request = new HttpRequest(head.Method, head.Target, head.Version, h, _body, contentLength, _peer);
     }
 
     private static long ParseContentLength(string value)
@@ -507,6 +521,79 @@ internal sealed class HttpConnection
         {
             ArrayPool<byte>.Shared.Return(scratch);
         }
+    }
+
+    // ---- WebSocket ----
+
+    private const string WebSocketGuid = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11";
+
+    public static bool IsWebSocketRequest(HttpRequest request)
+        => request.Method == "GET"
+            && request.Headers.ContainsToken("Connection", "upgrade")
+            && request.Headers.ContainsToken("Upgrade", "websocket")
+            && request.Headers.Contains("Sec-WebSocket-Key");
+
+    /// <summary>Answers the upgrade (101) and turns the connection into a WebSocket (RFC 6455).</summary>
+    public async ValueTask<WebSocket> AcceptWebSocketAsync(HttpResponse response, string? subProtocol, TimeSpan? keepAliveInterval)
+    {
+        CheckWritable(response);
+        HttpRequest request = _request!;
+        if (response.HasStarted)
+        {
+            throw new InvalidOperationException("The response head was already sent: accept the WebSocket before writing anything.");
+        }
+
+        if (!IsWebSocketRequest(request))
+        {
+            throw new HttpBadRequestException(400, "Not a WebSocket handshake: expected GET with Connection: Upgrade, Upgrade: websocket and Sec-WebSocket-Key.");
+        }
+
+        if (request.Headers["Sec-WebSocket-Version"] != "13")
+        {
+            response.Headers["Sec-WebSocket-Version"] = "13";
+            throw new HttpBadRequestException(426, "Unsupported WebSocket version: this server speaks version 13 (RFC 6455).");
+        }
+
+        string key = request.Headers["Sec-WebSocket-Key"]!.Trim();
+        Span<byte> decoded = stackalloc byte[24];
+        if (!Convert.TryFromBase64String(key, decoded, out int keyLength) || keyLength != 16)
+        {
+            throw new HttpBadRequestException(400, "Malformed WebSocket handshake: Sec-WebSocket-Key is not 16 bytes in base64.");
+        }
+
+        if (subProtocol is not null && !request.Headers.ContainsToken("Sec-WebSocket-Protocol", subProtocol))
+        {
+            throw new InvalidOperationException($"The client did not offer the subprotocol \"{subProtocol}\" (it offered: {request.Headers["Sec-WebSocket-Protocol"] ?? "none"}).");
+        }
+
+        string accept = Convert.ToBase64String(SHA1.HashData(Encoding.ASCII.GetBytes(key + WebSocketGuid)));
+        var head = new StringBuilder("HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n");
+        head.Append("Sec-WebSocket-Accept: ").Append(accept).Append("\r\n");
+        if (subProtocol is not null)
+        {
+            head.Append("Sec-WebSocket-Protocol: ").Append(subProtocol).Append("\r\n");
+        }
+
+        foreach (KeyValuePair<string, string> f in response.Headers)
+        {
+            head.Append(f.Key).Append(": ").Append(f.Value).Append("\r\n");
+        }
+
+        head.Append("\r\n");
+        response.HasStarted = true;
+        _keepAlive = false;
+        await _stream.WriteAsync(Encoding.Latin1.GetBytes(head.ToString()));
+
+        // Frames the client sent right behind its handshake are already in our buffer.
+        Stream transport = _inEnd > _inStart ? new PrefixedStream(_in.AsSpan(_inStart, _inEnd - _inStart).ToArray(), _stream) : _stream;
+        _inStart = _inEnd;
+        _webSocket = WebSocket.CreateFromStream(transport, new WebSocketCreationOptions
+        {
+            IsServer = true,
+            SubProtocol = subProtocol,
+            KeepAliveInterval = keepAliveInterval ?? WebSocket.DefaultKeepAliveInterval,
+        });
+        return _webSocket;
     }
 
     // ---- response ----

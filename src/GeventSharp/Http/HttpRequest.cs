@@ -80,6 +80,9 @@ public sealed class HttpRequest
     /// <summary>The client's address.</summary>
     public EndPoint? RemoteEndPoint { get; }
 
+    /// <summary>True for a WebSocket handshake (GET with <c>Connection: Upgrade</c>, <c>Upgrade: websocket</c> and a key): accept it with <see cref="HttpResponse.AcceptWebSocketAsync"/>.</summary>
+    public bool IsWebSocketRequest => HttpConnection.IsWebSocketRequest(this);
+
     /// <summary>The <c>Host</c> header, or null.</summary>
     public string? Host => Headers["Host"];
 

@@ -1,3 +1,4 @@
+using System.Net.WebSockets;
 using System.Text;
 
 namespace GeventSharp.Http;
@@ -117,6 +118,33 @@ public sealed class HttpResponse
 
     /// <summary>Sends the head and everything written so far now (the rest follows chunked unless <see cref="ContentLength"/> is set).</summary>
     public ValueTask FlushAsync(CancellationToken cancellationToken = default) => _connection.FlushResponseAsync(this, cancellationToken);
+
+    /// <summary>
+    /// Accepts a WebSocket upgrade (<see cref="HttpRequest.IsWebSocketRequest"/>): sends
+    /// <c>101 Switching Protocols</c> and returns the connection as a .NET <see cref="WebSocket"/>,
+    /// usable until the handler returns (then it is disposed and the connection closed).
+    /// </summary>
+    /// <param name="subProtocol">The subprotocol to speak, one the client offered; null for none.</param>
+    /// <param name="keepAliveInterval">How often to ping the client; null for .NET's default (30 s), <see cref="TimeSpan.Zero"/> for never.</param>
+    /// <exception cref="HttpBadRequestException">The request is not a version-13 WebSocket handshake (400, 426); if it escapes the handler, that is the answer.</exception>
+    /// <exception cref="InvalidOperationException">Something was already sent, or the client did not offer <paramref name="subProtocol"/>.</exception>
+    /// <example>
+    /// <code>
+    /// if (request.IsWebSocketRequest)
+    /// {
+    ///     using WebSocket ws = await response.AcceptWebSocketAsync();
+    ///     var buffer = new byte[4096];
+    ///     while (true)
+    ///     {
+    ///         var r = await ws.ReceiveAsync(buffer, default);
+    ///         if (r.MessageType == WebSocketMessageType.Close) break;
+    ///         await ws.SendAsync(buffer.AsMemory(0, r.Count), r.MessageType, r.EndOfMessage, default);
+    ///     }
+    /// }
+    /// </code>
+    /// </example>
+    public ValueTask<WebSocket> AcceptWebSocketAsync(string? subProtocol = null, TimeSpan? keepAliveInterval = null)
+        => _connection.AcceptWebSocketAsync(this, subProtocol, keepAliveInterval);
 
     /// <summary>Like <c>200 OK</c>.</summary>
     public override string ToString() => $"{StatusCode} {ReasonPhrase ?? HttpStatus.ReasonPhrase(StatusCode)}";

@@ -132,7 +132,7 @@ internal sealed class RawHttpClient : IDisposable
         }
     }
 
-    private async Task<byte[]> ReadExactlyAsync(int count)
+    public async Task<byte[]> ReadExactlyAsync(int count)
     {
         while (_end - _start < count)
         {

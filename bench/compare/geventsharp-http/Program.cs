@@ -1,0 +1,98 @@
+// GeventSharp HTTP server for bench/compare/http.sh: GET /plaintext and GET / answer
+// "Hello, World!" (text/plain), keep-alive, like the Go net/http, Kestrel and pywsgi servers.
+//
+//   GeventSharpHttp --port 9000 [--host 127.0.0.1] [--hubs N] [--monitor]
+//
+// --hubs N runs N hubs on N threads, each with its own listener on the port (SO_REUSEPORT).
+// SIGTERM/SIGINT stop every hub; with --monitor the hub monitor (100 ms) is on and the number of
+// blocked-hub reports is printed on exit.
+using System.Net;
+using System.Runtime.InteropServices;
+using GeventSharp;
+using GeventSharp.Http;
+using GeventSharp.Net;
+
+int port = 9000, hubs = 1;
+string host = "127.0.0.1";
+bool monitor = false;
+for (int i = 0; i < args.Length; i++)
+{
+    switch (args[i].TrimStart('-'))
+    {
+        case "port": port = int.Parse(args[++i]); break;
+        case "host": host = args[++i]; break;
+        case "hubs": hubs = int.Parse(args[++i]); break;
+        case "monitor": monitor = true; break;
+        default: Console.Error.WriteLine($"unknown argument {args[i]}"); return 2;
+    }
+}
+
+byte[] hello = "Hello, World!"u8.ToArray();
+int blockedReports = 0;
+var stops = new List<Action>();
+using var term = PosixSignalRegistration.Create(PosixSignal.SIGTERM, ctx => { ctx.Cancel = true; StopAll(); });
+using var intr = PosixSignalRegistration.Create(PosixSignal.SIGINT, ctx => { ctx.Cancel = true; StopAll(); });
+var threads = Enumerable.Range(0, hubs).Select(h => new Thread(() => RunHub(h)) { Name = $"hub {h}" }).ToList();
+threads.ForEach(t => t.Start());
+threads.ForEach(t => t.Join());
+if (monitor)
+{
+    Console.Error.WriteLine($"monitor: {blockedReports} blocked-hub report(s)");
+}
+
+return 0;
+
+void StopAll()
+{
+    lock (stops)
+    {
+        stops.ForEach(stop => stop());
+    }
+}
+
+void RunHub(int index)
+{
+    var options = new HubOptions
+    {
+        MonitorThreshold = monitor ? TimeSpan.FromMilliseconds(100) : null,
+        ErrorHandler = (g, e) =>
+        {
+            if (e is HubBlockedException)
+            {
+                Interlocked.Increment(ref blockedReports);
+            }
+
+            Hub.DefaultErrorHandler(g, e);
+        },
+    };
+    Gevent.Run(async () =>
+    {
+        Hub hub = Hub.Current!;
+        var server = new HttpServer(
+            new IPEndPoint(IPAddress.Parse(host), port),
+            (request, response) =>
+            {
+                if (request.Path is not ("/plaintext" or "/"))
+                {
+                    response.StatusCode = 404;
+                    return Task.CompletedTask;
+                }
+
+                response.ContentType = "text/plain";
+                return response.WriteAsync(hello).AsTask();
+            },
+            new HttpServerOptions { Server = new StreamServerOptions { Backlog = 4096, ReusePort = hubs > 1 } });
+        server.Start();
+        lock (stops)
+        {
+            stops.Add(() => hub.Post(() => Gevent.Spawn(() => server.StopAsync(TimeSpan.Zero))));
+        }
+
+        if (index == 0)
+        {
+            Console.Error.WriteLine($"geventsharp http listening on {server.Address} ({hubs} hub(s))");
+        }
+
+        await server.ServeForeverAsync();
+    }, options);
+}
