@@ -3,6 +3,7 @@ using System.Buffers.Text;
 using System.Net;
 using System.Net.Sockets;
 using System.Net.WebSockets;
+using System.Runtime.CompilerServices;
 using System.Security.Cryptography;
 using System.Text;
 
@@ -13,6 +14,11 @@ namespace GeventSharp.Http;
 /// (keep-alive, pipelining), runs the handler for each and frames its response.
 /// </summary>
 /// <remarks>
+/// <para>Awaits of this class's own async methods use <c>ConfigureAwait(false)</c>: they
+/// complete on the hub thread inside the connection's greenlet (every stream operation they wrap
+/// resumes there), so their continuations run inline instead of each taking a trip through the
+/// greenlet's synchronization context and the ready queue. Awaits of the stream and of the user's
+/// handler keep the context, since those may complete elsewhere.</para>
 /// <para>Input: one buffer per connection holds the head being parsed, then the body, then
 /// whatever the client pipelined after it. Output: the response body is buffered after a
 /// reserved gap; when the handler returns, the head is written into the gap just before the
@@ -90,7 +96,7 @@ internal sealed class HttpConnection
         Greenlet = Greenlet.Current;
         try
         {
-            while (await ServeOneAsync())
+            while (await ServeOneAsync().ConfigureAwait(false))
             {
             }
         }
@@ -108,6 +114,7 @@ internal sealed class HttpConnection
     }
 
     /// <summary>Reads one request and answers it; false when the connection should close.</summary>
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     private async ValueTask<bool> ServeOneAsync()
     {
         Idle = _inEnd == _inStart;
@@ -121,20 +128,20 @@ internal sealed class HttpConnection
         _idle.Start();
         try
         {
-            headLength = await ReadHeadAsync();
+            headLength = await ReadHeadAsync().ConfigureAwait(false);
         }
         catch (Exception e) when (_idle.Caused(e))
         {
             if (_inEnd > _inStart)
             {
-                await SendErrorAsync(408, "The request head did not arrive in time.");
+                await SendErrorAsync(408, "The request head did not arrive in time.").ConfigureAwait(false);
             }
 
             return false;
         }
         catch (HttpBadRequestException e)
         {
-            await SendErrorAsync(e.StatusCode, e.Message);
+            await SendErrorAsync(e.StatusCode, e.Message).ConfigureAwait(false);
             return false;
         }
         finally
@@ -155,7 +162,7 @@ internal sealed class HttpConnection
         }
         catch (HttpBadRequestException e)
         {
-            await SendErrorAsync(e.StatusCode, e.Message);
+            await SendErrorAsync(e.StatusCode, e.Message).ConfigureAwait(false);
             return false;
         }
 
@@ -167,7 +174,7 @@ internal sealed class HttpConnection
         }
         catch (HttpBadRequestException e) when (!response.HasStarted)
         {
-            await ReplaceWithErrorAsync(response, e.StatusCode, e.Message);
+            await ReplaceWithErrorAsync(response, e.StatusCode, e.Message).ConfigureAwait(false);
         }
         catch (Exception e) when (e is not GreenletExit && !IsConnectionError(e))
         {
@@ -177,7 +184,7 @@ internal sealed class HttpConnection
                 return false; // half a response went out: closing is the only honest end
             }
 
-            await ReplaceWithErrorAsync(response, 500, "Internal Server Error");
+            await ReplaceWithErrorAsync(response, 500, "Internal Server Error").ConfigureAwait(false);
         }
 
         if (_webSocket is not null)
@@ -186,13 +193,13 @@ internal sealed class HttpConnection
             return false;
         }
 
-        if (!await CompleteResponseAsync(response))
+        if (!await CompleteResponseAsync(response).ConfigureAwait(false))
         {
             return false;
         }
 
         _server.NoteRequestServed();
-        return _keepAlive && !_server.Stopping && await SkipUnreadBodyAsync();
+        return _keepAlive && !_server.Stopping && await SkipUnreadBodyAsync().ConfigureAwait(false);
     }
 
     /// <summary>The client went away: not the handler's fault, so not reported.</summary>
@@ -203,6 +210,7 @@ internal sealed class HttpConnection
     // ---- request head ----
 
     /// <summary>Reads until a whole head is buffered; its length (without the empty line), or -1 at end of stream.</summary>
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     private async ValueTask<int> ReadHeadAsync()
     {
         while (true)
@@ -224,7 +232,7 @@ internal sealed class HttpConnection
                 throw new HttpBadRequestException(431, $"The request line and headers are longer than {_options.MaxRequestHeadSize} bytes.");
             }
 
-            if (await FillAsync(_options.MaxRequestHeadSize + 4) == 0)
+            if (await FillAsync(_options.MaxRequestHeadSize + 4).ConfigureAwait(false) == 0)
             {
                 return -1;
             }
@@ -309,6 +317,7 @@ internal sealed class HttpConnection
 
     // ---- request body ----
 
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     public async ValueTask<int> ReadBodyAsync(HttpRequestBody body, Memory<byte> destination, CancellationToken cancellationToken)
     {
         if (!ReferenceEquals(body, _body))
@@ -334,7 +343,7 @@ internal sealed class HttpConnection
                 return 0;
             }
 
-            await EnsureInputAsync("the request body");
+            await EnsureInputAsync("the request body").ConfigureAwait(false);
             int take = (int)Math.Min(Math.Min(destination.Length, _inEnd - _inStart), _inRemaining);
             _in.AsSpan(_inStart, take).CopyTo(destination.Span);
             _inStart += take;
@@ -348,7 +357,7 @@ internal sealed class HttpConnection
             {
                 case ChunkState.Size:
                 {
-                    int line = await ReadLineAsync();
+                    int line = await ReadLineAsync().ConfigureAwait(false);
                     long size = ParseChunkSize(_in.AsSpan(_inStart, line));
                     _inStart += line + 2;
                     if (size == 0)
@@ -369,7 +378,7 @@ internal sealed class HttpConnection
 
                 case ChunkState.Data:
                 {
-                    await EnsureInputAsync("a chunk of the request body");
+                    await EnsureInputAsync("a chunk of the request body").ConfigureAwait(false);
                     int take = (int)Math.Min(Math.Min(destination.Length, _inEnd - _inStart), _inRemaining);
                     _in.AsSpan(_inStart, take).CopyTo(destination.Span);
                     _inStart += take;
@@ -385,7 +394,7 @@ internal sealed class HttpConnection
 
                 case ChunkState.DataEnd:
                 {
-                    int line = await ReadLineAsync();
+                    int line = await ReadLineAsync().ConfigureAwait(false);
                     if (line != 0)
                     {
                         throw new HttpBadRequestException(400, "Malformed request: a chunk is longer than its declared size.");
@@ -398,7 +407,7 @@ internal sealed class HttpConnection
 
                 case ChunkState.Trailers:
                 {
-                    int line = await ReadLineAsync(); // trailer fields are read and dropped
+                    int line = await ReadLineAsync().ConfigureAwait(false); // trailer fields are read and dropped
                     _inStart += line + 2;
                     if (line == 0)
                     {
@@ -442,7 +451,7 @@ internal sealed class HttpConnection
                 throw new HttpBadRequestException(400, "Malformed request: a chunk-size or trailer line is too long.");
             }
 
-            if (await FillAsync(MaxChunkLine + 2) == 0)
+            if (await FillAsync(MaxChunkLine + 2).ConfigureAwait(false) == 0)
             {
                 throw new HttpBadRequestException(400, "The connection closed in the middle of the request body.");
             }
@@ -451,13 +460,14 @@ internal sealed class HttpConnection
 
     private async ValueTask EnsureInputAsync(string what)
     {
-        if (_inEnd == _inStart && await FillAsync(_in.Length) == 0)
+        if (_inEnd == _inStart && await FillAsync(_in.Length).ConfigureAwait(false) == 0)
         {
             throw new HttpBadRequestException(400, $"The connection closed in the middle of {what}.");
         }
     }
 
     /// <summary>Reads more input (growing the buffer up to <paramref name="limit"/>); the bytes read, 0 at end of stream.</summary>
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     private async ValueTask<int> FillAsync(int limit)
     {
         if (_inStart == _inEnd)
@@ -506,7 +516,7 @@ internal sealed class HttpConnection
         {
             long skipped = 0;
             int n;
-            while (skipped <= MaxDrain && (n = await ReadBodyAsync(_body!, scratch, default)) > 0)
+            while (skipped <= MaxDrain && (n = await ReadBodyAsync(_body!, scratch, default).ConfigureAwait(false)) > 0)
             {
                 skipped += n;
             }
@@ -652,7 +662,7 @@ internal sealed class HttpConnection
         CheckWritable(response);
         if (!response.HasStarted)
         {
-            await StartAsync(response, final: false, cancellationToken);
+            await StartAsync(response, final: false, cancellationToken).ConfigureAwait(false);
         }
     }
 
@@ -666,10 +676,11 @@ internal sealed class HttpConnection
 
     private async ValueTask StartThenSendAsync(HttpResponse response, ReadOnlyMemory<byte> data, CancellationToken cancellationToken)
     {
-        await StartAsync(response, final: false, cancellationToken);
-        await SendBodyAsync(data, cancellationToken);
+        await StartAsync(response, final: false, cancellationToken).ConfigureAwait(false);
+        await SendBodyAsync(data, cancellationToken).ConfigureAwait(false);
     }
 
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
     private async ValueTask SendBodyAsync(ReadOnlyMemory<byte> data, CancellationToken cancellationToken)
     {
         if (data.IsEmpty)
@@ -713,6 +724,7 @@ internal sealed class HttpConnection
     }
 
     /// <summary>Sends the head (and the buffered body); <paramref name="final"/>: the handler has returned, so the body is complete.</summary>
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
     private async ValueTask StartAsync(HttpResponse response, bool final, CancellationToken cancellationToken)
     {
         int status = response.StatusCode;
@@ -875,13 +887,14 @@ internal sealed class HttpConnection
     private static int Latin1(string s, Span<byte> destination) => Encoding.Latin1.GetBytes(s, destination);
 
     /// <summary>Ends the response; false if the connection must close (a body shorter than declared).</summary>
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     private async ValueTask<bool> CompleteResponseAsync(HttpResponse response)
     {
         try
         {
             if (!response.HasStarted)
             {
-                await StartAsync(response, final: true, default);
+                await StartAsync(response, final: true, default).ConfigureAwait(false);
             }
             else if (_outChunked)
             {
@@ -898,8 +911,8 @@ internal sealed class HttpConnection
         {
             // A length that does not match the body: the handler's bug, answered with 500.
             _server.ReportHandlerError(e);
-            await ReplaceWithErrorAsync(response, 500, "Internal Server Error");
-            await StartAsync(response, final: true, default);
+            await ReplaceWithErrorAsync(response, 500, "Internal Server Error").ConfigureAwait(false);
+            await StartAsync(response, final: true, default).ConfigureAwait(false);
         }
         finally
         {
@@ -926,8 +939,8 @@ internal sealed class HttpConnection
         BeginResponse(response, headOnly: false);
         try
         {
-            await ReplaceWithErrorAsync(response, status, message);
-            await CompleteResponseAsync(response);
+            await ReplaceWithErrorAsync(response, status, message).ConfigureAwait(false);
+            await CompleteResponseAsync(response).ConfigureAwait(false);
         }
         catch (Exception e) when (e is IOException or SocketException)
         {

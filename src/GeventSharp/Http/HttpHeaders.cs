@@ -107,7 +107,20 @@ public sealed class HttpHeaders : IReadOnlyCollection<KeyValuePair<string, strin
     }
 
     /// <summary>Removes every field named <paramref name="name"/>; true if there was one.</summary>
-    public bool Remove(string name) => _fields.RemoveAll(f => string.Equals(f.Key, name, StringComparison.OrdinalIgnoreCase)) > 0;
+    public bool Remove(string name)
+    {
+        bool removed = false;
+        for (int i = _fields.Count - 1; i >= 0; i--)
+        {
+            if (string.Equals(_fields[i].Key, name, StringComparison.OrdinalIgnoreCase))
+            {
+                _fields.RemoveAt(i);
+                removed = true;
+            }
+        }
+
+        return removed;
+    }
 
     /// <summary>Removes every field.</summary>
     public void Clear() => _fields.Clear();

@@ -62,6 +62,21 @@ public class HttpServerTests
     });
 
     [Fact]
+    public void Https_WithACertificate_ServesHttpClient()
+    {
+        using var cert = TlsTests.SelfSigned();
+        NetHub.Run(PollerKind.Epoll, async () =>
+        {
+            await using HttpServer server = StartServer(Hello, new HttpServerOptions { Certificate = cert });
+            using var handler = new HttpClientHandler { ServerCertificateCustomValidationCallback = (_, c, _, _) => c?.GetCertHashString() == cert.GetCertHashString() };
+            using var http = new HttpClient(handler);
+            Assert.Equal("hello /secure", await http.GetStringAsync($"https://localhost:{server.Address!.Port}/secure"));
+            Assert.Equal("hello /again", await http.GetStringAsync($"https://localhost:{server.Address!.Port}/again")); // same connection, kept alive
+            Assert.Equal(1, server.ConnectionCount);
+        });
+    }
+
+    [Fact]
     public void PipelinedRequests_AreAnsweredInOrder() => NetHub.Run(PollerKind.Epoll, async () =>
     {
         await using HttpServer server = StartServer(Hello);
