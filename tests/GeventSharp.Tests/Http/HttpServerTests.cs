@@ -438,6 +438,33 @@ public class HttpServerTests
         });
     }
 
+    [Fact]
+    public void LongPoll_WithAQueue_AnswersWhatArrives_OrAnEmptyListAfter10Seconds()
+    {
+        VirtualClockRun(async () =>
+        {
+            var updates = new GeventSharp.Queue<string>();
+            await using HttpServer server = StartServer(async (request, response) =>
+            {
+                try
+                {
+                    await response.WriteAsync(await updates.GetAsync(timeout: TimeSpan.FromSeconds(10)));
+                }
+                catch (Empty)
+                {
+                    await response.WriteAsync("[]");
+                }
+            });
+            using RawHttpClient client = await RawHttpClient.ConnectAsync(server.Address!);
+            Greenlet producer = Gevent.SpawnLater(2, () => updates.PutNowait("news"));
+            await client.SendAsync("POST /poll HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\n\r\n");
+            Assert.Equal("news", (await client.ReadResponseAsync()).Body);
+            await client.SendAsync("POST /poll HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\n\r\n");
+            Assert.Equal("[]", (await client.ReadResponseAsync()).Body); // 10 virtual seconds later
+            await producer.JoinAsync();
+        });
+    }
+
     private static void VirtualClockRun(Func<Task> main)
     {
         var clock = NetHub.RunVirtual(PollerKind.Epoll, main);
