@@ -102,6 +102,9 @@ internal static class MarkdownReport
             ? $"{Stats.Bytes(gsB)} vs {Stats.Bytes(goB)} = 1/{(goB / gsB)!.Value.ToString("0.0", inv)} of Go"
             : "not measured";
         sb.AppendLine($"| Memory per blocked coroutine ≤ 1/10 of Go | {memMeasured} | {Met(gsB is not null && goB is not null ? gsB * 10 <= goB : null)} |");
+        EchoTarget(sb, r, "geventsharp", "go", 1.1, "Echo at 50 connections ≥ 1.1× Go, one hub");
+        EchoTarget(sb, r, "geventsharp-2hubs", "go", 1.1, "Echo at 50 connections ≥ 1.1× Go, two hubs");
+        EchoTarget(sb, r, "geventsharp", "c", 0.8, "Echo at 50 connections ≥ 80% of the C epoll ceiling, one hub");
         sb.AppendLine();
 
         // ---- micro table ----
@@ -368,6 +371,22 @@ internal static class MarkdownReport
         }
 
         sb.AppendLine($"| {title} | {measured} | {Met(met)} |");
+    }
+
+    /// <summary>A target row comparing median echo req/s at 50 connections; nothing if echo did not run.</summary>
+    private static void EchoTarget(StringBuilder sb, ResultSet r, string server, string other, double factor, string title)
+    {
+        double? gs = Stats.Median(r.Echo.Where(e => e.Server == server && e.Conns == 50).Select(e => e.Rps));
+        double? o = Stats.Median(r.Echo.Where(e => e.Server == other && e.Conns == 50).Select(e => e.Rps));
+        if (gs is null || o is null || o == 0)
+        {
+            return;
+        }
+
+        string measured = factor < 1
+            ? $"{gs.Value.ToString("N0", CultureInfo.InvariantCulture)} vs {o.Value.ToString("N0", CultureInfo.InvariantCulture)} req/s = {(gs / o * 100)!.Value.ToString("0", CultureInfo.InvariantCulture)}%"
+            : $"{gs.Value.ToString("N0", CultureInfo.InvariantCulture)} vs {o.Value.ToString("N0", CultureInfo.InvariantCulture)} req/s = {Stats.Ratio(gs / o)}";
+        sb.AppendLine($"| {title} | {measured} | {Met(gs / o >= factor)} |");
     }
 
     private static string Met(bool? met) => met switch
