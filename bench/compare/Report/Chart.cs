@@ -4,7 +4,10 @@ namespace Report;
 
 /// <summary>
 /// The chart in docs/benchmarks.png: time per operation of every workload and runtime (log scale,
-/// one group of bars per workload) above memory per blocked coroutine.
+/// one group of bars per workload) above memory per blocked coroutine, above requests per second of
+/// the network workloads (linear scale, one group of bars per workload and connection count: TCP echo,
+/// then HTTP plaintext). The network panel is left out, and the image is shorter, when the results
+/// hold no echo or HTTP runs.
 /// </summary>
 internal static class Chart
 {
@@ -14,21 +17,46 @@ internal static class Chart
         ["go"] = Color.FromHex("#00ADD8"),
         ["gevent"] = Color.FromHex("#F2A900"),
         ["dotnet-async"] = Color.FromHex("#9E9E9E"),
+        ["geventsharp-2hubs"] = Color.FromHex("#BA68C8"),
+        ["kestrel"] = Color.FromHex("#43A047"),
+        ["c"] = Color.FromHex("#455A64"),
     };
+
+    /// <summary>Servers of the network panel in bar order (echo.sh and http.sh name them so), with their legend names.</summary>
+    private static readonly (string Server, string Name)[] Servers =
+    [
+        ("geventsharp", "GeventSharp, 1 hub"),
+        ("geventsharp-2hubs", "GeventSharp, 2 hubs"),
+        ("go", "Go"),
+        ("kestrel", "Kestrel (HTTP only)"),
+        ("gevent", "gevent"),
+        ("c", "C epoll (echo only)"),
+    ];
+
+    /// <summary>Rows of the layout grid, each 50 px high: the first two panels keep the 700 + 350 px they had alone.</summary>
+    private const int TimeRows = 14, MemoryRows = 7, NetworkRows = 10, RowHeight = 50;
 
     public static void Save(ResultSet r, string path)
     {
         Plot time = TimePlot(r);
         Plot memory = MemoryPlot(r);
+        Plot? network = r.Echo.Count + r.Http.Count > 0 ? NetworkPlot(r) : null;
+        int rows = TimeRows + MemoryRows + (network is null ? 0 : NetworkRows);
         var multi = new Multiplot();
         multi.AddPlot(time);
         multi.AddPlot(memory);
         multi.Layout = new ScottPlot.MultiplotLayouts.CustomGrid();
         var grid = (ScottPlot.MultiplotLayouts.CustomGrid)multi.Layout;
-        grid.Set(time, new GridCell(0, 0, 3, 1, rowSpan: 2));
-        grid.Set(memory, new GridCell(2, 0, 3, 1));
+        grid.Set(time, new GridCell(0, 0, rows, 1, rowSpan: TimeRows));
+        grid.Set(memory, new GridCell(TimeRows, 0, rows, 1, rowSpan: MemoryRows));
+        if (network is not null)
+        {
+            multi.AddPlot(network);
+            grid.Set(network, new GridCell(TimeRows + MemoryRows, 0, rows, 1, rowSpan: NetworkRows));
+        }
+
         Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
-        multi.SavePng(path, 1200, 1050);
+        multi.SavePng(path, 1200, rows * RowHeight);
     }
 
     private static Plot TimePlot(ResultSet r)
@@ -143,4 +171,101 @@ internal static class Chart
         plot.Grid.YAxisStyle.MajorLineStyle.Width = 0;
         return plot;
     }
+
+    /// <summary>
+    /// Median requests per second of every server, one group of bars per workload and connection count
+    /// (echo first, then HTTP, fewer connections first); a group has a bar for each server that ran it.
+    /// </summary>
+    private static Plot NetworkPlot(ResultSet r)
+    {
+        var plot = new Plot();
+        var groups = new List<(string Title, int Conns, List<(string Server, double Rps)> Bars)>();
+        foreach (var (title, runs) in new[]
+                 {
+                     ("TCP echo", r.Echo.Select(e => (e.Server, e.Conns, e.Rps))),
+                     ("HTTP plaintext", r.Http.Select(e => (e.Server, e.Conns, e.Rps))),
+                 })
+        {
+            foreach (var byConns in runs.GroupBy(e => e.Conns).OrderBy(g => g.Key))
+            {
+                var medians = byConns.GroupBy(e => e.Server)
+                    .OrderBy(g => Order(g.Key)).ThenBy(g => g.Key, StringComparer.Ordinal)
+                    .Select(g => (g.Key, Stats.Median(g.Select(e => e.Rps)) ?? 0))
+                    .ToList();
+                groups.Add((title, byConns.Key, medians));
+            }
+        }
+
+        var bars = new List<Bar>();
+        var tickPositions = new List<double>();
+        var tickLabels = new List<string>();
+        var shown = new HashSet<string>();
+        double position = 0;
+        string? previous = null;
+        foreach (var (title, conns, medians) in groups)
+        {
+            if (previous is not null)
+            {
+                // One empty slot between groups, two between the echo and the HTTP groups.
+                position += title == previous ? 1 : 2;
+            }
+
+            previous = title;
+            tickPositions.Add(position + ((medians.Count - 1) / 2.0));
+            tickLabels.Add($"{title}\n{conns:N0} connections");
+            foreach (var (server, rps) in medians)
+            {
+                bars.Add(new Bar
+                {
+                    Position = position,
+                    Value = rps,
+                    FillColor = ColorOf(server),
+                    LineWidth = 0,
+                    Label = Stats.KiloRps(rps),
+                });
+                shown.Add(server);
+                position++;
+            }
+        }
+
+        var barPlot = plot.Add.Bars(bars);
+        barPlot.ValueLabelStyle.FontSize = 11;
+        plot.Axes.Bottom.SetTicks(tickPositions.ToArray(), tickLabels.ToArray());
+        plot.Axes.Bottom.MajorTickStyle.Length = 0;
+        plot.Axes.Bottom.TickLabelStyle.FontSize = 13;
+
+        plot.Axes.Left.TickGenerator = new ScottPlot.TickGenerators.NumericAutomatic
+        {
+            LabelFormatter = y => Stats.Kilo(y),
+        };
+        plot.Axes.Left.TickLabelStyle.FontSize = 13;
+        double max = bars.Count > 0 ? bars.Max(b => b.Value) : 1;
+        plot.Axes.SetLimitsY(0, Math.Max(max, 1) * 1.15);
+        plot.Axes.SetLimitsX(-1, position);
+        plot.Title("Requests per second (median over rounds, linear scale; higher is better)", 15);
+        plot.YLabel("requests per second", 14);
+        plot.Grid.XAxisStyle.MajorLineStyle.Width = 0;
+        foreach (var (server, name) in Servers.Where(s => shown.Contains(s.Server)))
+        {
+            plot.Legend.ManualItems.Add(new LegendItem { LabelText = name, FillColor = ColorOf(server) });
+        }
+
+        foreach (string server in shown.Where(s => Order(s) == Servers.Length).Order(StringComparer.Ordinal))
+        {
+            plot.Legend.ManualItems.Add(new LegendItem { LabelText = server, FillColor = ColorOf(server) });
+        }
+
+        plot.Legend.FontSize = 13;
+        plot.ShowLegend(Edge.Right);
+        return plot;
+    }
+
+    /// <summary>Index of <paramref name="server"/> in <see cref="Servers"/>; servers not listed there come last.</summary>
+    private static int Order(string server)
+    {
+        int i = Array.FindIndex(Servers, s => s.Server == server);
+        return i < 0 ? Servers.Length : i;
+    }
+
+    private static Color ColorOf(string server) => Colors.TryGetValue(server, out Color c) ? c : Color.FromHex("#BDBDBD");
 }

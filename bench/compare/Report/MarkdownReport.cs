@@ -181,7 +181,8 @@ internal static class MarkdownReport
         // ---- chart ----
         sb.AppendLine("## Chart");
         sb.AppendLine();
-        sb.AppendLine($"![Time per operation and memory per blocked coroutine, by runtime]({pngLink})");
+        string network = r.Echo.Count + r.Http.Count > 0 ? ", and requests per second of the TCP echo and HTTP servers" : "";
+        sb.AppendLine($"![Time per operation and memory per blocked coroutine, by runtime{network}]({pngLink})");
         sb.AppendLine();
 
         // ---- skipped ----

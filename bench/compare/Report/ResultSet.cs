@@ -183,6 +183,13 @@ internal static class Stats
         { } v => v.ToString(v >= 100 ? "0" : "0.0", CultureInfo.InvariantCulture) + " B",
     };
 
+    /// <summary>Requests per second in thousands on two lines, to fit above a narrow bar: "125k\nreq/s", "20.4k\nreq/s" (below 1,000: "300\nreq/s").</summary>
+    public static string KiloRps(double rps) => Kilo(rps, rps >= 1e5 ? "0" : "0.0") + "\nreq/s";
+
+    /// <summary>A count in thousands ("125k", with <paramref name="format"/>), or as it is below 1,000.</summary>
+    public static string Kilo(double v, string format = "0.#")
+        => Math.Abs(v) >= 1e3 ? (v / 1e3).ToString(format, CultureInfo.InvariantCulture) + "k" : v.ToString("0.#", CultureInfo.InvariantCulture);
+
     public static string Ratio(double? r)
         => r is { } v ? (v >= 10 ? v.ToString("0", CultureInfo.InvariantCulture) : v.ToString("0.00", CultureInfo.InvariantCulture)) + "×" : "–";
 
