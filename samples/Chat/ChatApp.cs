@@ -46,13 +46,16 @@ public sealed class ChatApp
 {
     private readonly ChatOptions _options;
     private readonly IChatHistory _history;
+    private readonly IChatBus _bus;
+    private bool _busConnected;
     private readonly Dictionary<string, Dictionary<string, Member>> _rooms;
     private readonly Dictionary<string, User> _users = new();
 
-    /// <summary>Creates the app with its history store.</summary>
-    public ChatApp(IChatHistory history, ChatOptions? options = null)
+    /// <summary>Creates the app with its history store and, to share rooms with other processes, a bus (default: this process only).</summary>
+    public ChatApp(IChatHistory history, ChatOptions? options = null, IChatBus? bus = null)
     {
         _history = history;
+        _bus = bus ?? new LocalChatBus();
         _options = options ?? new ChatOptions();
         _rooms = _options.Rooms.ToDictionary(r => r, _ => new Dictionary<string, Member>());
     }
@@ -62,6 +65,16 @@ public sealed class ChatApp
 
     /// <summary>Members of <paramref name="room"/> now.</summary>
     public int MemberCount(string room) => _rooms.TryGetValue(room, out var members) ? members.Count : 0;
+
+    /// <summary>Starts receiving the bus's messages on the calling greenlet's hub (the first request does it otherwise).</summary>
+    public async ValueTask ConnectBusAsync()
+    {
+        if (!_busConnected)
+        {
+            _busConnected = true;
+            await _bus.SubscribeAsync(Deliver);
+        }
+    }
 
     /// <summary>Spawns the greenlet that removes members who stopped polling; kill it to stop.</summary>
     public Greenlet StartJanitor()
@@ -81,6 +94,7 @@ public sealed class ChatApp
     /// <summary>The <see cref="HttpServer"/> handler.</summary>
     public async Task HandleAsync(HttpRequest request, HttpResponse response)
     {
+        await ConnectBusAsync();
         string[] parts = request.Path.Trim('/').Split('/', StringSplitOptions.RemoveEmptyEntries);
         switch (request.Method, parts)
         {
@@ -154,15 +168,25 @@ public sealed class ChatApp
         }
 
         string line = uid + ":" + message;
-        foreach (Member member in _rooms[room].Values)
+        await _history.AppendAsync(room, line);
+        await _bus.PublishAsync(room, line);
+    }
+
+    /// <summary>A line published on the bus (by this process or another): into the queue of every member of the room here.</summary>
+    private void Deliver(string room, string line)
+    {
+        if (!_rooms.TryGetValue(room, out Dictionary<string, Member>? members))
+        {
+            return;
+        }
+
+        foreach (Member member in members.Values)
         {
             while (!member.Queue.TryPut(line))
             {
                 member.Queue.TryGet(out _); // full (nobody polling): the oldest message goes
             }
         }
-
-        await _history.AppendAsync(room, line);
     }
 
     private async Task PollAsync(HttpRequest request, HttpResponse response, string room, string uid)
