@@ -1,4 +1,6 @@
+using System.Net.WebSockets;
 using System.Security.Cryptography;
+using System.Text;
 using System.Text.Json;
 using GeventSharp.Http;
 
@@ -106,6 +108,9 @@ public sealed class ChatApp
                 break;
             case ("POST", ["poll", var room, var uid]):
                 await PollAsync(request, response, room, uid);
+                break;
+            case ("GET", ["ws", var room, var uid]) when request.IsWebSocketRequest:
+                await StreamAsync(request, response, room, uid);
                 break;
             case ("GET", [var uid]) when ValidName(uid):
                 await Html(response, Pages.Rooms(uid, _options.Rooms));
@@ -222,6 +227,59 @@ public sealed class ChatApp
         await response.WriteAsync(JsonSerializer.Serialize(messages));
     }
 
+    /// <summary>
+    /// The modern transport: a WebSocket on which the server pushes each message of the room as a
+    /// text frame as soon as it arrives (puts stay <c>POST /put</c>, which answer errors with a
+    /// status). The page uses it when the browser can, and falls back to the long poll.
+    /// </summary>
+    private async Task StreamAsync(HttpRequest request, HttpResponse response, string room, string uid)
+    {
+        if (Check(request, room, uid) is { } problem)
+        {
+            await Fail(response, problem.Status, problem.Message);
+            return;
+        }
+
+        Member member = _rooms[room][uid];
+        using WebSocket ws = await response.AcceptWebSocketAsync();
+        member.Polling++;
+        Greenlet self = Greenlet.Current!;
+        Greenlet watcher = Gevent.Spawn(async Task () =>
+        {
+            // The browser sends nothing; a receive returns when it closes or goes away.
+            byte[] scratch = new byte[256];
+            try
+            {
+                while ((await ws.ReceiveAsync(scratch, default)).MessageType != WebSocketMessageType.Close)
+                {
+                }
+
+                await ws.CloseOutputAsync(WebSocketCloseStatus.NormalClosure, null, default); // complete the close handshake
+            }
+            catch (WebSocketException)
+            {
+                // gone without a close handshake
+            }
+
+            self.Kill();
+        });
+        try
+        {
+            while (true)
+            {
+                string line = await member.Queue.GetAsync();
+                await ws.SendAsync(Encoding.UTF8.GetBytes(line), WebSocketMessageType.Text, endOfMessage: true, default);
+                member.LastSeen = Now;
+            }
+        }
+        finally
+        {
+            member.Polling--;
+            member.LastSeen = Now;
+            watcher.Kill();
+        }
+    }
+
     /// <summary>Why this request may not put or poll in the room, or null if it may.</summary>
     private (int Status, string Message)? Check(HttpRequest request, string room, string uid)
     {
@@ -278,7 +336,7 @@ public sealed class ChatApp
         foreach (string c in cookies.Split(';', StringSplitOptions.TrimEntries))
         {
             if (c.StartsWith(wanted, StringComparison.Ordinal)
-                && CryptographicOperations.FixedTimeEquals(System.Text.Encoding.ASCII.GetBytes(c[wanted.Length..]), System.Text.Encoding.ASCII.GetBytes(user.Token)))
+                && CryptographicOperations.FixedTimeEquals(Encoding.ASCII.GetBytes(c[wanted.Length..]), Encoding.ASCII.GetBytes(user.Token)))
             {
                 return true;
             }

@@ -77,7 +77,7 @@ internal static class Pages
                 const r = await fetch(`/put/${room}/${uid}`, { method: "POST", body: new URLSearchParams({ message: input.value }) });
                 if (r.ok) { input.value = ""; status.textContent = ""; } else { status.textContent = await r.text(); }
               });
-              (async function poll() {
+              async function longPoll() {
                 while (true) {
                   try {
                     const r = await fetch(`/poll/${room}/${uid}`, { method: "POST" });
@@ -87,7 +87,18 @@ internal static class Pages
                     await new Promise(done => setTimeout(done, 1000));   // server away: try again
                   }
                 }
-              })();
+              }
+              // Pushed over a WebSocket where the browser can; minichat's long poll otherwise.
+              let opened = false;
+              try {
+                const ws = new WebSocket(`${location.protocol === "https:" ? "wss" : "ws"}://${location.host}/ws/${room}/${uid}`);
+                ws.onopen = () => { opened = true; document.body.dataset.transport = "websocket"; };
+                ws.onmessage = e => show(e.data);
+                ws.onclose = () => { if (!opened) { document.body.dataset.transport = "poll"; longPoll(); } else { status.textContent = "disconnected: reload to rejoin"; } };
+              } catch {
+                document.body.dataset.transport = "poll";
+                longPoll();
+              }
             </script>
             """);
     }

@@ -41,6 +41,7 @@ public class ChatInBrowserTests
         await alice.ClickAsync("text=python");
         await alice.WaitForURLAsync(site + "/python/alice");
         await bob.GotoAsync(site + "/python/bob");
+        await Assertions.Expect(bob.Locator("body")).ToHaveAttributeAsync("data-transport", "websocket"); // pushed, not polled
 
         // A message that would be markup, if the page inserted messages as HTML.
         await alice.FillAsync("#message", "<b>bold?</b> & more");
@@ -53,9 +54,19 @@ public class ChatInBrowserTests
         await bob.PressAsync("#message", "Enter");
         await Assertions.Expect(alice.Locator("#messages li").Last).ToHaveTextAsync("bob:hi alice");
 
+        // A browser without WebSocket falls back to minichat's long poll and still chats.
+        await using IBrowserContext oldContext = await browser.NewContextAsync();
+        await oldContext.AddInitScriptAsync("delete window.WebSocket;");
+        IPage carol = await oldContext.NewPageAsync();
+        await carol.GotoAsync(site + "/python/carol");
+        await Assertions.Expect(carol.Locator("body")).ToHaveAttributeAsync("data-transport", "poll");
+        await alice.FillAsync("#message", "carol, can you read this?");
+        await alice.PressAsync("#message", "Enter");
+        await Assertions.Expect(carol.Locator("#messages li").Last).ToHaveTextAsync("alice:carol, can you read this?");
+
         // The backlog, rendered by the server, after a reload.
         await bob.ReloadAsync();
-        await Assertions.Expect(bob.Locator("#messages li")).ToHaveTextAsync(["alice:<b>bold?</b> & more", "bob:hi alice"]);
+        await Assertions.Expect(bob.Locator("#messages li")).ToHaveTextAsync(["alice:<b>bold?</b> & more", "bob:hi alice", "alice:carol, can you read this?"]);
         Assert.Equal(0, await bob.Locator("#messages b").CountAsync());
 
         await server.StopAsync(TimeSpan.Zero);

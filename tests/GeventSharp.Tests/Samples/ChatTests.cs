@@ -74,6 +74,31 @@ public class ChatTests
     });
 
     [Fact]
+    public void WebSocket_PushesTheRoomsMessages_AndNeedsTheSessionCookie() => NetHub.Run(PollerKind.Epoll, async () =>
+    {
+        var app = new ChatApp(new MemoryChatHistory());
+        (HttpServer server, Uri address) = await StartAsync(app);
+        await using HttpServer _ = server;
+        var jar = new CookieContainer();
+        using var alice = new HttpClient(new HttpClientHandler { CookieContainer = jar }) { BaseAddress = address };
+        (await alice.GetAsync("/python/alice")).Dispose();
+
+        using var ws = new System.Net.WebSockets.ClientWebSocket();
+        ws.Options.Cookies = jar;
+        await ws.ConnectAsync(new Uri($"ws://{server.Address}/ws/python/alice"), default);
+        (await alice.PostAsync("/put/python/alice", new FormUrlEncodedContent(new Dictionary<string, string> { ["message"] = "pushed" }))).Dispose();
+        byte[] buffer = new byte[256];
+        var r = await ws.ReceiveAsync(buffer, default);
+        Assert.Equal("alice:pushed", System.Text.Encoding.UTF8.GetString(buffer, 0, r.Count));
+        await ws.CloseAsync(System.Net.WebSockets.WebSocketCloseStatus.NormalClosure, null, default);
+
+        using var stranger = new System.Net.WebSockets.ClientWebSocket();
+        stranger.Options.CollectHttpResponseDetails = true;
+        await Assert.ThrowsAsync<System.Net.WebSockets.WebSocketException>(() => stranger.ConnectAsync(new Uri($"ws://{server.Address}/ws/python/alice"), default));
+        Assert.Equal(HttpStatusCode.Forbidden, stranger.HttpStatusCode);
+    });
+
+    [Fact]
     public void Join_ShowsTheLast25Messages_AsText_NeverAsHtml() => NetHub.Run(PollerKind.Epoll, async () =>
     {
         var history = new MemoryChatHistory();
