@@ -75,27 +75,7 @@ if [ -n "${ECHO_JSON:-}" ]; then
     cp "$results" "$ECHO_JSON"
 fi
 
-python3 - "$results" <<'PY'
-import json, sys, statistics
-rows = [json.loads(l) for l in open(sys.argv[1]) if l.strip()]
-servers = list(dict.fromkeys(r["server"] for r in rows))
-conns = sorted(set(r["conns"] for r in rows))
-print(f'{"server":<18} {"conns":>6} {"req/s":>10} {"p50 us":>9} {"p99 us":>9} {"errors":>6}   (median of {max(r["round"] for r in rows)} rounds)')
-med = {}
-for c in conns:
-    for s in servers:
-        runs = sorted((r for r in rows if r["server"] == s and r["conns"] == c), key=lambda r: r["rps"])
-        if not runs:
-            continue
-        m = runs[len(runs) // 2]
-        med[(s, c)] = m["rps"]
-        print(f'{s:<18} {c:>6} {m["rps"]:>10.0f} {m["p50_us"]:>9.0f} {m["p99_us"]:>9.0f} {m["errors"]:>6}')
-for gs in [s for s in servers if s.startswith("geventsharp")]:
-    for c in conns:
-        g = med.get((gs, c), 0)
-        ratios = ", ".join(f'{g / med[(s, c)]:.2f}x {s}' for s in servers if not s.startswith("geventsharp") and med.get((s, c)))
-        print(f'{gs} at {c} conns: {ratios}')
-PY
+python3 summarize.py "$results" server
 if grep -q "blocked-hub" "$monitor_log"; then
     grep "blocked-hub" "$monitor_log" | sort | uniq -c | sed 's/^/geventsharp monitor: /'
 fi

@@ -209,14 +209,7 @@ internal static class MarkdownReport
         }
         else
         {
-            sb.AppendLine("| Server | Connections | Requests/s (median) | p50 | p99 | Errors |");
-            sb.AppendLine("|---|---:|---:|---:|---:|---:|");
-            foreach (var g in r.Echo.GroupBy(e => (e.Server, e.Conns)).OrderBy(g => g.Key.Conns).ThenByDescending(g => Stats.Median(g.Select(e => e.Rps))))
-            {
-                sb.AppendLine($"| {g.Key.Server} | {g.Key.Conns} | {Stats.F(Stats.Median(g.Select(e => e.Rps)), "N0")} | " +
-                              $"{Stats.F(Stats.Median(g.Where(e => e.P50Us is not null).Select(e => e.P50Us!.Value)))} µs | " +
-                              $"{Stats.F(Stats.Median(g.Where(e => e.P99Us is not null).Select(e => e.P99Us!.Value)))} µs | {g.Sum(e => e.Errors)} |");
-            }
+            RequestsTable(sb, r.Echo);
         }
 
         sb.AppendLine();
@@ -238,14 +231,7 @@ internal static class MarkdownReport
                           "wrk and the server share the machine's cores. p50 and p99 come from wrk's latency distribution; errors are socket " +
                           "errors plus responses that were not 2xx or 3xx. Median over the rounds; higher requests/s is better.");
             sb.AppendLine();
-            sb.AppendLine("| Server | Connections | Requests/s (median) | p50 | p99 | Errors |");
-            sb.AppendLine("|---|---:|---:|---:|---:|---:|");
-            foreach (var g in r.Http.GroupBy(e => (e.Server, e.Conns)).OrderBy(g => g.Key.Conns).ThenByDescending(g => Stats.Median(g.Select(e => e.Rps))))
-            {
-                sb.AppendLine($"| {g.Key.Server} | {g.Key.Conns} | {Stats.F(Stats.Median(g.Select(e => e.Rps)), "N0")} | " +
-                              $"{Stats.F(Stats.Median(g.Where(e => e.P50Us is not null).Select(e => e.P50Us!.Value)))} µs | " +
-                              $"{Stats.F(Stats.Median(g.Where(e => e.P99Us is not null).Select(e => e.P99Us!.Value)))} µs | {g.Sum(e => e.Errors)} |");
-            }
+            RequestsTable(sb, r.Http);
 
             var medians = r.Http.GroupBy(e => (e.Server, e.Conns)).ToDictionary(g => g.Key, g => Stats.Median(g.Select(e => e.Rps)) ?? 0);
             string[] servers = r.Http.Select(e => e.Server).Distinct().ToArray();
@@ -372,6 +358,19 @@ internal static class MarkdownReport
         }
 
         sb.AppendLine($"| {title} | {measured} | {Met(met)} |");
+    }
+
+    /// <summary>The table of load runs: per server and connection count, the medians over the rounds; fewest connections first, fastest first.</summary>
+    private static void RequestsTable(StringBuilder sb, IEnumerable<LoadRun> runs)
+    {
+        sb.AppendLine("| Server | Connections | Requests/s (median) | p50 | p99 | Errors |");
+        sb.AppendLine("|---|---:|---:|---:|---:|---:|");
+        foreach (var g in runs.GroupBy(e => (e.Server, e.Conns)).OrderBy(g => g.Key.Conns).ThenByDescending(g => Stats.Median(g.Select(e => e.Rps))))
+        {
+            sb.AppendLine($"| {g.Key.Server} | {g.Key.Conns} | {Stats.F(Stats.Median(g.Select(e => e.Rps)), "N0")} | " +
+                          $"{Stats.F(Stats.Median(g.Where(e => e.P50Us is not null).Select(e => e.P50Us!.Value)))} µs | " +
+                          $"{Stats.F(Stats.Median(g.Where(e => e.P99Us is not null).Select(e => e.P99Us!.Value)))} µs | {g.Sum(e => e.Errors)} |");
+        }
     }
 
     /// <summary>A target row comparing median echo req/s at 50 connections; nothing if echo did not run.</summary>

@@ -8,11 +8,8 @@ internal sealed record MicroRun(
     string Workload, string Runtime, long N, double? Seconds, double? NsPerOp, double? BytesPerOp,
     bool Skipped, string? Error, string? Reason, double? BgBusyPct, double? LoadAvg1, double? QuietWaitS);
 
-/// <summary>One echo run (loadgen's JSON line with the server's name).</summary>
-internal sealed record EchoRun(string Server, int Conns, double Rps, double? P50Us, double? P99Us, long Errors);
-
-/// <summary>One HTTP/1.1 plaintext run (wrk, parsed by bench/compare/http.sh).</summary>
-internal sealed record HttpRun(string Server, int Conns, double Rps, double? P50Us, double? P99Us, long Errors);
+/// <summary>One load run against a server: an echo run (echo.sh) or an HTTP run (http.sh).</summary>
+internal sealed record LoadRun(string Server, int Conns, double Rps, double? P50Us, double? P99Us, long Errors);
 
 /// <summary>One BenchmarkDotNet benchmark, or one line of the "blocked" phase report.</summary>
 internal sealed record CoreFigure(string Name, double? NsPerOp, double? BytesPerOp, string Note);
@@ -27,9 +24,9 @@ internal sealed class ResultSet
 
     public List<MicroRun> Micro { get; } = new();
 
-    public List<EchoRun> Echo { get; } = new();
+    public List<LoadRun> Echo { get; } = new();
 
-    public List<HttpRun> Http { get; } = new();
+    public List<LoadRun> Http { get; } = new();
 
     public List<CoreFigure> Core { get; } = new();
 
@@ -78,12 +75,12 @@ internal sealed class ResultSet
             }
             else if (e.TryGetProperty("http_server", out _) && e.TryGetProperty("conns", out _))
             {
-                set.Http.Add(new HttpRun(Str(e, "http_server") ?? "?", (int)(Long(e, "conns") ?? 0), Num(e, "rps") ?? 0, Num(e, "p50_us"), Num(e, "p99_us"), Long(e, "errors") ?? 0));
+                set.Http.Add(new LoadRun(Str(e, "http_server") ?? "?", (int)(Long(e, "conns") ?? 0), Num(e, "rps") ?? 0, Num(e, "p50_us"), Num(e, "p99_us"), Long(e, "errors") ?? 0));
             }
             else if (e.TryGetProperty("conns", out _) && e.TryGetProperty("rps", out _))
             {
                 string server = Str(e, "server") ?? Str(e, "runtime") ?? "?";
-                set.Echo.Add(new EchoRun(server, (int)(Long(e, "conns") ?? 0), Num(e, "rps") ?? 0, Num(e, "p50_us"), Num(e, "p99_us"), Long(e, "errors") ?? 0));
+                set.Echo.Add(new LoadRun(server, (int)(Long(e, "conns") ?? 0), Num(e, "rps") ?? 0, Num(e, "p50_us"), Num(e, "p99_us"), Long(e, "errors") ?? 0));
             }
         }
 

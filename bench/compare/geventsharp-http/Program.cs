@@ -7,7 +7,6 @@
 // SIGTERM/SIGINT stop every hub; with --monitor the hub monitor (100 ms) is on and the number of
 // blocked-hub reports is printed on exit.
 using System.Net;
-using System.Runtime.InteropServices;
 using GeventSharp;
 using GeventSharp.Http;
 using GeventSharp.Net;
@@ -28,71 +27,28 @@ for (int i = 0; i < args.Length; i++)
 }
 
 byte[] hello = "Hello, World!"u8.ToArray();
-int blockedReports = 0;
-var stops = new List<Action>();
-using var term = PosixSignalRegistration.Create(PosixSignal.SIGTERM, ctx => { ctx.Cancel = true; StopAll(); });
-using var intr = PosixSignalRegistration.Create(PosixSignal.SIGINT, ctx => { ctx.Cancel = true; StopAll(); });
-var threads = Enumerable.Range(0, hubs).Select(h => new Thread(() => RunHub(h)) { Name = $"hub {h}" }).ToList();
-threads.ForEach(t => t.Start());
-threads.ForEach(t => t.Join());
-if (monitor)
+return BenchHubs.Run(hubs, monitor, PollerKind.Auto, async (index, onStop) =>
 {
-    Console.Error.WriteLine($"monitor: {blockedReports} blocked-hub report(s)");
-}
-
-return 0;
-
-void StopAll()
-{
-    lock (stops)
-    {
-        stops.ForEach(stop => stop());
-    }
-}
-
-void RunHub(int index)
-{
-    var options = new HubOptions
-    {
-        MonitorThreshold = monitor ? TimeSpan.FromMilliseconds(100) : null,
-        ErrorHandler = (g, e) =>
+    var server = new HttpServer(
+        new IPEndPoint(IPAddress.Parse(host), port),
+        (request, response) =>
         {
-            if (e is HubBlockedException)
+            if (request.Path is not ("/plaintext" or "/"))
             {
-                Interlocked.Increment(ref blockedReports);
+                response.StatusCode = 404;
+                return Task.CompletedTask;
             }
 
-            Hub.DefaultErrorHandler(g, e);
+            response.ContentType = "text/plain";
+            return response.WriteAsync(hello).AsTask();
         },
-    };
-    Gevent.Run(async () =>
+        new HttpServerOptions { Server = new StreamServerOptions { Backlog = 4096, ReusePort = hubs > 1 } });
+    server.Start();
+    onStop(() => server.StopAsync(TimeSpan.Zero));
+    if (index == 0)
     {
-        Hub hub = Hub.Current!;
-        var server = new HttpServer(
-            new IPEndPoint(IPAddress.Parse(host), port),
-            (request, response) =>
-            {
-                if (request.Path is not ("/plaintext" or "/"))
-                {
-                    response.StatusCode = 404;
-                    return Task.CompletedTask;
-                }
+        Console.Error.WriteLine($"geventsharp http listening on {server.Address} ({hubs} hub(s))");
+    }
 
-                response.ContentType = "text/plain";
-                return response.WriteAsync(hello).AsTask();
-            },
-            new HttpServerOptions { Server = new StreamServerOptions { Backlog = 4096, ReusePort = hubs > 1 } });
-        server.Start();
-        lock (stops)
-        {
-            stops.Add(() => hub.Post(() => Gevent.Spawn(() => server.StopAsync(TimeSpan.Zero))));
-        }
-
-        if (index == 0)
-        {
-            Console.Error.WriteLine($"geventsharp http listening on {server.Address} ({hubs} hub(s))");
-        }
-
-        await server.ServeForeverAsync();
-    }, options);
-}
+    await server.ServeForeverAsync();
+});

@@ -10,7 +10,6 @@
 // --monitor turns on the hub monitor (100 ms threshold) and prints, on exit (SIGTERM/SIGINT),
 // how many times it reported a blocked hub: the acceptance check "the monitor stays silent".
 using System.Net;
-using System.Runtime.InteropServices;
 using GeventSharp;
 using GeventSharp.Net;
 
@@ -33,90 +32,39 @@ for (int i = 0; i < args.Length; i++)
     }
 }
 
-int blockedReports = 0;
-var stopAll = new List<Action>();
-var threads = new List<Thread>();
-for (int h = 0; h < hubs; h++)
+return BenchHubs.Run(hubs, monitor, poller, async (index, onStop) =>
 {
-    var t = new Thread(() => RunHub(h == 0)) { Name = $"hub {h}" };
-    threads.Add(t);
-}
-
-using var term = PosixSignalRegistration.Create(PosixSignal.SIGTERM, ctx => { ctx.Cancel = true; StopAll(); });
-using var intr = PosixSignalRegistration.Create(PosixSignal.SIGINT, ctx => { ctx.Cancel = true; StopAll(); });
-threads.ForEach(t => t.Start());
-threads.ForEach(t => t.Join());
-
-void StopAll()
-{
-    lock (stopAll)
-    {
-        stopAll.ForEach(stop => stop());
-    }
-}
-
-void RunHub(bool first)
-{
-    var options = new HubOptions
-    {
-        Poller = poller,
-        MonitorThreshold = monitor ? TimeSpan.FromMilliseconds(100) : null,
-        ErrorHandler = (g, e) =>
+    Hub hub = Hub.Current!;
+    var server = new StreamServer(
+        new IPEndPoint(IPAddress.Parse(host), port),
+        async (sock, peer) =>
         {
-            if (e is HubBlockedException)
+            byte[] buffer = new byte[64 * 1024];
+            try
             {
-                Interlocked.Increment(ref blockedReports);
-            }
-
-            Hub.DefaultErrorHandler(g, e);
-        },
-    };
-
-    Gevent.Run(async () =>
-    {
-        Hub hub = Hub.Current!;
-        var server = new StreamServer(
-            new IPEndPoint(IPAddress.Parse(host), port),
-            async (sock, peer) =>
-            {
-                byte[] buffer = new byte[64 * 1024];
-                try
+                while (true)
                 {
-                    while (true)
+                    int n = await sock.ReceiveAsync(buffer);
+                    if (n == 0)
                     {
-                        int n = await sock.ReceiveAsync(buffer);
-                        if (n == 0)
-                        {
-                            return;
-                        }
-
-                        await sock.SendAllAsync(buffer.AsMemory(0, n));
+                        return;
                     }
+
+                    await sock.SendAllAsync(buffer.AsMemory(0, n));
                 }
-                catch (System.Net.Sockets.SocketException)
-                {
-                    // peer reset: done
-                }
-            },
-            new StreamServerOptions { Backlog = backlog, ReusePort = hubs > 1 });
-        server.Start();
-        lock (stopAll)
-        {
-            stopAll.Add(() => hub.Post(() => Gevent.Spawn(() => server.StopAsync(TimeSpan.Zero))));
-        }
+            }
+            catch (System.Net.Sockets.SocketException)
+            {
+                // peer reset: done
+            }
+        },
+        new StreamServerOptions { Backlog = backlog, ReusePort = hubs > 1 });
+    server.Start();
+    onStop(() => server.StopAsync(TimeSpan.Zero));
+    if (index == 0)
+    {
+        Console.Error.WriteLine($"geventsharp echo listening on {server.Address} ({hubs} hub(s), poller {hub.PollerKind})");
+    }
 
-        if (first)
-        {
-            Console.Error.WriteLine($"geventsharp echo listening on {server.Address} ({hubs} hub(s), poller {hub.PollerKind})");
-        }
-
-        await server.ServeForeverAsync();
-    }, options);
-}
-
-if (monitor)
-{
-    Console.Error.WriteLine($"monitor: {blockedReports} blocked-hub report(s)");
-}
-
-return 0;
+    await server.ServeForeverAsync();
+});

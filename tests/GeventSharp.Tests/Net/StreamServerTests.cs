@@ -68,55 +68,38 @@ public class StreamServerTests
         Assert.True(listener.Closed);
     });
 
-    [Theory]
-    [MemberData(nameof(Pollers))]
-    public void MaxConnections_CapsConcurrentHandlers(PollerKind poller) => NetHub.Run(poller, async () =>
+    public static TheoryData<PollerKind, bool> PollersAndCaps => new()
     {
-        int running = 0, peak = 0;
-        var server = new StreamServer(
-            NetHub.Loopback0,
-            async (sock, peer) =>
-            {
-                running++;
-                peak = Math.Max(peak, running);
-                await Gevent.Sleep(0.02);
-                await EchoAsync(sock, peer);
-                running--;
-            },
-            new StreamServerOptions { MaxConnections = 2 });
-        server.Start();
-        var clients = Enumerable.Range(0, 6).Select(i => Gevent.Spawn(() => TalkAsync(server.Address!, $"c{i}"))).ToList();
-        await Gevent.JoinAllAsync(clients, raiseError: true);
-        Assert.Equal(2, peak);
-        await server.StopAsync();
-    });
+        { PollerKind.Epoll, false }, { PollerKind.Portable, false }, { PollerKind.Epoll, true }, { PollerKind.Portable, true },
+    };
 
+    /// <summary>A cap of 2 by <c>MaxConnections</c> or by a <c>Pool(2)</c> (whose members the handlers then are).</summary>
     [Theory]
-    [MemberData(nameof(Pollers))]
-    public void Pool_CapsConcurrentHandlers_AndHoldsThemAsMembers(PollerKind poller) => NetHub.Run(poller, async () =>
+    [MemberData(nameof(PollersAndCaps))]
+    public void MaxConnectionsOrAPool_CapsConcurrentHandlers(PollerKind poller, bool usePool) => NetHub.Run(poller, async () =>
     {
-        var pool = new Pool(2);
+        Pool? pool = usePool ? new Pool(2) : null;
         int running = 0, peak = 0;
         bool handlersWereMembers = true;
         var server = new StreamServer(
             NetHub.Loopback0,
             async (sock, peer) =>
             {
-                handlersWereMembers &= pool.Contains(Greenlet.Current!);
+                handlersWereMembers &= pool?.Contains(Greenlet.Current!) ?? true;
                 running++;
                 peak = Math.Max(peak, running);
                 await Gevent.Sleep(0.02);
                 await EchoAsync(sock, peer);
                 running--;
             },
-            new StreamServerOptions { Pool = pool });
+            usePool ? new StreamServerOptions { Pool = pool } : new StreamServerOptions { MaxConnections = 2 });
         server.Start();
         var clients = Enumerable.Range(0, 6).Select(i => Gevent.Spawn(() => TalkAsync(server.Address!, $"c{i}"))).ToList();
         Assert.Equal(["c0", "c1", "c2", "c3", "c4", "c5"], (await Gevent.JoinAllAsync(clients, raiseError: true)).Select(g => ((Greenlet<string>)g).Value).Order());
         Assert.Equal(2, peak);
         Assert.True(handlersWereMembers);
         await server.StopAsync();
-        Assert.Empty(pool);
+        Assert.Empty(pool ?? new Pool());
     });
 
     [Fact]
