@@ -75,7 +75,7 @@ public sealed class GreenStream : Stream
     public override ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
         => OnHubGreenlet
             ? _socket.ReceiveAsync(buffer, SocketFlags.None, cancellationToken)
-            : new ValueTask<int>(OffHub(() => _socket.ReceiveAsync(buffer, SocketFlags.None, cancellationToken)));
+            : ReadOffHub(buffer, cancellationToken);
 
     /// <inheritdoc/>
     public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken)
@@ -85,11 +85,19 @@ public sealed class GreenStream : Stream
     public override ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default)
         => OnHubGreenlet
             ? _socket.SendAllAsync(buffer, cancellationToken)
-            : new ValueTask(OffHub(async () =>
-            {
-                await _socket.SendAllAsync(buffer, cancellationToken);
-                return 0;
-            }));
+            : WriteOffHub(buffer, cancellationToken);
+
+    // The off-hub paths live in their own methods: a lambda capturing the parameters inside
+    // ReadAsync/WriteAsync would make the compiler allocate its closure on every call, on the hub too.
+    private ValueTask<int> ReadOffHub(Memory<byte> buffer, CancellationToken cancellationToken)
+        => new(OffHub(() => _socket.ReceiveAsync(buffer, SocketFlags.None, cancellationToken)));
+
+    private ValueTask WriteOffHub(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken)
+        => new(OffHub(async () =>
+        {
+            await _socket.SendAllAsync(buffer, cancellationToken);
+            return 0;
+        }));
 
     private bool OnHubGreenlet => Hub.Current is { } hub && ReferenceEquals(hub, _socket.Hub) && hub.CurrentGreenlet is not null;
 
