@@ -730,14 +730,15 @@ internal sealed class HttpConnection
         int status = response.StatusCode;
         bool noBody = HttpStatus.HasNoBody(status);
         long? declared = response.ContentLength;
-        if (declared is null && response.Headers["Content-Length"] is { } userLength)
+        HttpHeaders? headers = response.HeadersIfAny;
+        if (declared is null && headers?["Content-Length"] is { } userLength)
         {
             declared = long.TryParse(userLength, out long l) && l >= 0
                 ? l
                 : throw new InvalidOperationException($"The response's Content-Length header \"{userLength}\" is not a non-negative integer.");
         }
 
-        if (response.Headers.ContainsToken("Connection", "close"))
+        if (headers?.ContainsToken("Connection", "close") == true)
         {
             _keepAlive = false;
         }
@@ -811,10 +812,14 @@ internal sealed class HttpConnection
     /// <summary>An upper bound of the head's size (Latin-1: one byte per char).</summary>
     private int MeasureHead(HttpResponse response)
     {
-        int size = 64 + (response.ReasonPhrase?.Length ?? 40) + 40 + (_options.ServerHeader?.Length ?? 0) + 10 + 48 + 24 + 24;
-        foreach (KeyValuePair<string, string> f in response.Headers)
+        int size = 64 + (response.ReasonPhrase?.Length ?? 40) + 40 + (_options.ServerHeader?.Length ?? 0) + 10 + 48 + 24 + 24
+            + (response.ContentType?.Length ?? 0) + 16;
+        if (response.HeadersIfAny is { } headers)
         {
-            size += f.Key.Length + f.Value.Length + 4;
+            foreach (KeyValuePair<string, string> f in headers)
+            {
+                size += f.Key.Length + f.Value.Length + 4;
+            }
         }
 
         return size;
@@ -842,19 +847,30 @@ internal sealed class HttpConnection
             p += Ascii("\r\n", head[p..]);
         }
 
-        foreach (KeyValuePair<string, string> f in response.Headers)
+        if (response.ContentType is { } contentType)
         {
-            if (f.Key.Equals("Content-Length", StringComparison.OrdinalIgnoreCase)
-                || f.Key.Equals("Transfer-Encoding", StringComparison.OrdinalIgnoreCase)
-                || f.Key.Equals("Connection", StringComparison.OrdinalIgnoreCase))
-            {
-                continue; // framing and connection management are the server's
-            }
-
-            p += Latin1(f.Key, head[p..]);
-            p += Ascii(": ", head[p..]);
-            p += Latin1(f.Value, head[p..]);
+            p += Ascii("Content-Type: ", head[p..]);
+            p += Latin1(contentType, head[p..]);
             p += Ascii("\r\n", head[p..]);
+        }
+
+        if (response.HeadersIfAny is { } headers)
+        {
+            foreach (KeyValuePair<string, string> f in headers)
+            {
+                if (f.Key.Equals("Content-Length", StringComparison.OrdinalIgnoreCase)
+                    || f.Key.Equals("Transfer-Encoding", StringComparison.OrdinalIgnoreCase)
+                    || f.Key.Equals("Connection", StringComparison.OrdinalIgnoreCase)
+                    || f.Key.Equals("Content-Type", StringComparison.OrdinalIgnoreCase))
+                {
+                    continue; // framing and connection management are the server's; Content-Type was written above
+                }
+
+                p += Latin1(f.Key, head[p..]);
+                p += Ascii(": ", head[p..]);
+                p += Latin1(f.Value, head[p..]);
+                p += Ascii("\r\n", head[p..]);
+            }
         }
 
         if (length is { } len)

@@ -23,7 +23,16 @@ namespace GeventSharp.Http;
 [DebuggerDisplay("Count = {Count}")]
 public sealed class HttpHeaders : IReadOnlyCollection<KeyValuePair<string, string>>
 {
-    private readonly List<KeyValuePair<string, string>> _fields = new();
+    private readonly List<KeyValuePair<string, string>> _fields;
+
+    /// <summary>Creates an empty set of header fields.</summary>
+    public HttpHeaders()
+        : this(0)
+    {
+    }
+
+    /// <summary>Room for <paramref name="capacity"/> fields (a parsed request knows its count).</summary>
+    internal HttpHeaders(int capacity) => _fields = new List<KeyValuePair<string, string>>(capacity);
 
     /// <summary>How many fields (a repeated name counts each time).</summary>
     public int Count => _fields.Count;

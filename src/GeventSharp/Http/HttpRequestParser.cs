@@ -61,8 +61,8 @@ internal static class HttpRequestParser
                 ? new HttpBadRequestException(505, $"HTTP version {Encoding.ASCII.GetString(version)} is not supported; use HTTP/1.1.")
                 : Bad("the version is not HTTP/x.y"));
 
-        var headers = new HttpHeaders();
         ReadOnlySpan<byte> rest = lineEnd < 0 ? default : head[(lineEnd + 2)..];
+        var headers = new HttpHeaders(rest.IsEmpty ? 0 : Math.Min(rest.Count("\r\n"u8) + 1, maxHeaders));
         while (!rest.IsEmpty)
         {
             int end = rest.IndexOf("\r\n"u8);

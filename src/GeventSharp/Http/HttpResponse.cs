@@ -31,6 +31,8 @@ public sealed class HttpResponse
     private string? _reasonPhrase;
     private long? _contentLength;
     private Stream? _body;
+    private HttpHeaders? _headers;
+    private string? _contentType;
 
     internal HttpResponse(HttpConnection connection)
     {
@@ -69,14 +71,27 @@ public sealed class HttpResponse
     }
 
     /// <summary>The header fields to send (the server adds <c>Date</c>, framing and <c>Connection</c>).</summary>
-    public HttpHeaders Headers { get; } = new();
+    public HttpHeaders Headers => _headers ??= new HttpHeaders();
 
-    /// <summary>The <c>Content-Type</c> header.</summary>
+    /// <summary>The <c>Content-Type</c> header (kept apart from <see cref="Headers"/> until sent, so the common response allocates no header list).</summary>
+    /// <exception cref="ArgumentException">The value contains CR, LF or NUL.</exception>
     public string? ContentType
     {
-        get => Headers["Content-Type"];
-        set => Headers["Content-Type"] = value;
+        get => _contentType ?? _headers?["Content-Type"];
+        set
+        {
+            if (value is not null && value.AsSpan().IndexOfAny('\r', '\n', '\0') >= 0)
+            {
+                throw new ArgumentException("A Content-Type may not contain CR, LF or NUL.", nameof(value));
+            }
+
+            _headers?.Remove("Content-Type");
+            _contentType = value;
+        }
     }
+
+    /// <summary>The header fields if any were set (null: none), for the server's rendering.</summary>
+    internal HttpHeaders? HeadersIfAny => _headers;
 
     /// <summary>
     /// The body length to declare, for a body larger than the buffer sent as it is written; null
@@ -157,7 +172,8 @@ public sealed class HttpResponse
         _statusCode = status;
         _reasonPhrase = null;
         _contentLength = null;
-        Headers.Clear();
+        _contentType = null;
+        _headers?.Clear();
     }
 
     private void ThrowIfStarted(string what)
