@@ -33,6 +33,7 @@ internal sealed class HttpConnection
 
     private static readonly byte[] s_continue = "HTTP/1.1 100 Continue\r\n\r\n"u8.ToArray();
     private static readonly byte[] s_lastChunk = "0\r\n\r\n"u8.ToArray();
+    private static readonly byte[] s_crlf = "\r\n"u8.ToArray();
 
     private readonly HttpServer _server;
     private readonly Stream _stream;
@@ -701,7 +702,7 @@ internal sealed class HttpConnection
             {
                 await _stream.WriteAsync(_out.AsMemory(0, prefix), cancellationToken);
                 await _stream.WriteAsync(data, cancellationToken);
-                await _stream.WriteAsync("\r\n"u8.ToArray(), cancellationToken);
+                await _stream.WriteAsync(s_crlf, cancellationToken);
             }
 
             return;
