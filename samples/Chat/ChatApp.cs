@@ -86,7 +86,7 @@ public sealed class ChatApp
             while (true)
             {
                 await Gevent.Sleep(_options.PollTimeout);
-                ForgetIdle();
+                await ForgetIdleAsync();
             }
         });
         janitor.Name = "chat janitor";
@@ -132,7 +132,14 @@ public sealed class ChatApp
     {
         if (!_users.TryGetValue(uid, out User? user))
         {
-            _users[uid] = user = new User(uid, Convert.ToHexString(RandomNumberGenerator.GetBytes(16)));
+            var claimed = new User(uid, Convert.ToHexString(RandomNumberGenerator.GetBytes(16)));
+            if (!await _bus.ClaimNameAsync(uid, claimed.Token, NameLease) || _users.ContainsKey(uid))
+            {
+                await Fail(response, 409, $"The name \"{uid}\" is taken by someone else right now; choose another.");
+                return;
+            }
+
+            _users[uid] = user = claimed;
             response.Headers.Add("Set-Cookie", $"{CookieName(uid)}={user.Token}; Path=/; HttpOnly; SameSite=Strict");
         }
         else if (!Owns(request, user))
@@ -301,7 +308,10 @@ public sealed class ChatApp
         return null;
     }
 
-    private void ForgetIdle()
+    /// <summary>How long a name stays claimed on the bus without renewal (the janitor renews live ones).</summary>
+    private TimeSpan NameLease => _options.IdleTimeout * 2;
+
+    private async Task ForgetIdleAsync()
     {
         DateTimeOffset now = Now;
         foreach (Dictionary<string, Member> members in _rooms.Values)
@@ -315,11 +325,16 @@ public sealed class ChatApp
             }
         }
 
-        foreach (string uid in _users.Keys.ToList())
+        foreach (User user in _users.Values.ToList())
         {
-            if (!_rooms.Values.Any(members => members.ContainsKey(uid)) && now - _users[uid].Created > _options.IdleTimeout)
+            if (!_rooms.Values.Any(members => members.ContainsKey(user.Uid)) && now - user.Created > _options.IdleTimeout)
             {
-                _users.Remove(uid);
+                _users.Remove(user.Uid);
+                await _bus.ReleaseNameAsync(user.Uid, user.Token);
+            }
+            else
+            {
+                await _bus.ClaimNameAsync(user.Uid, user.Token, NameLease); // still here: renew the claim
             }
         }
     }

@@ -16,6 +16,16 @@ public interface IChatBus
     /// calling greenlet and in the order they were published.
     /// </summary>
     ValueTask SubscribeAsync(Action<string, string> deliver);
+
+    /// <summary>
+    /// Claims the name <paramref name="uid"/> for the session <paramref name="token"/> in every
+    /// process on the bus, for <paramref name="ttl"/>; claiming again with the same token renews
+    /// it. False if another session holds it.
+    /// </summary>
+    ValueTask<bool> ClaimNameAsync(string uid, string token, TimeSpan ttl);
+
+    /// <summary>Gives the name up, if <paramref name="token"/> still holds it.</summary>
+    ValueTask ReleaseNameAsync(string uid, string token);
 }
 
 /// <summary>One process: a published line is delivered at once, on the hub.</summary>
@@ -36,6 +46,13 @@ public sealed class LocalChatBus : IChatBus
         _deliver = deliver;
         return default;
     }
+
+    /// <inheritdoc/>
+    /// <remarks>One process: the app's own table of names decides, so every claim succeeds here.</remarks>
+    public ValueTask<bool> ClaimNameAsync(string uid, string token, TimeSpan ttl) => new(true);
+
+    /// <inheritdoc/>
+    public ValueTask ReleaseNameAsync(string uid, string token) => default;
 }
 
 /// <summary>
@@ -46,8 +63,9 @@ public sealed class LocalChatBus : IChatBus
 /// <remarks>
 /// StackExchange.Redis calls back on its own threads; each line is handed to the hub with
 /// <see cref="Hub.Post(Action)"/>, so rooms and queues are only ever touched by the hub thread.
-/// Names and sessions stay per process: put a sticky load balancer in front (a browser keeps
-/// talking to the process where it took its name).
+/// A name is claimed in Redis (<c>SET NX</c> with an expiry the owner's process renews), so no two
+/// processes give it to different browsers. Sessions stay with the process that issued them: put
+/// a sticky load balancer in front (a browser keeps talking to the process where it took its name).
 /// </remarks>
 public sealed class RedisChatBus : IChatBus, IAsyncDisposable
 {
@@ -86,6 +104,31 @@ public sealed class RedisChatBus : IChatBus, IAsyncDisposable
             hub.Post(() => deliver(room, line)); // in order: OnMessage handles one message at a time
         });
     }
+
+    /// <inheritdoc/>
+    public async ValueTask<bool> ClaimNameAsync(string uid, string token, TimeSpan ttl)
+    {
+        IDatabase db = _redis.GetDatabase();
+        string key = $"{_prefix}:name:{uid}";
+        if (await db.StringSetAsync(key, token, ttl, When.NotExists))
+        {
+            return true;
+        }
+
+        // Held: renew it if it is ours (compare and expire in one step).
+        RedisResult renewed = await db.ScriptEvaluateAsync(
+            "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('pexpire', KEYS[1], ARGV[2]) else return 0 end",
+            [key],
+            [token, (long)ttl.TotalMilliseconds]);
+        return (long)renewed == 1;
+    }
+
+    /// <inheritdoc/>
+    public async ValueTask ReleaseNameAsync(string uid, string token)
+        => await _redis.GetDatabase().ScriptEvaluateAsync(
+            "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) else return 0 end",
+            [$"{_prefix}:name:{uid}"],
+            [token]);
 
     /// <summary>Unsubscribes and disconnects.</summary>
     public async ValueTask DisposeAsync()

@@ -95,6 +95,10 @@ public class ChatRedisTests(RedisFixture redis) : IClassFixture<RedisFixture>
         using RawHttpClient carol = await RawHttpClient.ConnectAsync(serverB.Address!);
         await carol.SendAsync("GET /python/carol HTTP/1.1\r\nHost: b\r\n\r\n");
         Assert.Contains("<li>alice:via both</li>", (await carol.ReadResponseAsync()).Body); // backlog from Redis, on the other server
+
+        using RawHttpClient impostor = await RawHttpClient.ConnectAsync(serverB.Address!);
+        await impostor.SendAsync("GET /django/alice HTTP/1.1\r\nHost: b\r\n\r\n");
+        Assert.Equal(409, (await impostor.ReadResponseAsync()).Status); // alice's name is held on server A
     });
 
     private static async Task<string> JoinAsync(RawHttpClient client, string path)
