@@ -306,6 +306,35 @@ public class HttpServerTests
     }
 
     [Fact]
+    public void Handler_CanCloseTheConnection_OrAnswerA4xxByThrowing() => NetHub.Run(PollerKind.Epoll, async () =>
+    {
+        await using HttpServer server = StartServer(async (request, response) =>
+        {
+            if (request.Path == "/bye")
+            {
+                response.Headers["Connection"] = "close";
+                await response.WriteAsync("bye");
+                return;
+            }
+
+            throw new HttpBadRequestException(422, "The widget count must be positive.");
+        });
+        using (RawHttpClient client = await RawHttpClient.ConnectAsync(server.Address!))
+        {
+            await client.SendAsync("GET /bye HTTP/1.1\r\nHost: x\r\n\r\n");
+            RawResponse r = await client.ReadResponseAsync();
+            Assert.Equal("close", r.Header("Connection"));
+            Assert.True(await client.ClosedByServerAsync());
+        }
+
+        using RawHttpClient other = await RawHttpClient.ConnectAsync(server.Address!);
+        await other.SendAsync("POST /widgets HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\n\r\n");
+        RawResponse bad = await other.ReadResponseAsync();
+        Assert.Equal(422, bad.Status);
+        Assert.Equal("The widget count must be positive.\n", bad.Body);
+    });
+
+    [Fact]
     public void Head_DeclaresTheLength_ButSendsNoBody_And204HasNone() => NetHub.Run(PollerKind.Epoll, async () =>
     {
         await using HttpServer server = StartServer(async (request, response) =>
