@@ -44,6 +44,7 @@ internal sealed class HttpConnection
     private int _inEnd;
     private byte[] _out;
     private Timeout? _idle;
+    private Timeout? _io;
 
     // The request being served.
     private HttpRequestBody? _body;
@@ -101,13 +102,14 @@ internal sealed class HttpConnection
             {
             }
         }
-        catch (Exception e) when (IsConnectionError(e) || e is ObjectDisposedException)
+        catch (Exception e) when (IsConnectionError(e) || e is ObjectDisposedException || IsIoTimeout(e))
         {
-            // The client went away (reset, closed mid-request or mid-WebSocket): nothing to answer.
+            // The client went away (reset, closed mid-request or mid-WebSocket) or stalled: nothing to answer.
         }
         finally
         {
             _idle?.Cancel();
+            _io?.Cancel();
             ArrayPool<byte>.Shared.Return(_in);
             ArrayPool<byte>.Shared.Return(_out);
             _in = _out = [];
@@ -176,6 +178,16 @@ internal sealed class HttpConnection
         catch (HttpBadRequestException e) when (!response.HasStarted)
         {
             await ReplaceWithErrorAsync(response, e.StatusCode, e.Message).ConfigureAwait(false);
+        }
+        catch (Exception e) when (IsIoTimeout(e))
+        {
+            // The client stalled: a body that stopped arriving gets 408 if nothing was sent; otherwise just close.
+            if (!response.HasStarted && _inRemaining + (_chunkedIn && _chunkState != ChunkState.Done ? 1 : 0) > 0)
+            {
+                await SendErrorAsync(408, "The request body stopped arriving.").ConfigureAwait(false);
+            }
+
+            return false;
         }
         catch (Exception e) when (e is not GreenletExit && !IsConnectionError(e))
         {
@@ -329,7 +341,7 @@ internal sealed class HttpConnection
         if (_expectContinue && !_continueSent && _response is { HasStarted: false })
         {
             _continueSent = true;
-            await _stream.WriteAsync(s_continue, cancellationToken);
+            await WriteAsync(s_continue, cancellationToken).ConfigureAwait(false);
         }
 
         if (destination.IsEmpty)
@@ -452,7 +464,7 @@ internal sealed class HttpConnection
                 throw new HttpBadRequestException(400, "Malformed request: a chunk-size or trailer line is too long.");
             }
 
-            if (await FillAsync(MaxChunkLine + 2).ConfigureAwait(false) == 0)
+            if (await FillAsync(MaxChunkLine + 2, body: true).ConfigureAwait(false) == 0)
             {
                 throw new HttpBadRequestException(400, "The connection closed in the middle of the request body.");
             }
@@ -461,7 +473,7 @@ internal sealed class HttpConnection
 
     private async ValueTask EnsureInputAsync(string what)
     {
-        if (_inEnd == _inStart && await FillAsync(_in.Length).ConfigureAwait(false) == 0)
+        if (_inEnd == _inStart && await FillAsync(_in.Length, body: true).ConfigureAwait(false) == 0)
         {
             throw new HttpBadRequestException(400, $"The connection closed in the middle of {what}.");
         }
@@ -469,7 +481,7 @@ internal sealed class HttpConnection
 
     /// <summary>Reads more input (growing the buffer up to <paramref name="limit"/>); the bytes read, 0 at end of stream.</summary>
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
-    private async ValueTask<int> FillAsync(int limit)
+    private async ValueTask<int> FillAsync(int limit, bool body = false)
     {
         if (_inStart == _inEnd)
         {
@@ -493,10 +505,57 @@ internal sealed class HttpConnection
             }
         }
 
-        int n = await _stream.ReadAsync(_in.AsMemory(_inEnd));
+        ValueTask<int> read = _stream.ReadAsync(_in.AsMemory(_inEnd));
+        int n = read.IsCompleted ? read.GetAwaiter().GetResult()
+            : body ? await WithIoTimeoutAsync(read).ConfigureAwait(false)
+            : await read;
         _inEnd += n;
         return n;
     }
+
+    /// <summary>A write to the client that must make progress within <see cref="HttpServerOptions.IoTimeout"/>.</summary>
+    private ValueTask WriteAsync(ReadOnlyMemory<byte> data, CancellationToken cancellationToken)
+    {
+        ValueTask write = _stream.WriteAsync(data, cancellationToken);
+        if (write.IsCompleted)
+        {
+            write.GetAwaiter().GetResult();
+            return default;
+        }
+
+        return WithIoTimeoutAsync(write);
+    }
+
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
+    private async ValueTask WithIoTimeoutAsync(ValueTask pending)
+    {
+        (_io ??= new Timeout(_options.IoTimeout)).Start();
+        try
+        {
+            await pending;
+        }
+        finally
+        {
+            _io.Cancel();
+        }
+    }
+
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
+    private async ValueTask<int> WithIoTimeoutAsync(ValueTask<int> pending)
+    {
+        (_io ??= new Timeout(_options.IoTimeout)).Start();
+        try
+        {
+            return await pending;
+        }
+        finally
+        {
+            _io.Cancel();
+        }
+    }
+
+    /// <summary>True if <paramref name="e"/> is the I/O timeout firing: the client stalled.</summary>
+    private bool IsIoTimeout(Exception e) => _io is not null && _io.Caused(e);
 
     /// <summary>Skips what the handler left of the body, so the next request can be read; false if that is too much (close instead).</summary>
     private async ValueTask<bool> SkipUnreadBodyAsync()
@@ -593,7 +652,7 @@ internal sealed class HttpConnection
         head.Append("\r\n");
         response.HasStarted = true;
         _keepAlive = false;
-        await _stream.WriteAsync(Encoding.Latin1.GetBytes(head.ToString()));
+        await WriteAsync(Encoding.Latin1.GetBytes(head.ToString()), default).ConfigureAwait(false);
 
         // Frames the client sent right behind its handshake are already in our buffer.
         Stream transport = _inEnd > _inStart ? new PrefixedStream(_in.AsSpan(_inStart, _inEnd - _inStart).ToArray(), _stream) : _stream;
@@ -696,13 +755,13 @@ internal sealed class HttpConnection
             {
                 data.Span.CopyTo(_out.AsSpan(prefix));
                 "\r\n"u8.CopyTo(_out.AsSpan(prefix + data.Length));
-                await _stream.WriteAsync(_out.AsMemory(0, prefix + data.Length + 2), cancellationToken);
+                await WriteAsync(_out.AsMemory(0, prefix + data.Length + 2), cancellationToken).ConfigureAwait(false);
             }
             else
             {
-                await _stream.WriteAsync(_out.AsMemory(0, prefix), cancellationToken);
-                await _stream.WriteAsync(data, cancellationToken);
-                await _stream.WriteAsync(s_crlf, cancellationToken);
+                await WriteAsync(_out.AsMemory(0, prefix), cancellationToken).ConfigureAwait(false);
+                await WriteAsync(data, cancellationToken).ConfigureAwait(false);
+                await WriteAsync(s_crlf, cancellationToken).ConfigureAwait(false);
             }
 
             return;
@@ -713,7 +772,7 @@ internal sealed class HttpConnection
             throw new InvalidOperationException($"The response declared Content-Length {_outDeclared}; writing {data.Length} more bytes after {_outSent} would exceed it.");
         }
 
-        await _stream.WriteAsync(data, cancellationToken);
+        await WriteAsync(data, cancellationToken).ConfigureAwait(false);
         _outSent += data.Length;
     }
 
@@ -792,16 +851,16 @@ internal sealed class HttpConnection
         if (rented is null)
         {
             head[..written].CopyTo(_out.AsSpan(HeadReserve - written));
-            await _stream.WriteAsync(_out.AsMemory(HeadReserve - written, written + body), cancellationToken);
+            await WriteAsync(_out.AsMemory(HeadReserve - written, written + body), cancellationToken).ConfigureAwait(false);
             return;
         }
 
         try
         {
-            await _stream.WriteAsync(rented.AsMemory(0, written), cancellationToken);
+            await WriteAsync(rented.AsMemory(0, written), cancellationToken).ConfigureAwait(false);
             if (body > 0)
             {
-                await _stream.WriteAsync(_out.AsMemory(HeadReserve, body), cancellationToken);
+                await WriteAsync(_out.AsMemory(HeadReserve, body), cancellationToken).ConfigureAwait(false);
             }
         }
         finally
@@ -915,7 +974,7 @@ internal sealed class HttpConnection
             }
             else if (_outChunked)
             {
-                await _stream.WriteAsync(s_lastChunk);
+                await WriteAsync(s_lastChunk, default).ConfigureAwait(false);
             }
             else if (_outDeclared >= 0 && _outSent < _outDeclared && !_headOnly)
             {

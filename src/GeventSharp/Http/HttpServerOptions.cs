@@ -38,6 +38,14 @@ public sealed class HttpServerOptions
     public TimeSpan? KeepAliveTimeout { get; init; } = TimeSpan.FromSeconds(60);
 
     /// <summary>
+    /// How long one read of a request body, or one write of a response, may wait for the client
+    /// before the server gives up on the connection (a body that stalls is answered with 408 if
+    /// nothing was sent yet); 60 s by default. Null: forever. A WebSocket, once accepted, is not
+    /// covered (it may idle for hours); neither is a handler waiting for something other than the client.
+    /// </summary>
+    public TimeSpan? IoTimeout { get; init; } = TimeSpan.FromSeconds(60);
+
+    /// <summary>
     /// How much of the response body is buffered before it is sent: a handler that writes less and
     /// returns gets a <c>Content-Length</c> response in one write; more (or a flush) starts a
     /// chunked response. 16 KiB by default.

@@ -468,6 +468,56 @@ public class HttpServerTests
     }
 
     [Fact]
+    public void ABodyThatStopsArriving_Gets408_AfterTheIoTimeout()
+    {
+        VirtualClockRun(async () =>
+        {
+            await using HttpServer server = StartServer(
+                async (request, response) => await response.WriteAsync(await request.ReadBodyAsync()),
+                new HttpServerOptions { IoTimeout = TimeSpan.FromSeconds(5) });
+            using RawHttpClient client = await RawHttpClient.ConnectAsync(server.Address!);
+            await client.SendAsync("POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 10\r\n\r\nabc");
+            RawResponse r = await client.ReadResponseAsync();
+            Assert.Equal(408, r.Status);
+            Assert.Contains("stopped arriving", r.Body);
+            Assert.True(await client.ClosedByServerAsync());
+        });
+    }
+
+    [Fact]
+    public void AClientThatNeverReads_IsDropped_AfterTheIoTimeout()
+    {
+        VirtualClockRun(async () =>
+        {
+            var handlerEnded = new AsyncResult<string>();
+            await using HttpServer server = StartServer(
+                async (request, response) =>
+                {
+                    byte[] piece = new byte[64 * 1024];
+                    try
+                    {
+                        for (int i = 0; i < 10_000; i++)
+                        {
+                            await response.WriteAsync(piece); // 640 MB: the socket buffers fill long before
+                        }
+
+                        handlerEnded.Set("wrote everything");
+                    }
+                    catch (Exception e)
+                    {
+                        handlerEnded.Set(e.GetType().Name);
+                        throw;
+                    }
+                },
+                new HttpServerOptions { IoTimeout = TimeSpan.FromSeconds(5) });
+            using RawHttpClient client = await RawHttpClient.ConnectAsync(server.Address!);
+            await client.SendAsync("GET /big HTTP/1.1\r\nHost: x\r\n\r\n");
+            Assert.Equal("Timeout", await handlerEnded.GetAsync()); // the stalled write was given up on
+            Assert.Equal(0, server.ConnectionCount);
+        });
+    }
+
+    [Fact]
     public void LongPoll_WithAQueue_AnswersWhatArrives_OrAnEmptyListAfter10Seconds()
     {
         VirtualClockRun(async () =>
