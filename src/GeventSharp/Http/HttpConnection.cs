@@ -110,6 +110,7 @@ internal sealed class HttpConnection
         {
             _idle?.Cancel();
             _io?.Cancel();
+            _webSocket?.Dispose(); // also when the handler failed after accepting it (its keep-alive timer stops)
             ArrayPool<byte>.Shared.Return(_in);
             ArrayPool<byte>.Shared.Return(_out);
             _in = _out = [];
