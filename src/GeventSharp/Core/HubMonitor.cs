@@ -10,7 +10,8 @@ namespace GeventSharp;
 /// The hub counts the items it runs; the monitor samples the count every half threshold. A count
 /// that stays odd (an item running) for a whole threshold means the hub is blocked. Each blocking
 /// episode is reported once, through <see cref="Hub.Post(Action)"/>, so the handler runs on the
-/// hub thread as soon as the blocking call returns.
+/// hub thread as soon as the blocking call returns (or, if the hub has finished meanwhile, on the
+/// monitor thread: a report is never dropped).
 /// </remarks>
 internal sealed class HubMonitor : IDisposable
 {
@@ -61,11 +62,17 @@ internal sealed class HubMonitor : IDisposable
                 Greenlet? g = _hub.CurrentForMonitor;
                 string? stack = CaptureStack();
                 var error = new HubBlockedException(g, held, _hub.Thread, stack);
-                _hub.TryPostInternal(static s =>
+                if (!_hub.TryPostInternal(static s =>
+                    {
+                        var e = (HubBlockedException)s!;
+                        (e.Greenlet?.Hub ?? Hub.Current)?.ReportError(e.Greenlet, e);
+                    }, error))
                 {
-                    var e = (HubBlockedException)s!;
-                    (e.Greenlet?.Hub ?? Hub.Current)?.ReportError(e.Greenlet, e);
-                }, error);
+                    // The hub finished while the monitor was looking (a slow stack capture): no
+                    // hub thread is left to run the handler, so report from here rather than lose it.
+                    _hub.ReportError(g, error);
+                }
+
                 Interlocked.Increment(ref _reported);
             }
         }

@@ -124,6 +124,44 @@ public class HubMonitorTests
     }
 
     [Fact]
+    public void AReportThatCompletesAfterTheHubFinished_IsStillDelivered()
+    {
+        using var captureStarted = new ManualResetEventSlim();
+        using var hubFinished = new ManualResetEventSlim();
+        using var delivered = new ManualResetEventSlim();
+        var reports = new List<Exception>();
+        Gevent.Run(
+            async () =>
+            {
+                // Block the hub until the monitor has noticed, then finish without waiting for the report.
+                await Gevent.Spawn(() => captureStarted.Wait(TimeSpan.FromSeconds(60))).JoinAsync();
+            },
+            new HubOptions
+            {
+                MonitorThreshold = TimeSpan.FromMilliseconds(100),
+                MonitorStackCapture = _ =>
+                {
+                    captureStarted.Set();
+                    hubFinished.Wait(TimeSpan.FromSeconds(60)); // a capture slower than the rest of the run
+                    return "slow stack";
+                },
+                ErrorHandler = (g, e) =>
+                {
+                    lock (reports)
+                    {
+                        reports.Add(e);
+                    }
+
+                    delivered.Set();
+                },
+            });
+        hubFinished.Set();
+        Assert.True(delivered.Wait(TimeSpan.FromSeconds(60)), "the report was lost");
+        var blocked = Assert.IsType<HubBlockedException>(Assert.Single(reports));
+        Assert.Equal("slow stack", blocked.BlockedStack);
+    }
+
+    [Fact]
     public void CooperativeGreenlets_AreNotReported()
     {
         var reports = new List<Exception>();
