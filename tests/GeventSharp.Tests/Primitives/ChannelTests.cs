@@ -174,4 +174,20 @@ public sealed class ChannelTests
             Assert.Equal(0, c.GetterCount);
         });
     }
+
+    [Fact]
+    public void ManyGettersTimingOut_LeaveNoGhost_SoAPutWithoutAGetterFails()
+    {
+        Run(async () =>
+        {
+            var c = new Channel<int>();
+            var getters = Enumerable.Range(0, 12).Select(_ => Go(() => c.GetAsync(1.0).AsTask())).ToList();
+            await Gevent.JoinAllAsync(getters);
+            Assert.All(getters, g => Assert.IsType<Empty>(g.Exception));
+            Assert.Equal(0, c.GetterCount);
+            Assert.True(c.IsFull);
+            Assert.False(c.TryPut(1)); // threw NullReferenceException when a compaction kept a leaving getter
+            Assert.Throws<Full>(() => c.PutNowait(1));
+        });
+    }
 }

@@ -10,7 +10,12 @@ namespace GeventSharp.Tests.Primitives;
 /// </summary>
 public sealed class PrimitivesFuzzTests
 {
-    private const int Schedules = 1200;
+    // Seeds per kind: the seed picks the kind (seed % kinds), so every queue kind (Queue, LifoQueue,
+    // PriorityQueue, JoinableQueue, Channel, small bounded Queue) and every semaphore kind
+    // (Semaphore, BoundedSemaphore, Lock, RLock) gets this many schedules.
+    private const int SchedulesPerKind = 1000;
+    private const int QueueKinds = 6;
+    private const int SemaphoreKinds = 4;
 
     /// <summary>The queue kinds under test, behind one shape.</summary>
     private sealed class Q
@@ -75,7 +80,7 @@ public sealed class PrimitivesFuzzTests
     [Fact]
     public void Queues_RandomSchedules_DeliverEveryItemExactlyOnceOrKeepIt()
     {
-        for (int seed = 0; seed < Schedules; seed++)
+        for (int seed = 0; seed < SchedulesPerKind * QueueKinds; seed++)
         {
             RunQueueSchedule(seed);
         }
@@ -94,7 +99,7 @@ public sealed class PrimitivesFuzzTests
         {
             h.Run(async () =>
             {
-                Q q = MakeQueue(seed % 6, rng);
+                Q q = MakeQueue(seed % QueueKinds, rng);
                 name = q.Name;
                 var workers = new List<Greenlet>();
                 int producers = rng.Next(1, 4);
@@ -224,7 +229,7 @@ public sealed class PrimitivesFuzzTests
     [Fact]
     public void Semaphores_RandomSchedules_NeverExceedTheLimit_AndLeakNoPermit()
     {
-        for (int seed = 0; seed < Schedules; seed++)
+        for (int seed = 0; seed < SchedulesPerKind * SemaphoreKinds; seed++)
         {
             RunSemaphoreSchedule(seed);
         }
@@ -239,7 +244,7 @@ public sealed class PrimitivesFuzzTests
         {
             h.Run(async () =>
             {
-                int kind = seed % 4;
+                int kind = seed % SemaphoreKinds;
                 int limit = kind >= 2 ? 1 : rng.Next(1, 4);
                 Semaphore? sem = kind switch
                 {

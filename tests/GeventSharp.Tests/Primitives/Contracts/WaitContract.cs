@@ -100,6 +100,27 @@ public abstract class WaitContract
     }
 
     [Fact]
+    public void ManyWaitersTimingOut_LeaveNoGhostWaiter()
+    {
+        Run(async () =>
+        {
+            await CreateAsync();
+
+            // Enough to make the waiter list compact its stale entries while they leave.
+            List<Greenlet<bool>> ws = Enumerable.Range(0, 12).Select(_ => Prim.Go(() => WaitAsync(TimeSpan.FromSeconds(1), default).AsTask())).ToList();
+            await Gevent.JoinAllAsync(ws);
+            Assert.All(ws, w => Assert.False(w.Value));
+            Assert.Equal(0, BlockedCount);
+
+            Greenlet<bool> next = Prim.Go(() => WaitAsync(null, default).AsTask());
+            await Prim.Settle();
+            Assert.Equal(1, BlockedCount);
+            Signal();
+            Assert.True(await next);
+        });
+    }
+
+    [Fact]
     public void Wait_WithZeroTimeout_DoesNotBlock()
     {
         HubHarness h = Run(async () =>
