@@ -163,6 +163,37 @@ public sealed class ChannelTests
     }
 
     [Fact]
+    public void ImmediateShutdown_DiscardsAnItemHandedToAGetterThatHasNotRun()
+    {
+        Run(async () =>
+        {
+            var c = new Channel<int>();
+            Greenlet getter = Go(() => c.GetAsync().AsTask());
+            await Settle();
+            c.PutNowait(1); // handed to the getter, which has not run
+            c.Shutdown(immediate: true);
+            await getter.JoinAsync();
+            Assert.IsType<ShutDown>(getter.Exception);
+            Assert.Throws<ShutDown>(() => c.GetNowait());
+            await Assert.ThrowsAsync<ShutDown>(async () => await c.PutAsync(2));
+        });
+    }
+
+    [Fact]
+    public void Shutdown_NotImmediate_StillDeliversAnItemHandedToAGetterThatHasNotRun()
+    {
+        Run(async () =>
+        {
+            var c = new Channel<int>();
+            Greenlet<int> getter = Go(() => c.GetAsync().AsTask());
+            await Settle();
+            c.PutNowait(1);
+            c.Shutdown();
+            Assert.Equal(1, await getter);
+        });
+    }
+
+    [Fact]
     public void Get_WithTimeout_ThrowsEmpty_AndPutWithTimeout_ThrowsFull()
     {
         Run(async () =>
