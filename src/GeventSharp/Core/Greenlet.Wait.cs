@@ -299,10 +299,12 @@ public partial class Greenlet : IValueTaskSource, IValueTaskSource<bool>, ITimer
 
     private void LeaveList()
     {
-        if (_waitList is not null)
+        WaitList? list = _waitList;
+        if (list is not null)
         {
-            _waitList.NoteStale();
+            // Leave first: NoteStale may compact the list, and the compaction must see this entry as stale.
             _waitList = null;
+            list.NoteStale();
         }
     }
 

@@ -45,6 +45,7 @@ internal sealed class WaitList
     /// <summary>A waiter left without being woken (timeout, kill, cancellation).</summary>
     public void NoteStale()
     {
+        Debug.Assert(_stale < _count, "more stale entries than entries: a greenlet must leave the list (clear its _waitList) before calling NoteStale");
         _stale++;
         if (_stale > 8 && _stale * 2 > _count)
         {
@@ -68,6 +69,7 @@ internal sealed class WaitList
                 return g;
             }
 
+            Debug.Assert(_stale > 0, "a stale entry that was not counted as stale");
             _stale--;
         }
 
@@ -89,6 +91,7 @@ internal sealed class WaitList
             _items[_head] = default;
             _head = (_head + 1) & (_items.Length - 1);
             _count--;
+            Debug.Assert(_stale > 0, "a stale entry that was not counted as stale");
             _stale--;
         }
 

@@ -13,11 +13,14 @@ public partial class Group
     /// results in the order of the items (gevent's <c>map</c>). The first failure is rethrown and the
     /// remaining calls are killed.
     /// </summary>
+    /// <param name="function">The work for one item.</param>
+    /// <param name="items">Read lazily, as for <see cref="IMap{TIn, TOut}"/>.</param>
+    /// <param name="cancellationToken">Stops the map: the calls still running are killed and <see cref="OperationCanceledException"/> is thrown.</param>
     /// <example><code>IReadOnlyList&lt;int&gt; lengths = await pool.MapAsync(async url =&gt; (await FetchAsync(url)).Length, urls);</code></example>
-    public async Task<IReadOnlyList<TOut>> MapAsync<TIn, TOut>(Func<TIn, Task<TOut>> function, IEnumerable<TIn> items)
+    public async Task<IReadOnlyList<TOut>> MapAsync<TIn, TOut>(Func<TIn, Task<TOut>> function, IEnumerable<TIn> items, CancellationToken cancellationToken = default)
     {
         var results = new List<TOut>();
-        await foreach (TOut r in IMap(function, items))
+        await foreach (TOut r in IMap(function, items, null, cancellationToken))
         {
             results.Add(r);
         }
@@ -52,15 +55,24 @@ public partial class Group
             throw new ArgumentOutOfRangeException(nameof(maxsize), maxsize, "maxsize must be positive, or null.");
         }
 
-        var started = new Queue<Greenlet<TOut>>(window);
+        var started = new Queue<Greenlet<TOut>>();
+
+        // A permit per call started and not yet yielded: taken before the spawn, given back when
+        // the reader yields the result, so a slow reader stops new calls.
+        var limit = window is { } w ? new Semaphore(w) : null;
         async Task Produce()
         {
             try
             {
                 foreach (TIn item in items)
                 {
+                    if (limit is not null)
+                    {
+                        await limit.AcquireAsync();
+                    }
+
                     Greenlet<TOut> g = await SpawnMemberWaitingAsync(() => Gevent.Spawn(function, item), null, default);
-                    await started.PutAsync(g);
+                    started.PutNowait(g);
                 }
             }
             finally
@@ -71,21 +83,25 @@ public partial class Group
 
         Greenlet producer = Gevent.Spawn(Produce);
         producer.Name = "IMap producer";
+        Greenlet<TOut>? reading = null; // taken from the queue, result not yet yielded
         try
         {
             while (true)
             {
-                Greenlet<TOut> g;
                 try
                 {
-                    g = await started.GetAsync(true, null, cancellationToken);
+                    reading = await started.GetAsync(true, null, cancellationToken);
                 }
                 catch (ShutDown)
                 {
                     break;
                 }
 
-                yield return await g;
+                await reading.JoinAsync(null, cancellationToken);
+                TOut result = await reading;
+                reading = null;
+                limit?.Release();
+                yield return result;
             }
 
             await producer.GetAsync(); // an exception from enumerating the items
@@ -93,6 +109,11 @@ public partial class Group
         finally
         {
             var leftovers = new List<Greenlet> { producer };
+            if (reading is not null)
+            {
+                leftovers.Add(reading);
+            }
+
             while (started.TryGet(out Greenlet<TOut>? g))
             {
                 leftovers.Add(g);
@@ -211,5 +232,61 @@ public partial class Group
 
         Greenlet g = await SpawnMemberWaitingAsync(() => Gevent.Spawn(function), null, default);
         await g.GetAsync();
+    }
+
+    /// <summary>
+    /// Starts <paramref name="function"/> and returns its greenlet at once, without waiting even on
+    /// a full <see cref="Pool"/> (gevent's <c>apply_async</c>). <paramref name="callback"/>, if given,
+    /// receives the result when the call succeeds.
+    /// </summary>
+    /// <param name="function">The work.</param>
+    /// <param name="callback">Runs on the hub after the call succeeded; not if it failed or was killed.</param>
+    /// <returns>A greenlet whose result is the call's result (await it, or join it).</returns>
+    /// <remarks>
+    /// If a slot is free (always, for a plain group), the call runs in a new member, which is
+    /// returned. Otherwise the returned greenlet is not a member: it waits for a slot (FIFO with the
+    /// other spawners) and runs the call as <see cref="ApplyAsync{T}(Func{Task{T}})"/> does. So
+    /// wait on the returned greenlet, not on the group, to be sure the call has run. Killing that
+    /// greenlet while it waits for a slot cancels the call; once the call runs in a member, it does not.
+    /// </remarks>
+    /// <example>
+    /// <code>
+    /// Greenlet&lt;int&gt; g = pool.ApplyInBackground(() =&gt; CountAsync(url), n =&gt; Console.WriteLine(n));
+    /// // ... do other work; the pool being full does not block here ...
+    /// int n = await g;
+    /// </code>
+    /// </example>
+    public Greenlet<T> ApplyInBackground<T>(Func<Task<T>> function, Action<T>? callback = null)
+    {
+        ArgumentNullException.ThrowIfNull(function);
+        Greenlet<T> g = TryReserveSlot()
+            ? SpawnIntoReservedSlot(() => Gevent.Spawn(function))
+            : Gevent.Spawn(() => ApplyAsync(function).AsTask());
+        if (callback is not null)
+        {
+            g.LinkValue(done => callback(((Greenlet<T>)done).Value!));
+        }
+
+        return g;
+    }
+
+    /// <summary>
+    /// Starts <paramref name="function"/> and returns its greenlet at once, without waiting even on
+    /// a full <see cref="Pool"/> (gevent's <c>apply_async</c>); see <see cref="ApplyInBackground{T}(Func{Task{T}}, Action{T}?)"/>.
+    /// </summary>
+    /// <param name="function">The work.</param>
+    /// <param name="callback">Runs on the hub after the call succeeded; not if it failed or was killed.</param>
+    public Greenlet ApplyInBackground(Func<Task> function, Action? callback = null)
+    {
+        ArgumentNullException.ThrowIfNull(function);
+        Greenlet g = TryReserveSlot()
+            ? SpawnIntoReservedSlot(() => Gevent.Spawn(function))
+            : Gevent.Spawn(() => ApplyAsync(function).AsTask());
+        if (callback is not null)
+        {
+            g.LinkValue(_ => callback());
+        }
+
+        return g;
     }
 }

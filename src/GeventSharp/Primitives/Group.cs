@@ -17,8 +17,9 @@ namespace GeventSharp;
 /// structured group (Trio's nursery): when a member fails, the others are killed and the failure
 /// is rethrown to the owner, so no member outlives the scope.</para>
 /// <para>The map family (<see cref="MapAsync{TIn, TOut}"/>, <see cref="IMap{TIn, TOut}"/>,
-/// <see cref="IMapUnordered{TIn, TOut}"/>, <see cref="ApplyAsync{T}(Func{Task{T}})"/>) runs each
-/// call in a member greenlet; on a <see cref="Pool"/> the pool size bounds how many run at once.</para>
+/// <see cref="IMapUnordered{TIn, TOut}"/>, <see cref="ApplyAsync{T}(Func{Task{T}})"/>,
+/// <see cref="ApplyInBackground{T}(Func{Task{T}}, Action{T}?)"/>) runs each call in a member
+/// greenlet; on a <see cref="Pool"/> the pool size bounds how many run at once.</para>
 /// </remarks>
 /// <example>
 /// <code>
@@ -127,6 +128,13 @@ public partial class Group : IReadOnlyCollection<Greenlet>
     {
     }
 
+    /// <summary>Takes a slot for a new member if one is free now; false (nothing taken) if not. Misuse still throws, as <see cref="ReserveSlot"/>.</summary>
+    private protected virtual bool TryReserveSlot()
+    {
+        ReserveSlot();
+        return true;
+    }
+
     /// <summary>Takes a slot for a new member, waiting if needed.</summary>
     private protected virtual ValueTask ReserveSlotAsync(TimeSpan? timeout, CancellationToken cancellationToken) => default;
 
@@ -166,9 +174,9 @@ public partial class Group : IReadOnlyCollection<Greenlet>
         return empty;
     }
 
-    /// <summary>Waits until the group is empty or <paramref name="seconds"/> elapse.</summary>
-    public ValueTask<bool> JoinAsync(double seconds, bool raiseError = false)
-        => JoinAsync(Gevent.SecondsToTimeSpan(seconds, nameof(seconds)), raiseError);
+    /// <summary>Waits until the group is empty or <paramref name="seconds"/> elapse; see <see cref="JoinAsync(TimeSpan?, bool, CancellationToken)"/>.</summary>
+    public ValueTask<bool> JoinAsync(double seconds, bool raiseError = false, CancellationToken cancellationToken = default)
+        => JoinAsync(Gevent.SecondsToTimeSpan(seconds, nameof(seconds)), raiseError, cancellationToken);
 
     /// <summary>Kills every member except the calling greenlet (see <see cref="Greenlet.Kill(Exception?)"/>) without waiting.</summary>
     public void Kill(Exception? exception = null)

@@ -102,6 +102,8 @@ public sealed class Pool : Group
         }
     }
 
+    private protected override bool TryReserveSlot() => _slots.TryAcquire();
+
     private protected override async ValueTask ReserveSlotAsync(TimeSpan? timeout, CancellationToken cancellationToken)
     {
         if (!await _slots.AcquireAsync(true, timeout, cancellationToken))

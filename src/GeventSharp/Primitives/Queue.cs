@@ -304,6 +304,7 @@ public class Queue<T> : IAsyncEnumerable<T>
     /// <exception cref="ShutDown">The queue is shut down and has no items left.</exception>
     public ValueTask<T> PeekAsync(bool block = true, TimeSpan? timeout = null, CancellationToken cancellationToken = default)
     {
+        Hub.CurrentOrThrow("Queue.PeekAsync");
         if (Available > 0)
         {
             return new ValueTask<T>(PeekItem());
@@ -319,8 +320,11 @@ public class Queue<T> : IAsyncEnumerable<T>
         => PeekAsync(true, Gevent.SecondsToTimeSpan(timeoutSeconds, nameof(timeoutSeconds)), cancellationToken);
 
     /// <summary>Returns the next item without removing it; throws <see cref="Empty"/> if there is none (gevent's <c>peek_nowait</c>).</summary>
+    /// <exception cref="Empty">No item.</exception>
+    /// <exception cref="ShutDown">The queue is shut down and has no items left.</exception>
     public T PeekNowait()
     {
+        Hub.CurrentOrThrow("Queue.PeekNowait");
         if (Available > 0)
         {
             return PeekItem();
@@ -332,6 +336,7 @@ public class Queue<T> : IAsyncEnumerable<T>
     /// <summary>Returns the next item without removing it, if there is one; never throws or blocks.</summary>
     public bool TryPeek(out T item)
     {
+        Hub.CurrentOrThrow("Queue.TryPeek");
         if (Available > 0)
         {
             item = PeekItem();

@@ -136,4 +136,53 @@ public sealed class AllocationTests(ITestOutputHelper output)
             await partner.JoinAsync();
         }));
     }
+
+    [Fact]
+    public void ContendedRLock_AllocatesNothingPerRound()
+    {
+        var rlock = new RLock();
+        AssertNoPerRoundAllocation(Measure("RLock", async n =>
+        {
+            async Task Worker()
+            {
+                for (int i = 0; i < n; i++)
+                {
+                    using (await rlock.AcquireScopeAsync())
+                    {
+                        await Gevent.Sleep(0);
+                    }
+                }
+            }
+
+            Greenlet partner = Gevent.Spawn(Worker);
+            await Worker();
+            await partner.JoinAsync();
+        }));
+    }
+
+    [Fact]
+    public void BlockedPeekThenGet_AllocatesNothingPerRound()
+    {
+        var q = new PriorityQueue<int>();
+        AssertNoPerRoundAllocation(Measure("PriorityQueue peek + get", async n =>
+        {
+            Greenlet partner = Go(async () =>
+            {
+                for (int i = 0; i < n; i++)
+                {
+                    await Gevent.Sleep(0);
+                    q.PutNowait(i);
+                }
+            });
+            for (int i = 0; i < n; i++)
+            {
+                if (await q.PeekAsync() != i || await q.GetAsync() != i)
+                {
+                    throw new InvalidOperationException("wrong item");
+                }
+            }
+
+            await partner.JoinAsync();
+        }));
+    }
 }

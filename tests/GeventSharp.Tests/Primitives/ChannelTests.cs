@@ -163,6 +163,37 @@ public sealed class ChannelTests
     }
 
     [Fact]
+    public void ImmediateShutdown_DiscardsAnItemHandedToAGetterThatHasNotRun()
+    {
+        Run(async () =>
+        {
+            var c = new Channel<int>();
+            Greenlet getter = Go(() => c.GetAsync().AsTask());
+            await Settle();
+            c.PutNowait(1); // handed to the getter, which has not run
+            c.Shutdown(immediate: true);
+            await getter.JoinAsync();
+            Assert.IsType<ShutDown>(getter.Exception);
+            Assert.Throws<ShutDown>(() => c.GetNowait());
+            await Assert.ThrowsAsync<ShutDown>(async () => await c.PutAsync(2));
+        });
+    }
+
+    [Fact]
+    public void Shutdown_NotImmediate_StillDeliversAnItemHandedToAGetterThatHasNotRun()
+    {
+        Run(async () =>
+        {
+            var c = new Channel<int>();
+            Greenlet<int> getter = Go(() => c.GetAsync().AsTask());
+            await Settle();
+            c.PutNowait(1);
+            c.Shutdown();
+            Assert.Equal(1, await getter);
+        });
+    }
+
+    [Fact]
     public void Get_WithTimeout_ThrowsEmpty_AndPutWithTimeout_ThrowsFull()
     {
         Run(async () =>
@@ -172,6 +203,22 @@ public sealed class ChannelTests
             await Assert.ThrowsAsync<Full>(async () => await c.PutAsync(1, 1.0));
             Assert.Equal(0, c.PutterCount);
             Assert.Equal(0, c.GetterCount);
+        });
+    }
+
+    [Fact]
+    public void ManyGettersTimingOut_LeaveNoGhost_SoAPutWithoutAGetterFails()
+    {
+        Run(async () =>
+        {
+            var c = new Channel<int>();
+            var getters = Enumerable.Range(0, 12).Select(_ => Go(() => c.GetAsync(1.0).AsTask())).ToList();
+            await Gevent.JoinAllAsync(getters);
+            Assert.All(getters, g => Assert.IsType<Empty>(g.Exception));
+            Assert.Equal(0, c.GetterCount);
+            Assert.True(c.IsFull);
+            Assert.False(c.TryPut(1)); // threw NullReferenceException when a compaction kept a leaving getter
+            Assert.Throws<Full>(() => c.PutNowait(1));
         });
     }
 }

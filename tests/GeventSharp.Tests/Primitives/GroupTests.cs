@@ -178,4 +178,99 @@ public sealed class GroupTests
             Assert.NotSame(Greenlet.Current, ranIn);
         });
     }
+
+    [Fact]
+    public void IMap_WithMaxsize_StartsAtMostMaxsizeCallsAheadOfTheReader()
+    {
+        Run(async () =>
+        {
+            var g = new Group();
+            int started = 0, read = 0, maxAhead = 0;
+            await foreach (int x in g.IMap(async (int x) => { started++; maxAhead = Math.Max(maxAhead, started - read); await Gevent.Sleep(0.1); return x; }, Enumerable.Range(0, 20), maxsize: 2))
+            {
+                Assert.Equal(read, x);
+                read++;
+                await Gevent.Sleep(1); // a slow reader: the calls must wait for it
+            }
+
+            Assert.Equal(20, read);
+            Assert.Equal(2, maxAhead);
+        });
+    }
+
+    [Fact]
+    public void IMapUnordered_WithMaxsize_StartsAtMostMaxsizeCallsAheadOfTheReader()
+    {
+        Run(async () =>
+        {
+            var g = new Group();
+            int started = 0, read = 0, maxAhead = 0;
+            await foreach (int _ in g.IMapUnordered(async (int x) => { started++; maxAhead = Math.Max(maxAhead, started - read); await Gevent.Sleep(0.1); return x; }, Enumerable.Range(0, 20), maxsize: 2))
+            {
+                read++;
+                await Gevent.Sleep(1);
+            }
+
+            Assert.Equal(20, read);
+            Assert.Equal(2, maxAhead);
+        });
+    }
+
+    [Fact]
+    public void Kill_KillsEveryMemberButTheCaller_WithoutWaiting()
+    {
+        Run(async () =>
+        {
+            var g = new Group();
+            var gate = new Event();
+            Greenlet a = g.Spawn(async () => await gate.WaitAsync());
+            Greenlet b = g.Spawn(async () => await gate.WaitAsync());
+            Greenlet killer = g.Spawn(async () =>
+            {
+                await Gevent.Sleep(0);
+                g.Kill();
+                Assert.False(a.Dead); // Kill does not wait: the kills are delivered when the victims run
+            });
+            await killer.GetAsync();
+            await Settle();
+            Assert.True(a.Dead && b.Dead);
+            Assert.IsType<GreenletExit>(a.Value);
+            Assert.True(killer.Successful);
+            Assert.Empty(g);
+        });
+    }
+
+    [Fact]
+    public void JoinAsync_InSeconds_TakesACancellationToken()
+    {
+        Run(async () =>
+        {
+            var g = new Group();
+            _ = g.Spawn(async () => await Gevent.Sleep(10));
+            using var cts = new CancellationTokenSource();
+            Greenlet<bool> joiner = Go(() => g.JoinAsync(5.0, false, cts.Token).AsTask());
+            await Settle();
+            cts.Cancel();
+            await joiner.JoinAsync();
+            Assert.IsAssignableFrom<OperationCanceledException>(joiner.Exception);
+            g.Kill();
+        });
+    }
+
+    [Fact]
+    public void MapAsync_TakesACancellationToken_AndKillsTheCallsWhenCancelled()
+    {
+        Run(async () =>
+        {
+            var g = new Group();
+            using var cts = new CancellationTokenSource();
+            Greenlet mapper = Go(async () => await g.MapAsync(async (int x) => { await Gevent.Sleep(10); return x; }, new[] { 1, 2, 3 }, cts.Token));
+            await Settle();
+            Assert.Equal(3, g.Count);
+            cts.Cancel();
+            await mapper.JoinAsync();
+            Assert.IsAssignableFrom<OperationCanceledException>(mapper.Exception);
+            Assert.Empty(g);
+        });
+    }
 }

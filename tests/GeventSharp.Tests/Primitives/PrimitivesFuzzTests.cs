@@ -5,21 +5,27 @@ namespace GeventSharp.Tests.Primitives;
 
 /// <summary>
 /// Seeded random schedules of producers, consumers, lock holders and killers on the virtual
-/// clock: random sleeps, timeouts, Timeout scopes, kills and shutdowns. Every item is delivered
-/// exactly once or is still queued, no permit leaks, nothing deadlocks. A failure names its seed.
+/// clock: random sleeps, timeouts, Timeout scopes, kills, cancelled tokens, acquire scopes and
+/// shutdowns. Every item is delivered exactly once or is still queued, no permit leaks, nothing
+/// deadlocks. A failure names its seed.
 /// </summary>
 public sealed class PrimitivesFuzzTests
 {
-    private const int Schedules = 1200;
+    // Seeds per kind: the seed picks the kind (seed % kinds), so every queue kind (Queue, LifoQueue,
+    // PriorityQueue, JoinableQueue, Channel, small bounded Queue) and every semaphore kind
+    // (Semaphore, BoundedSemaphore, Lock, RLock) gets this many schedules.
+    private const int SchedulesPerKind = 1000;
+    private const int QueueKinds = 6;
+    private const int SemaphoreKinds = 4;
 
     /// <summary>The queue kinds under test, behind one shape.</summary>
     private sealed class Q
     {
         public required string Name { get; init; }
-        public required Func<int, bool, TimeSpan?, ValueTask> Put { get; init; }
-        public required Func<bool, TimeSpan?, ValueTask<int>> Get { get; init; }
+        public required Func<int, bool, TimeSpan?, CancellationToken, ValueTask> Put { get; init; }
+        public required Func<bool, TimeSpan?, CancellationToken, ValueTask<int>> Get { get; init; }
         public required Func<(bool, int)> TryGet { get; init; }
-        public Func<bool, TimeSpan?, ValueTask<int>>? Peek { get; init; }
+        public Func<bool, TimeSpan?, CancellationToken, ValueTask<int>>? Peek { get; init; }
         public required Action Shutdown { get; init; }
         public required Func<string> Describe { get; init; }
         public JoinableQueue<int>? Joinable { get; init; }
@@ -33,8 +39,8 @@ public sealed class PrimitivesFuzzTests
             return new Q
             {
                 Name = "Channel",
-                Put = (x, b, t) => c.PutAsync(x, b, t),
-                Get = (b, t) => c.GetAsync(b, t),
+                Put = (x, b, t, ct) => c.PutAsync(x, b, t, ct),
+                Get = (b, t, ct) => c.GetAsync(b, t, ct),
                 TryGet = () => c.TryGet(out int x) ? (true, x) : (false, 0),
                 Shutdown = () => c.Shutdown(),
                 Describe = c.ToString,
@@ -53,10 +59,10 @@ public sealed class PrimitivesFuzzTests
         return new Q
         {
             Name = q.GetType().Name.Split('`')[0] + (max is null ? string.Empty : $"({max})"),
-            Put = (x, b, t) => q.PutAsync(x, b, t),
-            Get = (b, t) => q.GetAsync(b, t),
+            Put = (x, b, t, ct) => q.PutAsync(x, b, t, ct),
+            Get = (b, t, ct) => q.GetAsync(b, t, ct),
             TryGet = () => q.TryGet(out int x) ? (true, x) : (false, 0),
-            Peek = (b, t) => q.PeekAsync(b, t),
+            Peek = (b, t, ct) => q.PeekAsync(b, t, ct),
             Shutdown = () => q.Shutdown(),
             Describe = q.ToString,
             Joinable = q as JoinableQueue<int>,
@@ -75,7 +81,7 @@ public sealed class PrimitivesFuzzTests
     [Fact]
     public void Queues_RandomSchedules_DeliverEveryItemExactlyOnceOrKeepIt()
     {
-        for (int seed = 0; seed < Schedules; seed++)
+        for (int seed = 0; seed < SchedulesPerKind * QueueKinds; seed++)
         {
             RunQueueSchedule(seed);
         }
@@ -94,9 +100,11 @@ public sealed class PrimitivesFuzzTests
         {
             h.Run(async () =>
             {
-                Q q = MakeQueue(seed % 6, rng);
+                Q q = MakeQueue(seed % QueueKinds, rng);
                 name = q.Name;
                 var workers = new List<Greenlet>();
+                using var cts = new CancellationTokenSource(); // some waits take it; the killer may cancel it
+                CancellationToken SomeToken(Random r) => r.Next(6) == 0 ? cts.Token : default;
                 int producers = rng.Next(1, 4);
                 int consumers = rng.Next(1, 4);
                 for (int p = 0; p < producers; p++)
@@ -115,17 +123,17 @@ public sealed class PrimitivesFuzzTests
                                 {
                                     using (Timeout.StartNew(0.1 * r.Next(1, 5)))
                                     {
-                                        await q.Put(id, true, null);
+                                        await q.Put(id, true, null, default);
                                     }
                                 }
                                 else
                                 {
-                                    await q.Put(id, r.Next(4) != 0, RandomTimeout(r));
+                                    await q.Put(id, r.Next(4) != 0, RandomTimeout(r), SomeToken(r));
                                 }
 
                                 sent.Add(id);
                             }
-                            catch (Exception e) when (e is Full or ShutDown or Timeout)
+                            catch (Exception e) when (e is Full or ShutDown or Timeout or OperationCanceledException)
                             {
                             }
 
@@ -146,7 +154,7 @@ public sealed class PrimitivesFuzzTests
                             {
                                 if (q.Peek is { } peek && r.Next(6) == 0)
                                 {
-                                    await peek(r.Next(4) != 0, RandomTimeout(r)); // looks, takes nothing
+                                    await peek(r.Next(4) != 0, RandomTimeout(r), SomeToken(r)); // looks, takes nothing
                                 }
 
                                 int x;
@@ -154,12 +162,12 @@ public sealed class PrimitivesFuzzTests
                                 {
                                     using (Timeout.StartNew(0.1 * r.Next(1, 5)))
                                     {
-                                        x = await q.Get(true, null);
+                                        x = await q.Get(true, null, default);
                                     }
                                 }
                                 else
                                 {
-                                    x = await q.Get(r.Next(4) != 0, RandomTimeout(r));
+                                    x = await q.Get(r.Next(4) != 0, RandomTimeout(r), SomeToken(r));
                                 }
 
                                 received.Add(x);
@@ -169,7 +177,7 @@ public sealed class PrimitivesFuzzTests
                                     taskDone++;
                                 }
                             }
-                            catch (Exception e) when (e is Empty or ShutDown or Timeout)
+                            catch (Exception e) when (e is Empty or ShutDown or Timeout or OperationCanceledException)
                             {
                             }
 
@@ -181,12 +189,19 @@ public sealed class PrimitivesFuzzTests
                 int kills = rng.Next(0, 4);
                 var kr = new Random(rng.Next());
                 bool shutdown = rng.Next(8) == 0;
+                bool cancel = rng.Next(3) == 0;
                 workers.Add(Prim.Go(async () =>
                 {
                     for (int k = 0; k < kills; k++)
                     {
                         await RandomSleep(kr);
                         workers[kr.Next(producers + consumers)].Kill();
+                    }
+
+                    if (cancel)
+                    {
+                        await RandomSleep(kr);
+                        cts.Cancel();
                     }
 
                     if (shutdown)
@@ -224,7 +239,7 @@ public sealed class PrimitivesFuzzTests
     [Fact]
     public void Semaphores_RandomSchedules_NeverExceedTheLimit_AndLeakNoPermit()
     {
-        for (int seed = 0; seed < Schedules; seed++)
+        for (int seed = 0; seed < SchedulesPerKind * SemaphoreKinds; seed++)
         {
             RunSemaphoreSchedule(seed);
         }
@@ -239,7 +254,7 @@ public sealed class PrimitivesFuzzTests
         {
             h.Run(async () =>
             {
-                int kind = seed % 4;
+                int kind = seed % SemaphoreKinds;
                 int limit = kind >= 2 ? 1 : rng.Next(1, 4);
                 Semaphore? sem = kind switch
                 {
@@ -252,6 +267,8 @@ public sealed class PrimitivesFuzzTests
                 name = sem?.ToString() ?? rlock!.ToString();
                 int holders = 0;
                 var workers = new List<Greenlet>();
+                using var cts = new CancellationTokenSource(); // some waits take it; the killer may cancel it
+                CancellationToken SomeToken(Random r) => r.Next(6) == 0 ? cts.Token : default;
                 int n = rng.Next(2, 7);
                 for (int i = 0; i < n; i++)
                 {
@@ -262,23 +279,31 @@ public sealed class PrimitivesFuzzTests
                         for (int k = 0; k < rounds; k++)
                         {
                             bool got;
+                            LockScope? scope = null;
                             try
                             {
-                                if (r.Next(5) == 0)
+                                int how = r.Next(5);
+                                if (how == 0)
                                 {
                                     using (Timeout.StartNew(0.1 * r.Next(1, 5)))
                                     {
                                         got = sem is not null ? await sem.AcquireAsync() : await rlock!.AcquireAsync();
                                     }
                                 }
+                                else if (how == 1)
+                                {
+                                    TimeSpan t = TimeSpan.FromMilliseconds(100 * r.Next(0, 10));
+                                    scope = sem is not null ? await sem.AcquireScopeAsync(t, SomeToken(r)) : await rlock!.AcquireScopeAsync(t, SomeToken(r));
+                                    got = true;
+                                }
                                 else
                                 {
                                     TimeSpan? t = RandomTimeout(r);
                                     bool block = r.Next(4) != 0;
-                                    got = sem is not null ? await sem.AcquireAsync(block, t) : await rlock!.AcquireAsync(block, t);
+                                    got = sem is not null ? await sem.AcquireAsync(block, t, SomeToken(r)) : await rlock!.AcquireAsync(block, t, SomeToken(r));
                                 }
                             }
-                            catch (Timeout)
+                            catch (Exception e) when (e is Timeout or OperationCanceledException)
                             {
                                 got = false;
                             }
@@ -311,7 +336,11 @@ public sealed class PrimitivesFuzzTests
                             finally
                             {
                                 holders--;
-                                if (sem is not null)
+                                if (scope is { } held)
+                                {
+                                    held.Dispose();
+                                }
+                                else if (sem is not null)
                                 {
                                     sem.Release();
                                 }
@@ -325,6 +354,7 @@ public sealed class PrimitivesFuzzTests
                 }
 
                 int kills = rng.Next(0, 4);
+                bool cancel = rng.Next(3) == 0;
                 var kr = new Random(rng.Next());
                 workers.Add(Prim.Go(async () =>
                 {
@@ -332,6 +362,12 @@ public sealed class PrimitivesFuzzTests
                     {
                         await RandomSleep(kr);
                         workers[kr.Next(n)].Kill();
+                    }
+
+                    if (cancel)
+                    {
+                        await RandomSleep(kr);
+                        cts.Cancel();
                     }
                 }));
 

@@ -259,7 +259,33 @@ public sealed class QueueTests
         var c = new Channel<int>();
         Assert.Throws<InvalidOperationException>(() => q.PutNowait(1));
         Assert.Throws<InvalidOperationException>(() => q.TryGet(out _));
+        Assert.Throws<InvalidOperationException>(() => q.TryPeek(out _));
+        Assert.Throws<InvalidOperationException>(() => q.PeekNowait());
+        Assert.Throws<InvalidOperationException>(() => q.PeekAsync());
         Assert.Throws<InvalidOperationException>(() => c.TryPut(1));
+    }
+
+    [Fact]
+    public void Peek_AfterShutdown_SeesWhatIsLeft_ThenThrowsShutDown()
+    {
+        Run(async () =>
+        {
+            var q = new Queue<int>();
+            Greenlet blockedPeeker = Go(() => q.PeekAsync().AsTask());
+            await Settle();
+            q.Shutdown();
+            await blockedPeeker.JoinAsync();
+            Assert.IsType<ShutDown>(blockedPeeker.Exception);
+
+            var r = new Queue<int>();
+            r.PutNowait(4);
+            r.Shutdown();
+            Assert.Equal(4, await r.PeekAsync());
+            Assert.Equal(4, r.GetNowait());
+            Assert.Throws<ShutDown>(() => r.PeekNowait());
+            await Assert.ThrowsAsync<ShutDown>(async () => await r.PeekAsync());
+            Assert.False(r.TryPeek(out _));
+        });
     }
 
     [Fact]

@@ -50,6 +50,44 @@ public abstract class WaitContract
     }
 
     [Fact]
+    public void Signal_SchedulesTheWaiter_AndDoesNotRunItInline()
+    {
+        Run(async () =>
+        {
+            await CreateAsync();
+            bool resumed = false;
+            Greenlet w = Prim.Go(async () =>
+            {
+                Assert.True(await WaitAsync(null, default));
+                resumed = true;
+            });
+            await Prim.Settle();
+            Signal();
+            Assert.False(resumed, "the waiter ran inside the call that woke it; wake-ups must be scheduled on the hub");
+            Assert.True(w._state is GreenletState.Waiting or GreenletState.Woken, $"the waiter is {w._state} right after the signal: its wait must only be scheduled to end");
+            await w.GetAsync();
+            Assert.True(resumed);
+        });
+    }
+
+    [Fact]
+    public void Wait_WithTimeout_SignalledInTime_ReturnsTrue_AndItsTimerLeavesNoTrace()
+    {
+        HubHarness h = Run(async () =>
+        {
+            await CreateAsync();
+            Greenlet<bool> w = Prim.Go(() => WaitAsync(TimeSpan.FromSeconds(5), default).AsTask());
+            await Gevent.Sleep(1);
+            Signal();
+            Assert.True(await w);
+            await Gevent.Sleep(10); // past the timer the wait had armed
+            Assert.Equal(0, BlockedCount);
+        });
+        Assert.Empty(h.Errors);
+        Assert.Equal(TimeSpan.FromSeconds(11), h.Elapsed);
+    }
+
+    [Fact]
     public void Wait_WithTimeout_ReturnsFalseAfterTheTimeout_AndLeavesNoWaiter()
     {
         HubHarness h = Run(async () =>
@@ -59,6 +97,27 @@ public abstract class WaitContract
             Assert.Equal(0, BlockedCount);
         });
         Assert.Equal(TimeSpan.FromSeconds(2), h.Elapsed);
+    }
+
+    [Fact]
+    public void ManyWaitersTimingOut_LeaveNoGhostWaiter()
+    {
+        Run(async () =>
+        {
+            await CreateAsync();
+
+            // Enough to make the waiter list compact its stale entries while they leave.
+            List<Greenlet<bool>> ws = Enumerable.Range(0, 12).Select(_ => Prim.Go(() => WaitAsync(TimeSpan.FromSeconds(1), default).AsTask())).ToList();
+            await Gevent.JoinAllAsync(ws);
+            Assert.All(ws, w => Assert.False(w.Value));
+            Assert.Equal(0, BlockedCount);
+
+            Greenlet<bool> next = Prim.Go(() => WaitAsync(null, default).AsTask());
+            await Prim.Settle();
+            Assert.Equal(1, BlockedCount);
+            Signal();
+            Assert.True(await next);
+        });
     }
 
     [Fact]

@@ -103,11 +103,13 @@ public sealed class JoinableQueueGetContractTests : QueueGetContract
     protected override Queue<int> NewQueue() => new JoinableQueue<int>();
 }
 
-public sealed class QueuePutContractTests : WaitContract
+public abstract class QueuePutContract : WaitContract
 {
     private Queue<int> _q = null!;
 
-    protected override Task CreateAsync() { _q = new Queue<int>(1); _q.PutNowait(0); return Task.CompletedTask; }
+    /// <summary>A queue of capacity 1 (it is filled before each test).</summary>
+    protected abstract Queue<int> NewQueueOfOne();
+    protected override Task CreateAsync() { _q = NewQueueOfOne(); _q.PutNowait(0); return Task.CompletedTask; }
 
     protected override async ValueTask<bool> WaitAsync(TimeSpan? t, CancellationToken ct)
     {
@@ -127,11 +129,32 @@ public sealed class QueuePutContractTests : WaitContract
     protected override int BlockedCount => _q.PutterCount;
 }
 
-public sealed class QueuePeekContractTests : WaitContract
+public sealed class QueuePutContractTests : QueuePutContract
+{
+    protected override Queue<int> NewQueueOfOne() => new(1);
+}
+
+public sealed class LifoQueuePutContractTests : QueuePutContract
+{
+    protected override Queue<int> NewQueueOfOne() => new LifoQueue<int>(1);
+}
+
+public sealed class PriorityQueuePutContractTests : QueuePutContract
+{
+    protected override Queue<int> NewQueueOfOne() => new PriorityQueue<int>(null, 1);
+}
+
+public sealed class JoinableQueuePutContractTests : QueuePutContract
+{
+    protected override Queue<int> NewQueueOfOne() => new JoinableQueue<int>(1);
+}
+
+public abstract class QueuePeekContract : WaitContract
 {
     private Queue<int> _q = null!;
 
-    protected override Task CreateAsync() { _q = new Queue<int>(); return Task.CompletedTask; }
+    protected abstract Queue<int> NewQueue();
+    protected override Task CreateAsync() { _q = NewQueue(); return Task.CompletedTask; }
 
     protected override async ValueTask<bool> WaitAsync(TimeSpan? t, CancellationToken ct)
     {
@@ -151,6 +174,26 @@ public sealed class QueuePeekContractTests : WaitContract
     protected override bool WakesAll => true;
     // Peekers are not counted publicly: count the greenlets whose wait is on this queue.
     protected override int BlockedCount => Hub.Current!.LiveGreenlets().Count(g => ReferenceEquals(g.WaitingOn, _q));
+}
+
+public sealed class QueuePeekContractTests : QueuePeekContract
+{
+    protected override Queue<int> NewQueue() => new();
+}
+
+public sealed class LifoQueuePeekContractTests : QueuePeekContract
+{
+    protected override Queue<int> NewQueue() => new LifoQueue<int>();
+}
+
+public sealed class PriorityQueuePeekContractTests : QueuePeekContract
+{
+    protected override Queue<int> NewQueue() => new PriorityQueue<int>();
+}
+
+public sealed class JoinableQueuePeekContractTests : QueuePeekContract
+{
+    protected override Queue<int> NewQueue() => new JoinableQueue<int>(3);
 }
 
 public sealed class JoinableQueueJoinContractTests : WaitContract
@@ -249,16 +292,89 @@ public sealed class LockAcquireContractTests : SemaphoreAcquireContract
     protected override Semaphore NewEmpty() => new Lock();
 }
 
-public sealed class SemaphoreWaitContractTests : WaitContract
+public abstract class SemaphoreWaitContract : WaitContract
 {
     private Semaphore _s = null!;
 
-    protected override Task CreateAsync() { _s = new Semaphore(0); return Task.CompletedTask; }
+    protected abstract Semaphore NewEmpty();
+    protected override async Task CreateAsync()
+    {
+        _s = NewEmpty();
+        while (_s.Counter > 0)
+        {
+            Assert.True(await _s.AcquireAsync());
+        }
+    }
     protected override ValueTask<bool> WaitAsync(TimeSpan? t, CancellationToken ct) => _s.WaitAsync(t, ct);
     protected override void Signal() => _s.Release();
     protected override bool ResourceAvailable() => _s.Counter > 0;
     protected override bool WakesAll => true;
     protected override int BlockedCount => _s.WaiterCount;
+}
+
+public sealed class SemaphoreWaitContractTests : SemaphoreWaitContract
+{
+    protected override Semaphore NewEmpty() => new(0);
+}
+
+public sealed class BoundedSemaphoreWaitContractTests : SemaphoreWaitContract
+{
+    protected override Semaphore NewEmpty() => new BoundedSemaphore(2);
+}
+
+public sealed class LockWaitContractTests : SemaphoreWaitContract
+{
+    protected override Semaphore NewEmpty() => new Lock();
+}
+
+/// <summary><c>using (await sem.AcquireScopeAsync(...))</c>: a timeout throws <see cref="Timeout"/> (without an owner).</summary>
+public abstract class SemaphoreScopeContract : WaitContract
+{
+    private Semaphore _s = null!;
+
+    protected abstract Semaphore NewEmpty();
+    protected override async Task CreateAsync()
+    {
+        _s = NewEmpty();
+        while (_s.Counter > 0)
+        {
+            Assert.True(await _s.AcquireAsync());
+        }
+    }
+
+    protected override async ValueTask<bool> WaitAsync(TimeSpan? t, CancellationToken ct)
+    {
+        try
+        {
+            LockScope scope = t is { } timeout ? await _s.AcquireScopeAsync(timeout, ct) : await _s.AcquireScopeAsync(ct);
+            Assert.Equal(0, _s.Counter); // held: the permit came with the wake
+            _ = scope; // kept: the next signal is another release
+            return true;
+        }
+        catch (Timeout e) when (e.Owner is null)
+        {
+            return false;
+        }
+    }
+
+    protected override void Signal() => _s.Release();
+    protected override bool ResourceAvailable() => _s.TryAcquire();
+    protected override int BlockedCount => _s.AcquirerCount;
+}
+
+public sealed class SemaphoreScopeContractTests : SemaphoreScopeContract
+{
+    protected override Semaphore NewEmpty() => new(0);
+}
+
+public sealed class BoundedSemaphoreScopeContractTests : SemaphoreScopeContract
+{
+    protected override Semaphore NewEmpty() => new BoundedSemaphore(4);
+}
+
+public sealed class LockScopeContractTests : SemaphoreScopeContract
+{
+    protected override Semaphore NewEmpty() => new Lock();
 }
 
 public sealed class RLockAcquireContractTests : WaitContract
@@ -296,6 +412,94 @@ public sealed class RLockAcquireContractTests : WaitContract
     protected override bool ResourceAvailable() => _l.TryAcquire();
     protected override bool WakesAll => true;
     protected override int BlockedCount => _l.AcquirerCount;
+}
+
+/// <summary>An <see cref="RLock"/> held by another greenlet until <see cref="Signal"/>.</summary>
+public abstract class RLockHeldContract : WaitContract
+{
+    protected RLock L { get; private set; } = null!;
+    private Event _gate = null!;
+
+    protected override async Task CreateAsync()
+    {
+        L = new RLock();
+        _gate = new Event();
+        Greenlet holder = Prim.Go(async () =>
+        {
+            Assert.True(await L.AcquireAsync());
+            await _gate.WaitAsync();
+            L.Release();
+        });
+        await Prim.Settle();
+        Assert.Same(holder, L.Owner);
+    }
+
+    protected override void Signal() => _gate.Set();
+    protected override bool WakesAll => true;
+}
+
+public sealed class RLockWaitContractTests : RLockHeldContract
+{
+    protected override ValueTask<bool> WaitAsync(TimeSpan? t, CancellationToken ct) => L.WaitAsync(t, ct);
+    protected override bool ResourceAvailable() => !L.Locked;
+    protected override int BlockedCount => L.WaiterCount;
+}
+
+public sealed class RLockScopeContractTests : RLockHeldContract
+{
+    protected override async ValueTask<bool> WaitAsync(TimeSpan? t, CancellationToken ct)
+    {
+        try
+        {
+            using (t is { } timeout ? await L.AcquireScopeAsync(timeout, ct) : await L.AcquireScopeAsync(ct))
+            {
+                Assert.Same(Greenlet.Current, L.Owner);
+            } // released: the next waiter gets it, so one signal releases the whole chain
+
+            return true;
+        }
+        catch (Timeout e) when (e.Owner is null)
+        {
+            return false;
+        }
+    }
+
+    protected override bool ResourceAvailable() => L.TryAcquire();
+    protected override int BlockedCount => L.AcquirerCount;
+}
+
+public sealed class PoolAddContractTests : WaitContract
+{
+    private Pool _p = null!;
+
+    protected override Task CreateAsync()
+    {
+        _p = new Pool(1);
+        _p.Spawn(Forever);
+        return Task.CompletedTask;
+    }
+
+    private static async Task Forever() => await new Event().WaitAsync();
+
+    protected override async ValueTask<bool> WaitAsync(TimeSpan? t, CancellationToken ct)
+    {
+        var g = new Greenlet(Forever); // not started: a member that never ends until killed
+        try
+        {
+            await _p.AddAsync(g, t, ct);
+            Assert.True(_p.Contains(g));
+            return true;
+        }
+        catch (Full)
+        {
+            Assert.False(_p.Contains(g));
+            return false;
+        }
+    }
+
+    protected override void Signal() => _p.First().Kill(); // frees the oldest member's slot
+    protected override bool ResourceAvailable() => !_p.IsFull;
+    protected override int BlockedCount => _p.SpawnerCount;
 }
 
 public sealed class PoolSpawnContractTests : WaitContract
