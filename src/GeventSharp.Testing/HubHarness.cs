@@ -36,8 +36,25 @@ public sealed class HubHarness
     /// <summary>Failures the hub reported (greenlets that died with an error), in order.</summary>
     public IReadOnlyList<(Greenlet? Greenlet, Exception Exception)> Errors => _errors;
 
-    /// <summary>The options the harness runs hubs with.</summary>
-    public HubOptions Options => new() { TimeProvider = Clock, ErrorHandler = (g, e) => _errors.Add((g, e)) };
+    /// <summary>
+    /// The options the harness runs hubs with: the virtual clock, failures collected in
+    /// <see cref="Errors"/>, and no hub monitor. The monitor watches real time, which a
+    /// virtual-time test does not control (a Debug build turns it on at 100 ms, and a slow turn on a
+    /// busy machine would then count as a failure); a test of the monitor sets
+    /// <see cref="HubOptions.MonitorThreshold"/> itself.
+    /// </summary>
+    public HubOptions Options => new()
+    {
+        TimeProvider = Clock,
+        ErrorHandler = (g, e) =>
+        {
+            lock (_errors)
+            {
+                _errors.Add((g, e));
+            }
+        },
+        MonitorThreshold = null,
+    };
 
     /// <summary>Runs <paramref name="main"/> as the main greenlet of a virtual-time hub.</summary>
     public void Run(Func<Task> main) => Gevent.Run(main, Options);
