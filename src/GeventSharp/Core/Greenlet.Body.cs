@@ -357,18 +357,19 @@ public partial class Greenlet
         }
 
         Greenlet current = Hub.CurrentGreenletOrThrow("Greenlet.JoinAsync");
-        if (ReferenceEquals(current, this))
+        if (ReferenceEquals(current, this) || !ReferenceEquals(current._hub, _hub))
         {
-            throw new InvalidOperationException($"{this} cannot join itself: it would wait forever.");
-        }
-
-        if (!ReferenceEquals(current._hub, _hub))
-        {
-            throw Hub.OtherHub("Greenlet.JoinAsync", this);
+            ThrowCannotJoin(current);
         }
 
         return current.SuspendOn(this, Waiters, _hub.TimeoutToTicks(timeout), cancellationToken);
     }
+
+    [System.Diagnostics.CodeAnalysis.DoesNotReturn]
+    [MethodImpl(MethodImplOptions.NoInlining)] // keeps the message building out of JoinAsync, a hot path
+    private void ThrowCannotJoin(Greenlet current) => throw (ReferenceEquals(current, this)
+        ? new InvalidOperationException($"{this} cannot join itself: it would wait forever.")
+        : Hub.OtherHub("Greenlet.JoinAsync", this));
 
     /// <summary>Waits until the greenlet is dead or <paramref name="seconds"/> elapse.</summary>
     public ValueTask<bool> JoinAsync(double seconds) => JoinAsync(Gevent.SecondsToTimeSpan(seconds, nameof(seconds)));
