@@ -52,6 +52,11 @@ public static partial class Gevent
         return ready;
     }
 
+    /// <summary>Waits with a timeout in seconds; see <see cref="Wait{T}(IEnumerable{T}, TimeSpan?, int?)"/>.</summary>
+    public static Task<IReadOnlyList<T>> Wait<T>(IEnumerable<T> objects, double timeoutSeconds, int? count = null)
+        where T : Waitable
+        => Wait(objects, SecondsToTimeSpan(timeoutSeconds, nameof(timeoutSeconds)), count);
+
     /// <summary>
     /// Yields each object as it becomes ready, until all (or <paramref name="count"/>) have, or the
     /// timeout elapses (gevent's <c>iwait</c>). Objects already ready come first, in the order given.
@@ -120,6 +125,11 @@ public static partial class Gevent
         }
     }
 
+    /// <summary>Yields each object as it becomes ready, for at most <paramref name="timeoutSeconds"/>; see <see cref="IWait{T}(IEnumerable{T}, TimeSpan?, int?)"/>.</summary>
+    public static IAsyncEnumerable<T> IWait<T>(IEnumerable<T> objects, double timeoutSeconds, int? count = null)
+        where T : Waitable
+        => IWait(objects, SecondsToTimeSpan(timeoutSeconds, nameof(timeoutSeconds)), count);
+
     /// <summary>Collects objects as their link callbacks fire and wakes the waiting greenlet.</summary>
     private sealed class ReadyCollector
     {
@@ -163,6 +173,10 @@ public static partial class Gevent
         IReadOnlyList<Greenlet> dead = await JoinAllAsync(list, timeout);
         return dead.Count == list.Count;
     }
+
+    /// <summary>Kills every greenlet and waits up to <paramref name="timeoutSeconds"/>; see <see cref="KillAllAsync(IEnumerable{Greenlet}, Exception?, TimeSpan?)"/>.</summary>
+    public static Task<bool> KillAllAsync(IEnumerable<Greenlet> greenlets, Exception? exception, double timeoutSeconds)
+        => KillAllAsync(greenlets, exception, SecondsToTimeSpan(timeoutSeconds, nameof(timeoutSeconds)));
 
     // ---- with_timeout ----
 
@@ -225,4 +239,7 @@ public static partial class Gevent
 
     /// <summary>Runs <paramref name="function"/> with a timeout; see <see cref="WithTimeout{T}(double, Func{Task{T}})"/>.</summary>
     public static Task<T> WithTimeout<T>(TimeSpan timeout, Func<Task<T>> function) => WithTimeout(timeout.TotalSeconds, function);
+
+    /// <summary>Runs <paramref name="function"/> with a timeout; see <see cref="WithTimeout{T}(double, Func{Task{T}}, T)"/>.</summary>
+    public static Task<T> WithTimeout<T>(TimeSpan timeout, Func<Task<T>> function, T timeoutValue) => WithTimeout(timeout.TotalSeconds, function, timeoutValue);
 }

@@ -139,30 +139,39 @@ public static partial class Gevent
         return Named(Spawn(() => function(arg1, arg2)), function);
     }
 
-    /// <summary>Creates a greenlet that starts after <paramref name="seconds"/>.</summary>
+    /// <summary>Creates a greenlet that starts after <paramref name="seconds"/> (gevent's <c>spawn_later</c>).</summary>
+    /// <example><code>Greenlet reminder = Gevent.SpawnLater(5, async () =&gt; await NotifyAsync());</code></example>
+    [OverloadResolutionPriority(1)]
     public static Greenlet SpawnLater(double seconds, Func<Task> function) => SpawnLater(SecondsToTimeSpan(seconds, nameof(seconds)), function);
 
     /// <summary>Creates a greenlet that starts after <paramref name="delay"/>.</summary>
-    public static Greenlet SpawnLater(TimeSpan delay, Func<Task> function)
-    {
-        var g = new Greenlet(function);
-        g.StartLater(delay);
-        return g;
-    }
+    [OverloadResolutionPriority(1)]
+    public static Greenlet SpawnLater(TimeSpan delay, Func<Task> function) => StartedLater(new Greenlet(function), delay);
 
     /// <summary>Creates a greenlet that runs the synchronous <paramref name="function"/> after <paramref name="seconds"/>.</summary>
-    public static Greenlet SpawnLater(double seconds, Action function)
-    {
-        var g = new Greenlet(function);
-        g.StartLater(SecondsToTimeSpan(seconds, nameof(seconds)));
-        return g;
-    }
+    public static Greenlet SpawnLater(double seconds, Action function) => SpawnLater(SecondsToTimeSpan(seconds, nameof(seconds)), function);
+
+    /// <summary>Creates a greenlet that runs the synchronous <paramref name="function"/> after <paramref name="delay"/>.</summary>
+    public static Greenlet SpawnLater(TimeSpan delay, Action function) => StartedLater(new Greenlet(function), delay);
 
     /// <summary>Creates a greenlet with a result that starts after <paramref name="seconds"/>.</summary>
-    public static Greenlet<T> SpawnLater<T>(double seconds, Func<Task<T>> function)
+    [OverloadResolutionPriority(1)]
+    public static Greenlet<T> SpawnLater<T>(double seconds, Func<Task<T>> function) => SpawnLater(SecondsToTimeSpan(seconds, nameof(seconds)), function);
+
+    /// <summary>Creates a greenlet with a result that starts after <paramref name="delay"/>.</summary>
+    [OverloadResolutionPriority(1)]
+    public static Greenlet<T> SpawnLater<T>(TimeSpan delay, Func<Task<T>> function) => StartedLater(new Greenlet<T>(function), delay);
+
+    /// <summary>Creates a greenlet that runs the synchronous <paramref name="function"/> after <paramref name="seconds"/> and keeps its result.</summary>
+    public static Greenlet<T> SpawnLater<T>(double seconds, Func<T> function) => SpawnLater(SecondsToTimeSpan(seconds, nameof(seconds)), function);
+
+    /// <summary>Creates a greenlet that runs the synchronous <paramref name="function"/> after <paramref name="delay"/> and keeps its result.</summary>
+    public static Greenlet<T> SpawnLater<T>(TimeSpan delay, Func<T> function) => StartedLater(new Greenlet<T>(function), delay);
+
+    private static TG StartedLater<TG>(TG g, TimeSpan delay)
+        where TG : Greenlet
     {
-        var g = new Greenlet<T>(function);
-        g.StartLater(SecondsToTimeSpan(seconds, nameof(seconds)));
+        g.StartLater(delay);
         return g;
     }
 

@@ -339,6 +339,11 @@ public partial class Greenlet
         return JoinAsync(timeout);
     }
 
+    /// <summary>Kills the greenlet and waits up to <paramref name="timeoutSeconds"/> for it to die; see <see cref="KillAsync(Exception?, TimeSpan?)"/>.</summary>
+    /// <returns>True if the greenlet is dead.</returns>
+    public ValueTask<bool> KillAsync(Exception? exception, double timeoutSeconds)
+        => KillAsync(exception, Gevent.SecondsToTimeSpan(timeoutSeconds, nameof(timeoutSeconds)));
+
     /// <summary>
     /// Waits until the greenlet is dead or <paramref name="timeout"/> elapses. Does not throw the
     /// greenlet's exception (use <see cref="GetAsync(bool, TimeSpan?)"/> for that).
@@ -352,13 +357,19 @@ public partial class Greenlet
         }
 
         Greenlet current = Hub.CurrentGreenletOrThrow("Greenlet.JoinAsync");
-        if (ReferenceEquals(current, this))
+        if (ReferenceEquals(current, this) || !ReferenceEquals(current._hub, _hub))
         {
-            throw new InvalidOperationException($"{this} cannot join itself: it would wait forever.");
+            ThrowCannotJoin(current);
         }
 
         return current.SuspendOn(this, Waiters, _hub.TimeoutToTicks(timeout), cancellationToken);
     }
+
+    [System.Diagnostics.CodeAnalysis.DoesNotReturn]
+    [MethodImpl(MethodImplOptions.NoInlining)] // keeps the message building out of JoinAsync, a hot path
+    private void ThrowCannotJoin(Greenlet current) => throw (ReferenceEquals(current, this)
+        ? new InvalidOperationException($"{this} cannot join itself: it would wait forever.")
+        : Hub.OtherHub("Greenlet.JoinAsync", this));
 
     /// <summary>Waits until the greenlet is dead or <paramref name="seconds"/> elapse.</summary>
     public ValueTask<bool> JoinAsync(double seconds) => JoinAsync(Gevent.SecondsToTimeSpan(seconds, nameof(seconds)));
@@ -378,6 +389,14 @@ public partial class Greenlet
 
         return GetSlowAsync(block, timeout);
     }
+
+    /// <summary>
+    /// Returns the greenlet's value or rethrows its exception, waiting up to
+    /// <paramref name="timeoutSeconds"/>; throws <see cref="Timeout"/> if it is not dead by then.
+    /// See <see cref="GetAsync(bool, TimeSpan?)"/>.
+    /// </summary>
+    public ValueTask<object?> GetAsync(double timeoutSeconds)
+        => GetAsync(block: true, Gevent.SecondsToTimeSpan(timeoutSeconds, nameof(timeoutSeconds)));
 
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     private async ValueTask<object?> GetSlowAsync(bool block, TimeSpan? timeout)

@@ -490,6 +490,38 @@ public partial class Greenlet
         return e;
     }
 
+    /// <summary>
+    /// <see cref="ThrowIn"/> for a <see cref="Timeout"/> that fired. If the greenlet is in a foreign
+    /// await, the exception waits for its next library wait, and the timeout is remembered so that
+    /// the end of the timeout's scope can raise it (<see cref="TakePendingTimeoutException"/>). A wake
+    /// that stands (the wait had completed before the timer fired) is not marked: its scope ends quietly.
+    /// </summary>
+    internal void ThrowInFromTimeout(Timeout timeout, Exception exception)
+    {
+        bool foreign = _state == GreenletState.Foreign;
+        ThrowIn(exception);
+        if (_rare is { } rare && ReferenceEquals(rare.PendingException, exception))
+        {
+            rare.PendingFrom = foreign ? timeout : null;
+        }
+    }
+
+    /// <summary>
+    /// Takes the exception waiting for the next wait if a <see cref="Timeout"/> raised it into a
+    /// foreign await; a pending kill (or a timeout behind a standing wake) stays pending.
+    /// </summary>
+    internal Exception? TakePendingTimeoutException()
+    {
+        if (_rare is { PendingException: { } pending, PendingFrom: { } timeout } rare && timeout.Raised(pending))
+        {
+            rare.PendingException = null;
+            rare.PendingFrom = null;
+            return pending;
+        }
+
+        return null;
+    }
+
     /// <summary>Forgets <paramref name="exception"/> if it is still waiting to be raised at the next wait.</summary>
     internal void ClearPendingException(Exception exception)
     {

@@ -62,21 +62,21 @@ public partial class Greenlet : Waitable
     /// <summary>Creates an unstarted greenlet that will run <paramref name="function"/>; call <see cref="Start"/>.</summary>
     /// <exception cref="InvalidOperationException">Not called on a hub thread.</exception>
     public Greenlet(Action function)
-        : this(Hub.CurrentOrThrow("new Greenlet"), (object)Throw.IfNull(function))
+        : this(Hub.CurrentOrThrow("Gevent.Spawn (or new Greenlet)"), (object)Throw.IfNull(function))
     {
     }
 
     /// <summary>Creates an unstarted greenlet that will run the async <paramref name="function"/>; call <see cref="Start"/>.</summary>
     /// <exception cref="InvalidOperationException">Not called on a hub thread.</exception>
     public Greenlet(Func<Task> function)
-        : this(Hub.CurrentOrThrow("new Greenlet"), (object)Throw.IfNull(function))
+        : this(Hub.CurrentOrThrow("Gevent.Spawn (or new Greenlet)"), (object)Throw.IfNull(function))
     {
     }
 
     /// <summary>Creates an unstarted greenlet for a function returning a <see cref="ValueTask"/>; call <see cref="Start"/>.</summary>
     /// <exception cref="InvalidOperationException">Not called on a hub thread.</exception>
     public static Greenlet FromValueTask(Func<ValueTask> function)
-        => new(Hub.CurrentOrThrow("Greenlet.FromValueTask"), Throw.IfNull(function));
+        => new(Hub.CurrentOrThrow("Gevent.SpawnValueTask (or Greenlet.FromValueTask)"), Throw.IfNull(function));
 
     /// <summary>The greenlet running now on this thread's hub, or <see langword="null"/> outside greenlet code.</summary>
     public static Greenlet? Current => Hub.Current?._current;
@@ -168,6 +168,7 @@ public partial class Greenlet : Waitable
         public object? Value;
         public CancellationTokenSource? Cts;
         public Exception? PendingException;
+        public Timeout? PendingFrom; // the Timeout that raised PendingException, if one did
         public Exception? KilledWith;
         public CancellationTokenRegistration CancelRegistration;
         public Dictionary<object, object>? Locals;

@@ -5,9 +5,14 @@ namespace GeventSharp;
 /// <summary>A greenlet whose function returns a <typeparamref name="T"/>.</summary>
 /// <typeparam name="T">The type of the function's result.</typeparam>
 /// <remarks>
-/// <see cref="Value"/> is the typed result (default while running, after a failure, or after a
+/// <para><see cref="Value"/> is the typed result (default while running, after a failure, or after a
 /// kill); the base <see cref="Greenlet.Value"/> is the boxed result, or the <see cref="GreenletExit"/>
-/// the greenlet was killed with, as in gevent.
+/// the greenlet was killed with, as in gevent.</para>
+/// <para>A greenlet killed with <see cref="GreenletExit"/> counts as successful, so awaiting it (or
+/// <see cref="GetAsync(bool, TimeSpan?)"/>) does not throw: it returns <c>default(T)</c>, where gevent's
+/// <c>get()</c> returns the <see cref="GreenletExit"/>, which a <typeparamref name="T"/> cannot hold.
+/// Tell a kill from a real result with <c>((Greenlet)g).Value is GreenletExit</c>. Rethrowing the
+/// exit instead would end the awaiting greenlet as if it had been killed itself.</para>
 /// </remarks>
 /// <example>
 /// <code>
@@ -28,19 +33,19 @@ public sealed class Greenlet<T> : Greenlet
 
     /// <summary>Creates an unstarted greenlet that will run <paramref name="function"/>; call <see cref="Greenlet.Start"/>.</summary>
     public Greenlet(Func<T> function)
-        : base(Hub.CurrentOrThrow("new Greenlet"), Throw.IfNull(function))
+        : base(Hub.CurrentOrThrow("Gevent.Spawn (or new Greenlet)"), Throw.IfNull(function))
     {
     }
 
     /// <summary>Creates an unstarted greenlet that will run the async <paramref name="function"/>; call <see cref="Greenlet.Start"/>.</summary>
     public Greenlet(Func<Task<T>> function)
-        : base(Hub.CurrentOrThrow("new Greenlet"), Throw.IfNull(function))
+        : base(Hub.CurrentOrThrow("Gevent.Spawn (or new Greenlet)"), Throw.IfNull(function))
     {
     }
 
     /// <summary>Creates an unstarted greenlet for a function returning a <see cref="ValueTask{T}"/>; call <see cref="Greenlet.Start"/>.</summary>
     public static Greenlet<T> FromValueTask(Func<ValueTask<T>> function)
-        => new(Hub.CurrentOrThrow("Greenlet.FromValueTask"), Throw.IfNull(function));
+        => new(Hub.CurrentOrThrow("Gevent.SpawnValueTask (or Greenlet.FromValueTask)"), Throw.IfNull(function));
 
     /// <summary>The function's result once it returned successfully; otherwise <c>default</c>.</summary>
     public new T? Value => _result;
@@ -51,6 +56,7 @@ public sealed class Greenlet<T> : Greenlet
     /// Returns the result, or rethrows the greenlet's exception with its original stack; waits if
     /// needed (see <see cref="Greenlet.GetAsync(bool, TimeSpan?)"/>).
     /// </summary>
+    /// <remarks>After a <see cref="GreenletExit"/> kill it returns <c>default(T)</c> (see the class remarks).</remarks>
     public new ValueTask<T> GetAsync(bool block = true, TimeSpan? timeout = null)
     {
         if (Dead)
@@ -61,6 +67,13 @@ public sealed class Greenlet<T> : Greenlet
 
         return GetTypedSlowAsync(block, timeout);
     }
+
+    /// <summary>
+    /// Returns the result or rethrows the greenlet's exception, waiting up to
+    /// <paramref name="timeoutSeconds"/>; throws <see cref="Timeout"/> if it is not dead by then.
+    /// </summary>
+    public new ValueTask<T> GetAsync(double timeoutSeconds)
+        => GetAsync(block: true, Gevent.SecondsToTimeSpan(timeoutSeconds, nameof(timeoutSeconds)));
 
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     private async ValueTask<T> GetTypedSlowAsync(bool block, TimeSpan? timeout)

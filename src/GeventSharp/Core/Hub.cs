@@ -163,6 +163,11 @@ public sealed partial class Hub
         }
     }
 
+    /// <summary>The error for waiting on or linking to <paramref name="greenlet"/> from a greenlet of another hub.</summary>
+    internal static InvalidOperationException OtherHub(string api, Greenlet greenlet)
+        => new($"{api}: {greenlet} belongs to the hub on thread {greenlet.Hub.Thread.ManagedThreadId}, and a greenlet waits only on its own hub's greenlets. " +
+            "To wait across hubs, hand the result over with hub.Post(...) or a Task (a TaskCompletionSource set from the other hub).");
+
     internal bool IsNotError(Exception e)
     {
         Type t = e.GetType();

@@ -10,8 +10,10 @@ namespace GeventSharp;
 /// <para>The exception is raised only in the greenlet that called <see cref="Start"/>, wherever it
 /// waits when the time is up (a sleep, a join, a queue get...). Code that never waits cannot be
 /// interrupted. Its <see cref="Greenlet.CancellationToken"/> is cancelled as well, so foreign awaits
-/// that take the token stop too (they throw <see cref="OperationCanceledException"/>; use
-/// <see cref="Gevent.WithTimeout(double, Func{Task})"/> to see the <see cref="Timeout"/> instead).</para>
+/// that take the token stop too. Such an await throws <see cref="OperationCanceledException"/>;
+/// <see cref="Dispose"/> (the end of a <c>using</c> scope), <see cref="Gevent.WithTimeout(double, Func{Task})"/>
+/// and <see cref="RunSilentlyAsync(double, Func{Task})"/> turn it back into the timeout, so the caller
+/// sees the <see cref="Timeout"/> (or its custom exception).</para>
 /// <para>The timeout you catch may not be the one you set: with nested timeouts, the one that
 /// fired is the one raised. Check with <c>catch (Timeout t) when (t == mine)</c>.</para>
 /// <para>A cancelled or disposed timeout never fires later. A C# <c>using</c> block cannot swallow
@@ -134,6 +136,12 @@ public class Timeout : Exception, IDisposable, ITimerTarget
     /// <summary>Creates and starts a timeout that raises a new <paramref name="exceptionType"/>.</summary>
     public static Timeout StartNew(double seconds, Type exceptionType) => new Timeout(seconds, exceptionType).Start();
 
+    /// <summary>Creates and starts a timeout that raises <paramref name="exception"/>.</summary>
+    public static Timeout StartNew(TimeSpan duration, Exception exception) => new Timeout(duration, exception).Start();
+
+    /// <summary>Creates and starts a timeout that raises a new <paramref name="exceptionType"/>.</summary>
+    public static Timeout StartNew(TimeSpan duration, Type exceptionType) => new Timeout(duration, exceptionType).Start();
+
     /// <summary>
     /// Runs <paramref name="body"/> with a silent timeout (gevent's <c>with Timeout(seconds, False)</c>):
     /// if the time is up, the body is interrupted and the call returns false instead of throwing.
@@ -188,7 +196,11 @@ public class Timeout : Exception, IDisposable, ITimerTarget
         return this;
     }
 
-    /// <summary>Disarms the timer; a cancelled timeout never fires. Safe to call more than once.</summary>
+    /// <summary>
+    /// Disarms the timer; a cancelled timeout never fires. Safe to call more than once, and never
+    /// throws: a timeout that fired into a foreign await and was not raised yet is dropped (use
+    /// <see cref="Dispose"/>, the end of a <c>using</c> scope, to raise it instead).
+    /// </summary>
     public void Cancel()
     {
         if (_pending)
@@ -205,12 +217,35 @@ public class Timeout : Exception, IDisposable, ITimerTarget
         }
     }
 
-    /// <summary>Same as <see cref="Cancel"/>: ends the scope of <c>using (Timeout.StartNew(...))</c>.</summary>
+    /// <summary>
+    /// Ends the scope of <c>using (Timeout.StartNew(...))</c>: disarms the timer like <see cref="Cancel"/>,
+    /// and raises a timeout that fired into a foreign await of the scope and was not raised yet.
+    /// </summary>
+    /// <remarks>
+    /// A timeout that fires while its greenlet is in a foreign await (a <c>Task</c>, a stream) cancels
+    /// the greenlet's <see cref="Greenlet.CancellationToken"/>; the await ends with an
+    /// <see cref="OperationCanceledException"/> (or ignores the token and finishes later). Either way
+    /// the time ran out inside the scope, so leaving it throws the timeout that fired — this one, or an
+    /// enclosing one of the same greenlet, or its custom exception — in place of the cancellation: the
+    /// code around the scope sees what a library wait would have raised. A pending kill is left to
+    /// the greenlet's next wait. <see cref="Cancel"/> never throws.
+    /// </remarks>
+    /// <exception cref="Timeout">A timeout of this greenlet fired during a foreign await of the scope.</exception>
     public void Dispose()
     {
+        Exception? undelivered = _owner is { } owner && ReferenceEquals(Greenlet.Current, owner)
+            ? owner.TakePendingTimeoutException()
+            : null;
         Cancel();
         GC.SuppressFinalize(this);
+        if (undelivered is not null)
+        {
+            System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(undelivered);
+        }
     }
+
+    /// <summary>True if this timeout fired and raised <paramref name="exception"/>.</summary>
+    internal bool Raised(Exception exception) => _raised is not null && ReferenceEquals(_raised, exception);
 
     /// <summary>
     /// True if <paramref name="exception"/> is what this timeout raised: itself, its custom
@@ -245,7 +280,7 @@ public class Timeout : Exception, IDisposable, ITimerTarget
         }
 
         _raised = _exception ?? (_exceptionType is not null ? (Exception)Activator.CreateInstance(_exceptionType)! : this);
-        owner.ThrowIn(_raised);
+        owner.ThrowInFromTimeout(this, _raised);
     }
 
     bool ITimerTarget.IsTimerLive(long token) => _pending && token == _generation;

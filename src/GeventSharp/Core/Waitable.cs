@@ -71,6 +71,11 @@ public abstract class Waitable
     private protected void AddLink(LinkEntry entry)
     {
         Hub hub = Hub.CurrentOrThrow("Link");
+        if (this is Greenlet g && !ReferenceEquals(g._hub, hub))
+        {
+            throw Hub.OtherHub("Link", g);
+        }
+
         if (Ready)
         {
             hub.ScheduleLink(this, entry);

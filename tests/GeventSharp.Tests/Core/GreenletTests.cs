@@ -182,6 +182,7 @@ public class GreenletTests
         {
             Greenlet g = Gevent.Spawn(async () =>
             {
+                using var resource = new Disposable(() => log.Add("disposed"));
                 try
                 {
                     log.Add("sleeping");
@@ -204,8 +205,97 @@ public class GreenletTests
             Assert.True(g.Successful);
         });
 
-        Assert.Equal(new[] { "sleeping", "caught exit", "finally", "dead" }, log);
+        Assert.Equal(new[] { "sleeping", "caught exit", "finally", "disposed", "dead" }, log);
         Assert.Equal(TimeSpan.FromSeconds(1), _h.Elapsed);
+    }
+
+    private sealed class Disposable(Action onDispose) : IDisposable
+    {
+        public void Dispose() => onDispose();
+    }
+
+    [Fact]
+    public void Kill_TypedGreenlet_CountsAsSuccess_AwaitReturnsDefault_AndTheExitIsTheBaseValue()
+    {
+        _h.Run(async () =>
+        {
+            Greenlet<int> g = Gevent.Spawn(async () => { await Gevent.Sleep(10); return 42; });
+            await Gevent.Sleep(1);
+            Assert.True(await g.KillAsync());
+            Assert.True(g.Successful);
+            Assert.Null(g.Exception);
+            Assert.Equal(0, g.Value);                            // typed: nothing was returned
+            Assert.IsType<GreenletExit>(((Greenlet)g).Value);    // gevent's value: the exit
+            Assert.Equal(0, await g);                            // does not rethrow the exit
+            Assert.IsType<GreenletExit>(await ((Greenlet)g).GetAsync());
+
+            Greenlet<string> unstarted = Gevent.Spawn(() => "never");
+            unstarted.Kill();
+            Assert.Null(await unstarted);
+            Assert.IsType<GreenletExit>(((Greenlet)unstarted).Value);
+        });
+
+        Assert.Empty(_h.Errors);
+    }
+
+    [Fact]
+    public void JoinOrLink_AGreenletOfAnotherHub_ThrowsAndSaysWhatToDo()
+    {
+        Greenlet? foreign = null;
+        using var created = new ManualResetEventSlim();
+        using var release = new ManualResetEventSlim();
+        var other = new Thread(() => new HubHarness().Run(async () =>
+        {
+            foreign = Gevent.Spawn(() => Gevent.Sleep(1).AsTask());
+            created.Set();
+            release.Wait();
+            await foreign.JoinAsync();
+        }));
+        other.Start();
+        created.Wait();
+        try
+        {
+            _h.Run(async () =>
+            {
+                var join = Assert.Throws<InvalidOperationException>(() => { _ = foreign!.JoinAsync(); });
+                Assert.Contains("hub.Post", join.Message);
+                Assert.Contains(foreign!.ToString(), join.Message);
+                Assert.Throws<InvalidOperationException>(() => foreign.Link(_ => { }));
+                Assert.Throws<InvalidOperationException>(() => foreign.Rawlink(_ => { }));
+                await Assert.ThrowsAsync<InvalidOperationException>(async () => await foreign.GetAsync());
+                Assert.Contains("hub.Post", Assert.Throws<InvalidOperationException>(() => foreign.Kill()).Message);
+            });
+        }
+        finally
+        {
+            release.Set();
+            other.Join();
+        }
+    }
+
+    [Fact]
+    public void DurationOverloads_SecondsAndTimeSpan_BehaveAlike()
+    {
+        var started = new List<string>();
+        _h.Run(async () =>
+        {
+            Greenlet a = Gevent.SpawnLater(TimeSpan.FromSeconds(1), () => started.Add($"action@{_h.Elapsed.TotalSeconds}"));
+            Greenlet<int> b = Gevent.SpawnLater(2, () => 2);
+            Greenlet<int> c = Gevent.SpawnLater(TimeSpan.FromSeconds(3), async () => { await Gevent.Sleep(0); return 3; });
+            Greenlet<int> d = Gevent.SpawnLater(TimeSpan.FromSeconds(4), () => 4);
+            Assert.Equal(new[] { 2, 3, 4 }, new[] { await b, await c, await d });
+            Assert.Equal(TimeSpan.FromSeconds(4), _h.Elapsed);
+            Assert.True(a.Dead);
+
+            Greenlet<int> slow = Gevent.Spawn(async () => { await Gevent.Sleep(10); return 1; });
+            await Assert.ThrowsAsync<Timeout>(async () => await slow.GetAsync(1));
+            await Assert.ThrowsAsync<Timeout>(async () => await ((Greenlet)slow).GetAsync(1));
+            Assert.Equal(TimeSpan.FromSeconds(6), _h.Elapsed);
+            Assert.True(await slow.KillAsync(null, 1));
+            Assert.Equal(TimeSpan.FromSeconds(6), _h.Elapsed);
+        });
+
+        Assert.Equal(new[] { "action@1" }, started);
     }
 
     [Fact]

@@ -57,10 +57,27 @@ public class HubTests
     [Fact]
     public void HubOnlyApis_OutsideAHub_ThrowAndSayWhatToDo()
     {
-        Assert.Contains("Gevent.Run", Assert.Throws<InvalidOperationException>(() => Gevent.Spawn(() => { })).Message);
+        string spawn = Assert.Throws<InvalidOperationException>(() => Gevent.Spawn(() => { })).Message;
+        Assert.StartsWith("Gevent.Spawn", spawn);
+        Assert.Contains("Gevent.Run", spawn);
         Assert.Contains("Gevent.Run", Assert.Throws<InvalidOperationException>(() => { _ = Gevent.Sleep(1); }).Message);
+        Assert.Contains("Gevent.Run", Assert.Throws<InvalidOperationException>(() => { _ = Gevent.Idle(); }).Message);
         Assert.Null(Hub.Current);
         Assert.Null(Greenlet.Current);
+    }
+
+    [Fact]
+    public void BlockingApis_InAHubCallback_ThrowAndSayToSpawnAGreenlet()
+    {
+        Exception? e = null;
+        _h.Run(async () =>
+        {
+            Hub.Current!.Post(() => e = Record.Exception(() => { _ = Gevent.Sleep(1); }));
+            await Gevent.Sleep(0);
+        });
+
+        Assert.IsType<InvalidOperationException>(e);
+        Assert.Contains("Spawn a greenlet", e!.Message);
     }
 
     [Fact]

@@ -280,6 +280,152 @@ public class TimeoutTests
     }
 
     [Fact]
+    public void Scope_AroundAForeignAwaitThatTakesTheToken_RaisesTheTimeout_NotTheCancellation()
+    {
+        _h.Run(async () =>
+        {
+            var never = new TaskCompletionSource();
+            Timeout? mine = null;
+            Timeout caught = await Assert.ThrowsAsync<Timeout>(async () =>
+            {
+                using (mine = Timeout.StartNew(1))
+                {
+                    await never.Task.WaitAsync(Greenlet.Current!.CancellationToken);
+                }
+            });
+            Assert.Same(mine, caught);
+
+            await Assert.ThrowsAsync<TooLong>(async () =>
+            {
+                using (Timeout.StartNew(1, typeof(TooLong)))
+                {
+                    await never.Task.WaitAsync(Greenlet.Current!.CancellationToken);
+                }
+            });
+
+            await Gevent.Sleep(1); // nothing left pending: the next wait is not interrupted
+        });
+
+        Assert.Equal(TimeSpan.FromSeconds(3), _h.Elapsed);
+    }
+
+    [Fact]
+    public void Scope_AroundAForeignAwaitThatIgnoresTheToken_RaisesTheTimeout_WhenTheScopeEnds()
+    {
+        var log = new List<string>();
+        _h.Run(async () =>
+        {
+            var late = new TaskCompletionSource();
+            Gevent.Spawn(async () => { await Gevent.Sleep(2); late.SetResult(); });
+            await Assert.ThrowsAsync<Timeout>(async () =>
+            {
+                using (Timeout.StartNew(1))
+                {
+                    await late.Task; // no token: runs to its end at 2 s
+                    log.Add($"foreign await done at {_h.Elapsed.TotalSeconds} s");
+                }
+            });
+            log.Add($"timeout raised at {_h.Elapsed.TotalSeconds} s");
+        });
+
+        Assert.Equal(new[] { "foreign await done at 2 s", "timeout raised at 2 s" }, log);
+    }
+
+    [Fact]
+    public void Nested_OuterFiresDuringAForeignAwait_TheOuterIsRaised()
+    {
+        string? caught = null;
+        _h.Run(async () =>
+        {
+            var never = new TaskCompletionSource();
+            Timeout outer = Timeout.StartNew(1);
+            try
+            {
+                using (Timeout.StartNew(5))
+                {
+                    await never.Task.WaitAsync(Greenlet.Current!.CancellationToken);
+                }
+            }
+            catch (Timeout t) when (t == outer)
+            {
+                caught = "outer";
+            }
+            catch (OperationCanceledException)
+            {
+                caught = "bare cancellation";
+            }
+            finally
+            {
+                outer.Dispose();
+            }
+        });
+
+        Assert.Equal("outer", caught);
+    }
+
+    [Fact]
+    public void Cancel_AfterFiringIntoAForeignAwait_DoesNotThrow_AndDropsIt()
+    {
+        _h.Run(async () =>
+        {
+            var never = new TaskCompletionSource();
+            var t = Timeout.StartNew(1);
+            Exception e = await Assert.ThrowsAnyAsync<OperationCanceledException>(() => never.Task.WaitAsync(Greenlet.Current!.CancellationToken));
+            Assert.True(t.Caused(e));
+            t.Cancel();
+            await Gevent.Sleep(1); // the dropped timeout is not raised here
+        });
+    }
+
+    [Fact]
+    public void Kill_DuringAForeignAwaitInATimeoutScope_IsTheKill()
+    {
+        _h.Run(async () =>
+        {
+            var never = new TaskCompletionSource();
+            Greenlet g = Gevent.Spawn(async () =>
+            {
+                using (Timeout.StartNew(10))
+                {
+                    await never.Task.WaitAsync(Greenlet.Current!.CancellationToken);
+                }
+            });
+            await Gevent.Sleep(1);
+            Assert.True(await g.KillAsync());
+            Assert.True(g.Successful);
+            Assert.IsType<GreenletExit>(g.Value);
+        });
+
+        Assert.Empty(_h.Errors);
+    }
+
+    [Fact]
+    public void StartNew_WithATimeSpan_AndACustomException()
+    {
+        _h.Run(async () =>
+        {
+            await Assert.ThrowsAsync<TooLong>(async () =>
+            {
+                using (Timeout.StartNew(TimeSpan.FromSeconds(1), typeof(TooLong)))
+                {
+                    await Gevent.Sleep(10);
+                }
+            });
+            var instance = new TooLong();
+            Assert.Same(instance, await Assert.ThrowsAsync<TooLong>(async () =>
+            {
+                using (Timeout.StartNew(TimeSpan.FromSeconds(1), instance))
+                {
+                    await Gevent.Sleep(10);
+                }
+            }));
+            Assert.Equal("x", await Gevent.WithTimeout(TimeSpan.FromSeconds(1), async () => { await Gevent.Sleep(5); return "never"; }, timeoutValue: "x"));
+        });
+
+        Assert.Equal(TimeSpan.FromSeconds(3), _h.Elapsed);
+    }
+
+    [Fact]
     public void Kill_CancelsTheToken_OfAForeignAwait_AndTheGreenletCountsAsKilled()
     {
         _h.Run(async () =>

@@ -95,6 +95,28 @@ public class WaitTests
     }
 
     [Fact]
+    public void Wait_AndIWait_WithATimeoutInSeconds_ReturnOnlyWhatIsReady()
+    {
+        var log = new List<string>();
+        _h.Run(async () =>
+        {
+            var gs = new[] { SleepFor(3, "c"), SleepFor(1, "a"), SleepFor(2, "b") };
+            IReadOnlyList<Greenlet> ready = await Gevent.Wait(gs, 1.5);
+            Assert.Equal(new[] { "a" }, ready.Select(g => g.Name));
+            await foreach (Greenlet g in Gevent.IWait(gs, 1))
+            {
+                log.Add($"{g.Name}@{_h.Elapsed.TotalSeconds}");
+            }
+
+            Assert.Equal(TimeSpan.FromSeconds(2.5), _h.Elapsed);
+            Assert.True(await Gevent.KillAllAsync(gs, null, 1));
+            Assert.Equal(TimeSpan.FromSeconds(2.5), _h.Elapsed);
+        });
+
+        Assert.Equal(new[] { "a@1.5", "b@2" }, log);
+    }
+
+    [Fact]
     public void KillAll_KillsEvery_AndKillAllAsyncWaits()
     {
         _h.Run(async () =>

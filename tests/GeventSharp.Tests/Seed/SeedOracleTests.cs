@@ -37,6 +37,24 @@ public class SeedOracleTests
         Assert.Equal("Exception", m.Groups["type"].Value);
     }
 
+    [Fact]
+    public void GreenletStates_TheReportLandsBetweenTheStartedAndReadyLines_AsInTheOracle()
+    {
+        SeedRunner.Result r = SeedRunner.RunCombined("04_greenlet_states", "--virtual");
+
+        // The oracle's combined output: two "started" lines, the report, a blank line, the rest.
+        string[] oracle = SeedRunner.Oracle("04_greenlet_states", "combined").Replace("\r\n", "\n").TrimEnd('\n').Split('\n');
+        int oracleReport = Array.FindIndex(oracle, l => l.Contains("failed with Exception", StringComparison.Ordinal));
+        string[] lines = r.StdoutLines;
+        int report = Array.FindIndex(lines, l => ReportLine.IsMatch(l));
+
+        Assert.Equal(0, r.ExitCode);
+        Assert.True(report > 0, r.Stdout);
+        Assert.Equal(oracle[..2], lines[..2]);                                // True, True
+        Assert.Equal("System.Exception: You failed!", lines[2]);              // then the exception with its stack
+        Assert.Equal(oracle[(oracleReport + 1)..], lines[(report + 1)..]);   // blank line, then ready, value...
+    }
+
     [Theory]
     [InlineData("06c_with_timeout_uncaught", "Unhandled exception. GeventSharp.Timeout: 1 second")]
     [InlineData("06d_with_timeout_toolong_uncaught", "Unhandled exception. GeventSharp.Samples.Seed.S06WithTimeout+TooLong")]

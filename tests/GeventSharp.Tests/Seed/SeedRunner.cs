@@ -16,18 +16,49 @@ public static class SeedRunner
 
     public static Result Run(params string[] args)
     {
-        string seedDll = Path.Combine(AppContext.BaseDirectory, "Seed.dll");
         var psi = new ProcessStartInfo("dotnet")
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             UseShellExecute = false,
         };
-        psi.ArgumentList.Add(seedDll);
+        psi.ArgumentList.Add(SeedDll);
         foreach (string a in args)
         {
             psi.ArgumentList.Add(a);
         }
+
+        return Wait(psi, args);
+    }
+
+    /// <summary>
+    /// Runs the sample with stderr joined to stdout on one pipe (<c>2&gt;&amp;1</c>), so the result's
+    /// <see cref="Result.Stdout"/> shows the order in which the two streams were written.
+    /// </summary>
+    public static Result RunCombined(params string[] args)
+    {
+        var psi = new ProcessStartInfo("/bin/sh")
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        psi.ArgumentList.Add("-c");
+        psi.ArgumentList.Add("exec dotnet \"$@\" 2>&1");
+        psi.ArgumentList.Add("sh");
+        psi.ArgumentList.Add(SeedDll);
+        foreach (string a in args)
+        {
+            psi.ArgumentList.Add(a);
+        }
+
+        return Wait(psi, args);
+    }
+
+    private static string SeedDll => Path.Combine(AppContext.BaseDirectory, "Seed.dll");
+
+    private static Result Wait(ProcessStartInfo psi, string[] args)
+    {
 
         using Process p = Process.Start(psi)!;
         Task<string> stdout = p.StandardOutput.ReadToEndAsync();

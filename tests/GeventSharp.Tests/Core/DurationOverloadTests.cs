@@ -1,0 +1,109 @@
+using System.Reflection;
+using Xunit;
+
+namespace GeventSharp.Tests.Core;
+
+/// <summary>
+/// Every core API that takes a duration takes it both ways: seconds (<c>double</c>, as gevent) and
+/// <see cref="TimeSpan"/> (as .NET). The seconds form may leave out a trailing
+/// <see cref="CancellationToken"/> and a <c>block</c> flag that precedes the timeout.
+/// </summary>
+public class DurationOverloadTests
+{
+    private static readonly Type[] CoreTypes = { typeof(Gevent), typeof(Greenlet), typeof(Greenlet<>), typeof(Timeout) };
+
+    public static TheoryData<string> DurationMembers()
+    {
+        var data = new TheoryData<string>();
+        foreach (Type type in CoreTypes)
+        {
+            foreach (MethodBase m in Members(type))
+            {
+                if (m.GetParameters().Any(p => IsTimeSpan(p.ParameterType) || IsSeconds(p)))
+                {
+                    data.Add($"{type.Name}|{Describe(m)}");
+                }
+            }
+        }
+
+        return data;
+    }
+
+    [Theory]
+    [MemberData(nameof(DurationMembers))]
+    public void HasTheOtherForm(string member)
+    {
+        string[] parts = member.Split('|');
+        Type type = CoreTypes.Single(t => t.Name == parts[0]);
+        List<MethodBase> members = Members(type).ToList();
+        MethodBase m = members.Single(x => Describe(x) == parts[1]);
+        ParameterInfo[] ps = m.GetParameters();
+        for (int i = 0; i < ps.Length; i++)
+        {
+            bool timeSpan = IsTimeSpan(ps[i].ParameterType);
+            if (!timeSpan && !IsSeconds(ps[i]))
+            {
+                continue;
+            }
+
+            Assert.True(
+                members.Any(n => n != m && n.Name == m.Name && Counterpart(n.GetParameters(), ps, i, timeSpan)),
+                $"{type.Name}.{parts[1]}: no overload takes parameter '{ps[i].Name}' as {(timeSpan ? "seconds (double)" : "a TimeSpan")}");
+        }
+    }
+
+    private static IEnumerable<MethodBase> Members(Type type)
+        => type.GetMethods(BindingFlags.Public | BindingFlags.Static | BindingFlags.Instance | BindingFlags.DeclaredOnly)
+            .Where(m => !m.IsSpecialName)
+            .Cast<MethodBase>()
+            .Concat(type.GetConstructors());
+
+    private static string Describe(MethodBase m)
+        => $"{m.Name}({string.Join(", ", m.GetParameters().Select(p => $"{p.ParameterType} {p.Name}"))})";
+
+    private static bool IsTimeSpan(Type t) => t == typeof(TimeSpan) || t == typeof(TimeSpan?);
+
+    private static bool IsSeconds(ParameterInfo p)
+        => (p.ParameterType == typeof(double) || p.ParameterType == typeof(double?))
+           && (p.Name!.Contains("econds", StringComparison.Ordinal) || p.Name.Contains("imeout", StringComparison.Ordinal));
+
+    /// <summary>
+    /// True if <paramref name="other"/> is <paramref name="mine"/> with parameter <paramref name="at"/>
+    /// in the other unit, allowing the seconds form (whichever side it is) to drop a trailing
+    /// CancellationToken and a <c>bool block</c> right before the duration.
+    /// </summary>
+    private static bool Counterpart(ParameterInfo[] other, ParameterInfo[] mine, int at, bool mineIsTimeSpan)
+    {
+        (List<Type> full, int fullAt, List<Type> reduced, int reducedAt) = mineIsTimeSpan
+            ? (Types(mine), at, Types(other), IndexOfDuration(other, seconds: true))
+            : (Types(other), IndexOfDuration(other, seconds: false), Types(mine), at);
+        if (fullAt < 0 || reducedAt < 0)
+        {
+            return false;
+        }
+
+        var candidates = new List<List<Type>> { full };
+        if (full[^1] == typeof(CancellationToken))
+        {
+            candidates.Add(full.Take(full.Count - 1).ToList());
+        }
+
+        foreach (List<Type> c in candidates.ToList())
+        {
+            if (fullAt > 0 && c[fullAt - 1] == typeof(bool))
+            {
+                candidates.Add(c.Where((_, k) => k != fullAt - 1).ToList());
+            }
+        }
+
+        return candidates.Any(c => c.Count == reduced.Count && c.Select((t, k) => Same(t, reduced[k])).All(x => x));
+    }
+
+    private static int IndexOfDuration(ParameterInfo[] ps, bool seconds)
+        => Array.FindIndex(ps, p => seconds ? IsSeconds(p) : IsTimeSpan(p.ParameterType));
+
+    private static List<Type> Types(ParameterInfo[] ps)
+        => ps.Select(p => IsTimeSpan(p.ParameterType) || IsSeconds(p) ? typeof(TimeSpan) : p.ParameterType).ToList();
+
+    private static bool Same(Type a, Type b) => a.ToString() == b.ToString();
+}

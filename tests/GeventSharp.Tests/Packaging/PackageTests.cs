@@ -1,0 +1,92 @@
+using System.Diagnostics;
+using System.IO.Compression;
+using System.Text.RegularExpressions;
+using System.Xml.Linq;
+using Xunit;
+
+namespace GeventSharp.Tests.Packaging;
+
+/// <summary>
+/// <c>dotnet pack</c> yields packages a consumer can use: identity, description, authors, license,
+/// a readme that stands on its own, the assembly with its XML docs, and a symbols package.
+/// </summary>
+public class PackageTests
+{
+    private static readonly string s_repo = FindRepoRoot();
+    private static readonly string s_configuration = AppContext.BaseDirectory.Contains($"{Path.DirectorySeparatorChar}Debug{Path.DirectorySeparatorChar}", StringComparison.Ordinal) ? "Debug" : "Release";
+
+    [Theory]
+    [InlineData("GeventSharp")]
+    [InlineData("GeventSharp.Testing")]
+    [InlineData("GeventSharp.Diagnostics")]
+    public void Pack_YieldsAUsablePackage(string project)
+    {
+        string output = Directory.CreateTempSubdirectory("geventsharp-pack-").FullName;
+        try
+        {
+            // The test project built these projects already; pack what was built.
+            (int exit, string log) = Dotnet("pack", Path.Combine(s_repo, "src", project), "-c", s_configuration, "--no-build", "-o", output);
+            Assert.True(exit == 0, log);
+
+            string nupkg = Assert.Single(Directory.GetFiles(output, $"{project}.*.nupkg"), f => !f.EndsWith(".snupkg", StringComparison.Ordinal));
+            Assert.Single(Directory.GetFiles(output, $"{project}.*.snupkg"));
+            using ZipArchive zip = ZipFile.OpenRead(nupkg);
+            XElement metadata = XDocument.Load(zip.GetEntry($"{project}.nuspec")!.Open()).Root!.Elements().Single(e => e.Name.LocalName == "metadata");
+            string Field(string name) => metadata.Elements().SingleOrDefault(e => e.Name.LocalName == name)?.Value ?? "";
+
+            Assert.Equal(project, Field("id"));
+            Assert.Matches(@"^\d+\.\d+\.\d+", Field("version"));
+            Assert.False(string.IsNullOrWhiteSpace(Field("description")));
+            Assert.False(string.IsNullOrWhiteSpace(Field("authors")));
+            Assert.Equal("MIT", Field("license"));
+            Assert.Equal("README.md", Field("readme"));
+            Assert.NotNull(metadata.Elements().SingleOrDefault(e => e.Name.LocalName == "repository"));
+
+            Assert.NotNull(zip.GetEntry($"lib/net10.0/{project}.dll"));
+            Assert.NotNull(zip.GetEntry($"lib/net10.0/{project}.xml"));
+            using var reader = new StreamReader(zip.GetEntry("README.md")!.Open());
+            string readme = reader.ReadToEnd();
+            Assert.Contains("```csharp", readme, StringComparison.Ordinal);
+
+            // A package page cannot follow links into the repository: every link is absolute.
+            Assert.Empty(Regex.Matches(readme, @"\]\((?!https?://)[^)]*\)").Select(m => m.Value));
+        }
+        finally
+        {
+            Directory.Delete(output, recursive: true);
+        }
+    }
+
+    private static (int Exit, string Log) Dotnet(params string[] args)
+    {
+        var psi = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        foreach (string a in args)
+        {
+            psi.ArgumentList.Add(a);
+        }
+
+        using Process p = Process.Start(psi)!;
+        Task<string> stderr = p.StandardError.ReadToEndAsync();
+        string stdout = p.StandardOutput.ReadToEnd();
+        if (!p.WaitForExit(120_000))
+        {
+            p.Kill(entireProcessTree: true);
+            throw new TimeoutException($"dotnet {string.Join(' ', args)} did not finish in 120 s");
+        }
+
+        return (p.ExitCode, stdout + stderr.Result);
+    }
+
+    private static string FindRepoRoot()
+    {
+        for (DirectoryInfo? d = new(AppContext.BaseDirectory); d is not null; d = d.Parent)
+        {
+            if (File.Exists(Path.Combine(d.FullName, "GeventSharp.slnx")))
+            {
+                return d.FullName;
+            }
+        }
+
+        throw new InvalidOperationException("repository root (GeventSharp.slnx) not found above " + AppContext.BaseDirectory);
+    }
+}
