@@ -18,7 +18,7 @@ namespace GeventSharp.Http;
 /// was wrong, and the connection is closed. A handler that throws gets a 500 (if nothing was
 /// sent yet) and its exception is reported through the hub's error handler; the server keeps
 /// serving. Limits are in <see cref="HttpServerOptions"/>.</para>
-/// <para><see cref="StopAsync"/> stops accepting, closes idle keep-alive connections at once,
+/// <para><see cref="StopAsync(TimeSpan?)"/> stops accepting, closes idle keep-alive connections at once,
 /// lets requests in progress finish up to the timeout, then kills them.</para>
 /// </remarks>
 /// <example>
@@ -89,6 +89,10 @@ public sealed class HttpServer : IAsyncDisposable
         return _server.ServeForeverAsync();
     }
 
+    /// <summary>Like <see cref="StopAsync(TimeSpan?)"/>, with the grace period in seconds (gevent's <c>stop(timeout)</c>).</summary>
+    /// <param name="timeoutSeconds">How long running handlers get before they are killed, in seconds.</param>
+    public Task StopAsync(double timeoutSeconds) => StopAsync(Gevent.SecondsToTimeSpan(timeoutSeconds, nameof(timeoutSeconds)));
+
     /// <summary>
     /// Stops accepting, closes idle keep-alive connections, waits up to <paramref name="timeout"/>
     /// (1 s by default) for requests in progress (their responses say <c>Connection: close</c>),
@@ -108,7 +112,7 @@ public sealed class HttpServer : IAsyncDisposable
         await _server.StopAsync(timeout);
     }
 
-    /// <summary>Same as <see cref="StopAsync"/> with the default timeout.</summary>
+    /// <summary>Same as <see cref="StopAsync(TimeSpan?)"/> with the default timeout.</summary>
     public async ValueTask DisposeAsync() => await StopAsync();
 
     /// <summary>Like <c>&lt;HttpServer 127.0.0.1:8000 serving, 3 connection(s), 120 request(s)&gt;</c>.</summary>

@@ -26,7 +26,7 @@ public static class GreenDns
 {
     private static IGreenResolver? s_resolver;
 
-    /// <summary>The resolver used by every lookup (and by <see cref="GreenSocket.CreateConnectionAsync"/>); settable.</summary>
+    /// <summary>The resolver used by every lookup (and by <see cref="GreenSocket.CreateConnectionAsync(string, int, TimeSpan?, System.Net.EndPoint?, CancellationToken)"/>); settable.</summary>
     public static IGreenResolver Resolver
     {
         get => s_resolver ??= FromEnvironment();

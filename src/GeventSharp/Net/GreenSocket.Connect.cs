@@ -7,9 +7,20 @@ namespace GeventSharp.Net;
 public sealed partial class GreenSocket
 {
     /// <summary>
+    /// Gevent's <c>create_connection((host, port), timeout)</c>: like
+    /// <see cref="CreateConnectionAsync(string, int, TimeSpan?, EndPoint?, CancellationToken)"/>, with
+    /// the per-attempt timeout in seconds.
+    /// </summary>
+    /// <example><code>using GreenSocket s = await GreenSocket.CreateConnectionAsync("localhost", 8080, 3);</code></example>
+    /// <exception cref="DnsResolutionException">The name does not resolve.</exception>
+    /// <exception cref="SocketTimeoutException">The last attempt timed out.</exception>
+    public static ValueTask<GreenSocket> CreateConnectionAsync(
+        string host, int port, double timeoutSeconds, EndPoint? sourceAddress = null, CancellationToken cancellationToken = default)
+        => CreateConnectionAsync(host, port, Gevent.SecondsToTimeSpan(timeoutSeconds, nameof(timeoutSeconds)), sourceAddress, cancellationToken);
+
+    /// <summary>
     /// Resolves <paramref name="host"/> and connects to <paramref name="port"/> on each address in
-    /// turn until one accepts (gevent's <c>create_connection</c>); the socket keeps
-    /// <paramref name="timeout"/> as its <see cref="Timeout"/>.
+    /// turn until one accepts; the socket keeps <paramref name="timeout"/> as its <see cref="Timeout"/>.
     /// </summary>
     /// <remarks>
     /// <paramref name="timeout"/> bounds each connection attempt, not the whole call. If every

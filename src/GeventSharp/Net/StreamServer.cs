@@ -12,7 +12,7 @@ namespace GeventSharp.Net;
 /// <remarks>
 /// <para><see cref="Start"/> binds (if given an address) and spawns the accept greenlet;
 /// <see cref="ServeForeverAsync"/> starts and waits until the server is stopped;
-/// <see cref="StopAsync"/> stops accepting, lets running handlers finish up to a timeout, then
+/// <see cref="StopAsync(TimeSpan?)"/> stops accepting, lets running handlers finish up to a timeout, then
 /// kills the rest. The handler's socket is closed when the handler returns.</para>
 /// <para><see cref="StreamServerOptions.MaxConnections"/> caps the handlers running at once;
 /// while the cap is reached the server does not accept (connections wait in the listen backlog).
@@ -113,7 +113,7 @@ public sealed class StreamServer : IAsyncDisposable
     /// <summary>True from <see cref="Start"/> until the server is stopped.</summary>
     public bool Started => _acceptor is not null && !Closed;
 
-    /// <summary>True once <see cref="StopAsync"/> has begun (the server does not accept any more).</summary>
+    /// <summary>True once <see cref="StopAsync(TimeSpan?)"/> has begun (the server does not accept any more).</summary>
     public bool Closed { get; private set; }
 
     /// <summary>The address the server listens on; with port 0, the port the system chose. Null before <see cref="Start"/>.</summary>
@@ -156,6 +156,10 @@ public sealed class StreamServer : IAsyncDisposable
         await _acceptor!.JoinAsync();
     }
 
+    /// <summary>Like <see cref="StopAsync(TimeSpan?)"/>, with the grace period in seconds (gevent's <c>stop(timeout)</c>).</summary>
+    /// <param name="timeoutSeconds">How long running handlers get before they are killed, in seconds.</param>
+    public Task StopAsync(double timeoutSeconds) => StopAsync(Gevent.SecondsToTimeSpan(timeoutSeconds, nameof(timeoutSeconds)));
+
     /// <summary>
     /// Stops accepting and closes the listener, waits up to <paramref name="timeout"/> (default 1 s,
     /// as gevent's <c>stop_timeout</c>) for running handlers, then kills the rest and waits for them.
@@ -187,7 +191,7 @@ public sealed class StreamServer : IAsyncDisposable
         }
     }
 
-    /// <summary>Same as <see cref="StopAsync"/> with the default timeout.</summary>
+    /// <summary>Same as <see cref="StopAsync(TimeSpan?)"/> with the default timeout.</summary>
     public async ValueTask DisposeAsync() => await StopAsync();
 
     /// <summary>Like <c>&lt;StreamServer 127.0.0.1:5000 3 connections&gt;</c>.</summary>

@@ -60,7 +60,7 @@ public partial class Group : IReadOnlyCollection<Greenlet>
     /// <summary>
     /// Adds <paramref name="greenlet"/> (started or not); it is discarded when it dies.
     /// On a <see cref="Pool"/> this takes a slot and throws <see cref="Full"/> if there is none
-    /// (use <see cref="AddAsync"/> to wait).
+    /// (use <see cref="AddAsync(Greenlet, TimeSpan?, CancellationToken)"/> to wait).
     /// </summary>
     public void Add(Greenlet greenlet)
     {
@@ -73,6 +73,11 @@ public partial class Group : IReadOnlyCollection<Greenlet>
         ReserveSlot();
         AddReserved(greenlet);
     }
+
+    /// <summary>Adds <paramref name="greenlet"/>, waiting up to <paramref name="timeoutSeconds"/> for a slot on a <see cref="Pool"/>.</summary>
+    /// <exception cref="Full">No slot came free in time.</exception>
+    public ValueTask AddAsync(Greenlet greenlet, double timeoutSeconds, CancellationToken cancellationToken = default)
+        => AddAsync(greenlet, Gevent.SecondsToTimeSpan(timeoutSeconds, nameof(timeoutSeconds)), cancellationToken);
 
     /// <summary>Adds <paramref name="greenlet"/>, waiting up to <paramref name="timeout"/> for a slot on a <see cref="Pool"/>.</summary>
     /// <exception cref="Full">No slot came free in time.</exception>
@@ -226,6 +231,11 @@ public partial class Group : IReadOnlyCollection<Greenlet>
         }
     }
 
+    /// <summary>Like <see cref="KillAsync(Exception?, TimeSpan?)"/>, with the timeout in seconds (as gevent's <c>Group.kill(timeout=...)</c>).</summary>
+    /// <returns>True if no member (other than the caller) is left.</returns>
+    public ValueTask<bool> KillAsync(Exception? exception, double timeoutSeconds)
+        => KillAsync(exception, Gevent.SecondsToTimeSpan(timeoutSeconds, nameof(timeoutSeconds)));
+
     /// <summary>Kills <paramref name="greenlet"/> if it is a member, without waiting; false if it is not.</summary>
     public bool KillOne(Greenlet greenlet, Exception? exception = null)
     {
@@ -242,6 +252,11 @@ public partial class Group : IReadOnlyCollection<Greenlet>
     /// <returns>True if it is dead (or was not a member).</returns>
     public ValueTask<bool> KillOneAsync(Greenlet greenlet, Exception? exception = null, TimeSpan? timeout = null)
         => KillOne(greenlet, exception) ? greenlet.JoinAsync(timeout) : new ValueTask<bool>(true);
+
+    /// <summary>Like <see cref="KillOneAsync(Greenlet, Exception?, TimeSpan?)"/>, with the timeout in seconds.</summary>
+    /// <returns>True if it is dead (or was not a member).</returns>
+    public ValueTask<bool> KillOneAsync(Greenlet greenlet, Exception? exception, double timeoutSeconds)
+        => KillOneAsync(greenlet, exception, Gevent.SecondsToTimeSpan(timeoutSeconds, nameof(timeoutSeconds)));
 
     /// <summary>The members, in the order they were added (a snapshot: safe to modify the group while iterating).</summary>
     public IEnumerator<Greenlet> GetEnumerator() => _order.ToList().GetEnumerator();

@@ -47,7 +47,7 @@ public sealed class Pool : Group
     /// <summary>The most members at once, or null if unbounded.</summary>
     public int? Size { get; }
 
-    /// <summary>Greenlets waiting in <c>SpawnAsync</c>/<see cref="Group.AddAsync"/> for a slot.</summary>
+    /// <summary>Greenlets waiting in <c>SpawnAsync</c>/<see cref="Group.AddAsync(Greenlet, TimeSpan?, CancellationToken)"/> for a slot.</summary>
     public int SpawnerCount => _slots.AcquirerCount;
 
     /// <summary>Free slots (gevent's <c>free_count()</c>); <see cref="int.MaxValue"/> if unbounded.</summary>
@@ -73,6 +73,11 @@ public sealed class Pool : Group
     /// <exception cref="Full">No slot came free in time.</exception>
     public ValueTask<Greenlet> SpawnAsync(Func<Task> function, TimeSpan timeout, CancellationToken cancellationToken = default)
         => SpawnMemberWaitingAsync(() => Gevent.Spawn(function), timeout, cancellationToken);
+
+    /// <summary>Spawns <paramref name="function"/> once a slot is free, waiting at most <paramref name="timeoutSeconds"/> (as gevent's <c>spawn</c> on a full pool with a timeout).</summary>
+    /// <exception cref="Full">No slot came free in time.</exception>
+    public ValueTask<Greenlet> SpawnAsync(Func<Task> function, double timeoutSeconds, CancellationToken cancellationToken = default)
+        => SpawnAsync(function, Gevent.SecondsToTimeSpan(timeoutSeconds, nameof(timeoutSeconds)), cancellationToken);
 
     /// <summary>Spawns the synchronous <paramref name="function"/> once a slot is free.</summary>
     public ValueTask<Greenlet> SpawnAsync(Action function, CancellationToken cancellationToken = default)

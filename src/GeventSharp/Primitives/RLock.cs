@@ -153,6 +153,10 @@ public sealed class RLock : Waitable, IWakeHandoff, ILockScopeTarget
     public ValueTask<LockScope> AcquireScopeAsync(TimeSpan timeout, CancellationToken cancellationToken = default)
         => AcquireScopeCoreAsync(timeout, cancellationToken);
 
+    /// <summary>Like <see cref="AcquireScopeAsync(TimeSpan, CancellationToken)"/>, with the timeout in seconds (as gevent).</summary>
+    public ValueTask<LockScope> AcquireScopeAsync(double timeoutSeconds, CancellationToken cancellationToken = default)
+        => AcquireScopeCoreAsync(Gevent.SecondsToTimeSpan(timeoutSeconds, nameof(timeoutSeconds)), cancellationToken);
+
     private ValueTask<LockScope> AcquireScopeCoreAsync(TimeSpan? timeout, CancellationToken cancellationToken)
     {
         Greenlet current = Hub.CurrentGreenletOrThrow("RLock.AcquireScopeAsync");

@@ -172,6 +172,10 @@ public class Semaphore : Waitable, IWakeHandoff, ILockScopeTarget
     public ValueTask<LockScope> AcquireScopeAsync(TimeSpan timeout, CancellationToken cancellationToken = default)
         => TryAcquire() ? new ValueTask<LockScope>(new LockScope(this)) : AcquireScopeSlowAsync(timeout, cancellationToken);
 
+    /// <summary>Like <see cref="AcquireScopeAsync(TimeSpan, CancellationToken)"/>, with the timeout in seconds (as gevent).</summary>
+    public ValueTask<LockScope> AcquireScopeAsync(double timeoutSeconds, CancellationToken cancellationToken = default)
+        => AcquireScopeAsync(Gevent.SecondsToTimeSpan(timeoutSeconds, nameof(timeoutSeconds)), cancellationToken);
+
     private ValueTask<LockScope> AcquireScopeSlowAsync(TimeSpan? timeout, CancellationToken cancellationToken)
     {
         Greenlet current = Hub.CurrentGreenletOrThrow("Semaphore.AcquireScopeAsync");
