@@ -257,11 +257,13 @@ public sealed class ChannelPutContractTests : WaitContract
     protected override int BlockedCount => _c.PutterCount;
 }
 
-public abstract class SemaphoreAcquireContract : WaitContract
+/// <summary>A semaphore-family contract: each fact starts on a semaphore with no permit left.</summary>
+public abstract class DrainedSemaphoreContract : WaitContract
 {
-    private Semaphore _s = null!;
+    private protected Semaphore _s = null!;
 
     protected abstract Semaphore NewEmpty();
+
     protected override async Task CreateAsync()
     {
         _s = NewEmpty();
@@ -270,6 +272,10 @@ public abstract class SemaphoreAcquireContract : WaitContract
             Assert.True(await _s.AcquireAsync());
         }
     }
+}
+
+public abstract class SemaphoreAcquireContract : DrainedSemaphoreContract
+{
 
     protected override ValueTask<bool> WaitAsync(TimeSpan? t, CancellationToken ct) => _s.AcquireAsync(true, t, ct);
     protected override void Signal() => _s.Release();
@@ -292,19 +298,8 @@ public sealed class LockAcquireContractTests : SemaphoreAcquireContract
     protected override Semaphore NewEmpty() => new Lock();
 }
 
-public abstract class SemaphoreWaitContract : WaitContract
+public abstract class SemaphoreWaitContract : DrainedSemaphoreContract
 {
-    private Semaphore _s = null!;
-
-    protected abstract Semaphore NewEmpty();
-    protected override async Task CreateAsync()
-    {
-        _s = NewEmpty();
-        while (_s.Counter > 0)
-        {
-            Assert.True(await _s.AcquireAsync());
-        }
-    }
     protected override ValueTask<bool> WaitAsync(TimeSpan? t, CancellationToken ct) => _s.WaitAsync(t, ct);
     protected override void Signal() => _s.Release();
     protected override bool ResourceAvailable() => _s.Counter > 0;
@@ -328,19 +323,8 @@ public sealed class LockWaitContractTests : SemaphoreWaitContract
 }
 
 /// <summary><c>using (await sem.AcquireScopeAsync(...))</c>: a timeout throws <see cref="Timeout"/> (without an owner).</summary>
-public abstract class SemaphoreScopeContract : WaitContract
+public abstract class SemaphoreScopeContract : DrainedSemaphoreContract
 {
-    private Semaphore _s = null!;
-
-    protected abstract Semaphore NewEmpty();
-    protected override async Task CreateAsync()
-    {
-        _s = NewEmpty();
-        while (_s.Counter > 0)
-        {
-            Assert.True(await _s.AcquireAsync());
-        }
-    }
 
     protected override async ValueTask<bool> WaitAsync(TimeSpan? t, CancellationToken ct)
     {
