@@ -272,13 +272,13 @@ public abstract class DrainedSemaphoreContract : WaitContract
             Assert.True(await _s.AcquireAsync());
         }
     }
+
+    protected override void Signal() => _s.Release();
 }
 
 public abstract class SemaphoreAcquireContract : DrainedSemaphoreContract
 {
-
     protected override ValueTask<bool> WaitAsync(TimeSpan? t, CancellationToken ct) => _s.AcquireAsync(true, t, ct);
-    protected override void Signal() => _s.Release();
     protected override bool ResourceAvailable() => _s.TryAcquire();
     protected override int BlockedCount => _s.AcquirerCount;
 }
@@ -301,7 +301,6 @@ public sealed class LockAcquireContractTests : SemaphoreAcquireContract
 public abstract class SemaphoreWaitContract : DrainedSemaphoreContract
 {
     protected override ValueTask<bool> WaitAsync(TimeSpan? t, CancellationToken ct) => _s.WaitAsync(t, ct);
-    protected override void Signal() => _s.Release();
     protected override bool ResourceAvailable() => _s.Counter > 0;
     protected override bool WakesAll => true;
     protected override int BlockedCount => _s.WaiterCount;
@@ -325,7 +324,6 @@ public sealed class LockWaitContractTests : SemaphoreWaitContract
 /// <summary><c>using (await sem.AcquireScopeAsync(...))</c>: a timeout throws <see cref="Timeout"/> (without an owner).</summary>
 public abstract class SemaphoreScopeContract : DrainedSemaphoreContract
 {
-
     protected override async ValueTask<bool> WaitAsync(TimeSpan? t, CancellationToken ct)
     {
         try
@@ -341,7 +339,6 @@ public abstract class SemaphoreScopeContract : DrainedSemaphoreContract
         }
     }
 
-    protected override void Signal() => _s.Release();
     protected override bool ResourceAvailable() => _s.TryAcquire();
     protected override int BlockedCount => _s.AcquirerCount;
 }
