@@ -139,6 +139,27 @@ public static partial class Gevent
         return Named(Spawn(() => function(arg1, arg2)), function);
     }
 
+    /// <summary>Spawns <paramref name="function"/>(<paramref name="arg1"/>, <paramref name="arg2"/>) with a result.</summary>
+    public static Greenlet<T> Spawn<TArg1, TArg2, T>(Func<TArg1, TArg2, Task<T>> function, TArg1 arg1, TArg2 arg2)
+    {
+        ArgumentNullException.ThrowIfNull(function);
+        return Named(Spawn(() => function(arg1, arg2)), function);
+    }
+
+    /// <summary>Spawns the synchronous <paramref name="function"/>(<paramref name="arg1"/>, <paramref name="arg2"/>).</summary>
+    public static Greenlet Spawn<TArg1, TArg2>(Action<TArg1, TArg2> function, TArg1 arg1, TArg2 arg2)
+    {
+        ArgumentNullException.ThrowIfNull(function);
+        return Named(Spawn(() => function(arg1, arg2)), function);
+    }
+
+    /// <summary>Spawns the synchronous <paramref name="function"/>(<paramref name="arg1"/>, <paramref name="arg2"/>) with a result.</summary>
+    public static Greenlet<T> Spawn<TArg1, TArg2, T>(Func<TArg1, TArg2, T> function, TArg1 arg1, TArg2 arg2)
+    {
+        ArgumentNullException.ThrowIfNull(function);
+        return Named(Spawn(() => function(arg1, arg2)), function);
+    }
+
     /// <summary>Creates a greenlet that starts after <paramref name="seconds"/> (gevent's <c>spawn_later</c>).</summary>
     /// <example><code>Greenlet reminder = Gevent.SpawnLater(5, async () =&gt; await NotifyAsync());</code></example>
     [OverloadResolutionPriority(1)]

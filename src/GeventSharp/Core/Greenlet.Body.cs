@@ -346,7 +346,7 @@ public partial class Greenlet
 
     /// <summary>
     /// Waits until the greenlet is dead or <paramref name="timeout"/> elapses. Does not throw the
-    /// greenlet's exception (use <see cref="GetAsync(bool, TimeSpan?)"/> for that).
+    /// greenlet's exception (use <see cref="GetAsync(bool, TimeSpan?, CancellationToken)"/> for that).
     /// </summary>
     /// <returns>True if the greenlet is dead, false on timeout.</returns>
     public ValueTask<bool> JoinAsync(TimeSpan? timeout = null, CancellationToken cancellationToken = default)
@@ -372,14 +372,15 @@ public partial class Greenlet
         : Hub.OtherHub("Greenlet.JoinAsync", this));
 
     /// <summary>Waits until the greenlet is dead or <paramref name="seconds"/> elapse.</summary>
-    public ValueTask<bool> JoinAsync(double seconds) => JoinAsync(Gevent.SecondsToTimeSpan(seconds, nameof(seconds)));
+    public ValueTask<bool> JoinAsync(double seconds, CancellationToken cancellationToken = default)
+        => JoinAsync(Gevent.SecondsToTimeSpan(seconds, nameof(seconds)), cancellationToken);
 
     /// <summary>
     /// Returns the greenlet's value, or rethrows its exception with its original stack.
     /// If it is not dead yet: waits (<paramref name="block"/>) up to <paramref name="timeout"/>,
     /// then throws <see cref="Timeout"/>; with <paramref name="block"/> false, throws <see cref="Timeout"/> at once.
     /// </summary>
-    public ValueTask<object?> GetAsync(bool block = true, TimeSpan? timeout = null)
+    public ValueTask<object?> GetAsync(bool block = true, TimeSpan? timeout = null, CancellationToken cancellationToken = default)
     {
         if (_state == GreenletState.Dead)
         {
@@ -387,34 +388,34 @@ public partial class Greenlet
             return new ValueTask<object?>(ValueAsObject);
         }
 
-        return GetSlowAsync(block, timeout);
+        return GetSlowAsync(block, timeout, cancellationToken);
     }
 
     /// <summary>
     /// Returns the greenlet's value or rethrows its exception, waiting up to
     /// <paramref name="timeoutSeconds"/>; throws <see cref="Timeout"/> if it is not dead by then.
-    /// See <see cref="GetAsync(bool, TimeSpan?)"/>.
+    /// See <see cref="GetAsync(bool, TimeSpan?, CancellationToken)"/>.
     /// </summary>
-    public ValueTask<object?> GetAsync(double timeoutSeconds)
-        => GetAsync(block: true, Gevent.SecondsToTimeSpan(timeoutSeconds, nameof(timeoutSeconds)));
+    public ValueTask<object?> GetAsync(double timeoutSeconds, CancellationToken cancellationToken = default)
+        => GetAsync(block: true, Gevent.SecondsToTimeSpan(timeoutSeconds, nameof(timeoutSeconds)), cancellationToken);
 
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
-    private async ValueTask<object?> GetSlowAsync(bool block, TimeSpan? timeout)
+    private async ValueTask<object?> GetSlowAsync(bool block, TimeSpan? timeout, CancellationToken cancellationToken)
     {
-        await WaitDeadOrThrowTimeout(block, timeout);
+        await WaitDeadOrThrowTimeout(block, timeout, cancellationToken);
         ThrowIfFailed();
         return ValueAsObject;
     }
 
     /// <summary>Waits for death; throws <see cref="Timeout"/> if not dead in time (gevent's get semantics).</summary>
-    private protected async ValueTask WaitDeadOrThrowTimeout(bool block, TimeSpan? timeout)
+    private protected async ValueTask WaitDeadOrThrowTimeout(bool block, TimeSpan? timeout, CancellationToken cancellationToken)
     {
         if (!block)
         {
             throw new Timeout(TimeSpan.Zero);
         }
 
-        if (!await JoinAsync(timeout))
+        if (!await JoinAsync(timeout, cancellationToken))
         {
             throw new Timeout(timeout ?? TimeSpan.Zero);
         }

@@ -13,11 +13,11 @@ namespace GeventSharp;
 /// <para>A new greenlet starts only when its spawner yields; the ready queue is FIFO.</para>
 /// <para>An exception escaping a greenlet is stored (see <see cref="Exception"/>), reported
 /// through the hub's error handler when the greenlet dies, and rethrown by
-/// <see cref="GetAsync(bool, TimeSpan?)"/> (or by awaiting a <see cref="Greenlet{T}"/>); it never escapes the hub.</para>
+/// <see cref="GetAsync(bool, TimeSpan?, CancellationToken)"/> (or by awaiting a <see cref="Greenlet{T}"/>); it never escapes the hub.</para>
 /// <para>Only <see cref="Greenlet{T}"/> is awaitable (it yields the result, like <see cref="Task{T}"/>): a
 /// greenlet without a result is usually spawned and forgotten, and an awaitable return value would make
 /// every such call a CS4014 warning. Wait for one with <see cref="JoinAsync(TimeSpan?, CancellationToken)"/>
-/// or <see cref="GetAsync(bool, TimeSpan?)"/>.</para>
+/// or <see cref="GetAsync(bool, TimeSpan?, CancellationToken)"/>.</para>
 /// <para>Await every library wait at once and one at a time: a greenlet waits on one thing at a
 /// time (use <see cref="Gevent.JoinAllAsync(IEnumerable{Greenlet}, TimeSpan?, bool, int?)"/> or <see cref="Gevent.Wait{T}(IEnumerable{T}, TimeSpan?, int?)"/> for several).</para>
 /// </remarks>

@@ -9,7 +9,7 @@ namespace GeventSharp;
 /// kill); the base <see cref="Greenlet.Value"/> is the boxed result, or the <see cref="GreenletExit"/>
 /// the greenlet was killed with, as in gevent.</para>
 /// <para>A greenlet killed with <see cref="GreenletExit"/> counts as successful, so awaiting it (or
-/// <see cref="GetAsync(bool, TimeSpan?)"/>) does not throw: it returns <c>default(T)</c>, where gevent's
+/// <see cref="GetAsync(bool, TimeSpan?, CancellationToken)"/>) does not throw: it returns <c>default(T)</c>, where gevent's
 /// <c>get()</c> returns the <see cref="GreenletExit"/>, which a <typeparamref name="T"/> cannot hold.
 /// Tell a kill from a real result with <c>((Greenlet)g).Value is GreenletExit</c>. Rethrowing the
 /// exit instead would end the awaiting greenlet as if it had been killed itself.</para>
@@ -54,10 +54,10 @@ public sealed class Greenlet<T> : Greenlet
 
     /// <summary>
     /// Returns the result, or rethrows the greenlet's exception with its original stack; waits if
-    /// needed (see <see cref="Greenlet.GetAsync(bool, TimeSpan?)"/>).
+    /// needed (see <see cref="Greenlet.GetAsync(bool, TimeSpan?, CancellationToken)"/>).
     /// </summary>
     /// <remarks>After a <see cref="GreenletExit"/> kill it returns <c>default(T)</c> (see the class remarks).</remarks>
-    public new ValueTask<T> GetAsync(bool block = true, TimeSpan? timeout = null)
+    public new ValueTask<T> GetAsync(bool block = true, TimeSpan? timeout = null, CancellationToken cancellationToken = default)
     {
         if (Dead)
         {
@@ -65,20 +65,20 @@ public sealed class Greenlet<T> : Greenlet
             return new ValueTask<T>(_result!);
         }
 
-        return GetTypedSlowAsync(block, timeout);
+        return GetTypedSlowAsync(block, timeout, cancellationToken);
     }
 
     /// <summary>
     /// Returns the result or rethrows the greenlet's exception, waiting up to
     /// <paramref name="timeoutSeconds"/>; throws <see cref="Timeout"/> if it is not dead by then.
     /// </summary>
-    public new ValueTask<T> GetAsync(double timeoutSeconds)
-        => GetAsync(block: true, Gevent.SecondsToTimeSpan(timeoutSeconds, nameof(timeoutSeconds)));
+    public new ValueTask<T> GetAsync(double timeoutSeconds, CancellationToken cancellationToken = default)
+        => GetAsync(block: true, Gevent.SecondsToTimeSpan(timeoutSeconds, nameof(timeoutSeconds)), cancellationToken);
 
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
-    private async ValueTask<T> GetTypedSlowAsync(bool block, TimeSpan? timeout)
+    private async ValueTask<T> GetTypedSlowAsync(bool block, TimeSpan? timeout, CancellationToken cancellationToken)
     {
-        await WaitDeadOrThrowTimeout(block, timeout);
+        await WaitDeadOrThrowTimeout(block, timeout, cancellationToken);
         ThrowIfFailed();
         return _result!;
     }

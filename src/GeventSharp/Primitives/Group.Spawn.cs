@@ -46,6 +46,15 @@ public partial class Group
     /// <summary>Spawns <paramref name="function"/>(<paramref name="arg1"/>, <paramref name="arg2"/>) as a member.</summary>
     public Greenlet Spawn<TArg1, TArg2>(Func<TArg1, TArg2, Task> function, TArg1 arg1, TArg2 arg2) => SpawnMember(() => Gevent.Spawn(function, arg1, arg2));
 
+    /// <summary>Spawns <paramref name="function"/>(<paramref name="arg1"/>, <paramref name="arg2"/>) with a result as a member.</summary>
+    public Greenlet<T> Spawn<TArg1, TArg2, T>(Func<TArg1, TArg2, Task<T>> function, TArg1 arg1, TArg2 arg2) => SpawnMember(() => Gevent.Spawn(function, arg1, arg2));
+
+    /// <summary>Spawns the synchronous <paramref name="function"/>(<paramref name="arg1"/>, <paramref name="arg2"/>) as a member.</summary>
+    public Greenlet Spawn<TArg1, TArg2>(Action<TArg1, TArg2> function, TArg1 arg1, TArg2 arg2) => SpawnMember(() => Gevent.Spawn(function, arg1, arg2));
+
+    /// <summary>Spawns the synchronous <paramref name="function"/>(<paramref name="arg1"/>, <paramref name="arg2"/>) with a result as a member.</summary>
+    public Greenlet<T> Spawn<TArg1, TArg2, T>(Func<TArg1, TArg2, T> function, TArg1 arg1, TArg2 arg2) => SpawnMember(() => Gevent.Spawn(function, arg1, arg2));
+
     /// <summary>Takes a slot (without waiting), spawns, adds; gives the slot back if spawning fails.</summary>
     private TG SpawnMember<TG>(Func<TG> spawn)
         where TG : Greenlet
