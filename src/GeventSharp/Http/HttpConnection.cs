@@ -18,7 +18,11 @@ namespace GeventSharp.Http;
 /// complete on the hub thread inside the connection's greenlet (every stream operation they wrap
 /// resumes there), so their continuations run inline instead of each taking a trip through the
 /// greenlet's synchronization context and the ready queue. Awaits of the stream and of the user's
-/// handler keep the context, since those may complete elsewhere.</para>
+/// handler keep the context, since those may complete elsewhere. Every method awaited that way must use
+/// <see cref="PoolingAsyncValueTaskMethodBuilder"/>: its continuations run inline, whereas a plain
+/// <c>async ValueTask</c> that completes asynchronously is a <see cref="Task"/>, and a task refuses
+/// to inline a <c>ConfigureAwait(false)</c> continuation under the greenlet's synchronization
+/// context: it queues it to the thread pool, and the connection's code would go on off the hub.</para>
 /// <para>Input: one buffer per connection holds the head being parsed, then the body, then
 /// whatever the client pipelined after it. Output: the response body is buffered after a
 /// reserved gap; when the handler returns, the head is written into the gap just before the
@@ -450,6 +454,7 @@ internal sealed class HttpConnection
     }
 
     /// <summary>Waits until a CRLF-terminated line is buffered; its length without the CRLF.</summary>
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     private async ValueTask<int> ReadLineAsync()
     {
         while (true)
@@ -472,6 +477,7 @@ internal sealed class HttpConnection
         }
     }
 
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
     private async ValueTask EnsureInputAsync(string what)
     {
         if (_inEnd == _inStart && await FillAsync(_in.Length, body: true).ConfigureAwait(false) == 0)
@@ -559,6 +565,7 @@ internal sealed class HttpConnection
     private bool IsIoTimeout(Exception e) => _io is not null && _io.Caused(e);
 
     /// <summary>Skips what the handler left of the body, so the next request can be read; false if that is too much (close instead).</summary>
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     private async ValueTask<bool> SkipUnreadBodyAsync()
     {
         bool unread = _chunkedIn ? _chunkState != ChunkState.Done : _inRemaining > 0;
@@ -735,6 +742,7 @@ internal sealed class HttpConnection
         }
     }
 
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
     private async ValueTask StartThenSendAsync(HttpResponse response, ReadOnlyMemory<byte> data, CancellationToken cancellationToken)
     {
         await StartAsync(response, final: false, cancellationToken).ConfigureAwait(false);
@@ -1010,6 +1018,7 @@ internal sealed class HttpConnection
     }
 
     /// <summary>Answers a request that could not be read (400, 408, 413, 431, 501, 505) and ends the connection.</summary>
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
     private async ValueTask SendErrorAsync(int status, string message)
     {
         var response = new HttpResponse(this);

@@ -3,6 +3,7 @@ using System.Net.Http;
 using System.Text;
 using GeventSharp.Http;
 using GeventSharp.Net;
+using GeventSharp.Testing;
 using GeventSharp.Tests.Net;
 using Xunit;
 
@@ -542,6 +543,37 @@ public class HttpServerTests
             Assert.Equal("[]", (await client.ReadResponseAsync()).Body); // 10 virtual seconds later
             await producer.JoinAsync();
         });
+    }
+
+    [Fact]
+    public void ABodyArrivingInPieces_IsReadOnTheHub_WithoutWaitingForAnUnrelatedTimer()
+    {
+        // Regression (found by HttpServerFuzzTests): when the wait for a piece of a body went
+        // through a plain async ValueTask helper (EnsureInputAsync, ReadLineAsync), the connection's
+        // ConfigureAwait(false) continuation was queued to the thread pool instead of running on the
+        // hub; the hub, seeing nothing to do, jumped the virtual clock to the next timer (here 30 s)
+        // before the body was read. On the real clock the connection's code ran off the hub thread.
+        var clock = new VirtualClock();
+        TimeSpan answeredAt = TimeSpan.MaxValue;
+        Gevent.Run(
+            async () =>
+            {
+                Greenlet unrelated = Gevent.SpawnLater(30, () => { });
+                await using HttpServer server = StartServer(async (request, response) => await response.WriteAsync("got " + await request.ReadTextAsync()));
+                using RawHttpClient client = await RawHttpClient.ConnectAsync(server.Address!);
+                await client.SendAsync("POST /cl HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n\r\n");
+                await Gevent.Sleep(1);
+                await client.SendAsync("hello");
+                Assert.Equal("got hello", (await client.ReadResponseAsync()).Body);
+                await client.SendAsync("POST /chunked HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n5\r");
+                await Gevent.Sleep(1);
+                await client.SendAsync("\nhello\r\n0\r\n\r\n");
+                Assert.Equal("got hello", (await client.ReadResponseAsync()).Body);
+                answeredAt = clock.Elapsed;
+                unrelated.Kill();
+            },
+            new HubOptions { Poller = PollerKind.Epoll, TimeProvider = clock });
+        Assert.Equal(TimeSpan.FromSeconds(2), answeredAt);
     }
 
     private static void VirtualClockRun(Func<Task> main)
