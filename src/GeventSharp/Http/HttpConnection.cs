@@ -426,6 +426,11 @@ internal sealed class HttpConnection
                 case ChunkState.Trailers:
                 {
                     int line = await ReadLineAsync().ConfigureAwait(false); // trailer fields are read and dropped
+                    if (HasControlCharacter(_in.AsSpan(_inStart, line)))
+                    {
+                        throw new HttpBadRequestException(400, "Malformed request: a control character (or a bare CR or LF) in a trailer field.");
+                    }
+
                     _inStart += line + 2;
                     if (line == 0)
                     {
@@ -443,6 +448,13 @@ internal sealed class HttpConnection
 
     private static long ParseChunkSize(ReadOnlySpan<byte> line)
     {
+        if (HasControlCharacter(line))
+        {
+            // A bare LF or CR in a chunk extension ends the line for a lenient parser but not for us:
+            // two readings of one body, the root of request smuggling.
+            throw new HttpBadRequestException(400, "Malformed request: a control character (or a bare CR or LF) in a chunk-size line.");
+        }
+
         int semicolon = line.IndexOf((byte)';'); // chunk extensions are ignored
         ReadOnlySpan<byte> hex = (semicolon >= 0 ? line[..semicolon] : line).TrimEnd(" \t"u8);
         if (hex.IsEmpty || hex.Length > 15 || !Utf8Parser.TryParse(hex, out long size, out int used, 'X') || used != hex.Length)
@@ -452,6 +464,10 @@ internal sealed class HttpConnection
 
         return size;
     }
+
+    /// <summary>True if <paramref name="line"/> holds a control character other than HTAB (CR and LF included).</summary>
+    private static bool HasControlCharacter(ReadOnlySpan<byte> line)
+        => line.IndexOfAnyInRange((byte)0x00, (byte)0x08) >= 0 || line.IndexOfAnyInRange((byte)0x0A, (byte)0x1F) >= 0 || line.Contains((byte)0x7F);
 
     /// <summary>Waits until a CRLF-terminated line is buffered; its length without the CRLF.</summary>
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]

@@ -243,6 +243,9 @@ public class HttpServerTests
     [InlineData("POST / HTTP/1.1\r\nContent-Length: 1, 2\r\n\r\n", 400, "Content-Length")]
     [InlineData("POST / HTTP/1.1\r\nContent-Length: 2000\r\n\r\n", 413, "larger than the server accepts")]
     [InlineData("POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n", 400, "chunk size")]
+    [InlineData("POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n5;a\nb\r\nhello\r\n0\r\n\r\n", 400, "chunk-size line")] // a bare LF in a chunk extension (found by the fuzz test)
+    [InlineData("POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n5;a=\u0001\r\nhello\r\n0\r\n\r\n", 400, "chunk-size line")]
+    [InlineData("POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n0\r\nX: a\rb\r\n\r\n", 400, "trailer field")]
     public void MalformedRequests_GetAStatusThatSaysWhatWasWrong_AndTheConnectionCloses(string request, int status, string says)
     {
         NetHub.Run(PollerKind.Epoll, async () =>
