@@ -997,9 +997,9 @@ internal sealed class HttpConnection
             {
                 await StartAsync(response, final: true, default).ConfigureAwait(false);
             }
-            else if (_outChunked)
+            else if (_outChunked && !_headOnly)
             {
-                await WriteAsync(s_lastChunk, default).ConfigureAwait(false);
+                await WriteAsync(s_lastChunk, default).ConfigureAwait(false); // a HEAD response has no body, not even the last chunk
             }
             else if (_outDeclared >= 0 && _outSent < _outDeclared && !_headOnly)
             {

@@ -363,6 +363,26 @@ public class HttpServerTests
     });
 
     [Fact]
+    public void Head_ToAHandlerThatFlushes_SendsNoLastChunk_AndTheNextResponseIsIntact() => NetHub.Run(PollerKind.Epoll, async () =>
+    {
+        // Regression (found by HttpServerFuzzTests): a HEAD whose handler flushed got a chunked head
+        // and then "0\r\n\r\n", a body a HEAD response must not have, read as the next response.
+        await using HttpServer server = StartServer(async (request, response) =>
+        {
+            await response.WriteAsync("streamed");
+            await response.FlushAsync();
+            await response.WriteAsync(" more");
+        });
+        using RawHttpClient client = await RawHttpClient.ConnectAsync(server.Address!);
+        await client.SendAsync("HEAD / HTTP/1.1\r\nHost: x\r\n\r\nGET / HTTP/1.1\r\nHost: x\r\n\r\n");
+        RawResponse head = await client.ReadResponseAsync(head: true);
+        Assert.Equal(200, head.Status);
+        RawResponse get = await client.ReadResponseAsync();
+        Assert.Equal(200, get.Status);
+        Assert.Equal("streamed more", get.Body);
+    });
+
+    [Fact]
     public void ResponseHeaders_ThatWouldSplitTheResponse_AreRefused()
     {
         var headers = new HttpHeaders();
