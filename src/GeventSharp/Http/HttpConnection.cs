@@ -18,7 +18,11 @@ namespace GeventSharp.Http;
 /// complete on the hub thread inside the connection's greenlet (every stream operation they wrap
 /// resumes there), so their continuations run inline instead of each taking a trip through the
 /// greenlet's synchronization context and the ready queue. Awaits of the stream and of the user's
-/// handler keep the context, since those may complete elsewhere.</para>
+/// handler keep the context, since those may complete elsewhere. Every method awaited that way must use
+/// <see cref="PoolingAsyncValueTaskMethodBuilder"/>: its continuations run inline, whereas a plain
+/// <c>async ValueTask</c> that completes asynchronously is a <see cref="Task"/>, and a task refuses
+/// to inline a <c>ConfigureAwait(false)</c> continuation under the greenlet's synchronization
+/// context: it queues it to the thread pool, and the connection's code would go on off the hub.</para>
 /// <para>Input: one buffer per connection holds the head being parsed, then the body, then
 /// whatever the client pipelined after it. Output: the response body is buffered after a
 /// reserved gap; when the handler returns, the head is written into the gap just before the
@@ -422,6 +426,11 @@ internal sealed class HttpConnection
                 case ChunkState.Trailers:
                 {
                     int line = await ReadLineAsync().ConfigureAwait(false); // trailer fields are read and dropped
+                    if (HasControlCharacter(_in.AsSpan(_inStart, line)))
+                    {
+                        throw new HttpBadRequestException(400, "Malformed request: a control character (or a bare CR or LF) in a trailer field.");
+                    }
+
                     _inStart += line + 2;
                     if (line == 0)
                     {
@@ -439,6 +448,13 @@ internal sealed class HttpConnection
 
     private static long ParseChunkSize(ReadOnlySpan<byte> line)
     {
+        if (HasControlCharacter(line))
+        {
+            // A bare LF or CR in a chunk extension ends the line for a lenient parser but not for us:
+            // two readings of one body, the root of request smuggling.
+            throw new HttpBadRequestException(400, "Malformed request: a control character (or a bare CR or LF) in a chunk-size line.");
+        }
+
         int semicolon = line.IndexOf((byte)';'); // chunk extensions are ignored
         ReadOnlySpan<byte> hex = (semicolon >= 0 ? line[..semicolon] : line).TrimEnd(" \t"u8);
         if (hex.IsEmpty || hex.Length > 15 || !Utf8Parser.TryParse(hex, out long size, out int used, 'X') || used != hex.Length)
@@ -449,7 +465,12 @@ internal sealed class HttpConnection
         return size;
     }
 
+    /// <summary>True if <paramref name="line"/> holds a control character other than HTAB (CR and LF included).</summary>
+    private static bool HasControlCharacter(ReadOnlySpan<byte> line)
+        => line.IndexOfAnyInRange((byte)0x00, (byte)0x08) >= 0 || line.IndexOfAnyInRange((byte)0x0A, (byte)0x1F) >= 0 || line.Contains((byte)0x7F);
+
     /// <summary>Waits until a CRLF-terminated line is buffered; its length without the CRLF.</summary>
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     private async ValueTask<int> ReadLineAsync()
     {
         while (true)
@@ -472,6 +493,7 @@ internal sealed class HttpConnection
         }
     }
 
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
     private async ValueTask EnsureInputAsync(string what)
     {
         if (_inEnd == _inStart && await FillAsync(_in.Length, body: true).ConfigureAwait(false) == 0)
@@ -559,6 +581,7 @@ internal sealed class HttpConnection
     private bool IsIoTimeout(Exception e) => _io is not null && _io.Caused(e);
 
     /// <summary>Skips what the handler left of the body, so the next request can be read; false if that is too much (close instead).</summary>
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     private async ValueTask<bool> SkipUnreadBodyAsync()
     {
         bool unread = _chunkedIn ? _chunkState != ChunkState.Done : _inRemaining > 0;
@@ -735,6 +758,7 @@ internal sealed class HttpConnection
         }
     }
 
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
     private async ValueTask StartThenSendAsync(HttpResponse response, ReadOnlyMemory<byte> data, CancellationToken cancellationToken)
     {
         await StartAsync(response, final: false, cancellationToken).ConfigureAwait(false);
@@ -973,9 +997,9 @@ internal sealed class HttpConnection
             {
                 await StartAsync(response, final: true, default).ConfigureAwait(false);
             }
-            else if (_outChunked)
+            else if (_outChunked && !_headOnly)
             {
-                await WriteAsync(s_lastChunk, default).ConfigureAwait(false);
+                await WriteAsync(s_lastChunk, default).ConfigureAwait(false); // a HEAD response has no body, not even the last chunk
             }
             else if (_outDeclared >= 0 && _outSent < _outDeclared && !_headOnly)
             {
@@ -1010,6 +1034,7 @@ internal sealed class HttpConnection
     }
 
     /// <summary>Answers a request that could not be read (400, 408, 413, 431, 501, 505) and ends the connection.</summary>
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
     private async ValueTask SendErrorAsync(int status, string message)
     {
         var response = new HttpResponse(this);

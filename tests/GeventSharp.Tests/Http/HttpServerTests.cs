@@ -3,6 +3,7 @@ using System.Net.Http;
 using System.Text;
 using GeventSharp.Http;
 using GeventSharp.Net;
+using GeventSharp.Testing;
 using GeventSharp.Tests.Net;
 using Xunit;
 
@@ -242,6 +243,9 @@ public class HttpServerTests
     [InlineData("POST / HTTP/1.1\r\nContent-Length: 1, 2\r\n\r\n", 400, "Content-Length")]
     [InlineData("POST / HTTP/1.1\r\nContent-Length: 2000\r\n\r\n", 413, "larger than the server accepts")]
     [InlineData("POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n", 400, "chunk size")]
+    [InlineData("POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n5;a\nb\r\nhello\r\n0\r\n\r\n", 400, "chunk-size line")] // a bare LF in a chunk extension (found by the fuzz test)
+    [InlineData("POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n5;a=\u0001\r\nhello\r\n0\r\n\r\n", 400, "chunk-size line")]
+    [InlineData("POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n0\r\nX: a\rb\r\n\r\n", 400, "trailer field")]
     public void MalformedRequests_GetAStatusThatSaysWhatWasWrong_AndTheConnectionCloses(string request, int status, string says)
     {
         NetHub.Run(PollerKind.Epoll, async () =>
@@ -356,6 +360,26 @@ public class HttpServerTests
         Assert.Equal(204, empty.Status);
         Assert.Null(empty.Header("Content-Length"));
         Assert.Equal("twelve bytes", (await client.ReadResponseAsync()).Body); // nothing stray was sent after the HEAD or 204
+    });
+
+    [Fact]
+    public void Head_ToAHandlerThatFlushes_SendsNoLastChunk_AndTheNextResponseIsIntact() => NetHub.Run(PollerKind.Epoll, async () =>
+    {
+        // Regression (found by HttpServerFuzzTests): a HEAD whose handler flushed got a chunked head
+        // and then "0\r\n\r\n", a body a HEAD response must not have, read as the next response.
+        await using HttpServer server = StartServer(async (request, response) =>
+        {
+            await response.WriteAsync("streamed");
+            await response.FlushAsync();
+            await response.WriteAsync(" more");
+        });
+        using RawHttpClient client = await RawHttpClient.ConnectAsync(server.Address!);
+        await client.SendAsync("HEAD / HTTP/1.1\r\nHost: x\r\n\r\nGET / HTTP/1.1\r\nHost: x\r\n\r\n");
+        RawResponse head = await client.ReadResponseAsync(head: true);
+        Assert.Equal(200, head.Status);
+        RawResponse get = await client.ReadResponseAsync();
+        Assert.Equal(200, get.Status);
+        Assert.Equal("streamed more", get.Body);
     });
 
     [Fact]
@@ -542,6 +566,37 @@ public class HttpServerTests
             Assert.Equal("[]", (await client.ReadResponseAsync()).Body); // 10 virtual seconds later
             await producer.JoinAsync();
         });
+    }
+
+    [Fact]
+    public void ABodyArrivingInPieces_IsReadOnTheHub_WithoutWaitingForAnUnrelatedTimer()
+    {
+        // Regression (found by HttpServerFuzzTests): when the wait for a piece of a body went
+        // through a plain async ValueTask helper (EnsureInputAsync, ReadLineAsync), the connection's
+        // ConfigureAwait(false) continuation was queued to the thread pool instead of running on the
+        // hub; the hub, seeing nothing to do, jumped the virtual clock to the next timer (here 30 s)
+        // before the body was read. On the real clock the connection's code ran off the hub thread.
+        var clock = new VirtualClock();
+        TimeSpan answeredAt = TimeSpan.MaxValue;
+        Gevent.Run(
+            async () =>
+            {
+                Greenlet unrelated = Gevent.SpawnLater(30, () => { });
+                await using HttpServer server = StartServer(async (request, response) => await response.WriteAsync("got " + await request.ReadTextAsync()));
+                using RawHttpClient client = await RawHttpClient.ConnectAsync(server.Address!);
+                await client.SendAsync("POST /cl HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n\r\n");
+                await Gevent.Sleep(1);
+                await client.SendAsync("hello");
+                Assert.Equal("got hello", (await client.ReadResponseAsync()).Body);
+                await client.SendAsync("POST /chunked HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n5\r");
+                await Gevent.Sleep(1);
+                await client.SendAsync("\nhello\r\n0\r\n\r\n");
+                Assert.Equal("got hello", (await client.ReadResponseAsync()).Body);
+                answeredAt = clock.Elapsed;
+                unrelated.Kill();
+            },
+            new HubOptions { Poller = PollerKind.Epoll, TimeProvider = clock });
+        Assert.Equal(TimeSpan.FromSeconds(2), answeredAt);
     }
 
     private static void VirtualClockRun(Func<Task> main)
