@@ -142,10 +142,23 @@ public sealed partial class Hub
         return new KeepAliveHandle(this);
     }
 
-    internal static Hub CurrentOrThrow(string api)
-        => t_current ?? throw new InvalidOperationException(
-            $"{api} must be called on a hub thread, from greenlet code. Start one with Gevent.Run(async () => ...), " +
-            "or use hub.Post(...) to reach a hub from another thread.");
+    internal static Hub CurrentOrThrow(string api) => t_current ?? throw NotOnAHub(api);
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static InvalidOperationException NotOnAHub(string api)
+        => new($"{api} must be called on a hub thread, from greenlet code. Start one with Gevent.Run(async () => ...), " +
+            "or use hub.Post(...) to reach a hub from another thread." + ThreadPoolHint());
+
+    /// <summary>
+    /// On a thread-pool thread, the likely way greenlet code got there: an <c>await</c> of a
+    /// <see cref="Task"/> with <c>ConfigureAwait(false)</c>. When such a task completes on the hub,
+    /// .NET does not run the continuation inline under the greenlet's synchronization context; it
+    /// queues it to the thread pool.
+    /// </summary>
+    private static string ThreadPoolHint() => Thread.CurrentThread.IsThreadPoolThread
+        ? " This is a thread-pool thread: if greenlet code got here, an await of a Task with ConfigureAwait(false) moved it off the hub. " +
+          "Inside greenlets, await without ConfigureAwait(false) (GeventSharp's own waits are safe either way)."
+        : "";
 
     internal static Greenlet CurrentGreenletOrThrow(string api)
     {
@@ -159,7 +172,7 @@ public sealed partial class Hub
         if (!ReferenceEquals(t_current, this))
         {
             throw new InvalidOperationException(
-                $"{api} must be called on the thread of the hub that owns the greenlet. From another thread, use hub.Post(() => ...).");
+                $"{api} must be called on the thread of the hub that owns the greenlet. From another thread, use hub.Post(() => ...)." + ThreadPoolHint());
         }
     }
 

@@ -50,4 +50,47 @@ public class HubContextTests
         Gevent.Run(async () => await Gevent.Sleep(0));
         Assert.Same(before, SynchronizationContext.Current);
     }
+
+    [Fact]
+    public void ConfigureAwaitFalse_OnGeventSharpWaits_StaysInTheGreenlet()
+    {
+        var h = new GeventSharp.Testing.HubHarness();
+        h.Run(async () =>
+        {
+            Greenlet me = Greenlet.Current!;
+            await Gevent.Sleep(1).ConfigureAwait(false);
+            Assert.Same(me, Greenlet.Current);
+            var ev = new Event();
+            Gevent.SpawnLater(1, () => ev.Set());
+            await ev.WaitAsync().ConfigureAwait(false);
+            Assert.Same(me, Greenlet.Current);
+        });
+        Assert.Equal(TimeSpan.FromSeconds(2), h.Elapsed);
+    }
+
+    [Fact]
+    public void ConfigureAwaitFalse_OnATaskCompletedOnTheHub_LeavesTheHub_AndTheErrorSaysSo()
+    {
+        // .NET queues a ConfigureAwait(false) continuation of a Task to the thread pool when the task
+        // completes under a non-default synchronization context (the greenlet's). The library cannot
+        // prevent it; it must at least say what happened when the code next touches the hub.
+        static async Task<int> OnTheHubAsync()
+        {
+            await Gevent.Sleep(0);
+            return 1;
+        }
+
+        Exception? error = null;
+        Gevent.Run(async () =>
+        {
+            Greenlet g = Gevent.Spawn(async () =>
+            {
+                await OnTheHubAsync().ConfigureAwait(false);
+                await Gevent.Sleep(0);
+            });
+            error = await Assert.ThrowsAsync<InvalidOperationException>(async () => await g.GetAsync());
+        }, new HubOptions { ErrorHandler = (_, _) => { } });
+
+        Assert.Contains("ConfigureAwait(false)", error!.Message, StringComparison.Ordinal);
+    }
 }
