@@ -65,6 +65,7 @@ internal sealed class HttpConnection
 
     // Its response.
     private int _bodyLen;
+    private int _trailerBytesLeft;
     private long _headBodyLength;
     private bool _outChunked;
     private long _outDeclared;
@@ -381,6 +382,7 @@ internal sealed class HttpConnection
                     if (size == 0)
                     {
                         _chunkState = ChunkState.Trailers;
+                        _trailerBytesLeft = _options.MaxRequestHeadSize; // trailers get the budget of a head
                         break;
                     }
 
@@ -432,6 +434,12 @@ internal sealed class HttpConnection
                     }
 
                     _inStart += line + 2;
+                    _trailerBytesLeft -= line + 2;
+                    if (_trailerBytesLeft < 0)
+                    {
+                        throw new HttpBadRequestException(431, $"The trailer fields are longer than {_options.MaxRequestHeadSize} bytes.");
+                    }
+
                     if (line == 0)
                     {
                         _chunkState = ChunkState.Done;

@@ -22,7 +22,7 @@ public sealed class HttpServerOptions
     /// <summary>Serve HTTPS with this certificate (null, the default: plain HTTP).</summary>
     public X509Certificate2? Certificate { get; init; }
 
-    /// <summary>The longest request line plus headers, in bytes; 32 KiB by default. Longer: 431.</summary>
+    /// <summary>The longest request line plus headers, in bytes; 32 KiB by default. Longer: 431. The trailer fields of a chunked body get the same budget.</summary>
     public int MaxRequestHeadSize { get; init; } = 32 * 1024;
 
     /// <summary>The most header fields in a request; 100 by default. More: 431.</summary>

@@ -275,6 +275,26 @@ public class HttpServerTests
     });
 
     [Fact]
+    public void TrailersOverTheHeadBudget_Get431() => NetHub.Run(PollerKind.Epoll, async () =>
+    {
+        await using HttpServer server = StartServer(
+            async (req, resp) => await resp.WriteAsync(await req.ReadBodyAsync()),
+            new HttpServerOptions { MaxRequestHeadSize = 1024 });
+        using RawHttpClient client = await RawHttpClient.ConnectAsync(server.Address!);
+        var trailers = new System.Text.StringBuilder();
+        for (int i = 0; i < 40; i++)
+        {
+            trailers.Append("X-T").Append(i).Append(": ").Append('a', 30).Append("\r\n"); // 40 fields of ~38 bytes: over 1 KiB in all
+        }
+
+        await client.SendAsync("POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n0\r\n" + trailers + "\r\n");
+        RawResponse r = await client.ReadResponseAsync();
+        Assert.Equal(431, r.Status);
+        Assert.Contains("trailer fields are longer than 1024 bytes", r.Body);
+        Assert.True(await client.ClosedByServerAsync());
+    });
+
+    [Fact]
     public void HandlerThatThrows_Gets500_IsReported_AndTheServerKeepsServing()
     {
         var reported = new List<Exception>();
