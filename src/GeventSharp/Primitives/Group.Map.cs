@@ -66,12 +66,7 @@ public partial class Group
             {
                 foreach (TIn item in items)
                 {
-                    if (limit is not null)
-                    {
-                        await limit.AcquireAsync();
-                    }
-
-                    Greenlet<TOut> g = await SpawnMemberWaitingAsync(() => Gevent.Spawn(function, item), null, default);
+                    Greenlet<TOut> g = await SpawnWithinWindowAsync(limit, function, item);
                     started.PutNowait(g);
                 }
             }
@@ -157,12 +152,7 @@ public partial class Group
             {
                 foreach (TIn item in items)
                 {
-                    if (limit is not null)
-                    {
-                        await limit.AcquireAsync();
-                    }
-
-                    Greenlet<TOut> g = await SpawnMemberWaitingAsync(() => Gevent.Spawn(function, item), null, default);
+                    Greenlet<TOut> g = await SpawnWithinWindowAsync(limit, function, item);
                     spawned++;
                     running.Add(g);
                     g.Link(OnFinished);
@@ -288,5 +278,20 @@ public partial class Group
         }
 
         return g;
+    }
+
+    /// <summary>
+    /// One step of the imap producers: takes a permit of <paramref name="window"/> (if bounded) so a
+    /// slow reader stops new calls, then spawns <paramref name="function"/>(<paramref name="item"/>)
+    /// as a member, waiting for a slot on a full pool.
+    /// </summary>
+    private async ValueTask<Greenlet<TOut>> SpawnWithinWindowAsync<TIn, TOut>(Semaphore? window, Func<TIn, Task<TOut>> function, TIn item)
+    {
+        if (window is not null)
+        {
+            await window.AcquireAsync();
+        }
+
+        return await SpawnMemberWaitingAsync(() => Gevent.Spawn(function, item), null, default);
     }
 }

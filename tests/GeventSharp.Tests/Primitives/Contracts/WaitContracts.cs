@@ -53,18 +53,22 @@ public sealed class AsyncResultWaitContractTests : WaitContract
     protected override int BlockedCount => _r.WaiterCount;
 }
 
-public abstract class QueueGetContract : WaitContract
+/// <summary>A contract on an empty queue whose wait takes (or looks at) the item <see cref="Signal"/> puts.</summary>
+public abstract class EmptyQueueContract : WaitContract
 {
-    private Queue<int> _q = null!;
+    private protected const int Item = 7;
+    private protected Queue<int> _q = null!;
 
     protected abstract Queue<int> NewQueue();
     protected override Task CreateAsync() { _q = NewQueue(); return Task.CompletedTask; }
+    protected override void Signal() => _q.PutNowait(Item);
 
-    protected override async ValueTask<bool> WaitAsync(TimeSpan? t, CancellationToken ct)
+    /// <summary>True with the item, false when the wait ended with <see cref="Empty"/> (its timeout).</summary>
+    private protected static async ValueTask<bool> ItemOrEmptyAsync(Func<ValueTask<int>> wait)
     {
         try
         {
-            Assert.Equal(7, await _q.GetAsync(true, t, ct));
+            Assert.Equal(Item, await wait()); // called inside the try: a zero timeout throws Empty at once
             return true;
         }
         catch (Empty)
@@ -72,8 +76,11 @@ public abstract class QueueGetContract : WaitContract
             return false;
         }
     }
+}
 
-    protected override void Signal() => _q.PutNowait(7);
+public abstract class QueueGetContract : EmptyQueueContract
+{
+    protected override ValueTask<bool> WaitAsync(TimeSpan? t, CancellationToken ct) => ItemOrEmptyAsync(() => _q.GetAsync(true, t, ct));
     protected override bool ResourceAvailable() => _q.TryGet(out _);
     protected override int BlockedCount => _q.GetterCount;
 }
@@ -149,27 +156,9 @@ public sealed class JoinableQueuePutContractTests : QueuePutContract
     protected override Queue<int> NewQueueOfOne() => new JoinableQueue<int>(1);
 }
 
-public abstract class QueuePeekContract : WaitContract
+public abstract class QueuePeekContract : EmptyQueueContract
 {
-    private Queue<int> _q = null!;
-
-    protected abstract Queue<int> NewQueue();
-    protected override Task CreateAsync() { _q = NewQueue(); return Task.CompletedTask; }
-
-    protected override async ValueTask<bool> WaitAsync(TimeSpan? t, CancellationToken ct)
-    {
-        try
-        {
-            Assert.Equal(5, await _q.PeekAsync(true, t, ct));
-            return true;
-        }
-        catch (Empty)
-        {
-            return false;
-        }
-    }
-
-    protected override void Signal() => _q.PutNowait(5);
+    protected override ValueTask<bool> WaitAsync(TimeSpan? t, CancellationToken ct) => ItemOrEmptyAsync(() => _q.PeekAsync(true, t, ct));
     protected override bool ResourceAvailable() => _q.TryPeek(out _);
     protected override bool WakesAll => true;
     // Peekers are not counted publicly: count the greenlets whose wait is on this queue.
