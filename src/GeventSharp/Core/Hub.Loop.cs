@@ -206,10 +206,13 @@ public sealed partial class Hub
 
             if (_autoJump is not null)
             {
-                // Virtual time jumps only when nothing is happening now: I/O that is ready already wins.
-                if (_poller.HasActiveIo)
+                // Virtual time jumps only when nothing is happening now. Real I/O and foreign work move
+                // in real time, and on a loaded machine bytes already sent over loopback (or a result
+                // already computed on the thread pool) can take milliseconds to show up: give them a
+                // short real-time moment first, or a timeout would fire before data that is on its way.
+                if (_poller.HasActiveIo || _foreignCount > 0)
                 {
-                    _poller.Wait(0);
+                    _poller.Wait(AutoJumpSettleMilliseconds);
                 }
 
                 if (_inbox.IsEmpty && _ready.Count == 0)
@@ -237,6 +240,9 @@ public sealed partial class Hub
         _poller.Wait(-1);
         return true;
     }
+
+    /// <summary>How long (real time) a virtual-clock hub with I/O or foreign work in flight waits for it before jumping to the next timer.</summary>
+    private const int AutoJumpSettleMilliseconds = 2;
 
     private int TicksToMilliseconds(long ticks)
     {
