@@ -13,18 +13,28 @@ public sealed class AllocationTests(ITestOutputHelper output)
     private const int Warmup = 200;
     private const int Rounds = 5000;
 
+    /// <summary>
+    /// Bytes allocated by <see cref="Rounds"/> round trips after a warm-up: the least of up to three
+    /// measurements. A real per-round allocation shows in every one; a one-off (the runtime
+    /// finishing a tier-up or a type's first use mid-run, seen about once in twenty full test runs)
+    /// does not repeat.
+    /// </summary>
     private long Measure(string name, Func<int, Task> pingPong)
     {
-        long bytes = 0;
+        long least = long.MaxValue;
         Run(async () =>
         {
             await pingPong(Warmup);
-            long before = GC.GetAllocatedBytesForCurrentThread();
-            await pingPong(Rounds);
-            bytes = GC.GetAllocatedBytesForCurrentThread() - before;
+            for (int attempt = 0; attempt < 3 && least >= Rounds / 2; attempt++)
+            {
+                long before = GC.GetAllocatedBytesForCurrentThread();
+                await pingPong(Rounds);
+                long bytes = GC.GetAllocatedBytesForCurrentThread() - before;
+                output.WriteLine($"{name}: {bytes} bytes for {Rounds} round trips");
+                least = Math.Min(least, bytes);
+            }
         });
-        output.WriteLine($"{name}: {bytes} bytes for {Rounds} round trips");
-        return bytes;
+        return least;
     }
 
     // A fixed overhead (spawning the partner greenlet, its state machine) is allowed; per-round allocation is not.
