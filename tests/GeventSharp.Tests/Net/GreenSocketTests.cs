@@ -357,9 +357,18 @@ public class GreenSocketTests
             }
 
             await RoundTrips(2000); // warm up pools and tiered JIT
-            long before = GC.GetAllocatedBytesForCurrentThread();
-            await RoundTrips(5000);
-            long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+
+            // The least of up to three measurements: a per-round allocation shows in each, while a
+            // one-off (a hub buffer growing once when the load happens to make reads wait more
+            // often: 8,200 bytes in one of ten loaded runs) does not repeat.
+            long allocated = long.MaxValue;
+            for (int attempt = 0; attempt < 3 && allocated >= 5000; attempt++)
+            {
+                long before = GC.GetAllocatedBytesForCurrentThread();
+                await RoundTrips(5000);
+                allocated = Math.Min(allocated, GC.GetAllocatedBytesForCurrentThread() - before);
+            }
+
             client.Shutdown(SocketShutdown.Send);
             await echo.GetAsync();
             Assert.True(allocated < 5000, $"{allocated} bytes allocated over 5000 round trips");
