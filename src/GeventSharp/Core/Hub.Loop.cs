@@ -242,7 +242,7 @@ public sealed partial class Hub
     }
 
     /// <summary>How long (real time) a virtual-clock hub with I/O or foreign work in flight waits for it before jumping to the next timer.</summary>
-    private const int AutoJumpSettleMilliseconds = 2;
+    private const int AutoJumpSettleMilliseconds = 10;
 
     private int TicksToMilliseconds(long ticks)
     {

@@ -12,6 +12,10 @@ public class AllocationTests
     private const int WarmUp = 2_000;
     private const int Measured = 10_000;
 
+    // The least of up to three measurements counts: an allocation on the hot path shows in every
+    // one, while a one-off by the runtime mid-run (seen about once in twenty full test runs) does not.
+    private const int Attempts = 3;
+
     [Fact]
     public void SleepZero_SteadyState_AllocatesNothing()
     {
@@ -21,7 +25,7 @@ public class AllocationTests
             // A second greenlet so every Sleep(0) is a real switch between two greenlets.
             Greenlet other = Gevent.Spawn((Func<Task>)(async () =>
             {
-                for (int i = 0; i < WarmUp + Measured + 10; i++)
+                for (int i = 0; i < WarmUp + (Attempts * Measured) + 10; i++)
                 {
                     await Gevent.Sleep(0);
                 }
@@ -32,13 +36,17 @@ public class AllocationTests
                 await Gevent.Sleep(0);
             }
 
-            long before = GC.GetAllocatedBytesForCurrentThread();
-            for (int i = 0; i < Measured; i++)
+            allocated = long.MaxValue;
+            for (int attempt = 0; attempt < Attempts && allocated > 0; attempt++)
             {
-                await Gevent.Sleep(0);
-            }
+                long before = GC.GetAllocatedBytesForCurrentThread();
+                for (int i = 0; i < Measured; i++)
+                {
+                    await Gevent.Sleep(0);
+                }
 
-            allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+                allocated = Math.Min(allocated, GC.GetAllocatedBytesForCurrentThread() - before);
+            }
             await other.JoinAsync();
         });
 
@@ -59,14 +67,18 @@ public class AllocationTests
                 await dead.JoinAsync();
             }
 
-            long before = GC.GetAllocatedBytesForCurrentThread();
-            for (int i = 0; i < Measured; i++)
+            allocated = long.MaxValue;
+            for (int attempt = 0; attempt < Attempts && allocated > 0; attempt++)
             {
-                bool joined = await dead.JoinAsync();
-                Assert.True(joined);
-            }
+                long before = GC.GetAllocatedBytesForCurrentThread();
+                for (int i = 0; i < Measured; i++)
+                {
+                    bool joined = await dead.JoinAsync();
+                    Assert.True(joined);
+                }
 
-            allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+                allocated = Math.Min(allocated, GC.GetAllocatedBytesForCurrentThread() - before);
+            }
         });
 
         Assert.Equal(0, allocated);

@@ -209,7 +209,7 @@ public class HttpServerFuzzTests
         {
             reader.Kill();
             sender.Kill();
-            throw new TimeoutException($"hang: the server neither closed nor finished within 60 virtual seconds (got \"{Escape(received.ToArray())}\")");
+            throw new TimeoutException($"hang: the server neither closed nor finished within 60 virtual seconds; server connections open: {server.ConnectionCount}; reader: {reader}, waiting on {reader.WaitingOn} (got \"{Escape(received.ToArray())}\")");
         }
 
         await sender.JoinAsync(TimeSpan.FromSeconds(60));
