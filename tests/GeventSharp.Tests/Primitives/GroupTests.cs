@@ -60,7 +60,7 @@ public sealed class GroupTests
             Assert.True(g.Discard(x));
             Assert.False(g.Discard(x));
             Assert.True(await g.JoinAsync());
-            Assert.False(x.Dead);
+            Assert.False(x.Ready);
         });
     }
 
@@ -128,7 +128,7 @@ public sealed class GroupTests
         {
             var g = new Group();
             var got = new List<int>();
-            await foreach (int x in g.IMapUnordered(async (int x) => { await Gevent.Sleep(1.0 / x); return x; }, new[] { 1, 2, 3, 4 }))
+            await foreach (int x in g.MapEachUnorderedAsync(async (int x) => { await Gevent.Sleep(1.0 / x); return x; }, new[] { 1, 2, 3, 4 }))
             {
                 got.Add(x);
             }
@@ -147,7 +147,7 @@ public sealed class GroupTests
             int finished = 0;
             await Assert.ThrowsAsync<FormatException>(async () =>
             {
-                await foreach (int _ in g.IMap(async (int x) =>
+                await foreach (int _ in g.MapEachAsync(async (int x) =>
                 {
                     await Gevent.Sleep(x);
                     if (x == 1)
@@ -186,7 +186,7 @@ public sealed class GroupTests
         {
             var g = new Group();
             int started = 0, read = 0, maxAhead = 0;
-            await foreach (int x in g.IMap(async (int x) => { started++; maxAhead = Math.Max(maxAhead, started - read); await Gevent.Sleep(0.1); return x; }, Enumerable.Range(0, 20), maxsize: 2))
+            await foreach (int x in g.MapEachAsync(async (int x) => { started++; maxAhead = Math.Max(maxAhead, started - read); await Gevent.Sleep(0.1); return x; }, Enumerable.Range(0, 20), maxsize: 2))
             {
                 Assert.Equal(read, x);
                 read++;
@@ -205,7 +205,7 @@ public sealed class GroupTests
         {
             var g = new Group();
             int started = 0, read = 0, maxAhead = 0;
-            await foreach (int _ in g.IMapUnordered(async (int x) => { started++; maxAhead = Math.Max(maxAhead, started - read); await Gevent.Sleep(0.1); return x; }, Enumerable.Range(0, 20), maxsize: 2))
+            await foreach (int _ in g.MapEachUnorderedAsync(async (int x) => { started++; maxAhead = Math.Max(maxAhead, started - read); await Gevent.Sleep(0.1); return x; }, Enumerable.Range(0, 20), maxsize: 2))
             {
                 read++;
                 await Gevent.Sleep(1);
@@ -229,11 +229,11 @@ public sealed class GroupTests
             {
                 await Gevent.Sleep(0);
                 g.Kill();
-                Assert.False(a.Dead); // Kill does not wait: the kills are delivered when the victims run
+                Assert.False(a.Ready); // Kill does not wait: the kills are delivered when the victims run
             });
             await killer.GetAsync();
             await Settle();
-            Assert.True(a.Dead && b.Dead);
+            Assert.True(a.Ready && b.Ready);
             Assert.IsType<GreenletExit>(a.Value);
             Assert.True(killer.Successful);
             Assert.Empty(g);
