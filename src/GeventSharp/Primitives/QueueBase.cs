@@ -28,7 +28,7 @@ namespace GeventSharp;
 /// </remarks>
 /// <example>
 /// <code>
-/// static async Task DrainAsync(QueueBase&lt;int&gt; queue) // any of the four queues
+/// static void Drain(QueueBase&lt;int&gt; queue) // any of the four queues
 /// {
 ///     while (queue.TryGet(out int item))
 ///     {

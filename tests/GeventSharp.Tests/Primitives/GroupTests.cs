@@ -122,7 +122,7 @@ public sealed class GroupTests
     }
 
     [Fact]
-    public void IMapUnordered_YieldsResultsAsTheyFinish()
+    public void MapEachUnorderedAsync_YieldsResultsAsTheyFinish()
     {
         Run(async () =>
         {
@@ -138,7 +138,7 @@ public sealed class GroupTests
     }
 
     [Fact]
-    public void IMap_AFailedCallIsRethrown_AndTheOthersAreKilled()
+    public void MapEachAsync_AFailedCallIsRethrown_AndTheOthersAreKilled()
     {
         var h = new GeventSharp.Testing.HubHarness();
         h.Run(async () =>
@@ -180,7 +180,7 @@ public sealed class GroupTests
     }
 
     [Fact]
-    public void IMap_WithMaxsize_StartsAtMostMaxsizeCallsAheadOfTheReader()
+    public void MapEachAsync_WithMaxsize_StartsAtMostMaxsizeCallsAheadOfTheReader()
     {
         Run(async () =>
         {
@@ -199,7 +199,7 @@ public sealed class GroupTests
     }
 
     [Fact]
-    public void IMapUnordered_WithMaxsize_StartsAtMostMaxsizeCallsAheadOfTheReader()
+    public void MapEachUnorderedAsync_WithMaxsize_StartsAtMostMaxsizeCallsAheadOfTheReader()
     {
         Run(async () =>
         {

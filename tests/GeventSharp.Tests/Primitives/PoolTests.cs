@@ -56,7 +56,7 @@ public sealed class PoolTests
     }
 
     [Fact]
-    public void IMap_RunsAtMostSizeCallsAtOnce_AndAppliesBackPressure()
+    public void MapEachAsync_RunsAtMostSizeCallsAtOnce_AndAppliesBackPressure()
     {
         Run(async () =>
         {
@@ -84,7 +84,7 @@ public sealed class PoolTests
     }
 
     [Fact]
-    public void IMap_LeftEarly_KillsTheCallsStillRunning()
+    public void MapEachAsync_LeftEarly_KillsTheCallsStillRunning()
     {
         Run(async () =>
         {
