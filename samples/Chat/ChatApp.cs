@@ -220,7 +220,7 @@ public sealed class ChatApp
                 messages.Add(more);
             }
         }
-        catch (Empty)
+        catch (QueueEmptyException)
         {
             // nothing within the poll timeout: minichat's []
         }

@@ -20,7 +20,7 @@ public static partial class Gevent
     {
         ArgumentNullException.ThrowIfNull(greenlets);
         var done = new List<Greenlet>();
-        await foreach (Greenlet g in IWait(greenlets, timeout, count))
+        await foreach (Greenlet g in WaitEachAsync(greenlets, timeout, count))
         {
             done.Add(g);
             if (raiseError && g.Exception is { } e)
@@ -40,11 +40,11 @@ public static partial class Gevent
     /// Waits until <paramref name="count"/> (default: all) of the objects are ready or the timeout
     /// elapses; returns the ready ones in the order they became ready (gevent's <c>wait</c>).
     /// </summary>
-    public static async Task<IReadOnlyList<T>> Wait<T>(IEnumerable<T> objects, TimeSpan? timeout = null, int? count = null)
+    public static async Task<IReadOnlyList<T>> WaitAsync<T>(IEnumerable<T> objects, TimeSpan? timeout = null, int? count = null)
         where T : Waitable
     {
         var ready = new List<T>();
-        await foreach (T item in IWait(objects, timeout, count))
+        await foreach (T item in WaitEachAsync(objects, timeout, count))
         {
             ready.Add(item);
         }
@@ -52,28 +52,28 @@ public static partial class Gevent
         return ready;
     }
 
-    /// <summary>Waits with a timeout in seconds; see <see cref="Wait{T}(IEnumerable{T}, TimeSpan?, int?)"/>.</summary>
-    public static Task<IReadOnlyList<T>> Wait<T>(IEnumerable<T> objects, double timeoutSeconds, int? count = null)
+    /// <summary>Waits with a timeout in seconds; see <see cref="WaitAsync{T}(IEnumerable{T}, TimeSpan?, int?)"/>.</summary>
+    public static Task<IReadOnlyList<T>> WaitAsync<T>(IEnumerable<T> objects, double timeoutSeconds, int? count = null)
         where T : Waitable
-        => Wait(objects, SecondsToTimeSpan(timeoutSeconds, nameof(timeoutSeconds)), count);
+        => WaitAsync(objects, SecondsToTimeSpan(timeoutSeconds, nameof(timeoutSeconds)), count);
 
     /// <summary>
     /// Yields each object as it becomes ready, until all (or <paramref name="count"/>) have, or the
-    /// timeout elapses (gevent's <c>iwait</c>). Objects already ready come first, in the order given.
+    /// timeout elapses (gevent's <c>iwait</c>; like .NET's <c>Task.WhenEach</c>). Objects already ready come first, in the order given.
     /// </summary>
     /// <example>
     /// <code>
-    /// await foreach (Greenlet g in Gevent.IWait(jobs))
+    /// await foreach (Greenlet g in Gevent.WaitEachAsync(jobs))
     /// {
     ///     Console.WriteLine($"{g} finished");
     /// }
     /// </code>
     /// </example>
-    public static async IAsyncEnumerable<T> IWait<T>(IEnumerable<T> objects, TimeSpan? timeout = null, int? count = null)
+    public static async IAsyncEnumerable<T> WaitEachAsync<T>(IEnumerable<T> objects, TimeSpan? timeout = null, int? count = null)
         where T : Waitable
     {
         ArgumentNullException.ThrowIfNull(objects);
-        Greenlet current = Hub.CurrentGreenletOrThrow("Gevent.IWait");
+        Greenlet current = Hub.CurrentGreenletOrThrow("Gevent.WaitEachAsync");
         Hub hub = current._hub;
         var items = objects.ToList();
         int target = count is { } c ? Math.Clamp(c, 0, items.Count) : items.Count;
@@ -125,10 +125,10 @@ public static partial class Gevent
         }
     }
 
-    /// <summary>Yields each object as it becomes ready, for at most <paramref name="timeoutSeconds"/>; see <see cref="IWait{T}(IEnumerable{T}, TimeSpan?, int?)"/>.</summary>
-    public static IAsyncEnumerable<T> IWait<T>(IEnumerable<T> objects, double timeoutSeconds, int? count = null)
+    /// <summary>Yields each object as it becomes ready, for at most <paramref name="timeoutSeconds"/>; see <see cref="WaitEachAsync{T}(IEnumerable{T}, TimeSpan?, int?)"/>.</summary>
+    public static IAsyncEnumerable<T> WaitEachAsync<T>(IEnumerable<T> objects, double timeoutSeconds, int? count = null)
         where T : Waitable
-        => IWait(objects, SecondsToTimeSpan(timeoutSeconds, nameof(timeoutSeconds)), count);
+        => WaitEachAsync(objects, SecondsToTimeSpan(timeoutSeconds, nameof(timeoutSeconds)), count);
 
     /// <summary>Collects objects as their link callbacks fire and wakes the waiting greenlet.</summary>
     private sealed class ReadyCollector
@@ -151,7 +151,7 @@ public static partial class Gevent
 
         public Action<Waitable> OnReady { get; }
 
-        public override string ToString() => $"Gevent.Wait ({Arrived.Count} ready, not yet taken)";
+        public override string ToString() => $"Gevent.WaitEachAsync ({Arrived.Count} ready, not yet taken)";
     }
 
     /// <summary>Kills every greenlet (see <see cref="Greenlet.Kill(Exception?)"/>) without waiting.</summary>
@@ -184,14 +184,14 @@ public static partial class Gevent
     /// Runs <paramref name="function"/> in the current greenlet with a timeout; throws
     /// <see cref="Timeout"/> if it takes longer (gevent's <c>with_timeout</c>).
     /// </summary>
-    public static Task WithTimeout(double seconds, Func<Task> function)
+    public static Task WithTimeoutAsync(double seconds, Func<Task> function)
     {
         ArgumentNullException.ThrowIfNull(function);
         return WithTimeoutCore(seconds, async () => { await function(); return true; }, hasTimeoutValue: false, timeoutValue: false);
     }
 
     /// <summary>Runs <paramref name="function"/> with a timeout; throws <see cref="Timeout"/> if it takes longer.</summary>
-    public static Task<T> WithTimeout<T>(double seconds, Func<Task<T>> function)
+    public static Task<T> WithTimeoutAsync<T>(double seconds, Func<Task<T>> function)
     {
         ArgumentNullException.ThrowIfNull(function);
         return WithTimeoutCore(seconds, function, hasTimeoutValue: false, timeoutValue: default!);
@@ -201,15 +201,15 @@ public static partial class Gevent
     /// Runs <paramref name="function"/> with a timeout; returns <paramref name="timeoutValue"/>
     /// instead of throwing if it takes longer.
     /// </summary>
-    /// <example><code>string page = await Gevent.WithTimeout(2, FetchAsync, timeoutValue: "(timed out)");</code></example>
-    public static Task<T> WithTimeout<T>(double seconds, Func<Task<T>> function, T timeoutValue)
+    /// <example><code>string page = await Gevent.WithTimeoutAsync(2, FetchAsync, timeoutValue: "(timed out)");</code></example>
+    public static Task<T> WithTimeoutAsync<T>(double seconds, Func<Task<T>> function, T timeoutValue)
     {
         ArgumentNullException.ThrowIfNull(function);
         return WithTimeoutCore(seconds, function, hasTimeoutValue: true, timeoutValue);
     }
 
     /// <summary>
-    /// The one implementation of <c>WithTimeout</c>: a foreign await cancelled through the greenlet's
+    /// The one implementation of <c>WithTimeoutAsync</c>: a foreign await cancelled through the greenlet's
     /// token counts as the timeout, which is rethrown or replaced by <paramref name="timeoutValue"/>.
     /// </summary>
     private static async Task<T> WithTimeoutCore<T>(double seconds, Func<Task<T>> function, bool hasTimeoutValue, T timeoutValue)
@@ -234,12 +234,12 @@ public static partial class Gevent
         }
     }
 
-    /// <summary>Runs <paramref name="function"/> with a timeout; see <see cref="WithTimeout(double, Func{Task})"/>.</summary>
-    public static Task WithTimeout(TimeSpan timeout, Func<Task> function) => WithTimeout(timeout.TotalSeconds, function);
+    /// <summary>Runs <paramref name="function"/> with a timeout; see <see cref="WithTimeoutAsync(double, Func{Task})"/>.</summary>
+    public static Task WithTimeoutAsync(TimeSpan timeout, Func<Task> function) => WithTimeoutAsync(timeout.TotalSeconds, function);
 
-    /// <summary>Runs <paramref name="function"/> with a timeout; see <see cref="WithTimeout{T}(double, Func{Task{T}})"/>.</summary>
-    public static Task<T> WithTimeout<T>(TimeSpan timeout, Func<Task<T>> function) => WithTimeout(timeout.TotalSeconds, function);
+    /// <summary>Runs <paramref name="function"/> with a timeout; see <see cref="WithTimeoutAsync{T}(double, Func{Task{T}})"/>.</summary>
+    public static Task<T> WithTimeoutAsync<T>(TimeSpan timeout, Func<Task<T>> function) => WithTimeoutAsync(timeout.TotalSeconds, function);
 
-    /// <summary>Runs <paramref name="function"/> with a timeout; see <see cref="WithTimeout{T}(double, Func{Task{T}}, T)"/>.</summary>
-    public static Task<T> WithTimeout<T>(TimeSpan timeout, Func<Task<T>> function, T timeoutValue) => WithTimeout(timeout.TotalSeconds, function, timeoutValue);
+    /// <summary>Runs <paramref name="function"/> with a timeout; see <see cref="WithTimeoutAsync{T}(double, Func{Task{T}}, T)"/>.</summary>
+    public static Task<T> WithTimeoutAsync<T>(TimeSpan timeout, Func<Task<T>> function, T timeoutValue) => WithTimeoutAsync(timeout.TotalSeconds, function, timeoutValue);
 }

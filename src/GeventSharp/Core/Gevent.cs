@@ -4,8 +4,8 @@ using System.Runtime.ExceptionServices;
 namespace GeventSharp;
 
 /// <summary>
-/// The entry points gevent users know: <c>Run</c>, <c>Spawn</c>, <c>Sleep</c>, <c>JoinAll</c>,
-/// <c>KillAll</c>, <c>Wait</c>, <c>WithTimeout</c>.
+/// The entry points gevent users know: <c>Run</c>, <c>Spawn</c>, <c>Sleep</c>, <c>JoinAllAsync</c>,
+/// <c>KillAll</c>, <c>WaitAsync</c>, <c>WithTimeoutAsync</c>.
 /// </summary>
 /// <example>
 /// The seed's first program: prints 12, 56, 34, 78.
@@ -62,9 +62,6 @@ public static partial class Gevent
         }
     }
 
-    /// <summary>The running greenlet (gevent's <c>getcurrent()</c>), or null outside greenlet code.</summary>
-    public static Greenlet? GetCurrent() => Greenlet.Current;
-
     // ---- spawn ----
 
     /// <summary>Creates a greenlet for <paramref name="function"/> and schedules it; it starts when the caller yields.</summary>
@@ -73,17 +70,14 @@ public static partial class Gevent
 
     /// <summary>
     /// Spawns a function returning a <see cref="ValueTask"/>, e.g. a single library wait
-    /// (<c>() =&gt; evt.WaitAsync()</c>), which then needs no async state machine at all. Same as
-    /// <see cref="SpawnValueTask(Func{ValueTask})"/>.
+    /// (<c>() =&gt; evt.WaitAsync()</c>), which then needs no async state machine at all.
     /// </summary>
-    public static Greenlet Spawn(Func<ValueTask> function) => SpawnValueTask(function);
-
-    /// <summary>
-    /// Spawns an async function that returns a <see cref="ValueTask"/> (a separate name: C# cannot
-    /// choose between <c>Func&lt;Task&gt;</c> and <c>Func&lt;ValueTask&gt;</c> for an async lambda).
-    /// </summary>
-    /// <remarks>A body that is a single library wait (<c>() =&gt; evt.WaitAsync()</c>) then needs no async state machine at all.</remarks>
-    public static Greenlet SpawnValueTask(Func<ValueTask> function) => Started(Greenlet.FromValueTask(function));
+    /// <remarks>
+    /// An <c>async</c> lambda fits both this and <see cref="Spawn(Func{Task})"/>, which wins; to
+    /// compile an async lambda as a <see cref="ValueTask"/> state machine, give its return type:
+    /// <c>Gevent.Spawn(async ValueTask () =&gt; { ... })</c>.
+    /// </remarks>
+    public static Greenlet Spawn(Func<ValueTask> function) => Started(new Greenlet(function));
 
     /// <summary>Spawns a synchronous function.</summary>
     public static Greenlet Spawn(Action function) => Started(new Greenlet(function));
@@ -94,12 +88,9 @@ public static partial class Gevent
 
     /// <summary>
     /// Spawns a function returning a <see cref="ValueTask{T}"/> (<c>() =&gt; gate.JoinAsync()</c>);
-    /// same as <see cref="SpawnValueTask{T}(Func{ValueTask{T}})"/>.
+    /// see <see cref="Spawn(Func{ValueTask})"/>.
     /// </summary>
-    public static Greenlet<T> Spawn<T>(Func<ValueTask<T>> function) => SpawnValueTask(function);
-
-    /// <summary>Spawns an async function with a result that returns a <see cref="ValueTask{T}"/>; see <see cref="SpawnValueTask(Func{ValueTask})"/>.</summary>
-    public static Greenlet<T> SpawnValueTask<T>(Func<ValueTask<T>> function) => Started(Greenlet<T>.FromValueTask(function));
+    public static Greenlet<T> Spawn<T>(Func<ValueTask<T>> function) => Started(new Greenlet<T>(function));
 
     /// <summary>Spawns a synchronous function with a result.</summary>
     public static Greenlet<T> Spawn<T>(Func<T> function) => Started(new Greenlet<T>(function));
@@ -255,9 +246,9 @@ public static partial class Gevent
     }
 
     /// <summary>Waits until the hub has nothing else to run (gevent's <c>idle()</c>).</summary>
-    public static ValueTask Idle()
+    public static ValueTask IdleAsync()
     {
-        Greenlet g = Hub.CurrentGreenletOrThrow("Gevent.Idle");
+        Greenlet g = Hub.CurrentGreenletOrThrow("Gevent.IdleAsync");
         ValueTask<bool> wait = g.SuspendOn("Idle", g._hub.IdleWaiters, -1, default);
         return wait.IsCompleted ? new ValueTask(wait.AsTask()) : new ValueTask(g, g._version);
     }

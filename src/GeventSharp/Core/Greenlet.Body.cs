@@ -346,7 +346,7 @@ public partial class Greenlet
 
     /// <summary>
     /// Waits until the greenlet is dead or <paramref name="timeout"/> elapses. Does not throw the
-    /// greenlet's exception (use <see cref="GetAsync(bool, TimeSpan?, CancellationToken)"/> for that).
+    /// greenlet's exception (use <see cref="GetAsync(TimeSpan?, CancellationToken)"/> for that).
     /// </summary>
     /// <returns>True if the greenlet is dead, false on timeout.</returns>
     public ValueTask<bool> JoinAsync(TimeSpan? timeout = null, CancellationToken cancellationToken = default)
@@ -377,10 +377,10 @@ public partial class Greenlet
 
     /// <summary>
     /// Returns the greenlet's value, or rethrows its exception with its original stack.
-    /// If it is not dead yet: waits (<paramref name="block"/>) up to <paramref name="timeout"/>,
-    /// then throws <see cref="Timeout"/>; with <paramref name="block"/> false, throws <see cref="Timeout"/> at once.
+    /// If it is not dead yet: waits up to <paramref name="timeout"/>, then throws <see cref="Timeout"/>.
+    /// <see cref="Get"/> is the form that does not wait.
     /// </summary>
-    public ValueTask<object?> GetAsync(bool block = true, TimeSpan? timeout = null, CancellationToken cancellationToken = default)
+    public ValueTask<object?> GetAsync(TimeSpan? timeout = null, CancellationToken cancellationToken = default)
     {
         if (_state == GreenletState.Dead)
         {
@@ -388,33 +388,50 @@ public partial class Greenlet
             return new ValueTask<object?>(ValueAsObject);
         }
 
-        return GetSlowAsync(block, timeout, cancellationToken);
+        return GetSlowAsync(timeout, cancellationToken);
     }
 
     /// <summary>
     /// Returns the greenlet's value or rethrows its exception, waiting up to
     /// <paramref name="timeoutSeconds"/>; throws <see cref="Timeout"/> if it is not dead by then.
-    /// See <see cref="GetAsync(bool, TimeSpan?, CancellationToken)"/>.
+    /// See <see cref="GetAsync(TimeSpan?, CancellationToken)"/>.
     /// </summary>
     public ValueTask<object?> GetAsync(double timeoutSeconds, CancellationToken cancellationToken = default)
-        => GetAsync(block: true, Gevent.SecondsToTimeSpan(timeoutSeconds, nameof(timeoutSeconds)), cancellationToken);
+        => GetAsync(Gevent.SecondsToTimeSpan(timeoutSeconds, nameof(timeoutSeconds)), cancellationToken);
+
+    /// <summary>
+    /// Returns the greenlet's value, or rethrows its exception, without waiting (gevent's
+    /// <c>get(block=False)</c>).
+    /// </summary>
+    /// <exception cref="Timeout">The greenlet is not dead yet (with an empty message, as gevent's).</exception>
+    public object? Get()
+    {
+        ThrowIfNotReadyOrFailed();
+        return ValueAsObject;
+    }
+
+    /// <summary>What <see cref="Get"/> checks before it returns the value.</summary>
+    private protected void ThrowIfNotReadyOrFailed()
+    {
+        if (_state != GreenletState.Dead)
+        {
+            throw Timeout.NotReady();
+        }
+
+        ThrowIfFailed();
+    }
 
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
-    private async ValueTask<object?> GetSlowAsync(bool block, TimeSpan? timeout, CancellationToken cancellationToken)
+    private async ValueTask<object?> GetSlowAsync(TimeSpan? timeout, CancellationToken cancellationToken)
     {
-        await WaitDeadOrThrowTimeout(block, timeout, cancellationToken);
+        await WaitDeadOrThrowTimeout(timeout, cancellationToken);
         ThrowIfFailed();
         return ValueAsObject;
     }
 
     /// <summary>Waits for death; throws <see cref="Timeout"/> if not dead in time (gevent's get semantics).</summary>
-    private protected async ValueTask WaitDeadOrThrowTimeout(bool block, TimeSpan? timeout, CancellationToken cancellationToken)
+    private protected async ValueTask WaitDeadOrThrowTimeout(TimeSpan? timeout, CancellationToken cancellationToken)
     {
-        if (!block)
-        {
-            throw new Timeout(TimeSpan.Zero);
-        }
-
         if (!await JoinAsync(timeout, cancellationToken))
         {
             throw new Timeout(timeout ?? TimeSpan.Zero);

@@ -48,7 +48,7 @@ public partial class Greenlet : IValueTaskSource, IValueTaskSource<bool>, ITimer
     /// Suspends the current greenlet (this) until woken through <paramref name="list"/>, the
     /// timeout elapses (result false), the token is cancelled, or it is killed.
     /// </summary>
-    /// <param name="waitingOn">What it waits on, for introspection and <see cref="LoopExit"/> messages.</param>
+    /// <param name="waitingOn">What it waits on, for introspection and <see cref="LoopExitException"/> messages.</param>
     /// <param name="list">The waiters of the primitive, or null for waits woken directly (sleep, collectors).</param>
     /// <param name="timeoutTicks">Hub timestamp ticks; negative means no timeout.</param>
     /// <param name="cancellationToken">Cancels the wait with <see cref="OperationCanceledException"/>.</param>

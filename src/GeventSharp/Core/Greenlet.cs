@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Runtime.CompilerServices;
 using System.Runtime.ExceptionServices;
 
 namespace GeventSharp;
@@ -13,13 +14,13 @@ namespace GeventSharp;
 /// <para>A new greenlet starts only when its spawner yields; the ready queue is FIFO.</para>
 /// <para>An exception escaping a greenlet is stored (see <see cref="Exception"/>), reported
 /// through the hub's error handler when the greenlet dies, and rethrown by
-/// <see cref="GetAsync(bool, TimeSpan?, CancellationToken)"/> (or by awaiting a <see cref="Greenlet{T}"/>); it never escapes the hub.</para>
+/// <see cref="GetAsync(TimeSpan?, CancellationToken)"/> (or by awaiting a <see cref="Greenlet{T}"/>); it never escapes the hub.</para>
 /// <para>Only <see cref="Greenlet{T}"/> is awaitable (it yields the result, like <see cref="Task{T}"/>): a
 /// greenlet without a result is usually spawned and forgotten, and an awaitable return value would make
 /// every such call a CS4014 warning. Wait for one with <see cref="JoinAsync(TimeSpan?, CancellationToken)"/>
-/// or <see cref="GetAsync(bool, TimeSpan?, CancellationToken)"/>.</para>
+/// or <see cref="GetAsync(TimeSpan?, CancellationToken)"/>.</para>
 /// <para>Await every library wait at once and one at a time: a greenlet waits on one thing at a
-/// time (use <see cref="Gevent.JoinAllAsync(IEnumerable{Greenlet}, TimeSpan?, bool, int?)"/> or <see cref="Gevent.Wait{T}(IEnumerable{T}, TimeSpan?, int?)"/> for several).</para>
+/// time (use <see cref="Gevent.JoinAllAsync(IEnumerable{Greenlet}, TimeSpan?, bool, int?)"/> or <see cref="Gevent.WaitAsync{T}(IEnumerable{T}, TimeSpan?, int?)"/> for several).</para>
 /// </remarks>
 /// <example>
 /// <code>
@@ -68,15 +69,21 @@ public partial class Greenlet : Waitable
 
     /// <summary>Creates an unstarted greenlet that will run the async <paramref name="function"/>; call <see cref="Start"/>.</summary>
     /// <exception cref="InvalidOperationException">Not called on a hub thread.</exception>
+    [OverloadResolutionPriority(1)] // an async lambda fits Func<Task> and Func<ValueTask>: Task wins
     public Greenlet(Func<Task> function)
         : this(Hub.CurrentOrThrow("Gevent.Spawn (or new Greenlet)"), (object)Throw.IfNull(function))
     {
     }
 
-    /// <summary>Creates an unstarted greenlet for a function returning a <see cref="ValueTask"/>; call <see cref="Start"/>.</summary>
+    /// <summary>
+    /// Creates an unstarted greenlet for a function returning a <see cref="ValueTask"/>, e.g. a single
+    /// library wait (<c>() =&gt; evt.WaitAsync()</c>), which then needs no async state machine; call <see cref="Start"/>.
+    /// </summary>
     /// <exception cref="InvalidOperationException">Not called on a hub thread.</exception>
-    public static Greenlet FromValueTask(Func<ValueTask> function)
-        => new(Hub.CurrentOrThrow("Gevent.SpawnValueTask (or Greenlet.FromValueTask)"), Throw.IfNull(function));
+    public Greenlet(Func<ValueTask> function)
+        : this(Hub.CurrentOrThrow("Gevent.Spawn (or new Greenlet)"), (object)Throw.IfNull(function))
+    {
+    }
 
     /// <summary>The greenlet running now on this thread's hub, or <see langword="null"/> outside greenlet code.</summary>
     public static Greenlet? Current => Hub.Current?._current;
@@ -100,11 +107,8 @@ public partial class Greenlet : Waitable
     /// <summary>True from <see cref="Start"/> (or spawn) until the greenlet dies, as gevent's <c>started</c>.</summary>
     public bool Started => _state is not (GreenletState.Unstarted or GreenletState.Dead);
 
-    /// <summary>True once the greenlet has finished: returned, failed or been killed.</summary>
-    public override bool Ready => _state == GreenletState.Dead;
-
-    /// <summary>Same as <see cref="Ready"/> (gevent's <c>dead</c>).</summary>
-    public bool Dead => _state == GreenletState.Dead;
+    /// <summary>True once the greenlet has finished: returned, failed or been killed (gevent's <c>dead</c> and <c>ready()</c>).</summary>
+    public sealed override bool Ready => _state == GreenletState.Dead;
 
     /// <summary>True if the greenlet finished without an exception (a <see cref="GreenletExit"/> kill counts as success).</summary>
     public bool Successful => _state == GreenletState.Dead && _rare?.Error is null;
@@ -223,7 +227,7 @@ public partial class Greenlet : Waitable
     public void StartLater(double seconds) => StartLater(Gevent.SecondsToTimeSpan(seconds, nameof(seconds)));
 
     /// <summary>Like gevent's repr: <c>&lt;Greenlet "name" #id&gt;</c>.</summary>
-    public override string ToString() => $"<Greenlet \"{Name}\" #{_id}>";
+    public sealed override string ToString() => $"<Greenlet \"{Name}\" #{_id}>";
 }
 
 /// <summary>Readable names for greenlet functions.</summary>

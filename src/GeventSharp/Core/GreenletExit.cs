@@ -9,7 +9,7 @@ namespace GeventSharp;
 /// <see cref="GreenletExit"/> instance, as in gevent. It is never reported as a failure.
 /// </remarks>
 /// <example><code>await worker.KillAsync(); // worker's finally blocks have run</code></example>
-public class GreenletExit : Exception
+public sealed class GreenletExit : Exception
 {
     /// <summary>Creates a <see cref="GreenletExit"/>.</summary>
     public GreenletExit()

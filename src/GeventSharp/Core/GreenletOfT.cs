@@ -9,7 +9,7 @@ namespace GeventSharp;
 /// kill); the base <see cref="Greenlet.Value"/> is the boxed result, or the <see cref="GreenletExit"/>
 /// the greenlet was killed with, as in gevent.</para>
 /// <para>A greenlet killed with <see cref="GreenletExit"/> counts as successful, so awaiting it (or
-/// <see cref="GetAsync(bool, TimeSpan?, CancellationToken)"/>) does not throw: it returns <c>default(T)</c>, where gevent's
+/// <see cref="GetAsync(TimeSpan?, CancellationToken)"/>, <see cref="Get"/>) does not throw: it returns <c>default(T)</c>, where gevent's
 /// <c>get()</c> returns the <see cref="GreenletExit"/>, which a <typeparamref name="T"/> cannot hold.
 /// Tell a kill from a real result with <c>((Greenlet)g).Value is GreenletExit</c>. Rethrowing the
 /// exit instead would end the awaiting greenlet as if it had been killed itself.</para>
@@ -38,14 +38,20 @@ public sealed class Greenlet<T> : Greenlet
     }
 
     /// <summary>Creates an unstarted greenlet that will run the async <paramref name="function"/>; call <see cref="Greenlet.Start"/>.</summary>
+    [OverloadResolutionPriority(1)] // an async lambda fits Func<Task<T>> and Func<ValueTask<T>>: Task wins
     public Greenlet(Func<Task<T>> function)
         : base(Hub.CurrentOrThrow("Gevent.Spawn (or new Greenlet)"), Throw.IfNull(function))
     {
     }
 
-    /// <summary>Creates an unstarted greenlet for a function returning a <see cref="ValueTask{T}"/>; call <see cref="Greenlet.Start"/>.</summary>
-    public static Greenlet<T> FromValueTask(Func<ValueTask<T>> function)
-        => new(Hub.CurrentOrThrow("Gevent.SpawnValueTask (or Greenlet.FromValueTask)"), Throw.IfNull(function));
+    /// <summary>
+    /// Creates an unstarted greenlet for a function returning a <see cref="ValueTask{T}"/>
+    /// (<c>() =&gt; gate.JoinAsync()</c>); call <see cref="Greenlet.Start"/>.
+    /// </summary>
+    public Greenlet(Func<ValueTask<T>> function)
+        : base(Hub.CurrentOrThrow("Gevent.Spawn (or new Greenlet)"), Throw.IfNull(function))
+    {
+    }
 
     /// <summary>The function's result once it returned successfully; otherwise <c>default</c>.</summary>
     public new T? Value => _result;
@@ -54,18 +60,18 @@ public sealed class Greenlet<T> : Greenlet
 
     /// <summary>
     /// Returns the result, or rethrows the greenlet's exception with its original stack; waits if
-    /// needed (see <see cref="Greenlet.GetAsync(bool, TimeSpan?, CancellationToken)"/>).
+    /// needed (see <see cref="Greenlet.GetAsync(TimeSpan?, CancellationToken)"/>).
     /// </summary>
     /// <remarks>After a <see cref="GreenletExit"/> kill it returns <c>default(T)</c> (see the class remarks).</remarks>
-    public new ValueTask<T> GetAsync(bool block = true, TimeSpan? timeout = null, CancellationToken cancellationToken = default)
+    public new ValueTask<T> GetAsync(TimeSpan? timeout = null, CancellationToken cancellationToken = default)
     {
-        if (Dead)
+        if (_state == GreenletState.Dead)
         {
             ThrowIfFailed();
             return new ValueTask<T>(_result!);
         }
 
-        return GetTypedSlowAsync(block, timeout, cancellationToken);
+        return GetTypedSlowAsync(timeout, cancellationToken);
     }
 
     /// <summary>
@@ -73,12 +79,20 @@ public sealed class Greenlet<T> : Greenlet
     /// <paramref name="timeoutSeconds"/>; throws <see cref="Timeout"/> if it is not dead by then.
     /// </summary>
     public new ValueTask<T> GetAsync(double timeoutSeconds, CancellationToken cancellationToken = default)
-        => GetAsync(block: true, Gevent.SecondsToTimeSpan(timeoutSeconds, nameof(timeoutSeconds)), cancellationToken);
+        => GetAsync(Gevent.SecondsToTimeSpan(timeoutSeconds, nameof(timeoutSeconds)), cancellationToken);
+
+    /// <summary>Returns the result, or rethrows the greenlet's exception, without waiting (gevent's <c>get(block=False)</c>).</summary>
+    /// <exception cref="Timeout">The greenlet is not dead yet (with an empty message, as gevent's).</exception>
+    public new T Get()
+    {
+        ThrowIfNotReadyOrFailed();
+        return _result!;
+    }
 
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
-    private async ValueTask<T> GetTypedSlowAsync(bool block, TimeSpan? timeout, CancellationToken cancellationToken)
+    private async ValueTask<T> GetTypedSlowAsync(TimeSpan? timeout, CancellationToken cancellationToken)
     {
-        await WaitDeadOrThrowTimeout(block, timeout, cancellationToken);
+        await WaitDeadOrThrowTimeout(timeout, cancellationToken);
         ThrowIfFailed();
         return _result!;
     }

@@ -41,7 +41,7 @@ public sealed partial class Hub
 
     private void RunUntilDead(Greenlet main)
     {
-        while (!main.Dead)
+        while (!main.Ready)
         {
             if (!Turn(allowSleep: true))
             {
@@ -250,7 +250,7 @@ public sealed partial class Hub
         return ms >= int.MaxValue ? int.MaxValue - 1 : (int)ms;
     }
 
-    /// <summary>Fails the main greenlet's wait with <see cref="LoopExit"/>, naming every blocked greenlet.</summary>
+    /// <summary>Fails the main greenlet's wait with <see cref="LoopExitException"/>, naming every blocked greenlet.</summary>
     private void DeclareBlockedForever(Greenlet main)
     {
         var sb = new StringBuilder("This operation would block forever: no greenlet is runnable, no timer is pending, ");
@@ -262,11 +262,11 @@ public sealed partial class Hub
 
         if (main._state == GreenletState.Waiting)
         {
-            main.ThrowIn(new LoopExit(sb.ToString()));
+            main.ThrowIn(new LoopExitException(sb.ToString()));
         }
         else
         {
-            throw new LoopExit(sb.ToString());
+            throw new LoopExitException(sb.ToString());
         }
     }
 

@@ -11,7 +11,7 @@ namespace GeventSharp;
 /// waits when the time is up (a sleep, a join, a queue get...). Code that never waits cannot be
 /// interrupted. Its <see cref="Greenlet.CancellationToken"/> is cancelled as well, so foreign awaits
 /// that take the token stop too. Such an await throws <see cref="OperationCanceledException"/>;
-/// <see cref="Dispose"/> (the end of a <c>using</c> scope), <see cref="Gevent.WithTimeout(double, Func{Task})"/>
+/// <see cref="Dispose"/> (the end of a <c>using</c> scope), <see cref="Gevent.WithTimeoutAsync(double, Func{Task})"/>
 /// and <see cref="RunSilentlyAsync(double, Func{Task})"/> turn it back into the timeout, so the caller
 /// sees the <see cref="Timeout"/> (or its custom exception).</para>
 /// <para>The timeout you catch may not be the one you set: with nested timeouts, the one that
@@ -36,7 +36,7 @@ namespace GeventSharp;
 /// }
 /// </code>
 /// </example>
-public class Timeout : Exception, IDisposable, ITimerTarget
+public sealed class Timeout : Exception, IDisposable, ITimerTarget
 {
     private readonly TimeSpan? _duration;
     private readonly Exception? _exception;
@@ -95,6 +95,12 @@ public class Timeout : Exception, IDisposable, ITimerTarget
         _duration = duration;
         _exceptionType = ValidateType(exceptionType);
     }
+
+    /// <summary>
+    /// The <see cref="Timeout"/> a result's <c>Get()</c> throws when the result is not ready: no
+    /// duration and an empty message, as gevent's <c>get(block=False)</c> raises.
+    /// </summary>
+    internal static Timeout NotReady() => new((TimeSpan?)null) { _message = string.Empty };
 
     private Timeout(TimeSpan? duration, bool silent)
     {
@@ -274,7 +280,7 @@ public class Timeout : Exception, IDisposable, ITimerTarget
         _pending = false;
         Fired = true;
         Greenlet? owner = _owner;
-        if (owner is null || owner.Dead)
+        if (owner is null || owner.Ready)
         {
             return;
         }

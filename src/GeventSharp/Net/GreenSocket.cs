@@ -197,10 +197,6 @@ public sealed partial class GreenSocket : IDisposable
         return _io.ReceiveAsync(buffer, socketFlags, cancellationToken);
     }
 
-    /// <summary>Same as <see cref="ReceiveAsync(Memory{byte}, SocketFlags, CancellationToken)"/>: gevent's <c>recv_into</c>.</summary>
-    public ValueTask<int> ReceiveIntoAsync(Memory<byte> buffer, SocketFlags socketFlags = SocketFlags.None, CancellationToken cancellationToken = default)
-        => ReceiveAsync(buffer, socketFlags, cancellationToken);
-
     /// <summary>Receives up to <paramref name="maxBytes"/> bytes as a new array (gevent's <c>recv</c>); empty when the peer has closed.</summary>
     public async ValueTask<byte[]> ReceiveAsync(int maxBytes, CancellationToken cancellationToken = default)
     {

@@ -13,10 +13,10 @@ namespace GeventSharp;
 /// <para>Every waiter wakes, in the order it started waiting, when <see cref="Set(T)"/> or
 /// <see cref="SetException"/> is called; the wake-ups are scheduled, the setter keeps running.</para>
 /// <para>As in gevent, setting again replaces the outcome (later readers see the new one).</para>
-/// <para>It is a greenlet link target: <c>g.Link(result)</c> (or <see cref="LinkTo(Greenlet)"/>)
+/// <para>It is a greenlet link target: <c>g.Link(result)</c> (<see cref="AsyncResultExtensions"/>)
 /// delivers the greenlet's value or exception when it dies. Awaiting it returns the value or
 /// rethrows the exception with its original stack.</para>
-/// <para><see cref="GetAsync(bool, TimeSpan?, CancellationToken)"/> throws <see cref="Timeout"/> when
+/// <para><see cref="GetAsync(TimeSpan?, CancellationToken)"/> throws <see cref="Timeout"/> when
 /// the result is not ready in time, as gevent's <c>get()</c> does; <see cref="WaitAsync(TimeSpan?, CancellationToken)"/>
 /// returns false instead.</para>
 /// </remarks>
@@ -75,12 +75,12 @@ public sealed class AsyncResult<T> : Waitable
     }
 
     /// <summary>
-    /// Returns the value or rethrows the exception. If not ready: waits (<paramref name="block"/>)
-    /// up to <paramref name="timeout"/> and throws <see cref="Timeout"/> if it is still not ready;
-    /// with <paramref name="block"/> false, throws <see cref="Timeout"/> at once.
+    /// Returns the value or rethrows the exception. If not ready: waits up to
+    /// <paramref name="timeout"/> and throws <see cref="Timeout"/> if it is still not ready.
+    /// <see cref="Get"/> is the form that does not wait.
     /// </summary>
     /// <exception cref="Timeout">Not ready in time.</exception>
-    public ValueTask<T> GetAsync(bool block = true, TimeSpan? timeout = null, CancellationToken cancellationToken = default)
+    public ValueTask<T> GetAsync(TimeSpan? timeout = null, CancellationToken cancellationToken = default)
     {
         if (_ready)
         {
@@ -89,7 +89,7 @@ public sealed class AsyncResult<T> : Waitable
         }
 
         Greenlet current = Hub.CurrentGreenletOrThrow("AsyncResult.GetAsync");
-        long ticks = block ? current._hub.TimeoutToTicks(timeout) : 0;
+        long ticks = current._hub.TimeoutToTicks(timeout);
         if (ticks == 0)
         {
             throw new Timeout(TimeSpan.Zero);
@@ -98,16 +98,20 @@ public sealed class AsyncResult<T> : Waitable
         return GetSlowAsync(current, ticks, timeout, cancellationToken);
     }
 
-    /// <summary>Returns the value, waiting up to <paramref name="timeoutSeconds"/>; see <see cref="GetAsync(bool, TimeSpan?, CancellationToken)"/>.</summary>
+    /// <summary>Returns the value, waiting up to <paramref name="timeoutSeconds"/>; see <see cref="GetAsync(TimeSpan?, CancellationToken)"/>.</summary>
     public ValueTask<T> GetAsync(double timeoutSeconds, CancellationToken cancellationToken = default)
-        => GetAsync(true, Gevent.SecondsToTimeSpan(timeoutSeconds, nameof(timeoutSeconds)), cancellationToken);
+        => GetAsync(Gevent.SecondsToTimeSpan(timeoutSeconds, nameof(timeoutSeconds)), cancellationToken);
 
-    /// <summary>Returns the value or rethrows the exception without waiting; throws <see cref="Timeout"/> if not ready (gevent's <c>get_nowait()</c>).</summary>
-    public T GetNowait()
+    /// <summary>
+    /// Returns the value or rethrows the exception without waiting (gevent's <c>get(block=False)</c>
+    /// and <c>get_nowait()</c>).
+    /// </summary>
+    /// <exception cref="Timeout">Not ready yet (with an empty message, as gevent's).</exception>
+    public T Get()
     {
         if (!_ready)
         {
-            throw new Timeout(TimeSpan.Zero);
+            throw Timeout.NotReady();
         }
 
         _error?.Throw();
@@ -175,14 +179,14 @@ public sealed class AsyncResult<T> : Waitable
     /// its value (boxed, or the <see cref="GreenletExit"/> it was killed with) or its exception.
     /// </summary>
     /// <exception cref="InvalidCastException">Later, if the greenlet's value is not a <typeparamref name="T"/>.</exception>
-    public void LinkTo(Greenlet greenlet)
+    internal void LinkTo(Greenlet greenlet)
     {
         ArgumentNullException.ThrowIfNull(greenlet);
         greenlet.Link(SetFromGreenlet);
     }
 
     /// <summary>Delivers the typed result of <paramref name="greenlet"/> here when it dies.</summary>
-    public void LinkTo(Greenlet<T> greenlet)
+    internal void LinkTo(Greenlet<T> greenlet)
     {
         ArgumentNullException.ThrowIfNull(greenlet);
         greenlet.Link(SetFromTypedGreenlet);

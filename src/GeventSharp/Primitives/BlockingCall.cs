@@ -5,20 +5,20 @@ internal static class BlockingCall
 {
     /// <summary>
     /// The greenlet that has to wait and for how long (hub ticks, -1 for ever). Throws
-    /// <see cref="ShutDown"/> if <paramref name="shutdown"/>, and <typeparamref name="TFail"/>
-    /// (<see cref="Empty"/>, <see cref="Full"/>) when it may not wait: <paramref name="block"/> is
-    /// false or the timeout is zero.
+    /// <see cref="QueueShutDownException"/> if <paramref name="shutdown"/>, and <typeparamref name="TFail"/>
+    /// (<see cref="QueueEmptyException"/>, <see cref="QueueFullException"/>) when it may not wait: the
+    /// timeout is zero.
     /// </summary>
-    public static long WaitTicksOrThrow<TFail>(string api, bool shutdown, bool block, TimeSpan? timeout, out Greenlet current)
+    public static long WaitTicksOrThrow<TFail>(string api, bool shutdown, TimeSpan? timeout, out Greenlet current)
         where TFail : Exception, new()
     {
         if (shutdown)
         {
-            throw new ShutDown();
+            throw new QueueShutDownException();
         }
 
         current = Hub.CurrentGreenletOrThrow(api);
-        long ticks = block ? current._hub.TimeoutToTicks(timeout) : 0;
+        long ticks = current._hub.TimeoutToTicks(timeout);
         if (ticks == 0)
         {
             throw new TFail();
@@ -27,7 +27,7 @@ internal static class BlockingCall
         return ticks;
     }
 
-    /// <summary>Yields what <paramref name="get"/> returns until it throws <see cref="ShutDown"/> (the <c>await foreach</c> of queues and channels).</summary>
+    /// <summary>Yields what <paramref name="get"/> returns until it throws <see cref="QueueShutDownException"/> (the <c>await foreach</c> of queues and channels).</summary>
     public static async IAsyncEnumerator<T> TakeUntilShutDown<T>(Func<CancellationToken, ValueTask<T>> get, CancellationToken cancellationToken)
     {
         while (true)
@@ -37,7 +37,7 @@ internal static class BlockingCall
             {
                 item = await get(cancellationToken);
             }
-            catch (ShutDown)
+            catch (QueueShutDownException)
             {
                 yield break;
             }

@@ -12,14 +12,14 @@ namespace GeventSharp;
 /// putter returns at once); otherwise the putter waits until a getter comes. A get that finds a
 /// putter waiting takes its item at once and schedules the putter. Getters and putters are each
 /// served in the order they started waiting.</para>
-/// <para><see cref="PutNowait"/> succeeds only if a getter is waiting; <see cref="GetNowait"/> only if
+/// <para><see cref="TryPut"/> succeeds only if a getter is waiting; <see cref="TryGet"/> only if
 /// a putter is waiting.</para>
 /// <para>Kills and timeouts: a putter that times out or is killed while waiting has delivered
 /// nothing. A putter whose item was taken has delivered it, even if it is killed before it runs
 /// again: the kill is then raised at its next wait. A getter killed after an item was handed to
 /// it but before it ran takes nothing: the item goes to the next waiting getter, or is kept for
 /// the next get (the only case where a channel holds an item).</para>
-/// <para><see cref="Shutdown"/>: blocked and later putters throw <see cref="ShutDown"/>, and so do
+/// <para><see cref="Shutdown"/>: blocked and later putters throw <see cref="QueueShutDownException"/>, and so do
 /// getters once nothing is left to take. <c>await foreach</c> ends there.</para>
 /// <para>Name clash: <c>System.Threading.Channels.Channel&lt;T&gt;</c> is a different type; if you
 /// import both namespaces, write <c>using Channel = GeventSharp.Channel&lt;int&gt;;</c> or qualify it.</para>
@@ -78,13 +78,13 @@ public sealed class Channel<T> : IAsyncEnumerable<T>, IWakeHandoff
     // ---- put ----
 
     /// <summary>
-    /// Hands <paramref name="item"/> to a getter: at once if one is waiting, otherwise waits
-    /// (<paramref name="block"/>) until one comes, the timeout elapses (throws <see cref="Full"/>),
-    /// or the token is cancelled. A zero timeout never blocks.
+    /// Hands <paramref name="item"/> to a getter: at once if one is waiting, otherwise waits until
+    /// one comes, the timeout elapses (throws <see cref="QueueFullException"/>), or the token is
+    /// cancelled. A zero timeout never blocks; <see cref="TryPut"/> is the form that does not wait.
     /// </summary>
-    /// <exception cref="Full">No getter came in time (or none was waiting and <paramref name="block"/> is false).</exception>
-    /// <exception cref="ShutDown">The channel is shut down.</exception>
-    public ValueTask PutAsync(T item, bool block = true, TimeSpan? timeout = null, CancellationToken cancellationToken = default)
+    /// <exception cref="QueueFullException">No getter came in time.</exception>
+    /// <exception cref="QueueShutDownException">The channel is shut down.</exception>
+    public ValueTask PutAsync(T item, TimeSpan? timeout = null, CancellationToken cancellationToken = default)
     {
         Hub.CurrentOrThrow("Channel.PutAsync");
         if (TryPut(item))
@@ -92,24 +92,14 @@ public sealed class Channel<T> : IAsyncEnumerable<T>, IWakeHandoff
             return default;
         }
 
-        long ticks = BlockingCall.WaitTicksOrThrow<Full>("Channel.PutAsync", _shutdown, block, timeout, out Greenlet current);
+        long ticks = BlockingCall.WaitTicksOrThrow<QueueFullException>("Channel.PutAsync", _shutdown, timeout, out Greenlet current);
 
         return PutSlowAsync(current, item, ticks, cancellationToken);
     }
 
     /// <summary>Hands over <paramref name="item"/>, waiting up to <paramref name="timeoutSeconds"/> for a getter.</summary>
     public ValueTask PutAsync(T item, double timeoutSeconds, CancellationToken cancellationToken = default)
-        => PutAsync(item, true, Gevent.SecondsToTimeSpan(timeoutSeconds, nameof(timeoutSeconds)), cancellationToken);
-
-    /// <summary>Hands <paramref name="item"/> to a waiting getter; throws <see cref="Full"/> if none is waiting.</summary>
-    public void PutNowait(T item)
-    {
-        Hub.CurrentOrThrow("Channel.PutNowait");
-        if (!TryPut(item))
-        {
-            throw _shutdown ? new ShutDown() : new Full();
-        }
-    }
+        => PutAsync(item, Gevent.SecondsToTimeSpan(timeoutSeconds, nameof(timeoutSeconds)), cancellationToken);
 
     /// <summary>Hands <paramref name="item"/> to a waiting getter if there is one; never throws or blocks.</summary>
     public bool TryPut(T item)
@@ -156,7 +146,7 @@ public sealed class Channel<T> : IAsyncEnumerable<T>, IWakeHandoff
             }
 
             _channel!.RemovePutterItem(Greenlet, Token);
-            throw _channel._shutdown ? new ShutDown() : new Full();
+            throw _channel._shutdown ? new QueueShutDownException() : new QueueFullException();
         }
 
         protected override void Interrupted() => _channel!.RemovePutterItem(Greenlet, Token);
@@ -171,12 +161,13 @@ public sealed class Channel<T> : IAsyncEnumerable<T>, IWakeHandoff
     // ---- get ----
 
     /// <summary>
-    /// Takes an item from a putter: at once if one is waiting, otherwise waits (<paramref name="block"/>)
-    /// until one comes, the timeout elapses (throws <see cref="Empty"/>), or the token is cancelled.
+    /// Takes an item from a putter: at once if one is waiting, otherwise waits until one comes, the
+    /// timeout elapses (throws <see cref="QueueEmptyException"/>), or the token is cancelled.
+    /// <see cref="TryGet"/> is the form that does not wait.
     /// </summary>
-    /// <exception cref="Empty">No putter came in time (or none was waiting and <paramref name="block"/> is false).</exception>
-    /// <exception cref="ShutDown">The channel is shut down and nothing is left to take.</exception>
-    public ValueTask<T> GetAsync(bool block = true, TimeSpan? timeout = null, CancellationToken cancellationToken = default)
+    /// <exception cref="QueueEmptyException">No putter came in time.</exception>
+    /// <exception cref="QueueShutDownException">The channel is shut down and nothing is left to take.</exception>
+    public ValueTask<T> GetAsync(TimeSpan? timeout = null, CancellationToken cancellationToken = default)
     {
         Hub.CurrentOrThrow("Channel.GetAsync");
         if (TryGet(out T item))
@@ -184,26 +175,14 @@ public sealed class Channel<T> : IAsyncEnumerable<T>, IWakeHandoff
             return new ValueTask<T>(item);
         }
 
-        long ticks = BlockingCall.WaitTicksOrThrow<Empty>("Channel.GetAsync", _shutdown, block, timeout, out Greenlet current);
+        long ticks = BlockingCall.WaitTicksOrThrow<QueueEmptyException>("Channel.GetAsync", _shutdown, timeout, out Greenlet current);
 
         return GetSlowAsync(current, ticks, cancellationToken);
     }
 
     /// <summary>Takes an item, waiting up to <paramref name="timeoutSeconds"/> for a putter.</summary>
     public ValueTask<T> GetAsync(double timeoutSeconds, CancellationToken cancellationToken = default)
-        => GetAsync(true, Gevent.SecondsToTimeSpan(timeoutSeconds, nameof(timeoutSeconds)), cancellationToken);
-
-    /// <summary>Takes an item from a waiting putter; throws <see cref="Empty"/> if none is waiting.</summary>
-    public T GetNowait()
-    {
-        Hub.CurrentOrThrow("Channel.GetNowait");
-        if (TryGet(out T item))
-        {
-            return item;
-        }
-
-        throw _shutdown ? new ShutDown() : new Empty();
-    }
+        => GetAsync(Gevent.SecondsToTimeSpan(timeoutSeconds, nameof(timeoutSeconds)), cancellationToken);
 
     /// <summary>Takes an item from a waiting putter if there is one; never throws or blocks.</summary>
     public bool TryGet(out T item)
@@ -258,10 +237,10 @@ public sealed class Channel<T> : IAsyncEnumerable<T>, IWakeHandoff
                     return c._handed.Dequeue();
                 }
 
-                throw new ShutDown(); // an immediate shutdown discarded it
+                throw new QueueShutDownException(); // an immediate shutdown discarded it
             }
 
-            throw c._shutdown ? new ShutDown() : new Empty();
+            throw c._shutdown ? new QueueShutDownException() : new QueueEmptyException();
         }
 
         protected override void ReturnToPool()
@@ -293,7 +272,7 @@ public sealed class Channel<T> : IAsyncEnumerable<T>, IWakeHandoff
     // ---- shutdown, iteration ----
 
     /// <summary>
-    /// Shuts the channel down: blocked and later putters throw <see cref="ShutDown"/> (their items
+    /// Shuts the channel down: blocked and later putters throw <see cref="QueueShutDownException"/> (their items
     /// are not delivered), and getters throw once nothing is left. <paramref name="immediate"/>
     /// also discards items already handed to getters that have not run yet.
     /// </summary>
@@ -312,7 +291,7 @@ public sealed class Channel<T> : IAsyncEnumerable<T>, IWakeHandoff
 
     /// <summary>Takes items as putters offer them, until the channel is shut down (<c>await foreach</c>).</summary>
     public IAsyncEnumerator<T> GetAsyncEnumerator(CancellationToken cancellationToken = default)
-        => BlockingCall.TakeUntilShutDown(token => GetAsync(true, null, token), cancellationToken);
+        => BlockingCall.TakeUntilShutDown(token => GetAsync(null, token), cancellationToken);
 
     // ---- the items of waiting putters, in the order of _putters ----
 

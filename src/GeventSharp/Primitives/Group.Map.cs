@@ -5,7 +5,7 @@ namespace GeventSharp;
 /// <summary>Mapping work over members: gevent's <c>map</c>, <c>imap</c>, <c>imap_unordered</c>, <c>apply</c>.</summary>
 public partial class Group
 {
-    /// <summary>How many started-but-unread results an <see cref="IMap{TIn, TOut}"/> holds when no maxsize is given (null: no limit).</summary>
+    /// <summary>How many started-but-unread results an <see cref="MapEachAsync{TIn, TOut}"/> holds when no maxsize is given (null: no limit).</summary>
     private protected virtual int? DefaultMapWindow => null;
 
     /// <summary>
@@ -14,13 +14,13 @@ public partial class Group
     /// remaining calls are killed.
     /// </summary>
     /// <param name="function">The work for one item.</param>
-    /// <param name="items">Read lazily, as for <see cref="IMap{TIn, TOut}"/>.</param>
+    /// <param name="items">Read lazily, as for <see cref="MapEachAsync{TIn, TOut}"/>.</param>
     /// <param name="cancellationToken">Stops the map: the calls still running are killed and <see cref="OperationCanceledException"/> is thrown.</param>
     /// <example><code>IReadOnlyList&lt;int&gt; lengths = await pool.MapAsync(async url =&gt; (await FetchAsync(url)).Length, urls);</code></example>
     public async Task<IReadOnlyList<TOut>> MapAsync<TIn, TOut>(Func<TIn, Task<TOut>> function, IEnumerable<TIn> items, CancellationToken cancellationToken = default)
     {
         var results = new List<TOut>();
-        await foreach (TOut r in IMap(function, items, null, cancellationToken))
+        await foreach (TOut r in MapEachAsync(function, items, null, cancellationToken))
         {
             results.Add(r);
         }
@@ -44,7 +44,7 @@ public partial class Group
     /// (break, exception, cancellation) kills the producer and the calls still running, and waits
     /// until they are dead: no call outlives the loop.
     /// </remarks>
-    public async IAsyncEnumerable<TOut> IMap<TIn, TOut>(
+    public async IAsyncEnumerable<TOut> MapEachAsync<TIn, TOut>(
         Func<TIn, Task<TOut>> function, IEnumerable<TIn> items, int? maxsize = null, [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(function);
@@ -67,7 +67,7 @@ public partial class Group
                 foreach (TIn item in items)
                 {
                     Greenlet<TOut> g = await SpawnWithinWindowAsync(limit, function, item);
-                    started.PutNowait(g);
+                    await started.PutAsync(g); // unbounded: completes at once
                 }
             }
             finally
@@ -77,7 +77,7 @@ public partial class Group
         }
 
         Greenlet producer = Gevent.Spawn(Produce);
-        producer.Name = "IMap producer";
+        producer.Name = "MapEachAsync producer";
         Greenlet<TOut>? reading = null; // taken from the queue, result not yet yielded
         try
         {
@@ -85,9 +85,9 @@ public partial class Group
             {
                 try
                 {
-                    reading = await started.GetAsync(true, null, cancellationToken);
+                    reading = await started.GetAsync(null, cancellationToken);
                 }
-                catch (ShutDown)
+                catch (QueueShutDownException)
                 {
                     break;
                 }
@@ -119,13 +119,13 @@ public partial class Group
     }
 
     /// <summary>
-    /// Like <see cref="IMap{TIn, TOut}"/>, but yields results in the order the calls finish (gevent's <c>imap_unordered</c>).
+    /// Like <see cref="MapEachAsync{TIn, TOut}"/>, but yields results in the order the calls finish (gevent's <c>imap_unordered</c>).
     /// </summary>
     /// <param name="function">The work for one item.</param>
     /// <param name="items">Read lazily by a producer greenlet.</param>
-    /// <param name="maxsize">At most this many calls started and not yet read (default as for <see cref="IMap{TIn, TOut}"/>).</param>
+    /// <param name="maxsize">At most this many calls started and not yet read (default as for <see cref="MapEachAsync{TIn, TOut}"/>).</param>
     /// <param name="cancellationToken">Stops the iteration.</param>
-    public async IAsyncEnumerable<TOut> IMapUnordered<TIn, TOut>(
+    public async IAsyncEnumerable<TOut> MapEachUnorderedAsync<TIn, TOut>(
         Func<TIn, Task<TOut>> function, IEnumerable<TIn> items, int? maxsize = null, [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(function);
@@ -143,7 +143,7 @@ public partial class Group
         void OnFinished(Greenlet g)
         {
             running.Remove(g);
-            finished.PutNowait((Greenlet<TOut>)g);
+            finished.TryPut((Greenlet<TOut>)g); // unbounded and never shut down: always succeeds
         }
 
         async Task Produce()
@@ -160,19 +160,19 @@ public partial class Group
             }
             finally
             {
-                finished.PutNowait(null);
+                finished.TryPut(null);
             }
         }
 
         Greenlet producer = Gevent.Spawn(Produce);
-        producer.Name = "IMapUnordered producer";
+        producer.Name = "MapEachUnorderedAsync producer";
         try
         {
             int read = 0;
             bool producerDone = false;
             while (!producerDone || read < spawned)
             {
-                Greenlet<TOut>? g = await finished.GetAsync(true, null, cancellationToken);
+                Greenlet<TOut>? g = await finished.GetAsync(null, cancellationToken);
                 if (g is null)
                 {
                     producerDone = true;

@@ -5,15 +5,12 @@ namespace GeventSharp;
 /// <summary>Spawning into a group: the same overloads as <see cref="Gevent"/>'s Spawn.</summary>
 public partial class Group
 {
-    /// <summary>Spawns <paramref name="function"/> as a member (see <see cref="Gevent.Spawn(Func{Task})"/>). On a full <see cref="Pool"/>, throws <see cref="Full"/>: use <c>SpawnAsync</c> to wait.</summary>
+    /// <summary>Spawns <paramref name="function"/> as a member (see <see cref="Gevent.Spawn(Func{Task})"/>). On a full <see cref="Pool"/>, throws <see cref="QueueFullException"/>: use <c>SpawnAsync</c> to wait.</summary>
     [OverloadResolutionPriority(1)] // an async lambda fits Func<Task> and Func<ValueTask>: Task wins
     public Greenlet Spawn(Func<Task> function) => SpawnMember(() => Gevent.Spawn(function));
 
     /// <summary>Spawns a <see cref="ValueTask"/> function as a member (see <see cref="Gevent.Spawn(Func{ValueTask})"/>).</summary>
-    public Greenlet Spawn(Func<ValueTask> function) => SpawnValueTask(function);
-
-    /// <summary>Spawns a <see cref="ValueTask"/> function as a member (see <see cref="Gevent.SpawnValueTask(Func{ValueTask})"/>).</summary>
-    public Greenlet SpawnValueTask(Func<ValueTask> function) => SpawnMember(() => Gevent.SpawnValueTask(function));
+    public Greenlet Spawn(Func<ValueTask> function) => SpawnMember(() => Gevent.Spawn(function));
 
     /// <summary>Spawns the synchronous <paramref name="function"/> as a member.</summary>
     public Greenlet Spawn(Action function) => SpawnMember(() => Gevent.Spawn(function));
@@ -23,10 +20,7 @@ public partial class Group
     public Greenlet<T> Spawn<T>(Func<Task<T>> function) => SpawnMember(() => Gevent.Spawn(function));
 
     /// <summary>Spawns a <see cref="ValueTask{T}"/> function with a result as a member.</summary>
-    public Greenlet<T> Spawn<T>(Func<ValueTask<T>> function) => SpawnValueTask(function);
-
-    /// <summary>Spawns a <see cref="ValueTask{T}"/> function with a result as a member.</summary>
-    public Greenlet<T> SpawnValueTask<T>(Func<ValueTask<T>> function) => SpawnMember(() => Gevent.SpawnValueTask(function));
+    public Greenlet<T> Spawn<T>(Func<ValueTask<T>> function) => SpawnMember(() => Gevent.Spawn(function));
 
     /// <summary>Spawns the synchronous <paramref name="function"/> with a result as a member.</summary>
     public Greenlet<T> Spawn<T>(Func<T> function) => SpawnMember(() => Gevent.Spawn(function));

@@ -16,8 +16,8 @@ namespace GeventSharp;
 /// <para><see cref="RunStructuredAsync(Func{Group, Task})"/> (or <see cref="Structured"/>) gives a
 /// structured group (Trio's nursery): when a member fails, the others are killed and the failure
 /// is rethrown to the owner, so no member outlives the scope.</para>
-/// <para>The map family (<see cref="MapAsync{TIn, TOut}"/>, <see cref="IMap{TIn, TOut}"/>,
-/// <see cref="IMapUnordered{TIn, TOut}"/>, <see cref="ApplyAsync{T}(Func{Task{T}})"/>,
+/// <para>The map family (<see cref="MapAsync{TIn, TOut}"/>, <see cref="MapEachAsync{TIn, TOut}"/>,
+/// <see cref="MapEachUnorderedAsync{TIn, TOut}"/>, <see cref="ApplyAsync{T}(Func{Task{T}})"/>,
 /// <see cref="ApplyInBackground{T}(Func{Task{T}}, Action{T}?)"/>) runs each call in a member
 /// greenlet; on a <see cref="Pool"/> the pool size bounds how many run at once.</para>
 /// </remarks>
@@ -59,7 +59,7 @@ public partial class Group : IReadOnlyCollection<Greenlet>
 
     /// <summary>
     /// Adds <paramref name="greenlet"/> (started or not); it is discarded when it dies.
-    /// On a <see cref="Pool"/> this takes a slot and throws <see cref="Full"/> if there is none
+    /// On a <see cref="Pool"/> this takes a slot and throws <see cref="QueueFullException"/> if there is none
     /// (use <see cref="AddAsync(Greenlet, TimeSpan?, CancellationToken)"/> to wait).
     /// </summary>
     public void Add(Greenlet greenlet)
@@ -75,12 +75,12 @@ public partial class Group : IReadOnlyCollection<Greenlet>
     }
 
     /// <summary>Adds <paramref name="greenlet"/>, waiting up to <paramref name="timeoutSeconds"/> for a slot on a <see cref="Pool"/>.</summary>
-    /// <exception cref="Full">No slot came free in time.</exception>
+    /// <exception cref="QueueFullException">No slot came free in time.</exception>
     public ValueTask AddAsync(Greenlet greenlet, double timeoutSeconds, CancellationToken cancellationToken = default)
         => AddAsync(greenlet, Gevent.SecondsToTimeSpan(timeoutSeconds, nameof(timeoutSeconds)), cancellationToken);
 
     /// <summary>Adds <paramref name="greenlet"/>, waiting up to <paramref name="timeout"/> for a slot on a <see cref="Pool"/>.</summary>
-    /// <exception cref="Full">No slot came free in time.</exception>
+    /// <exception cref="QueueFullException">No slot came free in time.</exception>
     public async ValueTask AddAsync(Greenlet greenlet, TimeSpan? timeout = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(greenlet);
@@ -128,7 +128,7 @@ public partial class Group : IReadOnlyCollection<Greenlet>
         }
     }
 
-    /// <summary>Takes a slot for a new member without waiting (a <see cref="Pool"/> throws <see cref="Full"/>).</summary>
+    /// <summary>Takes a slot for a new member without waiting (a <see cref="Pool"/> throws <see cref="QueueFullException"/>).</summary>
     private protected virtual void ReserveSlot()
     {
     }
@@ -264,7 +264,7 @@ public partial class Group : IReadOnlyCollection<Greenlet>
     IEnumerator IEnumerable.GetEnumerator() => GetEnumerator();
 
     /// <summary>Like <c>&lt;Group 3 greenlets&gt;</c>.</summary>
-    public override string ToString() => $"<{GetType().Name} {Count} greenlet{(Count == 1 ? string.Empty : "s")}{ExtraState}>";
+    public sealed override string ToString() => $"<{GetType().Name} {Count} greenlet{(Count == 1 ? string.Empty : "s")}{ExtraState}>";
 
     /// <summary>More state for <see cref="ToString"/>.</summary>
     private protected virtual string ExtraState => string.Empty;

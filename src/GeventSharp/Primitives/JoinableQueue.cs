@@ -1,13 +1,13 @@
 namespace GeventSharp;
 
 /// <summary>
-/// A <see cref="Queue{T}"/> that counts unfinished tasks: each put adds one, each
+/// A queue that counts unfinished tasks: each put adds one, each
 /// <see cref="TaskDone"/> removes one, and <see cref="JoinAsync(TimeSpan?, CancellationToken)"/>
 /// waits until none are left (gevent's <c>gevent.queue.JoinableQueue</c>).
 /// </summary>
 /// <typeparam name="T">The type of the items.</typeparam>
 /// <remarks>
-/// An immediate <see cref="Queue{T}.Shutdown"/> discards the queued items and counts them as done,
+/// An immediate <see cref="QueueBase{T}.Shutdown"/> discards the queued items and counts them as done,
 /// as Python 3.13 does, so joiners are not left waiting for tasks nobody can take.
 /// </remarks>
 /// <example>
@@ -21,7 +21,7 @@ namespace GeventSharp;
 /// await work.JoinAsync(); // every url fetched
 /// </code>
 /// </example>
-public sealed class JoinableQueue<T> : Queue<T>
+public sealed class JoinableQueue<T> : QueueBase<T>
 {
     private readonly Event _allDone = new();
     private int _unfinished;

@@ -1,20 +1,20 @@
 namespace GeventSharp;
 
 /// <summary>
-/// A <see cref="Queue{T}"/> that hands out the most recently added item first (gevent's
+/// A queue that hands out the most recently added item first (gevent's
 /// <c>gevent.queue.LifoQueue</c>). Waiting, fairness among waiters, timeouts and shutdown are as
-/// for <see cref="Queue{T}"/>.
+/// for every queue (<see cref="QueueBase{T}"/>).
 /// </summary>
 /// <typeparam name="T">The type of the items.</typeparam>
 /// <example>
 /// <code>
 /// var stack = new LifoQueue&lt;int&gt;();
-/// stack.PutNowait(1);
-/// stack.PutNowait(2);
-/// int top = stack.GetNowait(); // 2
+/// stack.TryPut(1);
+/// stack.TryPut(2);
+/// stack.TryGet(out int top); // 2
 /// </code>
 /// </example>
-public sealed class LifoQueue<T> : Queue<T>
+public sealed class LifoQueue<T> : QueueBase<T>
 {
     private readonly Stack<T> _items = new();
 

@@ -7,7 +7,7 @@ namespace GeventSharp;
 /// <remarks>
 /// <para><c>SpawnAsync</c> waits while the pool is full; slots are handed out in the order the
 /// spawners started waiting (FIFO). The synchronous <c>Spawn</c> and <see cref="Group.Add"/> throw
-/// <see cref="Full"/> instead of waiting.</para>
+/// <see cref="QueueFullException"/> instead of waiting.</para>
 /// <para>A member's slot is freed when it dies (or is discarded). A spawner killed or timed out
 /// while waiting holds no slot.</para>
 /// <para>The map family runs at most <see cref="Size"/> calls at once and, by default, holds at
@@ -70,12 +70,12 @@ public sealed class Pool : Group
         => SpawnMemberWaitingAsync(() => Gevent.Spawn(function), null, cancellationToken);
 
     /// <summary>Spawns <paramref name="function"/> once a slot is free, waiting at most <paramref name="timeout"/>.</summary>
-    /// <exception cref="Full">No slot came free in time.</exception>
+    /// <exception cref="QueueFullException">No slot came free in time.</exception>
     public ValueTask<Greenlet> SpawnAsync(Func<Task> function, TimeSpan timeout, CancellationToken cancellationToken = default)
         => SpawnMemberWaitingAsync(() => Gevent.Spawn(function), timeout, cancellationToken);
 
     /// <summary>Spawns <paramref name="function"/> once a slot is free, waiting at most <paramref name="timeoutSeconds"/> (as gevent's <c>spawn</c> on a full pool with a timeout).</summary>
-    /// <exception cref="Full">No slot came free in time.</exception>
+    /// <exception cref="QueueFullException">No slot came free in time.</exception>
     public ValueTask<Greenlet> SpawnAsync(Func<Task> function, double timeoutSeconds, CancellationToken cancellationToken = default)
         => SpawnAsync(function, Gevent.SecondsToTimeSpan(timeoutSeconds, nameof(timeoutSeconds)), cancellationToken);
 
@@ -103,7 +103,7 @@ public sealed class Pool : Group
     {
         if (!_slots.TryAcquire())
         {
-            throw new Full($"The pool is full ({Size} greenlets): use SpawnAsync or AddAsync to wait for a slot.");
+            throw new QueueFullException($"The pool is full ({Size} greenlets): use SpawnAsync or AddAsync to wait for a slot.");
         }
     }
 
@@ -111,9 +111,9 @@ public sealed class Pool : Group
 
     private protected override async ValueTask ReserveSlotAsync(TimeSpan? timeout, CancellationToken cancellationToken)
     {
-        if (!await _slots.AcquireAsync(true, timeout, cancellationToken))
+        if (!await _slots.AcquireAsync(timeout, cancellationToken))
         {
-            throw new Full($"No slot of the pool ({Size} greenlets) came free in time.");
+            throw new QueueFullException($"No slot of the pool ({Size} greenlets) came free in time.");
         }
     }
 

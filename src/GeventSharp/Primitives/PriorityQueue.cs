@@ -1,21 +1,21 @@
 namespace GeventSharp;
 
 /// <summary>
-/// A <see cref="Queue{T}"/> that hands out the smallest item first, by a comparer (gevent's
+/// A queue that hands out the smallest item first, by a comparer (gevent's
 /// <c>gevent.queue.PriorityQueue</c>, a heap). Waiting, fairness among waiters, timeouts and
-/// shutdown are as for <see cref="Queue{T}"/>.
+/// shutdown are as for every queue (<see cref="QueueBase{T}"/>).
 /// </summary>
 /// <typeparam name="T">The type of the items.</typeparam>
 /// <remarks>Items that compare equal come out in no particular order (a heap is not stable); put a sequence number in the item if order matters.</remarks>
 /// <example>
 /// <code>
 /// var jobs = new PriorityQueue&lt;(int Priority, string Name)&gt;();
-/// jobs.PutNowait((2, "later"));
-/// jobs.PutNowait((1, "first"));
-/// var next = jobs.GetNowait(); // (1, "first")
+/// jobs.TryPut((2, "later"));
+/// jobs.TryPut((1, "first"));
+/// jobs.TryGet(out var next); // (1, "first")
 /// </code>
 /// </example>
-public sealed class PriorityQueue<T> : Queue<T>
+public sealed class PriorityQueue<T> : QueueBase<T>
 {
     private readonly System.Collections.Generic.PriorityQueue<T, T> _heap;
 

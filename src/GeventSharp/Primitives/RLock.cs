@@ -50,11 +50,12 @@ public sealed class RLock : Waitable, IWakeHandoff, ILockScopeTarget
 
     /// <summary>
     /// Acquires the lock for the current greenlet: at once if it is free or already owned by this
-    /// greenlet; otherwise waits (<paramref name="blocking"/>) up to <paramref name="timeout"/>.
+    /// greenlet; otherwise waits up to <paramref name="timeout"/>. <see cref="TryAcquire()"/> is the
+    /// form that does not wait.
     /// </summary>
     /// <returns>True if the current greenlet now holds it (release it later), false if not.</returns>
     /// <exception cref="InvalidOperationException">Not called from a greenlet.</exception>
-    public ValueTask<bool> AcquireAsync(bool blocking = true, TimeSpan? timeout = null, CancellationToken cancellationToken = default)
+    public ValueTask<bool> AcquireAsync(TimeSpan? timeout = null, CancellationToken cancellationToken = default)
     {
         Greenlet current = Hub.CurrentGreenletOrThrow("RLock.AcquireAsync");
         if (TryAcquire(current))
@@ -62,7 +63,7 @@ public sealed class RLock : Waitable, IWakeHandoff, ILockScopeTarget
             return new ValueTask<bool>(true);
         }
 
-        long ticks = blocking ? current._hub.TimeoutToTicks(timeout) : 0;
+        long ticks = current._hub.TimeoutToTicks(timeout);
         if (ticks == 0)
         {
             return new ValueTask<bool>(false);
@@ -73,7 +74,7 @@ public sealed class RLock : Waitable, IWakeHandoff, ILockScopeTarget
 
     /// <summary>Acquires, waiting up to <paramref name="timeoutSeconds"/>.</summary>
     public ValueTask<bool> AcquireAsync(double timeoutSeconds, CancellationToken cancellationToken = default)
-        => AcquireAsync(true, Gevent.SecondsToTimeSpan(timeoutSeconds, nameof(timeoutSeconds)), cancellationToken);
+        => AcquireAsync(Gevent.SecondsToTimeSpan(timeoutSeconds, nameof(timeoutSeconds)), cancellationToken);
 
     /// <summary>Acquires if free or already owned by the current greenlet; never blocks.</summary>
     public bool TryAcquire() => TryAcquire(Hub.CurrentGreenletOrThrow("RLock.TryAcquire"));

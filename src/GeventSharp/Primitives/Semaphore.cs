@@ -3,7 +3,7 @@ using System.Diagnostics;
 namespace GeventSharp;
 
 /// <summary>
-/// A counter of permits: <see cref="AcquireAsync(bool, TimeSpan?, CancellationToken)"/> takes one,
+/// A counter of permits: <see cref="AcquireAsync(TimeSpan?, CancellationToken)"/> takes one,
 /// waiting while there are none; <see cref="Release"/> gives one back (gevent's <c>gevent.lock.Semaphore</c>).
 /// </summary>
 /// <remarks>
@@ -57,20 +57,20 @@ public class Semaphore : Waitable, IWakeHandoff, ILockScopeTarget
     public bool Locked => _kind != SemaphoreKind.Dummy && _counter <= 0;
 
     /// <summary>True when a permit is free.</summary>
-    public override bool Ready => _kind == SemaphoreKind.Dummy || _counter > 0;
+    public sealed override bool Ready => _kind == SemaphoreKind.Dummy || _counter > 0;
 
     /// <summary>Greenlets waiting to acquire.</summary>
     public int AcquirerCount => _acquirers?.Count ?? 0;
 
     /// <summary>
-    /// Takes a permit. If none is free: waits (<paramref name="blocking"/>) until one is handed
-    /// over, the timeout elapses, or the token is cancelled. A zero timeout never blocks.
+    /// Takes a permit. If none is free: waits until one is handed over, the timeout elapses, or the
+    /// token is cancelled. A zero timeout never blocks; <see cref="TryAcquire"/> is the form that
+    /// does not wait.
     /// </summary>
-    /// <param name="blocking">False: return false at once instead of waiting.</param>
     /// <param name="timeout">The longest to wait; null waits as long as it takes.</param>
     /// <param name="cancellationToken">Interrupts the wait with <see cref="OperationCanceledException"/>.</param>
     /// <returns>True if a permit was taken (release it later), false if not.</returns>
-    public ValueTask<bool> AcquireAsync(bool blocking = true, TimeSpan? timeout = null, CancellationToken cancellationToken = default)
+    public ValueTask<bool> AcquireAsync(TimeSpan? timeout = null, CancellationToken cancellationToken = default)
     {
         if (TryAcquire())
         {
@@ -78,7 +78,7 @@ public class Semaphore : Waitable, IWakeHandoff, ILockScopeTarget
         }
 
         Greenlet current = Hub.CurrentGreenletOrThrow("Semaphore.AcquireAsync");
-        long ticks = blocking ? current._hub.TimeoutToTicks(timeout) : 0;
+        long ticks = current._hub.TimeoutToTicks(timeout);
         if (ticks == 0)
         {
             return new ValueTask<bool>(false);
@@ -87,9 +87,9 @@ public class Semaphore : Waitable, IWakeHandoff, ILockScopeTarget
         return current.SuspendOn(this, _acquirers ??= new WaitList(), ticks, cancellationToken);
     }
 
-    /// <summary>Takes a permit, waiting up to <paramref name="timeoutSeconds"/>; see <see cref="AcquireAsync(bool, TimeSpan?, CancellationToken)"/>.</summary>
+    /// <summary>Takes a permit, waiting up to <paramref name="timeoutSeconds"/>; see <see cref="AcquireAsync(TimeSpan?, CancellationToken)"/>.</summary>
     public ValueTask<bool> AcquireAsync(double timeoutSeconds, CancellationToken cancellationToken = default)
-        => AcquireAsync(true, Gevent.SecondsToTimeSpan(timeoutSeconds, nameof(timeoutSeconds)), cancellationToken);
+        => AcquireAsync(Gevent.SecondsToTimeSpan(timeoutSeconds, nameof(timeoutSeconds)), cancellationToken);
 
     /// <summary>Takes a permit if one is free now; never blocks.</summary>
     public bool TryAcquire()
@@ -190,7 +190,7 @@ public class Semaphore : Waitable, IWakeHandoff, ILockScopeTarget
     void ILockScopeTarget.ReleaseScope() => Release();
 
     /// <summary>Like <c>&lt;BoundedSemaphore counter=0/2, 3 acquirers&gt;</c>.</summary>
-    public override string ToString()
+    public sealed override string ToString()
     {
         if (_kind == SemaphoreKind.Dummy)
         {

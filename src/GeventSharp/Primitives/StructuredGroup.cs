@@ -110,7 +110,7 @@ public sealed class StructuredGroup : Group, IAsyncDisposable
 
         _failure = ExceptionDispatchInfo.Capture(error);
         Kill();
-        if (!_closed && !_owner.Dead)
+        if (!_closed && !_owner.Ready)
         {
             _interrupt = new StructuredScopeInterrupted(error);
             _owner.ThrowIn(_interrupt);

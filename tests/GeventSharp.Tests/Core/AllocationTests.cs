@@ -61,7 +61,7 @@ public class AllocationTests
         {
             Greenlet dead = Gevent.Spawn(static () => { });
             await dead.JoinAsync();
-            Assert.True(dead.Dead);
+            Assert.True(dead.Ready);
             for (int i = 0; i < WarmUp; i++)
             {
                 await dead.JoinAsync();

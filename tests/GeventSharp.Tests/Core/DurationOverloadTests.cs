@@ -6,7 +6,7 @@ namespace GeventSharp.Tests.Core;
 /// <summary>
 /// Every public API that takes a duration takes it both ways: seconds (<c>double</c>, as gevent) and
 /// <see cref="TimeSpan"/> (as .NET). The seconds form may leave out a trailing
-/// <see cref="CancellationToken"/> and a <c>block</c> flag that precedes the timeout.
+/// <see cref="CancellationToken"/>.
 /// </summary>
 public class DurationOverloadTests
 {
@@ -76,7 +76,7 @@ public class DurationOverloadTests
     /// <summary>
     /// True if <paramref name="other"/> is <paramref name="mine"/> with parameter <paramref name="at"/>
     /// in the other unit, allowing the seconds form (whichever side it is) to drop a trailing
-    /// CancellationToken and a <c>bool block</c> right before the duration.
+    /// CancellationToken.
     /// </summary>
     private static bool Counterpart(ParameterInfo[] other, ParameterInfo[] mine, int at, bool mineIsTimeSpan)
     {
@@ -92,14 +92,6 @@ public class DurationOverloadTests
         if (full[^1] == typeof(CancellationToken))
         {
             candidates.Add(full.Take(full.Count - 1).ToList());
-        }
-
-        foreach (List<Type> c in candidates.ToList())
-        {
-            if (fullAt > 0 && c[fullAt - 1] == typeof(bool))
-            {
-                candidates.Add(c.Where((_, k) => k != fullAt - 1).ToList());
-            }
         }
 
         return candidates.Any(c => c.Count == reduced.Count && c.Select((t, k) => Same(t, reduced[k])).All(x => x));

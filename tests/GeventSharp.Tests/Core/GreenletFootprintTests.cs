@@ -86,11 +86,11 @@ public class GreenletFootprintTests
                 await Gevent.Sleep(0);
                 return 42;
             }));
-            Greenlet<string> fromValueTask = Gevent.SpawnValueTask(() => new ValueTask<string>("v"));
+            Greenlet<string> fromValueTask = Gevent.Spawn(() => new ValueTask<string>("v"));
             var gate = new Greenlet(static () => { });
-            Greenlet<bool> waitsOnGate = Gevent.SpawnValueTask(() => gate.JoinAsync());
+            Greenlet<bool> waitsOnGate = Gevent.Spawn(() => gate.JoinAsync());
             await Gevent.Sleep(0);
-            Assert.False(waitsOnGate.Dead);
+            Assert.False(waitsOnGate.Ready);
             gate.Start();
             Assert.Equal(42, await fromTask);
             Assert.Equal("v", await fromValueTask);
@@ -129,7 +129,7 @@ public class GreenletFootprintTests
             using var cts = new CancellationTokenSource();
             Greenlet canceller = Gevent.Spawn(() => cts.Cancel());
             await Assert.ThrowsAnyAsync<OperationCanceledException>(async () => await gate.JoinAsync(null, cts.Token));
-            Assert.True(canceller.Dead);
+            Assert.True(canceller.Ready);
             Assert.Equal(0, gate.WaiterCount);
         });
     }

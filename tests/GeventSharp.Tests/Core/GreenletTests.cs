@@ -62,7 +62,7 @@ public class GreenletTests
             await g.JoinAsync();
             Assert.False(g.Started); // as gevent: started is false once dead
             Assert.True(g.Ready);
-            Assert.True(g.Dead);
+            Assert.True(g.Ready);
             Assert.True(g.Successful);
             Assert.Equal(7, g.Value);
             Assert.Equal(7, ((Greenlet)g).Value);
@@ -143,14 +143,35 @@ public class GreenletTests
     }
 
     [Fact]
-    public void Get_NonBlocking_OnARunningGreenlet_ThrowsTimeout()
+    public void Get_OnARunningGreenlet_ThrowsTimeoutWithGeventsEmptyMessage_AtOnce()
     {
         _h.Run(async () =>
         {
             Greenlet g = Gevent.Spawn(() => Gevent.Sleep(5).AsTask());
-            await Assert.ThrowsAsync<Timeout>(async () => await g.GetAsync(block: false));
+            Greenlet<int> typed = Gevent.Spawn(async () => { await Gevent.Sleep(5); return 1; });
+            Timeout t = Assert.Throws<Timeout>(() => g.Get());
+            Assert.Equal(string.Empty, t.Message); // gevent: str(Timeout) of get(block=False) is ''
+            Assert.Equal(string.Empty, Assert.Throws<Timeout>(() => typed.Get()).Message);
+            Assert.Equal(string.Empty, Assert.Throws<Timeout>(() => ((Greenlet)typed).Get()).Message);
+            Assert.Equal(TimeSpan.Zero, _h.Elapsed);
             await Assert.ThrowsAsync<Timeout>(async () => await g.GetAsync(timeout: TimeSpan.FromSeconds(1)));
             Assert.Equal(TimeSpan.FromSeconds(1), _h.Elapsed);
+        });
+    }
+
+    [Fact]
+    public void Get_OnADeadGreenlet_ReturnsItsValue_OrRethrowsItsException()
+    {
+        _h.Run(async () =>
+        {
+            Greenlet<int> ok = Gevent.Spawn(() => 42);
+            var boom = new FormatException("boom");
+            Greenlet<int> bad = Gevent.Spawn<int>(() => throw boom);
+            await Gevent.JoinAllAsync(new Greenlet[] { ok, bad });
+            Assert.Equal(42, ok.Get());
+            Assert.Equal(42, ((Greenlet)ok).Get());
+            Assert.Same(boom, Assert.Throws<FormatException>(() => bad.Get()));
+            Assert.Same(boom, Assert.Throws<FormatException>(() => ((Greenlet)bad).Get()));
         });
     }
 
@@ -163,7 +184,7 @@ public class GreenletTests
             Greenlet g = Gevent.Spawn(() => { ran = true; });
             g.Kill();
             await Gevent.Sleep(0);
-            Assert.True(g.Dead);
+            Assert.True(g.Ready);
             Assert.False(g.Started);
             Assert.True(g.Successful);
             Assert.IsType<GreenletExit>(g.Value);
@@ -285,7 +306,7 @@ public class GreenletTests
             Greenlet<int> d = Gevent.SpawnLater(TimeSpan.FromSeconds(4), () => 4);
             Assert.Equal(new[] { 2, 3, 4 }, new[] { await b, await c, await d });
             Assert.Equal(TimeSpan.FromSeconds(4), _h.Elapsed);
-            Assert.True(a.Dead);
+            Assert.True(a.Ready);
 
             Greenlet<int> slow = Gevent.Spawn(async () => { await Gevent.Sleep(10); return 1; });
             await Assert.ThrowsAsync<Timeout>(async () => await slow.GetAsync(1));
@@ -352,9 +373,9 @@ public class GreenletTests
             Greenlet g = Gevent.Spawn(() => Gevent.Sleep(10).AsTask());
             await Gevent.Sleep(0);
             g.Kill();
-            Assert.False(g.Dead);
+            Assert.False(g.Ready);
             await Gevent.Sleep(0);
-            Assert.True(g.Dead);
+            Assert.True(g.Ready);
         });
     }
 

@@ -61,7 +61,7 @@ public class HubTests
         Assert.StartsWith("Gevent.Spawn", spawn);
         Assert.Contains("Gevent.Run", spawn);
         Assert.Contains("Gevent.Run", Assert.Throws<InvalidOperationException>(() => { _ = Gevent.Sleep(1); }).Message);
-        Assert.Contains("Gevent.Run", Assert.Throws<InvalidOperationException>(() => { _ = Gevent.Idle(); }).Message);
+        Assert.Contains("Gevent.Run", Assert.Throws<InvalidOperationException>(() => { _ = Gevent.IdleAsync(); }).Message);
         Assert.Null(Hub.Current);
         Assert.Null(Greenlet.Current);
     }
@@ -140,7 +140,7 @@ public class HubTests
     [Fact]
     public void BlockingForever_FailsWithLoopExit_NamingTheGreenlets()
     {
-        LoopExit e = Assert.Throws<LoopExit>(() => _h.Run(async () =>
+        LoopExitException e = Assert.Throws<LoopExitException>(() => _h.Run(async () =>
         {
             Greenlet? b = null;
             Greenlet a = Gevent.Spawn(async () => { await Gevent.Sleep(0); await b!.JoinAsync(); });
@@ -162,7 +162,7 @@ public class HubTests
         _h.Run(async () =>
         {
             Hub hub = Hub.Current!;
-            Greenlet sleeper = Gevent.Spawn(async () => await Gevent.Idle());
+            Greenlet sleeper = Gevent.Spawn(async () => await Gevent.IdleAsync());
             Greenlet waiter = Gevent.Spawn(() => Gevent.Sleep(0).AsTask());
             IDisposable hold = hub.KeepAlive();
             var worker = new Thread(() =>
@@ -182,7 +182,7 @@ public class HubTests
         var log = new List<string>();
         _h.Run(async () =>
         {
-            Greenlet idle = Gevent.Spawn(async () => { await Gevent.Idle(); log.Add("idle"); });
+            Greenlet idle = Gevent.Spawn(async () => { await Gevent.IdleAsync(); log.Add("idle"); });
             Gevent.Spawn(async () =>
             {
                 for (int i = 0; i < 3; i++)

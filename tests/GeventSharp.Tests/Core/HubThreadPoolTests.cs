@@ -29,7 +29,7 @@ public class HubThreadPoolTests
         Greenlet other = Gevent.Spawn(() => { otherRan = true; });
         await other.JoinAsync();
         Assert.True(otherRan);
-        Assert.False(blocked.Dead);
+        Assert.False(blocked.Ready);
         release.Set();
         Assert.True(await blocked);
     });
@@ -68,7 +68,7 @@ public class HubThreadPoolTests
         Greenlet<int> waiter = Gevent.Spawn(async Task<int> () => await Gevent.RunBlockingAsync(() => { release.Wait(TimeSpan.FromSeconds(30)); return 1; }));
         await Gevent.Sleep(0.01);
         await waiter.KillAsync();
-        Assert.True(waiter.Dead);
+        Assert.True(waiter.Ready);
         release.Set();
         Assert.Equal(2, await Gevent.RunBlockingAsync(() => 2));
     }, new HubOptions { ThreadPoolSize = 1 });

@@ -56,7 +56,7 @@ public class SpawnArgumentsAndTokenTests
 
             await Assert.ThrowsAnyAsync<OperationCanceledException>(async () => await slow.JoinAsync(5.0, cts.Token));
             Assert.Equal(TimeSpan.FromSeconds(1), _h.Elapsed);
-            await Assert.ThrowsAnyAsync<OperationCanceledException>(async () => await slow.GetAsync(true, null, cts.Token));
+            await Assert.ThrowsAnyAsync<OperationCanceledException>(async () => await slow.GetAsync(null, cts.Token));
             await Assert.ThrowsAnyAsync<OperationCanceledException>(async () => await ((Greenlet)slow).GetAsync(3.0, cts.Token));
             Assert.False(slow.Ready);
             Assert.Equal(1, await slow.GetAsync(20.0));

@@ -254,9 +254,9 @@ public class TimeoutTests
     {
         _h.Run(async () =>
         {
-            Assert.Equal(1, await Gevent.WithTimeout(1, async () => { await Gevent.Sleep(0.5); return 1; }));
-            Assert.Equal(-1, await Gevent.WithTimeout(1, async () => { await Gevent.Sleep(5); return 1; }, timeoutValue: -1));
-            await Assert.ThrowsAsync<Timeout>(() => Gevent.WithTimeout(1, () => Gevent.Sleep(5).AsTask()));
+            Assert.Equal(1, await Gevent.WithTimeoutAsync(1, async () => { await Gevent.Sleep(0.5); return 1; }));
+            Assert.Equal(-1, await Gevent.WithTimeoutAsync(1, async () => { await Gevent.Sleep(5); return 1; }, timeoutValue: -1));
+            await Assert.ThrowsAsync<Timeout>(() => Gevent.WithTimeoutAsync(1, () => Gevent.Sleep(5).AsTask()));
         });
 
         Assert.Equal(TimeSpan.FromSeconds(2.5), _h.Elapsed);
@@ -269,7 +269,7 @@ public class TimeoutTests
         {
             var never = new TaskCompletionSource();
             Timeout t = await Assert.ThrowsAsync<Timeout>(() =>
-                Gevent.WithTimeout(1, () => never.Task.WaitAsync(Greenlet.Current!.CancellationToken)));
+                Gevent.WithTimeoutAsync(1, () => never.Task.WaitAsync(Greenlet.Current!.CancellationToken)));
             Assert.Equal(1, t.Seconds);
 
             // The greenlet gets a fresh token afterwards: later foreign calls are not cancelled.
@@ -419,7 +419,7 @@ public class TimeoutTests
                     await Gevent.Sleep(10);
                 }
             }));
-            Assert.Equal("x", await Gevent.WithTimeout(TimeSpan.FromSeconds(1), async () => { await Gevent.Sleep(5); return "never"; }, timeoutValue: "x"));
+            Assert.Equal("x", await Gevent.WithTimeoutAsync(TimeSpan.FromSeconds(1), async () => { await Gevent.Sleep(5); return "never"; }, timeoutValue: "x"));
         });
 
         Assert.Equal(TimeSpan.FromSeconds(3), _h.Elapsed);

@@ -61,7 +61,7 @@ public class WaitTests
             Greenlet slow = SleepFor(10, "slow");
             await Assert.ThrowsAsync<KeyNotFoundException>(() => Gevent.JoinAllAsync(new[] { slow, bad }, raiseError: true));
             Assert.Equal(TimeSpan.FromSeconds(1), _h.Elapsed);
-            Assert.False(slow.Dead);
+            Assert.False(slow.Ready);
         });
     }
 
@@ -85,7 +85,7 @@ public class WaitTests
         _h.Run(async () =>
         {
             var gs = new[] { SleepFor(2, "b"), SleepFor(1, "a") };
-            await foreach (Greenlet g in Gevent.IWait(gs))
+            await foreach (Greenlet g in Gevent.WaitEachAsync(gs))
             {
                 log.Add($"{g.Name}@{_h.Elapsed.TotalSeconds}");
             }
@@ -101,9 +101,9 @@ public class WaitTests
         _h.Run(async () =>
         {
             var gs = new[] { SleepFor(3, "c"), SleepFor(1, "a"), SleepFor(2, "b") };
-            IReadOnlyList<Greenlet> ready = await Gevent.Wait(gs, 1.5);
+            IReadOnlyList<Greenlet> ready = await Gevent.WaitAsync(gs, 1.5);
             Assert.Equal(new[] { "a" }, ready.Select(g => g.Name));
-            await foreach (Greenlet g in Gevent.IWait(gs, 1))
+            await foreach (Greenlet g in Gevent.WaitEachAsync(gs, 1))
             {
                 log.Add($"{g.Name}@{_h.Elapsed.TotalSeconds}");
             }
@@ -124,11 +124,11 @@ public class WaitTests
             var gs = Enumerable.Range(0, 5).Select(i => SleepFor(10, $"g{i}")).ToList();
             await Gevent.Sleep(0);
             Assert.True(await Gevent.KillAllAsync(gs));
-            Assert.All(gs, g => Assert.True(g.Dead && g.Successful));
+            Assert.All(gs, g => Assert.True(g.Ready && g.Successful));
 
             var more = Enumerable.Range(0, 3).Select(i => SleepFor(10, $"m{i}")).ToList();
             Gevent.KillAll(more);
-            Assert.All(more, g => Assert.True(g.Dead)); // unstarted: dead at once, never ran
+            Assert.All(more, g => Assert.True(g.Ready)); // unstarted: dead at once, never ran
         });
     }
 }

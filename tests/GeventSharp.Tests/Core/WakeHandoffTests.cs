@@ -116,7 +116,7 @@ public sealed class WakeHandoffTests
                 await Gevent.Sleep(5); // the deferred Timeout must not surface here
             });
             await Gevent.Sleep(0); // p runs first in this turn and blocks in PutAsync
-            Assert.Equal(1, c.GetNowait()); // p is woken; its Timeout fires before it runs
+            Assert.Equal(1, GetNow(c)); // p is woken; its Timeout fires before it runs
             Assert.Equal(GreenletState.Woken, p._state);
             await p.GetAsync();
             Assert.True(ok);
@@ -171,7 +171,7 @@ public sealed class WakeHandoffTests
         {
             var q = new Queue<int>();
             ValueTask<int> get = q.GetAsync();
-            Fork(() => { q.PutNowait(1); return Task.CompletedTask; });
+            Fork(() => { Assert.True(q.TryPut(1)); return Task.CompletedTask; });
             Assert.Equal(1, await get);
             await Assert.ThrowsAsync<InvalidOperationException>(async () => await get);
         });

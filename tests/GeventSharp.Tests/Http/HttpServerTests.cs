@@ -573,13 +573,13 @@ public class HttpServerTests
                 {
                     await response.WriteAsync(await updates.GetAsync(timeout: TimeSpan.FromSeconds(10)));
                 }
-                catch (Empty)
+                catch (QueueEmptyException)
                 {
                     await response.WriteAsync("[]");
                 }
             });
             using RawHttpClient client = await RawHttpClient.ConnectAsync(server.Address!);
-            Greenlet producer = Gevent.SpawnLater(2, () => updates.PutNowait("news"));
+            Greenlet producer = Gevent.SpawnLater(2, () => Assert.True(updates.TryPut("news")));
             await client.SendAsync("POST /poll HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\n\r\n");
             Assert.Equal("news", (await client.ReadResponseAsync()).Body);
             await client.SendAsync("POST /poll HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\n\r\n");

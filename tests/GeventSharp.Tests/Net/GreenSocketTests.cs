@@ -103,7 +103,7 @@ public class GreenSocketTests
             await Gevent.Sleep(0.01);
             server.Close();
             await reader.JoinAsync(TimeSpan.FromSeconds(5));
-            Assert.True(reader.Dead);
+            Assert.True(reader.Ready);
             Assert.IsType<SocketClosedException>(reader.Exception);
             Assert.Throws<ObjectDisposedException>(() => server.ReceiveAsync(new byte[1]));
         }
@@ -120,7 +120,7 @@ public class GreenSocketTests
             Greenlet<int> reader = Gevent.Spawn(() => server.ReceiveAsync(new byte[10]).AsTask());
             await Gevent.Sleep(0.01);
             await reader.KillAsync();
-            Assert.True(reader.Dead);
+            Assert.True(reader.Ready);
             Assert.Null(reader.Exception);
             await client.SendAllAsync("after"u8.ToArray());
             Assert.Equal("after", Encoding.ASCII.GetString(await NetHub.ReceiveExactlyAsync(server, 5)));
@@ -390,7 +390,7 @@ public class GreenSocketZeroByteReadTests
         {
             Greenlet<int> zero = Gevent.Spawn(() => server.ReceiveAsync(Memory<byte>.Empty).AsTask());
             await Gevent.Sleep(0.01);
-            Assert.False(zero.Dead);
+            Assert.False(zero.Ready);
             await client.SendAllAsync("z"u8.ToArray());
             Assert.Equal(0, await zero);
             Assert.Equal("z", System.Text.Encoding.ASCII.GetString(await server.ReceiveAsync(4)));
@@ -415,7 +415,7 @@ public class GreenSocketKillDuringSendTests
             byte[] big = new byte[16 * 1024 * 1024]; // more than the socket buffers hold: SendAll must wait
             Greenlet sender = Gevent.Spawn(async Task () => await client.SendAllAsync(big));
             await Gevent.Sleep(0.01);
-            Assert.False(sender.Dead);
+            Assert.False(sender.Ready);
             await sender.KillAsync();
             Assert.Null(sender.Exception);
 

@@ -181,7 +181,7 @@ public sealed class AllocationTests(ITestOutputHelper output)
                 for (int i = 0; i < n; i++)
                 {
                     await Gevent.Sleep(0);
-                    q.PutNowait(i);
+                    Assert.True(q.TryPut(i));
                 }
             });
             for (int i = 0; i < n; i++)

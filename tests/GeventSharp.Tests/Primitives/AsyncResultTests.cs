@@ -45,13 +45,32 @@ public sealed class AsyncResultTests
     }
 
     [Fact]
-    public void GetAsync_NotBlocking_OnUnsetResult_ThrowsTimeout()
+    public void Get_OnUnsetResult_ThrowsTimeoutWithGeventsEmptyMessage_AtOnce()
     {
-        Run(async () =>
+        var h = Run(async () =>
         {
             var r = new AsyncResult<int>();
-            await Assert.ThrowsAsync<Timeout>(async () => await r.GetAsync(block: false));
-            Assert.Throws<Timeout>(() => r.GetNowait());
+            Timeout t = Assert.Throws<Timeout>(() => r.Get());
+            Assert.Equal(string.Empty, t.Message); // gevent: str(Timeout) of get(block=False) is ''
+            Assert.Null(t.Duration);
+            Assert.False(t.Pending);
+            await Assert.ThrowsAsync<Timeout>(async () => await r.GetAsync(TimeSpan.Zero));
+        });
+        Assert.Equal(TimeSpan.Zero, h.Elapsed);
+    }
+
+    [Fact]
+    public void Get_OnSetResult_ReturnsTheValue_OrRethrowsTheException()
+    {
+        Run(() =>
+        {
+            var r = new AsyncResult<string>();
+            r.Set("v");
+            Assert.Equal("v", r.Get());
+            var boom = new FormatException("boom");
+            r.SetException(boom);
+            Assert.Same(boom, Assert.Throws<FormatException>(() => r.Get()));
+            return Task.CompletedTask;
         });
     }
 
@@ -98,7 +117,7 @@ public sealed class AsyncResultTests
         {
             var r = new AsyncResult<object?>();
             Greenlet g = Gevent.Spawn((Action)(() => throw new FormatException("bad")));
-            r.LinkTo(g);
+            g.Link(r);
             await Assert.ThrowsAsync<FormatException>(async () => await r);
         });
     }

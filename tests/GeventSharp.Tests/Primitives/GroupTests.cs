@@ -60,7 +60,7 @@ public sealed class GroupTests
             Assert.True(g.Discard(x));
             Assert.False(g.Discard(x));
             Assert.True(await g.JoinAsync());
-            Assert.False(x.Dead);
+            Assert.False(x.Ready);
         });
     }
 
@@ -122,13 +122,13 @@ public sealed class GroupTests
     }
 
     [Fact]
-    public void IMapUnordered_YieldsResultsAsTheyFinish()
+    public void MapEachUnorderedAsync_YieldsResultsAsTheyFinish()
     {
         Run(async () =>
         {
             var g = new Group();
             var got = new List<int>();
-            await foreach (int x in g.IMapUnordered(async (int x) => { await Gevent.Sleep(1.0 / x); return x; }, new[] { 1, 2, 3, 4 }))
+            await foreach (int x in g.MapEachUnorderedAsync(async (int x) => { await Gevent.Sleep(1.0 / x); return x; }, new[] { 1, 2, 3, 4 }))
             {
                 got.Add(x);
             }
@@ -138,7 +138,7 @@ public sealed class GroupTests
     }
 
     [Fact]
-    public void IMap_AFailedCallIsRethrown_AndTheOthersAreKilled()
+    public void MapEachAsync_AFailedCallIsRethrown_AndTheOthersAreKilled()
     {
         var h = new GeventSharp.Testing.HubHarness();
         h.Run(async () =>
@@ -147,7 +147,7 @@ public sealed class GroupTests
             int finished = 0;
             await Assert.ThrowsAsync<FormatException>(async () =>
             {
-                await foreach (int _ in g.IMap(async (int x) =>
+                await foreach (int _ in g.MapEachAsync(async (int x) =>
                 {
                     await Gevent.Sleep(x);
                     if (x == 1)
@@ -180,13 +180,13 @@ public sealed class GroupTests
     }
 
     [Fact]
-    public void IMap_WithMaxsize_StartsAtMostMaxsizeCallsAheadOfTheReader()
+    public void MapEachAsync_WithMaxsize_StartsAtMostMaxsizeCallsAheadOfTheReader()
     {
         Run(async () =>
         {
             var g = new Group();
             int started = 0, read = 0, maxAhead = 0;
-            await foreach (int x in g.IMap(async (int x) => { started++; maxAhead = Math.Max(maxAhead, started - read); await Gevent.Sleep(0.1); return x; }, Enumerable.Range(0, 20), maxsize: 2))
+            await foreach (int x in g.MapEachAsync(async (int x) => { started++; maxAhead = Math.Max(maxAhead, started - read); await Gevent.Sleep(0.1); return x; }, Enumerable.Range(0, 20), maxsize: 2))
             {
                 Assert.Equal(read, x);
                 read++;
@@ -199,13 +199,13 @@ public sealed class GroupTests
     }
 
     [Fact]
-    public void IMapUnordered_WithMaxsize_StartsAtMostMaxsizeCallsAheadOfTheReader()
+    public void MapEachUnorderedAsync_WithMaxsize_StartsAtMostMaxsizeCallsAheadOfTheReader()
     {
         Run(async () =>
         {
             var g = new Group();
             int started = 0, read = 0, maxAhead = 0;
-            await foreach (int _ in g.IMapUnordered(async (int x) => { started++; maxAhead = Math.Max(maxAhead, started - read); await Gevent.Sleep(0.1); return x; }, Enumerable.Range(0, 20), maxsize: 2))
+            await foreach (int _ in g.MapEachUnorderedAsync(async (int x) => { started++; maxAhead = Math.Max(maxAhead, started - read); await Gevent.Sleep(0.1); return x; }, Enumerable.Range(0, 20), maxsize: 2))
             {
                 read++;
                 await Gevent.Sleep(1);
@@ -229,11 +229,11 @@ public sealed class GroupTests
             {
                 await Gevent.Sleep(0);
                 g.Kill();
-                Assert.False(a.Dead); // Kill does not wait: the kills are delivered when the victims run
+                Assert.False(a.Ready); // Kill does not wait: the kills are delivered when the victims run
             });
             await killer.GetAsync();
             await Settle();
-            Assert.True(a.Dead && b.Dead);
+            Assert.True(a.Ready && b.Ready);
             Assert.IsType<GreenletExit>(a.Value);
             Assert.True(killer.Successful);
             Assert.Empty(g);

@@ -12,8 +12,8 @@ public sealed class JoinableQueueTests
         {
             var q = new JoinableQueue<int>();
             Assert.True(await q.JoinAsync(TimeSpan.Zero));
-            q.PutNowait(1);
-            q.PutNowait(2);
+            Assert.True(q.TryPut(1));
+            Assert.True(q.TryPut(2));
             Assert.Equal(2, q.Unfinished);
             Fork(async () =>
             {
@@ -35,7 +35,7 @@ public sealed class JoinableQueueTests
         Run(() =>
         {
             var q = new JoinableQueue<int>();
-            q.PutNowait(1);
+            Assert.True(q.TryPut(1));
             q.TaskDone();
             Assert.Throws<InvalidOperationException>(() => q.TaskDone());
             return Task.CompletedTask;
@@ -48,7 +48,7 @@ public sealed class JoinableQueueTests
         Run(async () =>
         {
             var q = new JoinableQueue<int>();
-            q.PutNowait(1);
+            Assert.True(q.TryPut(1));
             Assert.False(await q.JoinAsync(1));
         });
     }
@@ -59,8 +59,8 @@ public sealed class JoinableQueueTests
         Run(async () =>
         {
             var q = new JoinableQueue<int>();
-            q.PutNowait(1);
-            q.PutNowait(2);
+            Assert.True(q.TryPut(1));
+            Assert.True(q.TryPut(2));
             Greenlet<bool> joiner = Go(() => q.JoinAsync().AsTask());
             await Settle();
             q.Shutdown(immediate: true);

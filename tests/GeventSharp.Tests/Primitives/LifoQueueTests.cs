@@ -16,8 +16,8 @@ public sealed class LifoQueueTests
                 await q.PutAsync(i);
             }
 
-            Assert.Equal(3, q.PeekNowait());
-            Assert.Equal(new[] { 3, 2, 1 }, new[] { q.GetNowait(), q.GetNowait(), q.GetNowait() });
+            Assert.Equal(3, PeekNow(q));
+            Assert.Equal(new[] { 3, 2, 1 }, new[] { GetNow(q), GetNow(q), GetNow(q) });
         });
     }
 
@@ -27,8 +27,8 @@ public sealed class LifoQueueTests
         Run(async () =>
         {
             var q = new LifoQueue<int>(1);
-            q.PutNowait(1);
-            await Assert.ThrowsAsync<Full>(async () => await q.PutAsync(2, 0.5));
+            Assert.True(q.TryPut(1));
+            await Assert.ThrowsAsync<QueueFullException>(async () => await q.PutAsync(2, 0.5));
         });
     }
 }

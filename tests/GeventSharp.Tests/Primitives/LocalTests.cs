@@ -86,7 +86,7 @@ public sealed class LocalTests
         GC.WaitForPendingFinalizers();
         GC.Collect();
         Assert.NotNull(keep);
-        Assert.True(keep!.Dead);
+        Assert.True(keep!.Ready);
         Assert.False(holder.Weak!.IsAlive);
         GC.KeepAlive(x);
     }

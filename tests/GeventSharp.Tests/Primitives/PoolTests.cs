@@ -35,8 +35,8 @@ public sealed class PoolTests
             _ = pool.Spawn(async () => await Gevent.Sleep(1));
             Assert.True(pool.IsFull);
             Assert.Equal(0, pool.FreeCount);
-            Assert.Throws<Full>(() => pool.Spawn(async () => await Gevent.Sleep(1)));
-            Assert.Throws<Full>(() => pool.Add(Go(() => Task.CompletedTask)));
+            Assert.Throws<QueueFullException>(() => pool.Spawn(async () => await Gevent.Sleep(1)));
+            Assert.Throws<QueueFullException>(() => pool.Add(Go(() => Task.CompletedTask)));
             await pool.JoinAsync();
             Assert.False(pool.IsFull);
         });
@@ -56,13 +56,13 @@ public sealed class PoolTests
     }
 
     [Fact]
-    public void IMap_RunsAtMostSizeCallsAtOnce_AndAppliesBackPressure()
+    public void MapEachAsync_RunsAtMostSizeCallsAtOnce_AndAppliesBackPressure()
     {
         Run(async () =>
         {
             var pool = new Pool(3);
             int running = 0, maxRunning = 0, started = 0, read = 0, maxAhead = 0;
-            await foreach (int x in pool.IMap(async (int x) =>
+            await foreach (int x in pool.MapEachAsync(async (int x) =>
             {
                 started++;
                 maxAhead = Math.Max(maxAhead, started - read);
@@ -84,13 +84,13 @@ public sealed class PoolTests
     }
 
     [Fact]
-    public void IMap_LeftEarly_KillsTheCallsStillRunning()
+    public void MapEachAsync_LeftEarly_KillsTheCallsStillRunning()
     {
         Run(async () =>
         {
             var pool = new Pool(4);
             int cleaned = 0;
-            await foreach (int x in pool.IMap(async (int x) =>
+            await foreach (int x in pool.MapEachAsync(async (int x) =>
             {
                 try
                 {

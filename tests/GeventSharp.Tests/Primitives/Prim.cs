@@ -25,6 +25,27 @@ internal static class Prim
     /// <summary>Spawns an async lambda with a result.</summary>
     public static Greenlet<T> Go<T>(Func<Task<T>> body) => Gevent.Spawn(body);
 
+    /// <summary>Takes the next item, which must be there now (<see cref="QueueBase{T}.TryGet"/> succeeds).</summary>
+    public static T GetNow<T>(QueueBase<T> queue)
+    {
+        Xunit.Assert.True(queue.TryGet(out T item), $"{queue}: no item to take now");
+        return item;
+    }
+
+    /// <summary>Takes an item from a waiting putter, which must be there now.</summary>
+    public static T GetNow<T>(Channel<T> channel)
+    {
+        Xunit.Assert.True(channel.TryGet(out T item), $"{channel}: no putter waiting");
+        return item;
+    }
+
+    /// <summary>Looks at the next item, which must be there now.</summary>
+    public static T PeekNow<T>(QueueBase<T> queue)
+    {
+        Xunit.Assert.True(queue.TryPeek(out T item), $"{queue}: no item to peek at now");
+        return item;
+    }
+
     /// <summary>Lets every greenlet that is ready run (several hub turns).</summary>
     public static async Task Settle(int turns = 5)
     {

@@ -39,8 +39,8 @@ public sealed class PrimitivesFuzzTests
             return new Q
             {
                 Name = "Channel",
-                Put = (x, b, t, ct) => c.PutAsync(x, b, t, ct),
-                Get = (b, t, ct) => c.GetAsync(b, t, ct),
+                Put = (x, b, t, ct) => c.PutAsync(x, b ? t : TimeSpan.Zero, ct),
+                Get = (b, t, ct) => c.GetAsync(b ? t : TimeSpan.Zero, ct),
                 TryGet = () => c.TryGet(out int x) ? (true, x) : (false, 0),
                 Shutdown = () => c.Shutdown(),
                 Describe = c.ToString,
@@ -48,7 +48,7 @@ public sealed class PrimitivesFuzzTests
         }
 
         int? max = rng.Next(3) == 0 ? null : rng.Next(1, 4);
-        Queue<int> q = kind switch
+        QueueBase<int> q = kind switch
         {
             0 => new Queue<int>(max),
             1 => new LifoQueue<int>(max),
@@ -59,10 +59,10 @@ public sealed class PrimitivesFuzzTests
         return new Q
         {
             Name = q.GetType().Name.Split('`')[0] + (max is null ? string.Empty : $"({max})"),
-            Put = (x, b, t, ct) => q.PutAsync(x, b, t, ct),
-            Get = (b, t, ct) => q.GetAsync(b, t, ct),
+            Put = (x, b, t, ct) => q.PutAsync(x, b ? t : TimeSpan.Zero, ct),
+            Get = (b, t, ct) => q.GetAsync(b ? t : TimeSpan.Zero, ct),
             TryGet = () => q.TryGet(out int x) ? (true, x) : (false, 0),
-            Peek = (b, t, ct) => q.PeekAsync(b, t, ct),
+            Peek = (b, t, ct) => q.PeekAsync(b ? t : TimeSpan.Zero, ct),
             Shutdown = () => q.Shutdown(),
             Describe = q.ToString,
             Joinable = q as JoinableQueue<int>,
@@ -133,7 +133,7 @@ public sealed class PrimitivesFuzzTests
 
                                 sent.Add(id);
                             }
-                            catch (Exception e) when (e is Full or ShutDown or Timeout or OperationCanceledException)
+                            catch (Exception e) when (e is QueueFullException or QueueShutDownException or Timeout or OperationCanceledException)
                             {
                             }
 
@@ -177,7 +177,7 @@ public sealed class PrimitivesFuzzTests
                                     taskDone++;
                                 }
                             }
-                            catch (Exception e) when (e is Empty or ShutDown or Timeout or OperationCanceledException)
+                            catch (Exception e) when (e is QueueEmptyException or QueueShutDownException or Timeout or OperationCanceledException)
                             {
                             }
 
@@ -213,7 +213,7 @@ public sealed class PrimitivesFuzzTests
 
                 IReadOnlyList<Greenlet> done = await Gevent.JoinAllAsync(workers, TimeSpan.FromSeconds(60));
                 await Gevent.KillAllAsync(workers);
-                Assert.All(workers, w => Assert.True(w.Dead));
+                Assert.All(workers, w => Assert.True(w.Ready));
                 while (q.TryGet() is (true, int x))
                 {
                     remaining.Add(x);
@@ -300,7 +300,7 @@ public sealed class PrimitivesFuzzTests
                                 {
                                     TimeSpan? t = RandomTimeout(r);
                                     bool block = r.Next(4) != 0;
-                                    got = sem is not null ? await sem.AcquireAsync(block, t, SomeToken(r)) : await rlock!.AcquireAsync(block, t, SomeToken(r));
+                                    got = sem is not null ? await sem.AcquireAsync(block ? t : TimeSpan.Zero, SomeToken(r)) : await rlock!.AcquireAsync(block ? t : TimeSpan.Zero, SomeToken(r));
                                 }
                             }
                             catch (Exception e) when (e is Timeout or OperationCanceledException)
@@ -373,7 +373,7 @@ public sealed class PrimitivesFuzzTests
 
                 await Gevent.JoinAllAsync(workers, TimeSpan.FromSeconds(60));
                 await Gevent.KillAllAsync(workers);
-                Assert.All(workers, w => Assert.True(w.Dead));
+                Assert.All(workers, w => Assert.True(w.Ready));
                 Assert.Equal(0, holders);
                 if (sem is not null)
                 {
@@ -443,7 +443,7 @@ public sealed class PrimitivesFuzzTests
                                         await pool.SpawnAsync(Member);
                                     }
                                 }
-                                catch (Full)
+                                catch (QueueFullException)
                                 {
                                 }
 

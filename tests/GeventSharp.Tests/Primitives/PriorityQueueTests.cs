@@ -11,12 +11,12 @@ public sealed class PriorityQueueTests
         Run(async () =>
         {
             var q = new PriorityQueue<(int, string)>();
-            q.PutNowait((3, "c"));
-            q.PutNowait((1, "a"));
-            q.PutNowait((2, "b"));
+            Assert.True(q.TryPut((3, "c")));
+            Assert.True(q.TryPut((1, "a")));
+            Assert.True(q.TryPut((2, "b")));
             Assert.Equal((1, "a"), await q.GetAsync());
-            Assert.Equal((2, "b"), q.GetNowait());
-            Assert.Equal((3, "c"), q.GetNowait());
+            Assert.Equal((2, "b"), GetNow(q));
+            Assert.Equal((3, "c"), GetNow(q));
         });
     }
 
@@ -26,10 +26,10 @@ public sealed class PriorityQueueTests
         Run(() =>
         {
             var q = new PriorityQueue<int>(Comparer<int>.Create((a, b) => b.CompareTo(a)));
-            q.PutNowait(1);
-            q.PutNowait(5);
-            q.PutNowait(3);
-            Assert.Equal(5, q.GetNowait());
+            Assert.True(q.TryPut(1));
+            Assert.True(q.TryPut(5));
+            Assert.True(q.TryPut(3));
+            Assert.Equal(5, GetNow(q));
             return Task.CompletedTask;
         });
     }
@@ -42,10 +42,10 @@ public sealed class PriorityQueueTests
             var q = new PriorityQueue<int>();
             Greenlet<int> g = Go(() => q.GetAsync().AsTask());
             await Settle();
-            q.PutNowait(5);
-            q.PutNowait(1);
+            Assert.True(q.TryPut(5));
+            Assert.True(q.TryPut(1));
             Assert.Equal(1, await g);
-            Assert.Equal(5, q.GetNowait());
+            Assert.Equal(5, GetNow(q));
         });
     }
 }

@@ -17,7 +17,7 @@ public sealed class QueueTests
             }
 
             Assert.Equal(3, q.Count);
-            Assert.Equal(new[] { 1, 2, 3 }, new[] { await q.GetAsync(), q.GetNowait(), await q.GetAsync() });
+            Assert.Equal(new[] { 1, 2, 3 }, new[] { await q.GetAsync(), GetNow(q), await q.GetAsync() });
             Assert.True(q.IsEmpty);
         });
     }
@@ -32,7 +32,7 @@ public sealed class QueueTests
             Assert.Null(q.MaxSize);
             for (int i = 0; i < 1000; i++)
             {
-                q.PutNowait(i);
+                Assert.True(q.TryPut(i));
             }
 
             Assert.False(q.IsFull);
@@ -50,22 +50,23 @@ public sealed class QueueTests
             Assert.True(q.IsFull);
             Fork(async () => { await Gevent.Sleep(2); Assert.Equal(1, await q.GetAsync()); });
             await q.PutAsync(2);
-            Assert.Equal(2, q.GetNowait());
+            Assert.Equal(2, GetNow(q));
         });
         Assert.Equal(TimeSpan.FromSeconds(2), h.Elapsed);
     }
 
     [Fact]
-    public void PutNowait_OnFullQueue_ThrowsFull_AndGetNowaitOnEmptyQueue_ThrowsEmpty()
+    public void TryPut_OnFullQueue_ReturnsFalse_AndTryGetOnEmptyQueue_ReturnsFalse_ZeroTimeoutsThrow()
     {
         Run(async () =>
         {
             var q = new Queue<int>(1);
-            Assert.Throws<Empty>(() => q.GetNowait());
-            q.PutNowait(1);
-            Assert.Throws<Full>(() => q.PutNowait(2));
-            await Assert.ThrowsAsync<Full>(async () => await q.PutAsync(2, block: false));
-            await Assert.ThrowsAsync<Full>(async () => await q.PutAsync(2, 1.5));
+            Assert.False(q.TryGet(out _));
+            Assert.True(q.TryPut(1));
+            Assert.False(q.TryPut(2));
+            await Assert.ThrowsAsync<QueueFullException>(async () => await q.PutAsync(2, TimeSpan.Zero));
+            await Assert.ThrowsAsync<QueueEmptyException>(async () => await new Queue<int>().GetAsync(TimeSpan.Zero));
+            await Assert.ThrowsAsync<QueueFullException>(async () => await q.PutAsync(2, 1.5));
             Assert.False(q.TryPut(2));
             Assert.Equal(1, q.Count);
         });
@@ -77,7 +78,7 @@ public sealed class QueueTests
         var h = Run(async () =>
         {
             var q = new Queue<string>();
-            await Assert.ThrowsAsync<Empty>(async () => await q.GetAsync(1.5));
+            await Assert.ThrowsAsync<QueueEmptyException>(async () => await q.GetAsync(1.5));
             Assert.Equal(0, q.GetterCount);
         });
         Assert.Equal(TimeSpan.FromSeconds(1.5), h.Elapsed);
@@ -92,7 +93,7 @@ public sealed class QueueTests
             var got = new List<int>();
             Greenlet g = Go(async () => got.Add(await q.GetAsync()));
             await Settle();
-            q.PutNowait(7);
+            Assert.True(q.TryPut(7));
             Assert.Empty(got);      // scheduled, not run inline
             Assert.Equal(0, q.Count); // promised to the getter
             Assert.False(q.TryGet(out _));
@@ -107,12 +108,12 @@ public sealed class QueueTests
         Run(async () =>
         {
             var q = new Queue<int>();
-            Assert.Throws<Empty>(() => q.PeekNowait());
+            Assert.False(q.TryPeek(out _));
             Greenlet<int> peeker = Go(() => q.PeekAsync().AsTask());
             await Settle();
-            q.PutNowait(9);
+            Assert.True(q.TryPut(9));
             Assert.Equal(9, await peeker);
-            Assert.Equal(9, q.PeekNowait());
+            Assert.Equal(9, PeekNow(q));
             Assert.True(q.TryPeek(out int p) && p == 9);
             Assert.Equal(1, q.Count);
         });
@@ -133,11 +134,11 @@ public sealed class QueueTests
             };
             await Settle();
             Assert.Equal(3, q.GetterCount);
-            q.PutNowait(1);
+            Assert.True(q.TryPut(1));
             await Gevent.JoinAllAsync(ws.Take(2));
             Assert.Equal(new[] { "peek 1", "get 1" }, log);
             await ws[2].JoinAsync();
-            Assert.IsType<Empty>(ws[2].Exception); // the item was taken before its turn; it timed out
+            Assert.IsType<QueueEmptyException>(ws[2].Exception); // the item was taken before its turn; it timed out
         });
     }
 
@@ -173,16 +174,16 @@ public sealed class QueueTests
         Run(async () =>
         {
             var q = new Queue<int>(1);
-            q.PutNowait(1);
+            Assert.True(q.TryPut(1));
             Greenlet putter = Go(async () => await q.PutAsync(2));
             await Settle();
             q.Shutdown();
             await putter.JoinAsync();
-            Assert.IsType<ShutDown>(putter.Exception);
-            Assert.Throws<ShutDown>(() => q.PutNowait(3));
+            Assert.IsType<QueueShutDownException>(putter.Exception);
+            await Assert.ThrowsAsync<QueueShutDownException>(async () => await q.PutAsync(3));
             Assert.False(q.TryPut(3));
             Assert.Equal(1, await q.GetAsync()); // still drains
-            await Assert.ThrowsAsync<ShutDown>(async () => await q.GetAsync());
+            await Assert.ThrowsAsync<QueueShutDownException>(async () => await q.GetAsync());
             Assert.True(q.IsShutDown);
         });
     }
@@ -197,7 +198,7 @@ public sealed class QueueTests
             await Settle();
             q.Shutdown();
             await getter.JoinAsync();
-            Assert.IsType<ShutDown>(getter.Exception);
+            Assert.IsType<QueueShutDownException>(getter.Exception);
         });
     }
 
@@ -209,12 +210,12 @@ public sealed class QueueTests
             var q = new Queue<int>();
             Greenlet getter = Go(() => q.GetAsync().AsTask());
             await Settle();
-            q.PutNowait(1); // promised to the getter
-            q.PutNowait(2);
+            Assert.True(q.TryPut(1)); // promised to the getter
+            Assert.True(q.TryPut(2));
             q.Shutdown(immediate: true);
             await getter.JoinAsync();
-            Assert.IsType<ShutDown>(getter.Exception);
-            Assert.Throws<ShutDown>(() => q.GetNowait());
+            Assert.IsType<QueueShutDownException>(getter.Exception);
+            await Assert.ThrowsAsync<QueueShutDownException>(async () => await q.GetAsync());
         });
     }
 
@@ -227,7 +228,7 @@ public sealed class QueueTests
             Greenlet first = Go(() => q.GetAsync().AsTask());
             Greenlet<int> second = Go(() => q.GetAsync().AsTask());
             await Settle();
-            q.PutNowait(5);  // promised to first
+            Assert.True(q.TryPut(5));  // promised to first
             first.Kill();    // before it ran
             Assert.Equal(5, await second);
             Assert.IsType<GreenletExit>(first.Value);
@@ -240,14 +241,14 @@ public sealed class QueueTests
         Run(async () =>
         {
             var q = new Queue<int>(1);
-            q.PutNowait(0);
+            Assert.True(q.TryPut(0));
             Greenlet first = Go(async () => await q.PutAsync(1));
             Greenlet second = Go(async () => await q.PutAsync(2));
             await Settle();
-            Assert.Equal(0, q.GetNowait()); // room promised to first
+            Assert.Equal(0, GetNow(q)); // room promised to first
             first.Kill();
             await second.GetAsync();
-            Assert.Equal(2, q.GetNowait());
+            Assert.Equal(2, GetNow(q));
             Assert.True(q.IsEmpty);
         });
     }
@@ -257,10 +258,10 @@ public sealed class QueueTests
     {
         var q = new Queue<int>();
         var c = new Channel<int>();
-        Assert.Throws<InvalidOperationException>(() => q.PutNowait(1));
+        Assert.Throws<InvalidOperationException>(() => q.TryPut(1));
         Assert.Throws<InvalidOperationException>(() => q.TryGet(out _));
         Assert.Throws<InvalidOperationException>(() => q.TryPeek(out _));
-        Assert.Throws<InvalidOperationException>(() => q.PeekNowait());
+        Assert.Throws<InvalidOperationException>(() => q.TryPeek(out _));
         Assert.Throws<InvalidOperationException>(() => q.PeekAsync());
         Assert.Throws<InvalidOperationException>(() => c.TryPut(1));
     }
@@ -275,15 +276,15 @@ public sealed class QueueTests
             await Settle();
             q.Shutdown();
             await blockedPeeker.JoinAsync();
-            Assert.IsType<ShutDown>(blockedPeeker.Exception);
+            Assert.IsType<QueueShutDownException>(blockedPeeker.Exception);
 
             var r = new Queue<int>();
-            r.PutNowait(4);
+            Assert.True(r.TryPut(4));
             r.Shutdown();
             Assert.Equal(4, await r.PeekAsync());
-            Assert.Equal(4, r.GetNowait());
-            Assert.Throws<ShutDown>(() => r.PeekNowait());
-            await Assert.ThrowsAsync<ShutDown>(async () => await r.PeekAsync());
+            Assert.Equal(4, GetNow(r));
+            await Assert.ThrowsAsync<QueueShutDownException>(async () => await r.PeekAsync());
+            await Assert.ThrowsAsync<QueueShutDownException>(async () => await r.PeekAsync());
             Assert.False(r.TryPeek(out _));
         });
     }
@@ -294,7 +295,7 @@ public sealed class QueueTests
         Run(async () =>
         {
             var q = new Queue<int>(3);
-            q.PutNowait(1);
+            Assert.True(q.TryPut(1));
             Assert.Equal("<Queue<Int32> 1/3 items, 0 getters, 0 putters>", q.ToString());
             await Task.CompletedTask;
         });

@@ -16,7 +16,7 @@ public sealed class SecondsOverloadTests
         {
             var pool = new Pool(1);
             _ = pool.Spawn(async () => await Gevent.Sleep(5));
-            await Assert.ThrowsAsync<Full>(async () => await pool.SpawnAsync(() => Task.CompletedTask, 1.5));
+            await Assert.ThrowsAsync<QueueFullException>(async () => await pool.SpawnAsync(() => Task.CompletedTask, 1.5));
         });
         Assert.Equal(TimeSpan.FromSeconds(1.5), h.Elapsed); // the member still running is killed when main ends
     }
@@ -31,7 +31,7 @@ public sealed class SecondsOverloadTests
             _ = pool.Spawn(async () => await Gevent.Sleep(5));
             Greenlet extra = Gevent.Spawn(() => Task.CompletedTask);
             long start = Hub.Current!.TimeProvider.GetTimestamp();
-            await Assert.ThrowsAsync<Full>(async () => await pool.AddAsync(extra, 2));
+            await Assert.ThrowsAsync<QueueFullException>(async () => await pool.AddAsync(extra, 2));
             gaveUp = Hub.Current.TimeProvider.GetElapsedTime(start);
             Assert.False(pool.Contains(extra));
         });

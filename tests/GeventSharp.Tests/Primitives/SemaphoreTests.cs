@@ -15,7 +15,7 @@ public sealed class SemaphoreTests
             Assert.True(s.TryAcquire());
             Assert.Equal(0, s.Counter);
             Assert.True(s.Locked);
-            Assert.False(await s.AcquireAsync(blocking: false));
+            Assert.False(await s.AcquireAsync(TimeSpan.Zero));
             Assert.False(await s.AcquireAsync(0.5));
         });
     }

@@ -23,7 +23,7 @@ public sealed class WaitableInteropTests
                 await Gevent.Sleep(1);
                 e.Set();
             });
-            IReadOnlyList<Waitable> ready = await Gevent.Wait(new Waitable[] { e, r, s });
+            IReadOnlyList<Waitable> ready = await Gevent.WaitAsync(new Waitable[] { e, r, s });
             Assert.Equal(new Waitable[] { r, s, e }, ready);
         });
     }
@@ -48,7 +48,7 @@ public sealed class WaitableInteropTests
     public void ADeadlock_IsReported_NamingThePrimitiveEachGreenletWaitsOn()
     {
         var q = new Queue<int>();
-        var e = Assert.Throws<LoopExit>(() => Run(async () =>
+        var e = Assert.Throws<LoopExitException>(() => Run(async () =>
         {
             await q.GetAsync();
         }));

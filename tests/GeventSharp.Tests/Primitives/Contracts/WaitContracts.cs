@@ -26,7 +26,7 @@ public sealed class AsyncResultGetContractTests : WaitContract
     {
         try
         {
-            Assert.Equal(42, await _r.GetAsync(true, t, ct));
+            Assert.Equal(42, await _r.GetAsync(t, ct));
             return true;
         }
         catch (Timeout e) when (e.Owner is null)
@@ -57,21 +57,21 @@ public sealed class AsyncResultWaitContractTests : WaitContract
 public abstract class EmptyQueueContract : WaitContract
 {
     private protected const int Item = 7;
-    private protected Queue<int> _q = null!;
+    private protected QueueBase<int> _q = null!;
 
-    protected abstract Queue<int> NewQueue();
+    protected abstract QueueBase<int> NewQueue();
     protected override Task CreateAsync() { _q = NewQueue(); return Task.CompletedTask; }
-    protected override void Signal() => _q.PutNowait(Item);
+    protected override void Signal() => Assert.True(_q.TryPut(Item));
 
-    /// <summary>True with the item, false when the wait ended with <see cref="Empty"/> (its timeout).</summary>
+    /// <summary>True with the item, false when the wait ended with <see cref="QueueEmptyException"/> (its timeout).</summary>
     private protected static async ValueTask<bool> ItemOrEmptyAsync(Func<ValueTask<int>> wait)
     {
         try
         {
-            Assert.Equal(Item, await wait()); // called inside the try: a zero timeout throws Empty at once
+            Assert.Equal(Item, await wait()); // called inside the try: a zero timeout throws QueueEmptyException at once
             return true;
         }
-        catch (Empty)
+        catch (QueueEmptyException)
         {
             return false;
         }
@@ -80,52 +80,52 @@ public abstract class EmptyQueueContract : WaitContract
 
 public abstract class QueueGetContract : EmptyQueueContract
 {
-    protected override ValueTask<bool> WaitAsync(TimeSpan? t, CancellationToken ct) => ItemOrEmptyAsync(() => _q.GetAsync(true, t, ct));
+    protected override ValueTask<bool> WaitAsync(TimeSpan? t, CancellationToken ct) => ItemOrEmptyAsync(() => _q.GetAsync(t, ct));
     protected override bool ResourceAvailable() => _q.TryGet(out _);
     protected override int BlockedCount => _q.GetterCount;
 }
 
 public sealed class QueueGetContractTests : QueueGetContract
 {
-    protected override Queue<int> NewQueue() => new();
+    protected override QueueBase<int> NewQueue() => new Queue<int>();
 }
 
 public sealed class BoundedQueueGetContractTests : QueueGetContract
 {
-    protected override Queue<int> NewQueue() => new(2);
+    protected override QueueBase<int> NewQueue() => new Queue<int>(2);
 }
 
 public sealed class LifoQueueGetContractTests : QueueGetContract
 {
-    protected override Queue<int> NewQueue() => new LifoQueue<int>();
+    protected override QueueBase<int> NewQueue() => new LifoQueue<int>();
 }
 
 public sealed class PriorityQueueGetContractTests : QueueGetContract
 {
-    protected override Queue<int> NewQueue() => new PriorityQueue<int>();
+    protected override QueueBase<int> NewQueue() => new PriorityQueue<int>();
 }
 
 public sealed class JoinableQueueGetContractTests : QueueGetContract
 {
-    protected override Queue<int> NewQueue() => new JoinableQueue<int>();
+    protected override QueueBase<int> NewQueue() => new JoinableQueue<int>();
 }
 
 public abstract class QueuePutContract : WaitContract
 {
-    private Queue<int> _q = null!;
+    private QueueBase<int> _q = null!;
 
     /// <summary>A queue of capacity 1 (it is filled before each test).</summary>
-    protected abstract Queue<int> NewQueueOfOne();
-    protected override Task CreateAsync() { _q = NewQueueOfOne(); _q.PutNowait(0); return Task.CompletedTask; }
+    protected abstract QueueBase<int> NewQueueOfOne();
+    protected override Task CreateAsync() { _q = NewQueueOfOne(); Assert.True(_q.TryPut(0)); return Task.CompletedTask; }
 
     protected override async ValueTask<bool> WaitAsync(TimeSpan? t, CancellationToken ct)
     {
         try
         {
-            await _q.PutAsync(1, true, t, ct);
+            await _q.PutAsync(1, t, ct);
             return true;
         }
-        catch (Full)
+        catch (QueueFullException)
         {
             return false;
         }
@@ -138,27 +138,27 @@ public abstract class QueuePutContract : WaitContract
 
 public sealed class QueuePutContractTests : QueuePutContract
 {
-    protected override Queue<int> NewQueueOfOne() => new(1);
+    protected override QueueBase<int> NewQueueOfOne() => new Queue<int>(1);
 }
 
 public sealed class LifoQueuePutContractTests : QueuePutContract
 {
-    protected override Queue<int> NewQueueOfOne() => new LifoQueue<int>(1);
+    protected override QueueBase<int> NewQueueOfOne() => new LifoQueue<int>(1);
 }
 
 public sealed class PriorityQueuePutContractTests : QueuePutContract
 {
-    protected override Queue<int> NewQueueOfOne() => new PriorityQueue<int>(null, 1);
+    protected override QueueBase<int> NewQueueOfOne() => new PriorityQueue<int>(null, 1);
 }
 
 public sealed class JoinableQueuePutContractTests : QueuePutContract
 {
-    protected override Queue<int> NewQueueOfOne() => new JoinableQueue<int>(1);
+    protected override QueueBase<int> NewQueueOfOne() => new JoinableQueue<int>(1);
 }
 
 public abstract class QueuePeekContract : EmptyQueueContract
 {
-    protected override ValueTask<bool> WaitAsync(TimeSpan? t, CancellationToken ct) => ItemOrEmptyAsync(() => _q.PeekAsync(true, t, ct));
+    protected override ValueTask<bool> WaitAsync(TimeSpan? t, CancellationToken ct) => ItemOrEmptyAsync(() => _q.PeekAsync(t, ct));
     protected override bool ResourceAvailable() => _q.TryPeek(out _);
     protected override bool WakesAll => true;
     // Peekers are not counted publicly: count the greenlets whose wait is on this queue.
@@ -167,29 +167,29 @@ public abstract class QueuePeekContract : EmptyQueueContract
 
 public sealed class QueuePeekContractTests : QueuePeekContract
 {
-    protected override Queue<int> NewQueue() => new();
+    protected override QueueBase<int> NewQueue() => new Queue<int>();
 }
 
 public sealed class LifoQueuePeekContractTests : QueuePeekContract
 {
-    protected override Queue<int> NewQueue() => new LifoQueue<int>();
+    protected override QueueBase<int> NewQueue() => new LifoQueue<int>();
 }
 
 public sealed class PriorityQueuePeekContractTests : QueuePeekContract
 {
-    protected override Queue<int> NewQueue() => new PriorityQueue<int>();
+    protected override QueueBase<int> NewQueue() => new PriorityQueue<int>();
 }
 
 public sealed class JoinableQueuePeekContractTests : QueuePeekContract
 {
-    protected override Queue<int> NewQueue() => new JoinableQueue<int>(3);
+    protected override QueueBase<int> NewQueue() => new JoinableQueue<int>(3);
 }
 
 public sealed class JoinableQueueJoinContractTests : WaitContract
 {
     private JoinableQueue<int> _q = null!;
 
-    protected override Task CreateAsync() { _q = new JoinableQueue<int>(); _q.PutNowait(1); _q.GetNowait(); return Task.CompletedTask; }
+    protected override Task CreateAsync() { _q = new JoinableQueue<int>(); Assert.True(_q.TryPut(1)); Assert.True(_q.TryGet(out _)); return Task.CompletedTask; }
     protected override ValueTask<bool> WaitAsync(TimeSpan? t, CancellationToken ct) => _q.JoinAsync(t, ct);
     protected override void Signal() => _q.TaskDone();
     protected override bool ResourceAvailable() => _q.Unfinished == 0;
@@ -207,10 +207,10 @@ public sealed class ChannelGetContractTests : WaitContract
     {
         try
         {
-            Assert.Equal(3, await _c.GetAsync(true, t, ct));
+            Assert.Equal(3, await _c.GetAsync(t, ct));
             return true;
         }
-        catch (Empty)
+        catch (QueueEmptyException)
         {
             return false;
         }
@@ -231,10 +231,10 @@ public sealed class ChannelPutContractTests : WaitContract
     {
         try
         {
-            await _c.PutAsync(3, true, t, ct);
+            await _c.PutAsync(3, t, ct);
             return true;
         }
-        catch (Full)
+        catch (QueueFullException)
         {
             return false;
         }
@@ -267,7 +267,7 @@ public abstract class DrainedSemaphoreContract : WaitContract
 
 public abstract class SemaphoreAcquireContract : DrainedSemaphoreContract
 {
-    protected override ValueTask<bool> WaitAsync(TimeSpan? t, CancellationToken ct) => _s.AcquireAsync(true, t, ct);
+    protected override ValueTask<bool> WaitAsync(TimeSpan? t, CancellationToken ct) => _s.AcquireAsync(t, ct);
     protected override bool ResourceAvailable() => _s.TryAcquire();
     protected override int BlockedCount => _s.AcquirerCount;
 }
@@ -368,7 +368,7 @@ public sealed class RLockAcquireContractTests : WaitContract
 
     protected override async ValueTask<bool> WaitAsync(TimeSpan? t, CancellationToken ct)
     {
-        if (!await _l.AcquireAsync(true, t, ct))
+        if (!await _l.AcquireAsync(t, ct))
         {
             return false;
         }
@@ -460,7 +460,7 @@ public sealed class PoolAddContractTests : WaitContract
             Assert.True(_p.Contains(g));
             return true;
         }
-        catch (Full)
+        catch (QueueFullException)
         {
             Assert.False(_p.Contains(g));
             return false;
@@ -500,7 +500,7 @@ public sealed class PoolSpawnContractTests : WaitContract
 
             return true;
         }
-        catch (Full)
+        catch (QueueFullException)
         {
             return false;
         }

@@ -9,24 +9,24 @@ namespace GeventSharp;
 /// greenlet and what it waits on. Other blocked greenlets are killed when <see cref="Gevent.Run(Func{Task}, HubOptions?)"/> returns.
 /// </remarks>
 /// <example><code>
-/// Gevent.Run(async () =&gt; await new Event().WaitAsync()); // throws LoopExit
+/// Gevent.Run(async () =&gt; await new Event().WaitAsync()); // throws LoopExitException
 /// </code></example>
-public class LoopExit : InvalidOperationException
+public sealed class LoopExitException : InvalidOperationException
 {
-    /// <summary>Creates a <see cref="LoopExit"/> with a message.</summary>
-    public LoopExit(string message)
+    /// <summary>Creates a <see cref="LoopExitException"/> with a message.</summary>
+    public LoopExitException(string message)
         : base(message)
     {
     }
 
-    /// <summary>Creates a <see cref="LoopExit"/> with the default message.</summary>
-    public LoopExit()
+    /// <summary>Creates a <see cref="LoopExitException"/> with the default message.</summary>
+    public LoopExitException()
         : base("This operation would block forever.")
     {
     }
 
-    /// <summary>Creates a <see cref="LoopExit"/> with a message and an inner exception.</summary>
-    public LoopExit(string message, Exception innerException)
+    /// <summary>Creates a <see cref="LoopExitException"/> with a message and an inner exception.</summary>
+    public LoopExitException(string message, Exception innerException)
         : base(message, innerException)
     {
     }

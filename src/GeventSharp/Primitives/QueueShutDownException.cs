@@ -5,30 +5,30 @@ namespace GeventSharp;
 /// <code>
 /// try
 /// {
-///     q.Shutdown(); await q.GetAsync(); // drains what is left, then throws ShutDown
+///     q.Shutdown(); await q.GetAsync(); // drains what is left, then throws QueueShutDownException
 /// }
-/// catch (ShutDown)
+/// catch (QueueShutDownException)
 /// {
 ///     // handle it
 /// }
 /// </code>
 /// </example>
-public class ShutDown : Exception
+public sealed class QueueShutDownException : Exception
 {
     /// <summary>Creates the exception with the default message.</summary>
-    public ShutDown()
+    public QueueShutDownException()
         : base("Queue is shut down")
     {
     }
 
     /// <summary>Creates the exception with <paramref name="message"/>.</summary>
-    public ShutDown(string message)
+    public QueueShutDownException(string message)
         : base(message)
     {
     }
 
     /// <summary>Creates the exception with <paramref name="message"/> and the exception that caused it.</summary>
-    public ShutDown(string message, Exception innerException)
+    public QueueShutDownException(string message, Exception innerException)
         : base(message, innerException)
     {
     }

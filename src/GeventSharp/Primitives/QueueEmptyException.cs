@@ -1,34 +1,34 @@
 namespace GeventSharp;
 
-/// <summary>Thrown when a get cannot complete: the queue is empty and the caller did not wait, or its timeout elapsed (gevent.queue.Empty).</summary>
+/// <summary>Thrown when a get or peek of a queue or channel times out with nothing to take (gevent's <c>gevent.queue.Empty</c>); <c>TryGet</c> is the form that does not wait.</summary>
 /// <example>
 /// <code>
 /// try
 /// {
-///     T item = q.GetNowait(); // throws Empty when q.IsEmpty
+///     T item = await q.GetAsync(1.5); // throws QueueEmptyException if nothing comes within 1.5 s
 /// }
-/// catch (Empty)
+/// catch (QueueEmptyException)
 /// {
 ///     // handle it
 /// }
 /// </code>
 /// </example>
-public class Empty : Exception
+public sealed class QueueEmptyException : Exception
 {
     /// <summary>Creates the exception with the default message.</summary>
-    public Empty()
+    public QueueEmptyException()
         : base("Queue is empty")
     {
     }
 
     /// <summary>Creates the exception with <paramref name="message"/>.</summary>
-    public Empty(string message)
+    public QueueEmptyException(string message)
         : base(message)
     {
     }
 
     /// <summary>Creates the exception with <paramref name="message"/> and the exception that caused it.</summary>
-    public Empty(string message, Exception innerException)
+    public QueueEmptyException(string message, Exception innerException)
         : base(message, innerException)
     {
     }
