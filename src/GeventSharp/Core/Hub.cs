@@ -142,7 +142,19 @@ public sealed partial class Hub
         return new KeepAliveHandle(this);
     }
 
-    internal static Hub CurrentOrThrow(string api) => t_current ?? throw NotOnAHub(api);
+    /// <summary>
+    /// This thread's hub, for code that only works on one (a server's <c>Start</c>, a client's
+    /// connect): unlike <see cref="Current"/>, a thread without a hub gets an exception that names
+    /// <paramref name="api"/> and says how to get onto a hub.
+    /// </summary>
+    /// <param name="api">What was called, as the message should name it, like <c>"MyServer.Start"</c>.</param>
+    /// <exception cref="InvalidOperationException">This thread runs no hub.</exception>
+    /// <example>
+    /// <code>
+    /// public void Start() => _hub = Hub.CurrentOrThrow("MyServer.Start");
+    /// </code>
+    /// </example>
+    public static Hub CurrentOrThrow(string api) => t_current ?? throw NotOnAHub(api);
 
     [MethodImpl(MethodImplOptions.NoInlining)]
     private static InvalidOperationException NotOnAHub(string api)
@@ -195,15 +207,26 @@ public sealed partial class Hub
         return false;
     }
 
-    internal void ReportError(Greenlet? greenlet, Exception e)
+    /// <summary>
+    /// Hands <paramref name="exception"/> to <see cref="ErrorHandler"/> as a failure of
+    /// <paramref name="greenlet"/>, for code that catches a failure to keep going rather than let it
+    /// end the greenlet: a server whose request handler threw answers 500, serves on, and reports
+    /// the exception here. If the handler itself throws, both exceptions go to
+    /// <see cref="DefaultErrorHandler"/>; nothing escapes to the caller.
+    /// </summary>
+    /// <param name="greenlet">The greenlet the failure belongs to, or null for the hub itself.</param>
+    /// <param name="exception">The failure.</param>
+    /// <remarks>The handler runs on the calling thread, as it does for reports of the hub monitor.</remarks>
+    public void ReportError(Greenlet? greenlet, Exception exception)
     {
+        ArgumentNullException.ThrowIfNull(exception);
         try
         {
-            ErrorHandler(greenlet, e);
+            ErrorHandler(greenlet, exception);
         }
         catch (Exception handlerFailure)
         {
-            DefaultErrorHandler(greenlet, e);
+            DefaultErrorHandler(greenlet, exception);
             DefaultErrorHandler(null, handlerFailure);
         }
     }

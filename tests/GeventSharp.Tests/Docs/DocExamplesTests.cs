@@ -20,7 +20,7 @@ namespace GeventSharp.Tests.Docs;
 /// <remarks>
 /// <para>Each block is compiled on its own, in memory, as the one file of a console program with top-level
 /// statements (a library when it declares only usings and types), against the shared framework, the
-/// GeventSharp, GeventSharp.Testing and GeventSharp.Diagnostics assemblies and xunit's Assert. Its context
+/// GeventSharp, GeventSharp.Http, GeventSharp.Testing and GeventSharp.Diagnostics assemblies and xunit's Assert. Its context
 /// is what a reader's project has: the SDK's implicit usings, <c>System.Net</c>, the library's namespaces,
 /// and the aliases that docs/primitives/README.md ("Name clashes with the BCL") tells readers to write
 /// (<c>Lock</c>, <c>Semaphore</c>, <c>Timeout</c>), unless the block declares that alias itself.
@@ -205,7 +205,7 @@ public class DocExamplesTests(ITestOutputHelper output)
         IEnumerable<string> framework = ((string)AppContext.GetData("TRUSTED_PLATFORM_ASSEMBLIES")!)
             .Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries)
             .Where(p => string.Equals(Path.GetDirectoryName(p), runtimeDir, StringComparison.Ordinal));
-        IEnumerable<string> ours = new[] { typeof(Gevent), typeof(HubHarness), typeof(HubStacks), typeof(Assert) }
+        IEnumerable<string> ours = new[] { typeof(Gevent), typeof(GeventSharp.Http.HttpServer), typeof(HubHarness), typeof(HubStacks), typeof(Assert) }
             .Select(t => t.Assembly.Location);
         return [.. framework.Concat(ours).Distinct().Select(p => (MetadataReference)MetadataReference.CreateFromFile(p))];
     }

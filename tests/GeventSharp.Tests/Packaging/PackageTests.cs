@@ -17,6 +17,7 @@ public class PackageTests
 
     [Theory]
     [InlineData("GeventSharp")]
+    [InlineData("GeventSharp.Http")]
     [InlineData("GeventSharp.Testing")]
     [InlineData("GeventSharp.Diagnostics")]
     public void Pack_YieldsAUsablePackage(string project)

@@ -81,7 +81,7 @@ public sealed class HttpRequest
     public EndPoint? RemoteEndPoint { get; }
 
     /// <summary>True for a WebSocket handshake (GET with <c>Connection: Upgrade</c>, <c>Upgrade: websocket</c> and a key): accept it with <see cref="HttpResponse.AcceptWebSocketAsync"/>.</summary>
-    public bool IsWebSocketRequest => HttpConnection.IsWebSocketRequest(this);
+    public bool IsWebSocketRequest => WebSocketUpgrade.IsHandshake(this);
 
     /// <summary>The <c>Host</c> header, or null.</summary>
     public string? Host => Headers["Host"];
@@ -114,7 +114,7 @@ public sealed class HttpRequest
         string? type = Headers["Content-Type"];
         if (type is not null && !type.StartsWith("application/x-www-form-urlencoded", StringComparison.OrdinalIgnoreCase))
         {
-            throw new HttpBadRequestException(415, $"Expected a form (application/x-www-form-urlencoded), got {type}.");
+            throw HttpRejection.Create(RejectReason.NotAForm, type);
         }
 
         return HttpUtility.ParseQueryString(await ReadTextAsync(cancellationToken));
@@ -136,7 +136,7 @@ public sealed class HttpRequest
             }
             catch (ArgumentException)
             {
-                throw new HttpBadRequestException(415, $"Unknown charset \"{name}\".");
+                throw HttpRejection.Create(RejectReason.UnknownCharset, name);
             }
         }
 

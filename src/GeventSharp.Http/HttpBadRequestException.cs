@@ -19,6 +19,16 @@ public sealed class HttpBadRequestException : Exception
         StatusCode = statusCode;
     }
 
+    /// <summary>A rejection by the server itself, with its reason (<see cref="HttpRejection"/>).</summary>
+    internal HttpBadRequestException(RejectReason reason, int statusCode, string message)
+        : this(statusCode, message)
+    {
+        Reason = reason;
+    }
+
     /// <summary>The status the server answers with.</summary>
     public int StatusCode { get; }
+
+    /// <summary>Why the server refused the request; null when a handler threw the exception itself.</summary>
+    internal RejectReason? Reason { get; }
 }

@@ -23,20 +23,61 @@ internal static class HttpRequestParser
         "Upgrade-Insecure-Requests", "If-None-Match", "If-Modified-Since", "Authorization", "DNT", "Priority",
     ];
 
+    /// <summary>
+    /// Looks for a whole request head at the start of <paramref name="input"/> and parses it.
+    /// </summary>
+    /// <param name="input">What the connection has buffered.</param>
+    /// <param name="maxHeadSize">The longest request line plus headers (431 beyond).</param>
+    /// <param name="maxHeaders">The most header fields (431 beyond).</param>
+    /// <param name="consumed">
+    /// With a head: its bytes, the empty line and any empty lines before the request line (RFC 9112
+    /// §2.2 says to ignore them). Without: only those empty lines, never part of a head.
+    /// </param>
+    /// <param name="head">The parsed head, when the result is true.</param>
+    /// <returns>True with a head; false when more input is needed.</returns>
+    /// <exception cref="HttpBadRequestException">The head is malformed or over a limit.</exception>
+    public static bool TryParse(ReadOnlySpan<byte> input, int maxHeadSize, int maxHeaders, out int consumed, out RequestHead head)
+    {
+        int start = 0;
+        while (input.Length - start >= 2 && input[start] == '\r' && input[start + 1] == '\n')
+        {
+            start += 2;
+        }
+
+        ReadOnlySpan<byte> rest = input[start..];
+        int found = rest.IndexOf("\r\n\r\n"u8);
+        if (found > maxHeadSize || (found < 0 && rest.Length >= maxHeadSize))
+        {
+            throw HttpRejection.Create(RejectReason.HeadTooLarge, maxHeadSize);
+        }
+
+        if (found < 0)
+        {
+            consumed = start;
+            head = default;
+            return false;
+        }
+
+        head = Parse(rest[..found], maxHeaders);
+        consumed = start + found + 4;
+        return true;
+    }
+
+    /// <summary>Parses a head without its final empty line.</summary>
     public static RequestHead Parse(ReadOnlySpan<byte> head, int maxHeaders)
     {
         int lineEnd = head.IndexOf("\r\n"u8);
         ReadOnlySpan<byte> line = lineEnd < 0 ? head : head[..lineEnd];
         if (line.IndexOf((byte)'\n') >= 0)
         {
-            throw Bad("a bare LF in the request line");
+            throw HttpRejection.Create(RejectReason.BareLineFeedInRequestLine);
         }
 
         int sp1 = line.IndexOf((byte)' ');
         int sp2 = line.LastIndexOf((byte)' ');
         if (sp1 <= 0 || sp2 == sp1)
         {
-            throw Bad("the request line is not METHOD TARGET VERSION");
+            throw HttpRejection.Create(RejectReason.RequestLineNotThreeParts);
         }
 
         ReadOnlySpan<byte> method = line[..sp1];
@@ -46,20 +87,20 @@ internal static class HttpRequestParser
         {
             if (!HttpHeaders.IsTokenChar(b))
             {
-                throw Bad("the method is not a token");
+                throw HttpRejection.Create(RejectReason.MethodNotToken);
             }
         }
 
         if (target.IsEmpty || target.IndexOfAnyExceptInRange((byte)0x21, (byte)0x7E) >= 0)
         {
-            throw Bad("the request target is empty or contains spaces or control characters");
+            throw HttpRejection.Create(RejectReason.InvalidTarget);
         }
 
         string versionString = version.SequenceEqual("HTTP/1.1"u8) ? "HTTP/1.1"
             : version.SequenceEqual("HTTP/1.0"u8) ? "HTTP/1.0"
             : throw (version.Length == 8 && version.StartsWith("HTTP/"u8) && char.IsAsciiDigit((char)version[5]) && version[6] == '.' && char.IsAsciiDigit((char)version[7])
-                ? new HttpBadRequestException(505, $"HTTP version {Encoding.ASCII.GetString(version)} is not supported; use HTTP/1.1.")
-                : Bad("the version is not HTTP/x.y"));
+                ? HttpRejection.Create(RejectReason.VersionNotSupported, Encoding.ASCII.GetString(version))
+                : HttpRejection.Create(RejectReason.VersionMalformed));
 
         ReadOnlySpan<byte> rest = lineEnd < 0 ? default : head[(lineEnd + 2)..];
         var headers = new HttpHeaders(rest.IsEmpty ? 0 : Math.Min(rest.Count("\r\n"u8) + 1, maxHeaders));
@@ -70,13 +111,13 @@ internal static class HttpRequestParser
             rest = end < 0 ? default : rest[(end + 2)..];
             if (field[0] is (byte)' ' or (byte)'\t')
             {
-                throw Bad("a folded header line (obsolete line folding is not accepted)");
+                throw HttpRejection.Create(RejectReason.ObsoleteLineFolding);
             }
 
             int colon = field.IndexOf((byte)':');
             if (colon <= 0)
             {
-                throw Bad("a header line without a name and a colon");
+                throw HttpRejection.Create(RejectReason.HeaderLineWithoutColon);
             }
 
             ReadOnlySpan<byte> name = field[..colon];
@@ -84,7 +125,7 @@ internal static class HttpRequestParser
             {
                 if (!HttpHeaders.IsTokenChar(b))
                 {
-                    throw Bad(b is (byte)' ' or (byte)'\t' ? "whitespace before a header's colon" : "a header name that is not a token");
+                    throw HttpRejection.Create(b is (byte)' ' or (byte)'\t' ? RejectReason.WhitespaceBeforeColon : RejectReason.HeaderNameNotToken);
                 }
             }
 
@@ -93,13 +134,13 @@ internal static class HttpRequestParser
             {
                 if ((b < 0x20 && b != '\t') || b == 0x7F)
                 {
-                    throw Bad("a control character in a header value");
+                    throw HttpRejection.Create(RejectReason.ControlCharacterInHeaderValue);
                 }
             }
 
             if (headers.Count >= maxHeaders)
             {
-                throw new HttpBadRequestException(431, $"More than {maxHeaders} header fields.");
+                throw HttpRejection.Create(RejectReason.TooManyHeaderFields, maxHeaders);
             }
 
             headers.AddParsed(Name(name), Encoding.Latin1.GetString(value));
@@ -133,6 +174,4 @@ internal static class HttpRequestParser
 
         return Encoding.ASCII.GetString(name);
     }
-
-    private static HttpBadRequestException Bad(string what) => new(400, $"Malformed request: {what}.");
 }

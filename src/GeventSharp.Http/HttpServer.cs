@@ -91,7 +91,16 @@ public sealed class HttpServer : IAsyncDisposable
 
     /// <summary>Like <see cref="StopAsync(TimeSpan?)"/>, with the grace period in seconds (gevent's <c>stop(timeout)</c>).</summary>
     /// <param name="timeoutSeconds">How long running handlers get before they are killed, in seconds.</param>
-    public Task StopAsync(double timeoutSeconds) => StopAsync(Gevent.SecondsToTimeSpan(timeoutSeconds, nameof(timeoutSeconds)));
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="timeoutSeconds"/> is negative or NaN.</exception>
+    public Task StopAsync(double timeoutSeconds)
+    {
+        if (double.IsNaN(timeoutSeconds) || timeoutSeconds < 0)
+        {
+            throw new ArgumentOutOfRangeException(nameof(timeoutSeconds), timeoutSeconds, "Seconds must be zero or positive.");
+        }
+
+        return StopAsync(timeoutSeconds >= TimeSpan.MaxValue.TotalSeconds ? TimeSpan.MaxValue : TimeSpan.FromSeconds(timeoutSeconds));
+    }
 
     /// <summary>
     /// Stops accepting, closes idle keep-alive connections, waits up to <paramref name="timeout"/>

@@ -27,6 +27,7 @@ namespace GeventSharp.Http;
 public sealed class HttpResponse
 {
     private readonly HttpConnection _connection;
+    private readonly ResponseWriter _writer;
     private int _statusCode = 200;
     private string? _reasonPhrase;
     private long? _contentLength;
@@ -37,6 +38,7 @@ public sealed class HttpResponse
     internal HttpResponse(HttpConnection connection)
     {
         _connection = connection;
+        _writer = connection.Writer;
     }
 
     /// <summary>The status code; 200 by default.</summary>
@@ -114,7 +116,7 @@ public sealed class HttpResponse
     }
 
     /// <summary>True once the status line and headers have been sent.</summary>
-    public bool HasStarted { get; internal set; }
+    public bool HasStarted => _writer.IsStarted(this);
 
     /// <summary>The body as a write-only <see cref="Stream"/> (for serializers and <c>CopyToAsync</c>).</summary>
     public Stream Body => _body ??= new HttpResponseBody(this);
@@ -122,17 +124,17 @@ public sealed class HttpResponse
     /// <summary>Appends <paramref name="data"/> to the body.</summary>
     /// <exception cref="InvalidOperationException">The response is complete, or more than <see cref="ContentLength"/> would be sent.</exception>
     public ValueTask WriteAsync(ReadOnlyMemory<byte> data, CancellationToken cancellationToken = default)
-        => _connection.WriteBodyAsync(this, data, cancellationToken);
+        => _writer.WriteAsync(this, data, cancellationToken);
 
     /// <summary>Appends <paramref name="text"/> to the body, UTF-8 encoded.</summary>
     public ValueTask WriteAsync(string text, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(text);
-        return _connection.WriteBodyAsync(this, text, cancellationToken);
+        return _writer.WriteAsync(this, text, cancellationToken);
     }
 
     /// <summary>Sends the head and everything written so far now (the rest follows chunked unless <see cref="ContentLength"/> is set).</summary>
-    public ValueTask FlushAsync(CancellationToken cancellationToken = default) => _connection.FlushResponseAsync(this, cancellationToken);
+    public ValueTask FlushAsync(CancellationToken cancellationToken = default) => _writer.FlushAsync(this, cancellationToken);
 
     /// <summary>
     /// Accepts a WebSocket upgrade (<see cref="HttpRequest.IsWebSocketRequest"/>): sends

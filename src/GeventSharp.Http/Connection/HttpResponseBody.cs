@@ -1,46 +1,5 @@
 namespace GeventSharp.Http;
 
-/// <summary>A request body: read-only, forward-only, framing already undone by the connection.</summary>
-internal sealed class HttpRequestBody : Stream
-{
-    private readonly HttpConnection _connection;
-
-    public HttpRequestBody(HttpConnection connection) => _connection = connection;
-
-    public override bool CanRead => true;
-
-    public override bool CanSeek => false;
-
-    public override bool CanWrite => false;
-
-    public override long Length => throw new NotSupportedException("A request body's length is its ContentLength, if declared.");
-
-    public override long Position
-    {
-        get => throw new NotSupportedException("A request body cannot seek.");
-        set => throw new NotSupportedException("A request body cannot seek.");
-    }
-
-    public override ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
-        => _connection.ReadBodyAsync(this, buffer, cancellationToken);
-
-    public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken)
-        => ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
-
-    public override int Read(byte[] buffer, int offset, int count)
-        => throw new NotSupportedException("Read the body with ReadAsync: a synchronous read would block the hub.");
-
-    public override void Flush()
-    {
-    }
-
-    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException("A request body cannot seek.");
-
-    public override void SetLength(long value) => throw new NotSupportedException("A request body cannot be resized.");
-
-    public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException("A request body is read-only.");
-}
-
 /// <summary>A response body: write-only; writes go through <see cref="HttpResponse.WriteAsync(ReadOnlyMemory{byte}, CancellationToken)"/>.</summary>
 internal sealed class HttpResponseBody : Stream
 {

@@ -1,0 +1,98 @@
+using System.Buffers;
+using System.Runtime.CompilerServices;
+
+namespace GeventSharp.Http;
+
+/// <summary>
+/// What a connection has read from its client and not used yet: one buffer that holds the head
+/// being parsed, then the body, then whatever the client pipelined after it.
+/// </summary>
+/// <remarks>
+/// The buffer starts at 4 KiB and grows only as far as the caller's limit allows (a head up to
+/// <see cref="HttpServerOptions.MaxRequestHeadSize"/>, a chunk line up to its maximum), so a client
+/// cannot make the server buffer more than one such unit. It is pooled and returned by
+/// <see cref="Dispose"/>.
+/// </remarks>
+internal sealed class ConnectionInput(Stream stream, StallGuard stall) : IDisposable
+{
+    private const int InitialSize = 4096;
+
+    private byte[] _buffer = ArrayPool<byte>.Shared.Rent(InitialSize);
+    private int _start;
+    private int _end;
+
+    /// <summary>The bytes read and not consumed yet.</summary>
+    public ReadOnlySpan<byte> Buffered => _buffer.AsSpan(_start, _end - _start);
+
+    /// <summary>How many bytes are buffered.</summary>
+    public int Count => _end - _start;
+
+    /// <summary>Marks <paramref name="count"/> buffered bytes as used.</summary>
+    public void Consume(int count) => _start += count;
+
+    /// <summary>
+    /// Reads more input, growing the buffer up to <paramref name="limit"/> bytes if it is full;
+    /// the bytes read, 0 at the end of the stream.
+    /// </summary>
+    /// <param name="limit">How large the buffer may grow for what is being read.</param>
+    /// <param name="guarded">Hold the read to the I/O timeout (a body); a head waits under the keep-alive timeout instead.</param>
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
+    public async ValueTask<int> FillAsync(int limit, bool guarded)
+    {
+        if (_start == _end)
+        {
+            _start = _end = 0;
+        }
+
+        if (_end == _buffer.Length)
+        {
+            if (_start > 0)
+            {
+                Buffer.BlockCopy(_buffer, _start, _buffer, 0, _end - _start);
+                _end -= _start;
+                _start = 0;
+            }
+            else if (_buffer.Length < limit)
+            {
+                byte[] bigger = ArrayPool<byte>.Shared.Rent(Math.Min(Math.Max(_buffer.Length * 2, InitialSize), limit));
+                Buffer.BlockCopy(_buffer, 0, bigger, 0, _end);
+                ArrayPool<byte>.Shared.Return(_buffer);
+                _buffer = bigger;
+            }
+        }
+
+        ValueTask<int> read = stream.ReadAsync(_buffer.AsMemory(_end));
+        int n = read.IsCompleted ? read.GetAwaiter().GetResult()
+            : guarded ? await stall.GuardAsync(read).ConfigureAwait(false)
+            : await read;
+        _end += n;
+        return n;
+    }
+
+    /// <summary>Makes sure some input is buffered, reading if none is (under the I/O timeout).</summary>
+    /// <exception cref="HttpBadRequestException">The stream ended: <paramref name="reason"/> says in the middle of what.</exception>
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
+    public async ValueTask EnsureAsync(RejectReason reason)
+    {
+        if (_start == _end && await FillAsync(_buffer.Length, guarded: true).ConfigureAwait(false) == 0)
+        {
+            throw HttpRejection.Create(reason);
+        }
+    }
+
+    /// <summary>Takes everything buffered (what a client sent right behind a protocol switch).</summary>
+    public byte[] TakeAll()
+    {
+        byte[] rest = Buffered.ToArray();
+        _start = _end;
+        return rest;
+    }
+
+    /// <summary>Returns the buffer to the pool.</summary>
+    public void Dispose()
+    {
+        ArrayPool<byte>.Shared.Return(_buffer);
+        _buffer = [];
+        _start = _end = 0;
+    }
+}

@@ -1,0 +1,244 @@
+using System.Net;
+using System.Net.Sockets;
+using System.Net.WebSockets;
+using System.Runtime.CompilerServices;
+
+namespace GeventSharp.Http;
+
+/// <summary>
+/// One client connection of an <see cref="HttpServer"/>: reads requests one after another
+/// (keep-alive, pipelining), runs the handler for each and completes its response.
+/// </summary>
+/// <remarks>
+/// <para>The loop only: read a head, start the request, run the handler, complete the response,
+/// keep the connection or close it. The work is done by single-purpose pieces: the input buffer
+/// (<see cref="ConnectionInput"/>), the head parser (<see cref="HttpRequestParser"/>), the body
+/// (<see cref="RequestBodyReader"/>, with <see cref="ChunkedDecoder"/>), the response
+/// (<see cref="ResponseWriter"/>, <see cref="ResponseHead"/>) and the upgrade
+/// (<see cref="WebSocketUpgrade"/>).</para>
+/// <para>Awaits of this assembly's own async methods use <c>ConfigureAwait(false)</c>: they
+/// complete on the hub thread inside the connection's greenlet (every stream operation they wrap
+/// resumes there), so their continuations run inline instead of each taking a trip through the
+/// greenlet's synchronization context and the ready queue. Awaits of the stream and of the user's
+/// handler keep the context, since those may complete elsewhere. Every method awaited that way must use
+/// <see cref="PoolingAsyncValueTaskMethodBuilder"/>: its continuations run inline, whereas a plain
+/// <c>async ValueTask</c> that completes asynchronously is a <see cref="Task"/>, and a task refuses
+/// to inline a <c>ConfigureAwait(false)</c> continuation under the greenlet's synchronization
+/// context: it queues it to the thread pool, and the connection's code would go on off the hub.
+/// <c>ConfigureAwaitRuleTests</c> checks every such await in the assembly's sources.</para>
+/// </remarks>
+internal sealed class HttpConnection
+{
+    private const int MaxDrain = 64 * 1024;
+
+    private readonly HttpServer _server;
+    private readonly Stream _stream;
+    private readonly EndPoint? _peer;
+    private readonly HttpServerOptions _options;
+    private readonly StallGuard _stall;
+    private readonly ConnectionInput _input;
+    private readonly ResponseWriter _writer;
+    private Timeout? _idle;
+    private HttpRequest? _request;
+    private RequestBodyReader _body = RequestBodyReader.Empty;
+    private WebSocket? _webSocket;
+
+    public HttpConnection(HttpServer server, Stream stream, EndPoint? peer, HttpServerOptions options)
+    {
+        _server = server;
+        _stream = stream;
+        _peer = peer;
+        _options = options;
+        _stall = new StallGuard(options.IoTimeout);
+        _input = new ConnectionInput(stream, _stall);
+        _writer = new ResponseWriter(server, stream, _stall, options);
+    }
+
+    /// <summary>True while waiting for the first byte of the next request (a stop may close it at once).</summary>
+    public bool Idle { get; private set; }
+
+    public Greenlet? Greenlet { get; private set; }
+
+    /// <summary>The writer of this connection's responses.</summary>
+    public ResponseWriter Writer => _writer;
+
+    public async Task RunAsync()
+    {
+        Greenlet = Greenlet.Current;
+        try
+        {
+            while (await ServeOneAsync().ConfigureAwait(false))
+            {
+            }
+        }
+        catch (Exception e) when (IsConnectionError(e) || e is ObjectDisposedException || _stall.Caused(e))
+        {
+            // The client went away (reset, closed mid-request or mid-WebSocket) or stalled: nothing to answer.
+        }
+        finally
+        {
+            _idle?.Cancel();
+            _stall.Cancel();
+            _webSocket?.Dispose(); // also when the handler failed after accepting it (its keep-alive timer stops)
+            _input.Dispose();
+            _writer.Dispose();
+        }
+    }
+
+    /// <summary>Answers the upgrade (101) and turns the connection into a WebSocket (RFC 6455).</summary>
+    public async ValueTask<WebSocket> AcceptWebSocketAsync(HttpResponse response, string? subProtocol, TimeSpan? keepAliveInterval)
+        => _webSocket = await WebSocketUpgrade.AcceptAsync(_request!, response, _writer, _input, _stream, subProtocol, keepAliveInterval).ConfigureAwait(false);
+
+    /// <summary>Reads one request and answers it; false when the connection should close.</summary>
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
+    private async ValueTask<bool> ServeOneAsync()
+    {
+        Idle = _input.Count == 0;
+        if (Idle && _server.Stopping)
+        {
+            return false;
+        }
+
+        RequestHead? head;
+        _idle ??= new Timeout(_options.KeepAliveTimeout);
+        _idle.Start();
+        try
+        {
+            head = await ReadHeadAsync().ConfigureAwait(false);
+        }
+        catch (Exception e) when (_idle.Caused(e))
+        {
+            if (_input.Count > 0)
+            {
+                await SendErrorAsync(HttpRejection.Create(RejectReason.HeadTimedOut)).ConfigureAwait(false);
+            }
+
+            return false;
+        }
+        catch (HttpBadRequestException e)
+        {
+            await SendErrorAsync(e).ConfigureAwait(false);
+            return false;
+        }
+        finally
+        {
+            _idle.Cancel();
+            Idle = false;
+        }
+
+        if (head is null)
+        {
+            return false; // closed by the client between requests (or mid-head: nothing to answer)
+        }
+
+        HttpRequest request;
+        try
+        {
+            request = StartRequest(head.Value);
+        }
+        catch (HttpBadRequestException e)
+        {
+            await SendErrorAsync(e).ConfigureAwait(false);
+            return false;
+        }
+
+        var response = new HttpResponse(this);
+        bool http11 = request.Version == "HTTP/1.1";
+        HttpHeaders h = request.Headers;
+        _writer.Begin(response, headOnly: request.Method == "HEAD", http10: !http11,
+            keepAlive: http11 ? !h.ContainsToken("Connection", "close") : h.ContainsToken("Connection", "keep-alive"));
+        try
+        {
+            await _server.Handler(request, response);
+        }
+        catch (HttpBadRequestException e) when (!_writer.HasStarted)
+        {
+            await _writer.ReplaceWithErrorAsync((HttpStatusCode)e.StatusCode, e.Message).ConfigureAwait(false);
+        }
+        catch (Exception e) when (_stall.Caused(e))
+        {
+            // The client stalled: a body that stopped arriving gets 408 if nothing was sent; otherwise just close.
+            if (!_writer.HasStarted && _body.HasUnread)
+            {
+                await SendErrorAsync(HttpRejection.Create(RejectReason.BodyStalled)).ConfigureAwait(false);
+            }
+
+            return false;
+        }
+        catch (Exception e) when (e is not GreenletExit && !IsConnectionError(e))
+        {
+            _server.ReportHandlerError(e);
+            if (_writer.HasStarted)
+            {
+                return false; // half a response went out: closing is the only honest end
+            }
+
+            await _writer.ReplaceWithErrorAsync(HttpStatusCode.InternalServerError, "Internal Server Error").ConfigureAwait(false);
+        }
+
+        if (_webSocket is not null)
+        {
+            _webSocket.Dispose(); // the handler is done with it; the connection ends with the handler
+            return false;
+        }
+
+        if (!await _writer.CompleteAsync().ConfigureAwait(false))
+        {
+            return false;
+        }
+
+        _server.NoteRequestServed();
+        return !_server.Stopping && await _body.SkipRestAsync(MaxDrain).ConfigureAwait(false);
+    }
+
+    /// <summary>The client went away: not the handler's fault, so not reported.</summary>
+    private static bool IsConnectionError(Exception e)
+        => e is SocketException or IOException { InnerException: SocketException }
+            or WebSocketException { WebSocketErrorCode: WebSocketError.ConnectionClosedPrematurely };
+
+    /// <summary>Reads until a whole head is buffered and parses it; null at the end of the stream.</summary>
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
+    private async ValueTask<RequestHead?> ReadHeadAsync()
+    {
+        while (true)
+        {
+            bool complete = HttpRequestParser.TryParse(_input.Buffered, _options.MaxRequestHeadSize, _options.MaxRequestHeaderCount, out int consumed, out RequestHead head);
+            _input.Consume(consumed);
+            if (complete)
+            {
+                return head;
+            }
+
+            if (await _input.FillAsync(_options.MaxRequestHeadSize + 4, guarded: false).ConfigureAwait(false) == 0)
+            {
+                return null;
+            }
+        }
+    }
+
+    /// <summary>Sets up the body's framing for a parsed head.</summary>
+    private HttpRequest StartRequest(RequestHead head)
+    {
+        _body.End();
+        _webSocket = null;
+        bool http11 = head.Version == "HTTP/1.1";
+        _body = RequestBodyReader.Open(head.Headers, http11, _options, _input, _writer, out long? contentLength);
+        return _request = new HttpRequest(head.Method, head.Target, head.Version, head.Headers, _body, contentLength, _peer);
+    }
+
+    /// <summary>Answers a request that could not be read (400, 408, 413, 431, 501, 505) and ends the connection.</summary>
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
+    private async ValueTask SendErrorAsync(HttpBadRequestException rejection)
+    {
+        _writer.Begin(new HttpResponse(this), headOnly: false, http10: false, keepAlive: false);
+        try
+        {
+            await _writer.ReplaceWithErrorAsync((HttpStatusCode)rejection.StatusCode, rejection.Message).ConfigureAwait(false);
+            await _writer.CompleteAsync().ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is IOException or SocketException)
+        {
+            // the client is gone already
+        }
+    }
+}
