@@ -1,3 +1,4 @@
+using System.ComponentModel;
 using System.Diagnostics;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
@@ -6,17 +7,17 @@ namespace GeventSharp;
 
 /// <summary>
 /// The Linux hub poller: an <c>epoll</c> instance that the hub sleeps in (with its next timer's
-/// deadline), an <c>eventfd</c> that other threads write to wake it, and the registrations of
-/// green sockets, whose readiness wakes the greenlets waiting on them.
+/// deadline), an <c>eventfd</c> that other threads write to wake it, and the file descriptors
+/// registered by higher layers, whose readiness it reports to their <see cref="IReadinessSink"/>.
 /// </summary>
 /// <remarks>
-/// <para>Sockets are registered once, edge-triggered, for input and output; no <c>epoll_ctl</c>
-/// call is made per operation. A greenlet tries its syscall first and waits only after
-/// <c>EAGAIN</c>, so an edge that arrives while nobody waits is harmless: the next attempt
-/// reads the data anyway.</para>
-/// <para>Each <see cref="Wait"/> takes at most <see cref="MaxEvents"/> events; the rest stay
-/// queued in the kernel for the next turn, so a burst of ready sockets (or one that is always
-/// ready) cannot keep posted work and timers waiting (gevent #1336).</para>
+/// <para>It knows file descriptors and epoll flags, nothing about what is behind them: what a
+/// readiness edge means for a socket (which waiter to wake, whether a receive may find data) is
+/// the sink's business (<c>Net/SocketReadiness.cs</c>).</para>
+/// <para>Descriptors are registered once, edge-triggered, for input and output; no <c>epoll_ctl</c>
+/// call is made per operation. Each <see cref="Wait"/> takes at most <see cref="MaxEvents"/>
+/// events; the rest stay queued in the kernel for the next turn, so a burst of ready descriptors
+/// (or one that is always ready) cannot keep posted work and timers waiting (gevent #1336).</para>
 /// <para>Hub thread only, except <see cref="Wake"/>.</para>
 /// </remarks>
 internal sealed unsafe class EpollPoller : IHubPoller
@@ -31,10 +32,11 @@ internal sealed unsafe class EpollPoller : IHubPoller
     private readonly int _epfd;
     private readonly int _eventFd;
     private byte* _events;
-    private IoRegistration?[] _slots = new IoRegistration?[64];
+    private Slot[] _slots = new Slot[64];
     private int[] _free = new int[64];
     private int _freeCount;
     private int _nextSlot;
+    private uint _generation;
     private int _wakePending;
     private int _activeWaiters;
     private int _registrations;
@@ -45,18 +47,22 @@ internal sealed unsafe class EpollPoller : IHubPoller
         _epfd = LibC.epoll_create1(LibC.EPOLL_CLOEXEC);
         if (_epfd < 0)
         {
-            throw LibC.Error(Marshal.GetLastPInvokeError());
+            throw new Win32Exception(Marshal.GetLastPInvokeError());
         }
 
         _eventFd = LibC.eventfd(0, LibC.EFD_CLOEXEC | LibC.EFD_NONBLOCK);
-        if (_eventFd < 0)
+        int errno = _eventFd < 0 ? Marshal.GetLastPInvokeError() : Add(_eventFd, LibC.EPOLLIN, WakeData);
+        if (errno != 0)
         {
-            int errno = Marshal.GetLastPInvokeError();
+            if (_eventFd >= 0)
+            {
+                LibC.close(_eventFd);
+            }
+
             LibC.close(_epfd);
-            throw LibC.Error(errno);
+            throw new Win32Exception(errno);
         }
 
-        Add(_eventFd, LibC.EPOLLIN, WakeData);
         _events = (byte*)NativeMemory.Alloc((nuint)(MaxEvents * s_stride));
     }
 
@@ -66,10 +72,10 @@ internal sealed unsafe class EpollPoller : IHubPoller
 
     public bool HasActiveIo => _activeWaiters > 0;
 
-    /// <summary>Greenlets waiting for readiness now.</summary>
+    /// <summary>Greenlets waiting for readiness now (as counted by <see cref="IoWaitStarted"/>).</summary>
     public int ActiveWaiters => _activeWaiters;
 
-    /// <summary>Sockets registered now.</summary>
+    /// <summary>File descriptors registered now.</summary>
     public int Registrations => _registrations;
 
     public void Wait(int timeoutMilliseconds)
@@ -96,11 +102,15 @@ internal sealed unsafe class EpollPoller : IHubPoller
                 continue;
             }
 
-            int slot = (int)(uint)data;
-            IoRegistration? reg = (uint)slot < (uint)_slots.Length ? _slots[slot] : null;
-            if (reg is not null && reg.Generation == (uint)(data >> 32))
+            // An event of a slot unregistered (and maybe reused) earlier in this batch carries the old generation.
+            uint slot = (uint)data;
+            if (slot < (uint)_slots.Length)
             {
-                reg.OnEvents(events);
+                ref Slot entry = ref _slots[slot];
+                if (entry.Generation == (uint)(data >> 32) && entry.Sink is { } sink)
+                {
+                    sink.OnEvents(events);
+                }
             }
         }
     }
@@ -114,8 +124,12 @@ internal sealed unsafe class EpollPoller : IHubPoller
         }
     }
 
-    /// <summary>Registers <paramref name="fd"/> (already non-blocking), edge-triggered for input and output.</summary>
-    public IoRegistration Register(int fd, object owner)
+    /// <summary>
+    /// Registers <paramref name="fd"/> (already non-blocking), edge-triggered for input, output and
+    /// hang-up; its events go to <paramref name="sink"/> until <see cref="Unregister"/>.
+    /// </summary>
+    /// <returns>The registration's slot (0 or more), or <c>-errno</c> if epoll refused the descriptor.</returns>
+    public int Register(int fd, IReadinessSink sink)
     {
         int slot = _freeCount > 0 ? _free[--_freeCount] : _nextSlot++;
         if (slot >= _slots.Length)
@@ -123,38 +137,37 @@ internal sealed unsafe class EpollPoller : IHubPoller
             Array.Resize(ref _slots, _slots.Length * 2);
         }
 
-        var reg = new IoRegistration(this, fd, slot, owner);
-        _slots[slot] = reg;
-        ulong data = ((ulong)reg.Generation << 32) | (uint)slot;
-        try
+        uint generation = ++_generation;
+        int errno = Add(fd, LibC.EPOLLIN | LibC.EPOLLOUT | LibC.EPOLLRDHUP | LibC.EPOLLET, ((ulong)generation << 32) | (uint)slot);
+        if (errno != 0)
         {
-            Add(fd, LibC.EPOLLIN | LibC.EPOLLOUT | LibC.EPOLLRDHUP | LibC.EPOLLET, data);
-        }
-        catch
-        {
-            Release(reg);
-            throw;
+            Release(slot);
+            return -errno;
         }
 
+        _slots[slot] = new Slot { Sink = sink, Fd = fd, Generation = generation };
         _registrations++;
-        return reg;
+        return slot;
     }
 
-    /// <summary>Removes the registration (the fd is still open); its slot may be reused at once.</summary>
-    public void Unregister(IoRegistration reg)
+    /// <summary>Removes registration <paramref name="slot"/> (the fd is still open); the slot may be reused at once.</summary>
+    public void Unregister(int slot)
     {
         if (!_disposed)
         {
-            LibC.epoll_ctl(_epfd, LibC.EPOLL_CTL_DEL, reg.Fd, null);
+            LibC.epoll_ctl(_epfd, LibC.EPOLL_CTL_DEL, _slots[slot].Fd, null);
         }
 
-        Release(reg);
+        _slots[slot] = default;
+        Release(slot);
         _registrations--;
     }
 
-    internal void WaiterAdded() => _activeWaiters++;
+    /// <summary>A greenlet began waiting for readiness: the hub keeps polling and is not idle while any does.</summary>
+    public void IoWaitStarted() => _activeWaiters++;
 
-    internal void WaiterRemoved()
+    /// <summary>A wait counted by <see cref="IoWaitStarted"/> ended (woken, timed out, killed or closed).</summary>
+    public void IoWaitEnded()
     {
         Debug.Assert(_activeWaiters > 0);
         _activeWaiters--;
@@ -174,183 +187,28 @@ internal sealed unsafe class EpollPoller : IHubPoller
         _events = null;
     }
 
-    private void Release(IoRegistration reg)
+    private void Release(int slot)
     {
-        _slots[reg.Slot] = null;
         if (_freeCount == _free.Length)
         {
             Array.Resize(ref _free, _free.Length * 2);
         }
 
-        _free[_freeCount++] = reg.Slot;
+        _free[_freeCount++] = slot;
     }
 
-    private void Add(int fd, uint events, ulong data)
+    private int Add(int fd, uint events, ulong data)
     {
         byte* ev = stackalloc byte[16];
         Unsafe.WriteUnaligned(ev, events);
         Unsafe.WriteUnaligned(ev + s_dataOffset, data);
-        if (LibC.epoll_ctl(_epfd, LibC.EPOLL_CTL_ADD, fd, ev) != 0)
-        {
-            throw LibC.Error(Marshal.GetLastPInvokeError());
-        }
-    }
-}
-
-/// <summary>
-/// One file descriptor registered with the <see cref="EpollPoller"/>: at most one greenlet waits
-/// to read it and one to write it, as in gevent (a second would be a bug in the caller).
-/// </summary>
-internal sealed class IoRegistration
-{
-    private static int s_generation;
-
-    private readonly EpollPoller _poller;
-    private Greenlet? _reader;
-    private Greenlet? _writer;
-    private short _readerVersion;
-    private short _writerVersion;
-
-    internal IoRegistration(EpollPoller poller, int fd, int slot, object owner)
-    {
-        _poller = poller;
-        Fd = fd;
-        Slot = slot;
-        Owner = owner;
-        Generation = unchecked((uint)Interlocked.Increment(ref s_generation));
+        return LibC.epoll_ctl(_epfd, LibC.EPOLL_CTL_ADD, fd, ev) == 0 ? 0 : Marshal.GetLastPInvokeError();
     }
 
-    public int Fd { get; }
-
-    public int Slot { get; }
-
-    public uint Generation { get; }
-
-    /// <summary>The socket, for "waits on" descriptions.</summary>
-    public object Owner { get; }
-
-    public bool HasWaiters => _reader is not null || _writer is not null;
-
-    /// <summary>
-    /// False once a receive has drained the socket (EAGAIN, or fewer bytes than asked for); true
-    /// again whenever the poller reports input. While false, a receive waits
-    /// for readiness at once instead of making a syscall that would say EAGAIN (as Go's netpoll
-    /// remembers readiness): one syscall fewer per request/response.
-    /// </summary>
-    /// <remarks>
-    /// End of stream and errors are sticky: a read that returns the last data does not return the
-    /// end of stream queued behind it, and no new edge will announce it, so once the poller has
-    /// reported RDHUP, HUP or ERR the socket is never considered drained again.
-    /// </remarks>
-    public bool MayHaveInput => _mayHaveInput || _inputEnded;
-
-    private bool _mayHaveInput = true;
-    private bool _inputEnded;
-
-    /// <summary>A receive found the queue empty (EAGAIN, or a short read).</summary>
-    public void NoteDrained() => _mayHaveInput = false;
-
-    public void OnEvents(uint events)
+    private struct Slot
     {
-        if ((events & (LibC.EPOLLIN | LibC.EPOLLPRI | LibC.EPOLLERR | LibC.EPOLLHUP | LibC.EPOLLRDHUP)) != 0)
-        {
-            // Edges coalesce: this one may stand for more input than the next receive takes.
-            _mayHaveInput = true;
-            if ((events & (LibC.EPOLLRDHUP | LibC.EPOLLHUP | LibC.EPOLLERR)) != 0)
-            {
-                _inputEnded = true;
-            }
-
-            if (_reader is { } r)
-            {
-                _reader = null;
-                _poller.WaiterRemoved();
-                r.WakeDirect(_readerVersion, true);
-            }
-        }
-
-        if ((events & (LibC.EPOLLOUT | LibC.EPOLLERR | LibC.EPOLLHUP)) != 0 && _writer is { } w)
-        {
-            _writer = null;
-            _poller.WaiterRemoved();
-            w.WakeDirect(_writerVersion, true);
-        }
-    }
-
-    /// <summary>
-    /// Suspends <paramref name="g"/> (the current greenlet) until the fd is ready for reading
-    /// (or writing), the timeout elapses (false) or the wait is failed. Pair with <see cref="EndWait"/>.
-    /// </summary>
-    public ValueTask<bool> WaitAsync(Greenlet g, bool write, long timeoutTicks, CancellationToken cancellationToken)
-    {
-        Greenlet? other = write ? _writer : _reader;
-        if (other is not null)
-        {
-            throw new InvalidOperationException(
-                $"{other} is already waiting to {(write ? "write to" : "read from")} {Owner}; one greenlet at a time may {(write ? "write to" : "read from")} a socket.");
-        }
-
-        ValueTask<bool> wait = g.SuspendOn(Owner, null, timeoutTicks, cancellationToken);
-        if (wait.IsCompleted)
-        {
-            return wait;
-        }
-
-        if (write)
-        {
-            _writer = g;
-            _writerVersion = g._version;
-        }
-        else
-        {
-            _reader = g;
-            _readerVersion = g._version;
-        }
-
-        _poller.WaiterAdded();
-        return wait;
-    }
-
-    /// <summary>After a wait ended any way (readiness, timeout, kill): forget <paramref name="g"/> if it is still registered.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public void EndWait(Greenlet g, bool write)
-    {
-        if (write)
-        {
-            if (ReferenceEquals(_writer, g))
-            {
-                _writer = null;
-                _poller.WaiterRemoved();
-            }
-        }
-        else if (ReferenceEquals(_reader, g))
-        {
-            _reader = null;
-            _poller.WaiterRemoved();
-        }
-    }
-
-    /// <summary>Unregisters and fails any waiter at once with <paramref name="error"/> (the socket is being closed).</summary>
-    public void Close(Func<Exception> error)
-    {
-        Fail(ref _reader, _readerVersion, error);
-        Fail(ref _writer, _writerVersion, error);
-        _poller.Unregister(this);
-    }
-
-    private void Fail(ref Greenlet? waiter, short version, Func<Exception> error)
-    {
-        Greenlet? g = waiter;
-        if (g is null)
-        {
-            return;
-        }
-
-        waiter = null;
-        _poller.WaiterRemoved();
-        if (g._state == GreenletState.Waiting && g._version == version)
-        {
-            g.ThrowIn(error());
-        }
+        public IReadinessSink? Sink;
+        public int Fd;
+        public uint Generation;
     }
 }

@@ -186,10 +186,10 @@ public partial class Greenlet : Waitable
     /// <summary>The id of the greenlet that created this one (0: the hub itself; -1: not recorded), for run-info dumps.</summary>
     internal long SpawnerId => _rare?.SpawnerId ?? -1;
 
-    /// <summary>This greenlet's <see cref="Local{T}"/> values (created on first use).</summary>
+    /// <summary>This greenlet's greenlet-local values (<c>Local&lt;T&gt;</c>, a primitive; created on first use).</summary>
     internal Dictionary<object, object> LocalSlots => RareState.Locals ??= new Dictionary<object, object>(ReferenceEqualityComparer.Instance);
 
-    /// <summary>This greenlet's <see cref="Local{T}"/> values, or null if it never set one.</summary>
+    /// <summary>This greenlet's greenlet-local values, or null if it never set one.</summary>
     internal Dictionary<object, object>? LocalSlotsOrNull => _rare?.Locals;
 
     private string StateText => _state.ToString();

@@ -7,22 +7,29 @@ namespace GeventSharp;
 /// turn a timeout into an exception), awaited by user code as a <see cref="ValueTask{TResult}"/>.
 /// </summary>
 /// <remarks>
-/// <para>It wraps the greenlet's own wait (the greenlet is the <see cref="IValueTaskSource"/>), and
-/// runs <see cref="Complete"/> inside <c>GetResult</c>, in the resumed greenlet. Unlike an async
-/// method, it never posts its caller's continuation through the greenlet's synchronization context:
-/// the caller resumes directly when the hub runs the greenlet, in the same turn as a plain wait,
-/// and nothing is allocated (operations are pooled per thread and type).</para>
+/// <para>It waits through the greenlet's own wait (<c>SuspendOn</c>; the greenlet is that wait's
+/// <see cref="IValueTaskSource"/>) and registers itself as the wait's continuation. When the hub
+/// resumes the greenlet, <see cref="Complete"/> runs in it and the outcome goes to a
+/// <see cref="HubValueTaskSourceCore{TResult}"/>, which runs the caller's continuation inline.
+/// Unlike an async method, it never posts its caller's continuation through the greenlet's
+/// synchronization context: the caller resumes in the same hub step as a plain wait, and nothing
+/// is allocated (operations are pooled per thread and type).</para>
 /// <para>Like any pooled <see cref="ValueTask"/>, the result may be awaited once.</para>
 /// </remarks>
 internal abstract class GreenletOperation<TResult> : IValueTaskSource<TResult>, IValueTaskSource
 {
+    private readonly Action _onWake;
+    private HubValueTaskSourceCore<TResult> _core;
     private Greenlet? _greenlet;
+    private ValueTask<bool> _wait;
     private short _token;
+
+    protected GreenletOperation() => _onWake = OnWake;
 
     /// <summary>The greenlet waiting (valid from <see cref="Suspend"/> until the result is read).</summary>
     protected Greenlet Greenlet => _greenlet!;
 
-    /// <summary>The token of the greenlet's wait.</summary>
+    /// <summary>The token of the greenlet's wait (the version a <see cref="WaitList"/> entry of it carries).</summary>
     protected short Token => _token;
 
     /// <summary>
@@ -41,6 +48,9 @@ internal abstract class GreenletOperation<TResult> : IValueTaskSource<TResult>, 
 
         _greenlet = current;
         _token = current._version;
+        _core.Reset();
+        _wait = wait;
+        wait.GetAwaiter().UnsafeOnCompleted(_onWake);
         early = null;
         return true;
     }
@@ -60,10 +70,10 @@ internal abstract class GreenletOperation<TResult> : IValueTaskSource<TResult>, 
     }
 
     /// <summary>The pending result, after a successful <see cref="Suspend"/>.</summary>
-    protected ValueTask<TResult> Pending => new(this, _token);
+    protected ValueTask<TResult> Pending => new(this, _core.Version);
 
     /// <summary>The pending completion, for operations without a result.</summary>
-    protected ValueTask PendingVoid => new(this, _token);
+    protected ValueTask PendingVoid => new(this, _core.Version);
 
     /// <summary>Runs in the resumed greenlet: <paramref name="woken"/> is true if the primitive woke it, false on timeout.</summary>
     protected abstract TResult Complete(bool woken);
@@ -76,18 +86,56 @@ internal abstract class GreenletOperation<TResult> : IValueTaskSource<TResult>, 
     /// <summary>Clears references and returns the operation to its pool.</summary>
     protected abstract void ReturnToPool();
 
-    private IValueTaskSource<bool> Source => _greenlet ?? throw new InvalidOperationException(
-        "This library ValueTask was already awaited; like any pooled ValueTask it may be awaited once (call AsTask() to await it again).");
+    /// <summary>The greenlet resumed: finish the operation in it, then let the caller's continuation run.</summary>
+    private void OnWake()
+    {
+        ValueTask<bool> wait = _wait;
+        _wait = default;
+        bool woken;
+        try
+        {
+            woken = wait.GetAwaiter().GetResult();
+        }
+        catch (Exception e)
+        {
+            // The wait itself failed (kill, Timeout, token): the primitive may have work to undo.
+            Exception outcome = e;
+            try
+            {
+                Interrupted();
+            }
+            catch (Exception undo)
+            {
+                outcome = undo;
+            }
 
-    ValueTaskSourceStatus IValueTaskSource<TResult>.GetStatus(short token) => Source.GetStatus(token);
+            _core.SetException(outcome);
+            return;
+        }
 
-    ValueTaskSourceStatus IValueTaskSource.GetStatus(short token) => Source.GetStatus(token);
+        TResult result;
+        try
+        {
+            result = Complete(woken);
+        }
+        catch (Exception e)
+        {
+            _core.SetException(e);
+            return;
+        }
+
+        _core.SetResult(result);
+    }
+
+    ValueTaskSourceStatus IValueTaskSource<TResult>.GetStatus(short token) => _core.GetStatus(token);
+
+    ValueTaskSourceStatus IValueTaskSource.GetStatus(short token) => _core.GetStatus(token);
 
     void IValueTaskSource<TResult>.OnCompleted(Action<object?> continuation, object? state, short token, ValueTaskSourceOnCompletedFlags flags)
-        => Source.OnCompleted(continuation, state, token, flags);
+        => _core.OnCompleted(continuation, state, token);
 
     void IValueTaskSource.OnCompleted(Action<object?> continuation, object? state, short token, ValueTaskSourceOnCompletedFlags flags)
-        => Source.OnCompleted(continuation, state, token, flags);
+        => _core.OnCompleted(continuation, state, token);
 
     TResult IValueTaskSource<TResult>.GetResult(short token) => GetResult(token);
 
@@ -95,36 +143,15 @@ internal abstract class GreenletOperation<TResult> : IValueTaskSource<TResult>, 
 
     private TResult GetResult(short token)
     {
-        IValueTaskSource<bool> source = Source;
-        if (token != _token)
+        if (token != _core.Version || !_core.IsCompleted)
         {
-            // A stale ValueTask: this operation now serves another wait. Touch nothing.
-            throw new InvalidOperationException("This library ValueTask was already awaited; it may be awaited once.");
-        }
-
-        bool woken;
-        try
-        {
-            woken = source.GetResult(token);
-        }
-        catch
-        {
-            try
-            {
-                Interrupted();
-            }
-            finally
-            {
-                _greenlet = null;
-                ReturnToPool();
-            }
-
-            throw;
+            // A stale ValueTask (this operation now serves another wait) or one read too early: touch nothing.
+            return _core.GetResult(token);
         }
 
         try
         {
-            return Complete(woken);
+            return _core.GetResult(token);
         }
         finally
         {

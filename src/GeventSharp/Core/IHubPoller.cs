@@ -13,6 +13,20 @@ internal interface IHubPoller : IDisposable
     bool HasActiveIo { get; }
 }
 
+/// <summary>
+/// What a higher layer registers with the hub's poller for one file descriptor: told of its
+/// readiness events (epoll flags), on the hub thread, from inside <see cref="IHubPoller.Wait"/>.
+/// </summary>
+/// <remarks>
+/// The sink decides what an edge means and whom it wakes; it must only schedule work (wake
+/// greenlets), never run user code inline, since the hub is in the middle of its poll.
+/// </remarks>
+internal interface IReadinessSink
+{
+    /// <summary>The descriptor reported <paramref name="events"/> (<c>EPOLLIN</c>, <c>EPOLLOUT</c>, <c>EPOLLHUP</c>...).</summary>
+    void OnEvents(uint events);
+}
+
 /// <summary>The poller without I/O: a semaphore that posting threads release.</summary>
 /// <remarks>
 /// A poster releases the semaphore only when no wake is pending, so a burst of posts costs one

@@ -19,10 +19,23 @@ internal sealed class WaitList
         public int Version;      // the greenlet's wait version when it registered
     }
 
-    private Entry[] _items = new Entry[4];
+    private Entry[] _items;
     private int _head;
     private int _count;
     private int _stale;
+
+    /// <summary>Creates an empty list with room for four waiters.</summary>
+    public WaitList()
+        : this(4)
+    {
+    }
+
+    /// <summary>Creates an empty list with room for <paramref name="capacity"/> (a power of two) waiters before it grows.</summary>
+    public WaitList(int capacity)
+    {
+        Debug.Assert(capacity > 0 && (capacity & (capacity - 1)) == 0, "the ring's capacity must be a power of two");
+        _items = new Entry[capacity];
+    }
 
     /// <summary>The owner's one-shot link callbacks (kept here so a waitable has one lazy field).</summary>
     public List<LinkEntry>? Links;
@@ -110,6 +123,20 @@ internal sealed class WaitList
 
         g.WakeFromList(result);
         return true;
+    }
+
+    /// <summary>
+    /// Fails every waiter present now, in FIFO order, with its own exception from
+    /// <paramref name="error"/> (the thing they wait on is gone: a closed socket). Like a wake, the
+    /// failure is scheduled; each greenlet sees it come out of its <c>await</c>.
+    /// </summary>
+    public void FailAll(Func<Exception> error)
+    {
+        // ThrowIn makes the entry stale (the greenlet leaves the list), so Peek moves on to the next.
+        while (Peek() is { } g)
+        {
+            g.ThrowIn(error());
+        }
     }
 
     /// <summary>Wakes every waiter present now, in FIFO order. Wake-ups are scheduled, never run inline.</summary>

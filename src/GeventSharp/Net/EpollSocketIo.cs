@@ -8,7 +8,7 @@ namespace GeventSharp.Net;
 
 /// <summary>
 /// Green socket operations on the hub thread: a non-blocking syscall first, and on <c>EAGAIN</c>
-/// a wait for readiness in the hub's <see cref="EpollPoller"/>, then a retry.
+/// a wait for readiness (<see cref="SocketReadiness"/>, registered with the hub's <see cref="EpollPoller"/>), then a retry.
 /// </summary>
 /// <remarks>The fast paths (data already there, buffer space free) complete synchronously and allocate nothing; the waits use pooled state machines.</remarks>
 internal sealed class EpollSocketIo : ISocketIo
@@ -16,7 +16,7 @@ internal sealed class EpollSocketIo : ISocketIo
     private static readonly Func<Exception> s_closed = static () => new SocketClosedException();
 
     private readonly GreenSocket _owner;
-    private readonly IoRegistration _reg;
+    private readonly SocketReadiness _readiness;
     private readonly int _fd;
     private readonly EpollOperation _readOp;
     private readonly EpollOperation _writeOp;
@@ -26,12 +26,12 @@ internal sealed class EpollSocketIo : ISocketIo
     {
         _owner = owner;
         _fd = fd;
-        _reg = poller.Register(fd, owner);
+        _readiness = new SocketReadiness(poller, fd, owner);
         _readOp = new EpollOperation(this, write: false);
         _writeOp = new EpollOperation(this, write: true);
     }
 
-    internal IoRegistration Registration => _reg;
+    internal SocketReadiness Readiness => _readiness;
 
     internal GreenSocket Owner => _owner;
 
@@ -54,7 +54,7 @@ internal sealed class EpollSocketIo : ISocketIo
             return IsReadyNow(write: false) ? new ValueTask<int>(0) : StartOp(_readOp, EpollOperationKind.WaitReadable, buffer, flags, 0, cancellationToken);
         }
 
-        if (!_reg.MayHaveInput)
+        if (!_readiness.MayHaveInput)
         {
             return StartOp(_readOp, EpollOperationKind.Receive, buffer, flags, 0, cancellationToken);
         }
@@ -113,36 +113,32 @@ internal sealed class EpollSocketIo : ISocketIo
 
     internal unsafe int TryReceive(Span<byte> buffer, SocketFlags flags, out int errno)
     {
-        while (true)
+        nint n;
+        fixed (byte* p = buffer)
         {
-            nint n;
-            fixed (byte* p = buffer)
+            do
             {
                 n = LibC.recv(_fd, p, buffer.Length, (int)flags);
             }
-
-            if (n >= 0)
-            {
-                errno = 0;
-                if (n < buffer.Length && n > 0 && flags == SocketFlags.None)
-                {
-                    _reg.NoteDrained(); // a short read drained the queue; new data brings a new edge
-                }
-
-                return (int)n;
-            }
-
-            errno = Marshal.GetLastPInvokeError();
-            if (errno != LibC.EINTR)
-            {
-                if (errno == LibC.EAGAIN)
-                {
-                    _reg.NoteDrained();
-                }
-
-                return -1;
-            }
+            while (LibC.RetryOnEintr(n, out errno));
         }
+
+        if (n >= 0)
+        {
+            if (n < buffer.Length && n > 0 && flags == SocketFlags.None)
+            {
+                _readiness.NoteDrained(); // a short read drained the queue; new data brings a new edge
+            }
+
+            return (int)n;
+        }
+
+        if (errno == LibC.EAGAIN)
+        {
+            _readiness.NoteDrained();
+        }
+
+        return -1;
     }
 
     // ---- send ----
@@ -195,26 +191,17 @@ internal sealed class EpollSocketIo : ISocketIo
 
     internal unsafe int TrySend(ReadOnlySpan<byte> buffer, SocketFlags flags, out int errno)
     {
-        while (true)
+        nint n;
+        fixed (byte* p = buffer)
         {
-            nint n;
-            fixed (byte* p = buffer)
+            do
             {
                 n = LibC.send(_fd, p, buffer.Length, (int)flags | LibC.MSG_NOSIGNAL);
             }
-
-            if (n >= 0)
-            {
-                errno = 0;
-                return (int)n;
-            }
-
-            errno = Marshal.GetLastPInvokeError();
-            if (errno != LibC.EINTR)
-            {
-                return -1;
-            }
+            while (LibC.RetryOnEintr(n, out errno));
         }
+
+        return n >= 0 ? (int)n : -1;
     }
 
     // ---- datagrams ----
@@ -242,29 +229,26 @@ internal sealed class EpollSocketIo : ISocketIo
 
     private unsafe int TryReceiveFrom(Span<byte> buffer, SocketFlags flags, SocketAddress address, out int errno)
     {
-        while (true)
+        nint n;
+        int len;
+        fixed (byte* p = buffer)
+        fixed (byte* a = address.Buffer.Span)
         {
-            nint n;
-            int len = address.Buffer.Length;
-            fixed (byte* p = buffer)
-            fixed (byte* a = address.Buffer.Span)
+            do
             {
+                len = address.Buffer.Length;
                 n = LibC.recvfrom(_fd, p, buffer.Length, (int)flags, a, &len);
             }
-
-            if (n >= 0)
-            {
-                address.Size = len;
-                errno = 0;
-                return (int)n;
-            }
-
-            errno = Marshal.GetLastPInvokeError();
-            if (errno != LibC.EINTR)
-            {
-                return -1;
-            }
+            while (LibC.RetryOnEintr(n, out errno));
         }
+
+        if (n < 0)
+        {
+            return -1;
+        }
+
+        address.Size = len;
+        return (int)n;
     }
 
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
@@ -290,27 +274,18 @@ internal sealed class EpollSocketIo : ISocketIo
 
     private unsafe int TrySendTo(ReadOnlySpan<byte> buffer, SocketFlags flags, SocketAddress address, out int errno)
     {
-        while (true)
+        nint n;
+        fixed (byte* p = buffer)
+        fixed (byte* a = address.Buffer.Span)
         {
-            nint n;
-            fixed (byte* p = buffer)
-            fixed (byte* a = address.Buffer.Span)
+            do
             {
                 n = LibC.sendto(_fd, p, buffer.Length, (int)flags | LibC.MSG_NOSIGNAL, a, address.Size);
             }
-
-            if (n >= 0)
-            {
-                errno = 0;
-                return (int)n;
-            }
-
-            errno = Marshal.GetLastPInvokeError();
-            if (errno != LibC.EINTR)
-            {
-                return -1;
-            }
+            while (LibC.RetryOnEintr(n, out errno));
         }
+
+        return n >= 0 ? (int)n : -1;
     }
 
     // ---- connect ----
@@ -430,11 +405,11 @@ internal sealed class EpollSocketIo : ISocketIo
         bool ready;
         try
         {
-            ready = await _reg.WaitAsync(g, write, _owner.TimeoutTicks, cancellationToken);
+            ready = await _readiness.WaitAsync(g, write, _owner.TimeoutTicks, cancellationToken);
         }
         finally
         {
-            _reg.EndWait(g, write);
+            _readiness.EndWait(g, write);
         }
 
         if (!ready)
@@ -443,7 +418,7 @@ internal sealed class EpollSocketIo : ISocketIo
         }
     }
 
-    public void Close() => _reg.Close(s_closed);
+    public void Close() => _readiness.Close(s_closed);
 
     private unsafe EndPoint? GetName(bool peer)
     {

@@ -53,8 +53,7 @@ public sealed class StreamServer : IAsyncDisposable
     private readonly Action<Waitable> _onHandlerDone;
     private GreenSocket? _listener;
     private Greenlet? _acceptor;
-    private Greenlet? _slotWaiter;
-    private short _slotWaiterVersion;
+    private readonly Semaphore? _slots;
     private bool _closing;
 
     /// <summary>Creates a server that will listen on <paramref name="localEndPoint"/> (port 0: any free port) when started.</summary>
@@ -79,6 +78,9 @@ public sealed class StreamServer : IAsyncDisposable
         _handler = handler;
         _options = options ?? new StreamServerOptions();
         _onHandlerDone = OnHandlerDone;
+
+        // MaxConnections is a semaphore of handler slots, taken when a handler starts and given back when it ends.
+        _slots = _options.MaxConnections is { } max ? new Semaphore(Math.Max(max, 0)) : null;
     }
 
     /// <summary>
@@ -204,21 +206,10 @@ public sealed class StreamServer : IAsyncDisposable
         TimeSpan delay = MinDelay;
         while (!_closing)
         {
-            if (_options.MaxConnections is { } max && _handlers.Count >= max)
+            // Accept only when a handler can run at once: the rest wait in the listen backlog.
+            if (_slots is { Locked: true } slots)
             {
-                Greenlet me = Greenlet.Current!;
-                ValueTask<bool> wait = me.SuspendOn("a free connection slot (MaxConnections)", null, -1, default);
-                _slotWaiter = me;
-                _slotWaiterVersion = me._version;
-                try
-                {
-                    await wait;
-                }
-                finally
-                {
-                    _slotWaiter = null;
-                }
-
+                await slots.WaitAsync();
                 continue;
             }
 
@@ -266,6 +257,7 @@ public sealed class StreamServer : IAsyncDisposable
 
     private void StartHandler(Greenlet g)
     {
+        _slots?.TryAcquire(); // free: only this server's accept loop takes slots, and it saw one free before accepting
         _handlers.Add(g);
         g.Rawlink(_onHandlerDone);
         g.Start();
@@ -304,11 +296,7 @@ public sealed class StreamServer : IAsyncDisposable
     private void OnHandlerDone(Waitable w)
     {
         _handlers.Remove((Greenlet)w);
-        if (_slotWaiter is { } waiter)
-        {
-            _slotWaiter = null;
-            waiter.WakeDirect(_slotWaiterVersion, true);
-        }
+        _slots?.Release();
     }
 
     private static async Task HandleTlsAsync(GreenSocket sock, EndPoint peer, X509Certificate2 certificate, Func<SslStream, EndPoint, Task> handler)

@@ -4,22 +4,12 @@ using GeventSharp.Net;
 
 namespace GeventSharp.Tests.Net;
 
-public class EpollPollerTests
+/// <summary>
+/// Green sockets on the epoll poller: readiness wakes the right waiters, in bounded batches,
+/// without starving timers or posted work, and the hub counts socket waiters as live I/O.
+/// </summary>
+public class SocketReadinessTests
 {
-    [Fact]
-    public void Auto_IsEpollOnLinux() => Gevent.Run(async () =>
-    {
-        Assert.Equal(OperatingSystem.IsLinux() ? PollerKind.Epoll : PollerKind.Portable, Hub.Current!.PollerKind);
-        await Gevent.Sleep(0);
-    });
-
-    [Fact]
-    public void Portable_CanBeChosen() => Gevent.Run(async () =>
-    {
-        Assert.Equal(PollerKind.Portable, Hub.Current!.PollerKind);
-        await Gevent.Sleep(0);
-    }, new HubOptions { Poller = PollerKind.Portable });
-
     [Fact]
     public void ManyReadySockets_AreTakenInBoundedBatches() => NetHub.Run(PollerKind.Epoll, async () =>
     {
@@ -170,6 +160,54 @@ public class EpollPollerTests
             t.Start();
             Assert.Equal(2, await reader);
             t.Join();
+        }
+    });
+
+    [Fact]
+    public void AWaiterThatTimedOut_HandsItsCountToTheNextWaiter() => NetHub.Run(PollerKind.Epoll, async () =>
+    {
+        using GreenSocket a = GreenSocket.BindUdp(NetHub.Loopback0);
+        var poller = (EpollPoller)Hub.Current!.Poller;
+        a.Timeout = TimeSpan.FromMilliseconds(1);
+        await Assert.ThrowsAsync<SocketTimeoutException>(async () => await a.ReceiveFromAsync(new byte[8]));
+        Assert.Equal(0, poller.ActiveWaiters);
+
+        a.Timeout = null;
+        Greenlet<SocketReceiveFromResult> reader = Gevent.Spawn(() => a.ReceiveFromAsync(new byte[8]).AsTask());
+        await Gevent.Sleep(0);
+        Assert.Equal(1, poller.ActiveWaiters); // the hub keeps polling for it
+        using GreenSocket sender = GreenSocket.CreateUdp();
+        await sender.SendToAsync(new byte[] { 3 }, a.LocalEndPoint!);
+        Assert.Equal(1, (await reader).ReceivedBytes);
+        Assert.Equal(0, poller.ActiveWaiters);
+    });
+
+    [Fact]
+    public void Close_FailsTheWaitingReader_AndUnregisters() => NetHub.Run(PollerKind.Epoll, async () =>
+    {
+        var poller = (EpollPoller)Hub.Current!.Poller;
+        int before = poller.Registrations;
+        var (client, server) = await NetHub.PairAsync();
+        using (client)
+        {
+            Assert.Equal(before + 2, poller.Registrations);
+            Greenlet<string> reader = Gevent.Spawn(async () =>
+            {
+                try
+                {
+                    return $"received {await server.ReceiveAsync(new byte[8])}";
+                }
+                catch (SocketClosedException)
+                {
+                    return "closed";
+                }
+            });
+            await Gevent.Sleep(0);
+            Assert.Equal(1, poller.ActiveWaiters);
+            server.Close();
+            Assert.Equal("closed", await reader);
+            Assert.Equal(0, poller.ActiveWaiters);
+            Assert.Equal(before + 1, poller.Registrations);
         }
     });
 }

@@ -3,13 +3,12 @@ using System.Runtime.InteropServices;
 
 namespace GeventSharp;
 
-/// <summary>The few libc calls the epoll poller and green sockets make (Linux).</summary>
+/// <summary>
+/// The libc calls green sockets make (Linux), and the mapping of their errno values to
+/// <see cref="SocketException"/>: networking's half of <see cref="LibC"/> (the hub's half is in Core).
+/// </summary>
 internal static unsafe partial class LibC
 {
-    private const string Lib = "libc";
-
-    public const int EINTR = 4;
-    public const int EAGAIN = 11;
     public const int ENOMEM = 12;
     public const int EINVAL = 22;
     public const int ENFILE = 23;
@@ -18,20 +17,6 @@ internal static unsafe partial class LibC
     public const int EINPROGRESS = 115;
     public const int ECONNABORTED = 103;
 
-    public const int EPOLL_CLOEXEC = 0x80000;
-    public const int EPOLL_CTL_ADD = 1;
-    public const int EPOLL_CTL_DEL = 2;
-    public const int EPOLL_CTL_MOD = 3;
-    public const uint EPOLLIN = 0x001;
-    public const uint EPOLLPRI = 0x002;
-    public const uint EPOLLOUT = 0x004;
-    public const uint EPOLLERR = 0x008;
-    public const uint EPOLLHUP = 0x010;
-    public const uint EPOLLRDHUP = 0x2000;
-    public const uint EPOLLET = 0x80000000;
-
-    public const int EFD_CLOEXEC = 0x80000;
-    public const int EFD_NONBLOCK = 0x800;
     public const int SOCK_NONBLOCK = 0x800;
     public const int SOCK_CLOEXEC = 0x80000;
     public const int MSG_NOSIGNAL = 0x4000;
@@ -41,27 +26,6 @@ internal static unsafe partial class LibC
     public const int F_SETFL = 4;
     public const int O_NONBLOCK = 0x800;
     public const int RLIMIT_NOFILE = 7;
-
-    [LibraryImport(Lib, SetLastError = true)]
-    public static partial int epoll_create1(int flags);
-
-    [LibraryImport(Lib, SetLastError = true)]
-    public static partial int epoll_ctl(int epfd, int op, int fd, void* ev);
-
-    [LibraryImport(Lib, SetLastError = true)]
-    public static partial int epoll_wait(int epfd, void* events, int maxevents, int timeout);
-
-    [LibraryImport(Lib, SetLastError = true)]
-    public static partial int eventfd(uint initval, int flags);
-
-    [LibraryImport(Lib, SetLastError = true)]
-    public static partial nint read(int fd, void* buf, nint count);
-
-    [LibraryImport(Lib, SetLastError = true)]
-    public static partial nint write(int fd, void* buf, nint count);
-
-    [LibraryImport(Lib, SetLastError = true)]
-    public static partial int close(int fd);
 
     [LibraryImport(Lib, SetLastError = true)]
     public static partial nint recv(int fd, byte* buf, nint len, int flags);
