@@ -190,38 +190,6 @@ public partial class Greenlet : Waitable
 
     private string StateText => _state.ToString();
 
-    /// <summary>Schedules the greenlet to start at the hub's next turn.</summary>
-    /// <exception cref="InvalidOperationException">Already started, or dead.</exception>
-    public void Start()
-    {
-        _hub.VerifyHubThread("Greenlet.Start");
-        if (_state != GreenletState.Unstarted)
-        {
-            throw new InvalidOperationException($"{this} was already started; a greenlet runs once.");
-        }
-
-        _state = GreenletState.StartPending;
-        _hub.EnqueueResume(this);
-    }
-
-    /// <summary>Schedules the greenlet to start after <paramref name="delay"/>.</summary>
-    /// <exception cref="InvalidOperationException">Already started, or dead.</exception>
-    public void StartLater(TimeSpan delay)
-    {
-        _hub.VerifyHubThread("Greenlet.StartLater");
-        if (_state != GreenletState.Unstarted)
-        {
-            throw new InvalidOperationException($"{this} was already started; a greenlet runs once.");
-        }
-
-        _state = GreenletState.StartPending;
-        _startTimerArmed = true;
-        _hub.AddTimer(_hub.Now + _hub.ToTicks(delay), this, StartTimerToken);
-    }
-
-    /// <summary>Schedules the greenlet to start after <paramref name="seconds"/>.</summary>
-    public void StartLater(double seconds) => StartLater(Gevent.SecondsToTimeSpan(seconds, nameof(seconds)));
-
     /// <summary>Like gevent's repr: <c>&lt;Greenlet "name" #id&gt;</c>.</summary>
     public override string ToString() => $"<Greenlet \"{Name}\" #{_id}>";
 }

@@ -1,19 +1,48 @@
 using System.Diagnostics;
-using System.Runtime.CompilerServices;
 using System.Runtime.ExceptionServices;
 
 namespace GeventSharp;
 
-/// <summary>Running the greenlet's function and recording how it ended.</summary>
+/// <summary>Starting the greenlet, running its function, recording how it ended, and killing it.</summary>
 public partial class Greenlet
 {
     private ValueTask _pendingValueTask;
-    internal int _postedCallbacks;
+    private bool _hasPendingValueTask;
 
     /// <summary>True for the greenlet <see cref="Gevent.Run(Func{Task}, HubOptions?)"/> runs: its failure is rethrown by Run, not reported.</summary>
     internal bool IsMain { get; set; }
-    private bool _hasPendingValueTask;
-    private bool _completionHooked;
+
+    /// <summary>Schedules the greenlet to start at the hub's next turn.</summary>
+    /// <exception cref="InvalidOperationException">Already started, or dead.</exception>
+    public void Start()
+    {
+        _hub.VerifyHubThread("Greenlet.Start");
+        if (_state != GreenletState.Unstarted)
+        {
+            throw new InvalidOperationException($"{this} was already started; a greenlet runs once.");
+        }
+
+        _state = GreenletState.StartPending;
+        _hub.EnqueueResume(this);
+    }
+
+    /// <summary>Schedules the greenlet to start after <paramref name="delay"/>.</summary>
+    /// <exception cref="InvalidOperationException">Already started, or dead.</exception>
+    public void StartLater(TimeSpan delay)
+    {
+        _hub.VerifyHubThread("Greenlet.StartLater");
+        if (_state != GreenletState.Unstarted)
+        {
+            throw new InvalidOperationException($"{this} was already started; a greenlet runs once.");
+        }
+
+        _state = GreenletState.StartPending;
+        _startTimerArmed = true;
+        _hub.AddTimer(_hub.Now + _hub.ToTicks(delay), this, StartTimerToken);
+    }
+
+    /// <summary>Schedules the greenlet to start after <paramref name="seconds"/>.</summary>
+    public void StartLater(double seconds) => StartLater(Gevent.SecondsToTimeSpan(seconds, nameof(seconds)));
 
     /// <summary>Starts the function; records the pending task if it did not finish synchronously.</summary>
     private void StartBody()
@@ -66,106 +95,6 @@ public partial class Greenlet
             default:
                 throw new InvalidOperationException($"{this} has no function to run.");
         }
-    }
-
-    /// <summary>Called after each hub step of this greenlet: notices completion and foreign waits.</summary>
-    internal void AfterStep()
-    {
-        if (_state != GreenletState.Running)
-        {
-            return;
-        }
-
-        if (TryFinishPendingBody())
-        {
-            return;
-        }
-
-        if (_postedCallbacks > 0)
-        {
-            // It posted its own continuation (an awaiter that always posts to the captured context).
-            _state = GreenletState.Posted;
-            return;
-        }
-
-        // Not waiting on the library, not queued, not finished: a foreign await is in flight.
-        _state = GreenletState.Foreign;
-        _hub.EnterForeign(this);
-        HookCompletion();
-    }
-
-    /// <summary>Finishes the greenlet if its pending body has completed.</summary>
-    private protected virtual bool TryFinishPendingBody()
-    {
-        if (_task is { } t)
-        {
-            if (!t.IsCompleted)
-            {
-                return false;
-            }
-
-            _task = null;
-            FinishFromTask(t);
-            return true;
-        }
-
-        if (_hasPendingValueTask)
-        {
-            if (!_pendingValueTask.IsCompleted)
-            {
-                return false;
-            }
-
-            ValueTask vt = _pendingValueTask;
-            _pendingValueTask = default;
-            _hasPendingValueTask = false;
-            FinishFromValueTask(vt);
-            return true;
-        }
-
-        return false;
-    }
-
-    /// <summary>The pending body as a task, so completion off the hub (ConfigureAwait(false)) is noticed.</summary>
-    private protected virtual Task? PendingBodyTask
-    {
-        get
-        {
-            if (_hasPendingValueTask)
-            {
-                _task = _pendingValueTask.AsTask();
-                _pendingValueTask = default;
-                _hasPendingValueTask = false;
-            }
-
-            return _task;
-        }
-    }
-
-    private void HookCompletion()
-    {
-        if (_completionHooked)
-        {
-            return;
-        }
-
-        Task? t = PendingBodyTask;
-        if (t is null)
-        {
-            return;
-        }
-
-        _completionHooked = true;
-        t.ConfigureAwait(false).GetAwaiter().UnsafeOnCompleted(() => _hub.TryPostInternal(static s =>
-        {
-            var g = (Greenlet)s!;
-            if (g._state == GreenletState.Foreign)
-            {
-                g._hub.LeaveForeign(g);
-                g._state = GreenletState.Running;
-                g.TryFinishPendingBody();
-            }
-        }, this));
     }
 
     private void FinishFromTask(Task t)
@@ -343,81 +272,4 @@ public partial class Greenlet
     /// <returns>True if the greenlet is dead.</returns>
     public ValueTask<bool> KillAsync(Exception? exception, double timeoutSeconds)
         => KillAsync(exception, Gevent.SecondsToTimeSpan(timeoutSeconds, nameof(timeoutSeconds)));
-
-    /// <summary>
-    /// Waits until the greenlet is dead or <paramref name="timeout"/> elapses. Does not throw the
-    /// greenlet's exception (use <see cref="GetAsync(bool, TimeSpan?, CancellationToken)"/> for that).
-    /// </summary>
-    /// <returns>True if the greenlet is dead, false on timeout.</returns>
-    public ValueTask<bool> JoinAsync(TimeSpan? timeout = null, CancellationToken cancellationToken = default)
-    {
-        if (_state == GreenletState.Dead)
-        {
-            return new ValueTask<bool>(true);
-        }
-
-        Greenlet current = Hub.CurrentGreenletOrThrow("Greenlet.JoinAsync");
-        if (ReferenceEquals(current, this) || !ReferenceEquals(current._hub, _hub))
-        {
-            ThrowCannotJoin(current);
-        }
-
-        return current.SuspendOn(this, Waiters, _hub.TimeoutToTicks(timeout), cancellationToken);
-    }
-
-    [System.Diagnostics.CodeAnalysis.DoesNotReturn]
-    [MethodImpl(MethodImplOptions.NoInlining)] // keeps the message building out of JoinAsync, a hot path
-    private void ThrowCannotJoin(Greenlet current) => throw (ReferenceEquals(current, this)
-        ? new InvalidOperationException($"{this} cannot join itself: it would wait forever.")
-        : Hub.OtherHub("Greenlet.JoinAsync", this));
-
-    /// <summary>Waits until the greenlet is dead or <paramref name="seconds"/> elapse.</summary>
-    public ValueTask<bool> JoinAsync(double seconds, CancellationToken cancellationToken = default)
-        => JoinAsync(Gevent.SecondsToTimeSpan(seconds, nameof(seconds)), cancellationToken);
-
-    /// <summary>
-    /// Returns the greenlet's value, or rethrows its exception with its original stack.
-    /// If it is not dead yet: waits (<paramref name="block"/>) up to <paramref name="timeout"/>,
-    /// then throws <see cref="Timeout"/>; with <paramref name="block"/> false, throws <see cref="Timeout"/> at once.
-    /// </summary>
-    public ValueTask<object?> GetAsync(bool block = true, TimeSpan? timeout = null, CancellationToken cancellationToken = default)
-    {
-        if (_state == GreenletState.Dead)
-        {
-            ThrowIfFailed();
-            return new ValueTask<object?>(ValueAsObject);
-        }
-
-        return GetSlowAsync(block, timeout, cancellationToken);
-    }
-
-    /// <summary>
-    /// Returns the greenlet's value or rethrows its exception, waiting up to
-    /// <paramref name="timeoutSeconds"/>; throws <see cref="Timeout"/> if it is not dead by then.
-    /// See <see cref="GetAsync(bool, TimeSpan?, CancellationToken)"/>.
-    /// </summary>
-    public ValueTask<object?> GetAsync(double timeoutSeconds, CancellationToken cancellationToken = default)
-        => GetAsync(block: true, Gevent.SecondsToTimeSpan(timeoutSeconds, nameof(timeoutSeconds)), cancellationToken);
-
-    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
-    private async ValueTask<object?> GetSlowAsync(bool block, TimeSpan? timeout, CancellationToken cancellationToken)
-    {
-        await WaitDeadOrThrowTimeout(block, timeout, cancellationToken);
-        ThrowIfFailed();
-        return ValueAsObject;
-    }
-
-    /// <summary>Waits for death; throws <see cref="Timeout"/> if not dead in time (gevent's get semantics).</summary>
-    private protected async ValueTask WaitDeadOrThrowTimeout(bool block, TimeSpan? timeout, CancellationToken cancellationToken)
-    {
-        if (!block)
-        {
-            throw new Timeout(TimeSpan.Zero);
-        }
-
-        if (!await JoinAsync(timeout, cancellationToken))
-        {
-            throw new Timeout(timeout ?? TimeSpan.Zero);
-        }
-    }
 }

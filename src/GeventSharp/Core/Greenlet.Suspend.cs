@@ -10,31 +10,18 @@ namespace GeventSharp;
 /// it by invoking the stored continuation; Kill and Timeout fail the current wait, so the
 /// exception comes out of the <c>await</c> and <c>finally</c> blocks run.
 /// </remarks>
-public partial class Greenlet : IValueTaskSource, IValueTaskSource<bool>, ITimerTarget
+public partial class Greenlet
 {
-    private const long StartTimerToken = long.MinValue;
-
     internal short _version;
     internal WaitList? _waitList;
     private object? _waitingOn;
     private bool _waitDone;
     private bool _wakeResult;
     private bool _hasWaitTimer;
-    private bool _startTimerArmed;
     internal bool _inForeignCount;
     private Exception? _wakeException;
     private IWakeHandoff? _wakeHandoff;
     private bool _wakeStands;
-    // The await continuation. Both are kept after use and only a flag is cleared: an async method
-    // registers the same delegate and state machine box at every await, so re-storing them is
-    // skipped and a switch pays two GC write barriers less.
-    private Action<object?>? _continuation;
-    private object? _continuationState;
-    private bool _hasContinuation;
-
-    // A YieldAwaitable's continuation is a plain Action (the state machine's MoveNext): it is kept
-    // as the state of this invoker, so both kinds share the two fields above.
-    private static readonly Action<object?> s_invokeAction = static s => ((Action)s!)();
 
     /// <summary>What the greenlet is blocked on (a waitable, "Sleep", a description), or null.</summary>
     internal object? WaitingOn => _state switch
@@ -100,36 +87,6 @@ public partial class Greenlet : IValueTaskSource, IValueTaskSource<bool>, ITimer
         _hub.EnqueueResume(this);
         return new YieldAwaitable(this, _version);
     }
-
-    internal bool IsWaitDone(short token)
-    {
-        CheckToken(token);
-        return _waitDone;
-    }
-
-    internal void SetActionContinuation(Action continuation, short token)
-    {
-        CheckToken(token);
-        if (_waitDone)
-        {
-            _hub.EnqueueCallback(this, static s => ((Action)s!)(), continuation);
-            return;
-        }
-
-        if (!ReferenceEquals(_continuation, s_invokeAction))
-        {
-            _continuation = s_invokeAction;
-        }
-
-        if (!ReferenceEquals(_continuationState, continuation))
-        {
-            _continuationState = continuation;
-        }
-
-        _hasContinuation = true;
-    }
-
-    internal void GetYieldResult(short token) => GetResultCore(token);
 
     /// <summary>Puts the current greenlet (this) at the back of the ready queue: <c>Sleep(0)</c>.</summary>
     internal ValueTask Yield()
@@ -259,44 +216,6 @@ public partial class Greenlet : IValueTaskSource, IValueTaskSource<bool>, ITimer
         }
     }
 
-    /// <summary>Runs on the hub: the greenlet's turn in the ready queue.</summary>
-    internal void Step()
-    {
-        if (_state == GreenletState.StartPending)
-        {
-            StartBody();
-            return;
-        }
-
-        if (_state != GreenletState.Woken)
-        {
-            return; // killed before start (Dead) while queued
-        }
-
-        _state = GreenletState.Running;
-        _waitDone = true;
-        _waitingOn = null;
-        _wakeHandoff = null;
-        _wakeStands = false;
-        if (!_hasContinuation)
-        {
-            return;
-        }
-
-        _hasContinuation = false;
-        Action<object?>? continuation = _continuation;
-        object? state = _continuationState;
-        continuation?.Invoke(state);
-    }
-
-    /// <summary>Drops the kept continuation so a dead greenlet does not hold its last state machine box.</summary>
-    private void ForgetContinuation()
-    {
-        _hasContinuation = false;
-        _continuation = null;
-        _continuationState = null;
-    }
-
     private void LeaveList()
     {
         WaitList? list = _waitList;
@@ -340,114 +259,6 @@ public partial class Greenlet : IValueTaskSource, IValueTaskSource<bool>, ITimer
         }
     }
 
-    void ITimerTarget.OnTimer(long token)
-    {
-        if (token == StartTimerToken)
-        {
-            if (_state == GreenletState.StartPending && _startTimerArmed)
-            {
-                _startTimerArmed = false;
-                _hub.EnqueueResume(this);
-            }
-
-            return;
-        }
-
-        if (_state == GreenletState.Waiting && _version == (short)token && _hasWaitTimer)
-        {
-            _hasWaitTimer = false;
-            LeaveList();
-            EndWaitExtras();
-            _wakeResult = false;
-            _state = GreenletState.Woken;
-            _hub.EnqueueResume(this);
-        }
-    }
-
-    bool ITimerTarget.IsTimerLive(long token) => token == StartTimerToken
-        ? _state == GreenletState.StartPending && _startTimerArmed
-        : _state == GreenletState.Waiting && _version == (short)token && _hasWaitTimer;
-
-    ValueTaskSourceStatus IValueTaskSource.GetStatus(short token) => GetStatusCore(token);
-
-    ValueTaskSourceStatus IValueTaskSource<bool>.GetStatus(short token) => GetStatusCore(token);
-
-    void IValueTaskSource.OnCompleted(Action<object?> continuation, object? state, short token, ValueTaskSourceOnCompletedFlags flags)
-        => OnCompletedCore(continuation, state, token);
-
-    void IValueTaskSource<bool>.OnCompleted(Action<object?> continuation, object? state, short token, ValueTaskSourceOnCompletedFlags flags)
-        => OnCompletedCore(continuation, state, token);
-
-    void IValueTaskSource.GetResult(short token) => GetResultCore(token);
-
-    bool IValueTaskSource<bool>.GetResult(short token) => GetResultCore(token);
-
-    private ValueTaskSourceStatus GetStatusCore(short token)
-    {
-        CheckToken(token);
-        if (!_waitDone)
-        {
-            return ValueTaskSourceStatus.Pending;
-        }
-
-        return _wakeException switch
-        {
-            null => ValueTaskSourceStatus.Succeeded,
-            OperationCanceledException => ValueTaskSourceStatus.Canceled,
-            _ => ValueTaskSourceStatus.Faulted,
-        };
-    }
-
-    private void OnCompletedCore(Action<object?> continuation, object? state, short token)
-    {
-        CheckToken(token);
-        if (_waitDone)
-        {
-            // Awaited after it completed (the ValueTask was stored): resume through the hub anyway.
-            _hub.EnqueueCallback(this, continuation, state);
-            return;
-        }
-
-        if (!ReferenceEquals(_continuation, continuation))
-        {
-            _continuation = continuation;
-        }
-
-        if (!ReferenceEquals(_continuationState, state))
-        {
-            _continuationState = state;
-        }
-
-        _hasContinuation = true;
-    }
-
-    private bool GetResultCore(short token)
-    {
-        CheckToken(token);
-        if (!_waitDone)
-        {
-            throw new InvalidOperationException("A greenlet wait was read before it completed; await library calls directly.");
-        }
-
-        _version++; // one read per wait
-        Exception? error = _wakeException;
-        if (error is not null)
-        {
-            _wakeException = null;
-            throw error;
-        }
-
-        return _wakeResult;
-    }
-
-    private void CheckToken(short token)
-    {
-        if (token != _version)
-        {
-            throw new InvalidOperationException("This greenlet wait was already awaited, or belongs to an earlier wait; a library ValueTask may be awaited once.");
-        }
-    }
-
     private static readonly Action<object?> s_onWaitCancelled = static state =>
     {
         var c = (WaitCancellation)state!;
@@ -477,57 +288,4 @@ internal interface IWakeHandoff
     /// taken back (the wake stands and the exception is raised at the greenlet's next wait).
     /// </summary>
     bool OnWakeAbandoned(Greenlet greenlet);
-}
-
-/// <summary>Timeout support.</summary>
-public partial class Greenlet
-{
-    /// <summary>Takes the exception a Kill or Timeout left to be raised at the next wait (after it interrupted a foreign await).</summary>
-    internal Exception? TakePendingException()
-    {
-        Exception? e = PendingException;
-        PendingException = null;
-        return e;
-    }
-
-    /// <summary>
-    /// <see cref="ThrowIn"/> for a <see cref="Timeout"/> that fired. If the greenlet is in a foreign
-    /// await, the exception waits for its next library wait, and the timeout is remembered so that
-    /// the end of the timeout's scope can raise it (<see cref="TakePendingTimeoutException"/>). A wake
-    /// that stands (the wait had completed before the timer fired) is not marked: its scope ends quietly.
-    /// </summary>
-    internal void ThrowInFromTimeout(Timeout timeout, Exception exception)
-    {
-        bool foreign = _state == GreenletState.Foreign;
-        ThrowIn(exception);
-        if (_rare is { } rare && ReferenceEquals(rare.PendingException, exception))
-        {
-            rare.PendingFrom = foreign ? timeout : null;
-        }
-    }
-
-    /// <summary>
-    /// Takes the exception waiting for the next wait if a <see cref="Timeout"/> raised it into a
-    /// foreign await; a pending kill (or a timeout behind a standing wake) stays pending.
-    /// </summary>
-    internal Exception? TakePendingTimeoutException()
-    {
-        if (_rare is { PendingException: { } pending, PendingFrom: { } timeout } rare && timeout.Raised(pending))
-        {
-            rare.PendingException = null;
-            rare.PendingFrom = null;
-            return pending;
-        }
-
-        return null;
-    }
-
-    /// <summary>Forgets <paramref name="exception"/> if it is still waiting to be raised at the next wait.</summary>
-    internal void ClearPendingException(Exception exception)
-    {
-        if (_rare is { } rare && ReferenceEquals(rare.PendingException, exception))
-        {
-            rare.PendingException = null;
-        }
-    }
 }
