@@ -248,18 +248,13 @@ public static partial class Gevent
         return duration <= TimeSpan.Zero ? g.Yield() : SleepCore(g, g._hub.ToTicks(duration));
     }
 
-    private static ValueTask SleepCore(Greenlet g, long ticks)
-    {
-        ValueTask<bool> wait = g.SuspendOn("Sleep", null, ticks, default);
-        return wait.IsCompleted ? new ValueTask(wait.AsTask()) : new ValueTask(g, g._version);
-    }
+    private static ValueTask SleepCore(Greenlet g, long ticks) => g.SuspendVoid("Sleep", null, ticks);
 
     /// <summary>Waits until the hub has nothing else to run (gevent's <c>idle()</c>).</summary>
     public static ValueTask Idle()
     {
         Greenlet g = Hub.CurrentGreenletOrThrow("Gevent.Idle");
-        ValueTask<bool> wait = g.SuspendOn("Idle", g._hub.IdleWaiters, -1, default);
-        return wait.IsCompleted ? new ValueTask(wait.AsTask()) : new ValueTask(g, g._version);
+        return g.SuspendVoid("Idle", g.Hub.IdleWaiters, -1);
     }
 
     internal static TimeSpan SecondsToTimeSpan(double seconds, string paramName)

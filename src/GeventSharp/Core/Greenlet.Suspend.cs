@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Runtime.CompilerServices;
 using System.Threading.Tasks.Sources;
 
 namespace GeventSharp;
@@ -50,7 +51,7 @@ public partial class Greenlet
         if (list is not null)
         {
             _waitList = list;
-            list.Add(this);
+            list.Add(new WaitTicket(this, _version));
         }
 
         if (timeoutTicks >= 0)
@@ -61,11 +62,37 @@ public partial class Greenlet
 
         if (cancellationToken.CanBeCanceled)
         {
-            RareState.CancelRegistration = cancellationToken.UnsafeRegister(s_onWaitCancelled, new WaitCancellation(this, _version, cancellationToken));
+            RareState.CancelRegistration = cancellationToken.UnsafeRegister(s_onWaitCancelled, new WaitCancellation(new WaitTicket(this, _version), cancellationToken));
         }
 
         return new ValueTask<bool>(this, _version);
     }
+
+    /// <summary>
+    /// <see cref="SuspendOn(object?, WaitList?, long, CancellationToken)"/> for a wait woken directly:
+    /// <paramref name="ticket"/> wakes (or fails) this wait, and is empty if the wait could not start.
+    /// </summary>
+    internal ValueTask<bool> SuspendOn(object? waitingOn, WaitList? list, long timeoutTicks, CancellationToken cancellationToken, out WaitTicket ticket)
+    {
+        ValueTask<bool> wait = SuspendOn(waitingOn, list, timeoutTicks, cancellationToken);
+        ticket = wait.IsCompleted ? default : new WaitTicket(this, _version);
+        return wait;
+    }
+
+    /// <summary>A wait with no result (sleep, idle): the outcome of <see cref="SuspendOn(object?, WaitList?, long, CancellationToken)"/> as a plain <see cref="ValueTask"/>.</summary>
+    internal ValueTask SuspendVoid(object waitingOn, WaitList? list, long timeoutTicks)
+    {
+        ValueTask<bool> wait = SuspendOn(waitingOn, list, timeoutTicks, default);
+        return wait.IsCompleted ? new ValueTask(wait.AsTask()) : new ValueTask(this, _version);
+    }
+
+    /// <summary>True while this greenlet is blocked in its wait number <paramref name="version"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal bool IsWaiting(short version) => _state == GreenletState.Waiting && _version == version;
+
+    /// <summary>True while this greenlet is in its wait number <paramref name="version"/> and registered on <paramref name="list"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal bool IsWaitingIn(WaitList list, short version) => ReferenceEquals(_waitList, list) && _version == version;
 
     /// <summary>
     /// <see cref="Yield"/> for <see cref="Gevent.Yield"/>: the same wait, read through a struct
@@ -170,6 +197,18 @@ public partial class Greenlet
         return true;
     }
 
+    /// <summary>Fails this greenlet's wait number <paramref name="version"/> with <paramref name="exception"/> if it is still in it.</summary>
+    internal bool FailWait(short version, Exception exception)
+    {
+        if (!IsWaiting(version))
+        {
+            return false;
+        }
+
+        ThrowIn(exception);
+        return true;
+    }
+
     /// <summary>
     /// Raises <paramref name="exception"/> at the greenlet's current wait point (Kill, Timeout):
     /// a library wait fails at once; a foreign await gets its token cancelled and the exception
@@ -262,18 +301,17 @@ public partial class Greenlet
     private static readonly Action<object?> s_onWaitCancelled = static state =>
     {
         var c = (WaitCancellation)state!;
-        c.Greenlet._hub.PostInternal(static s =>
+        c.Ticket.Greenlet!._hub.PostInternal(static s =>
         {
             var c = (WaitCancellation)s!;
-            Greenlet g = c.Greenlet;
-            if (g._state == GreenletState.Waiting && g._version == c.Version)
+            if (c.Ticket.IsCurrent)
             {
-                g.ThrowIn(new OperationCanceledException(c.Token));
+                c.Ticket.TryFail(new OperationCanceledException(c.Token));
             }
         }, c);
     };
 
-    private sealed record WaitCancellation(Greenlet Greenlet, short Version, CancellationToken Token);
+    private sealed record WaitCancellation(WaitTicket Ticket, CancellationToken Token);
 }
 
 /// <summary>
