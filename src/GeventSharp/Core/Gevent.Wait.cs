@@ -74,7 +74,7 @@ public static partial class Gevent
     {
         ArgumentNullException.ThrowIfNull(objects);
         Greenlet current = Hub.CurrentGreenletOrThrow("Gevent.IWait");
-        Hub hub = current._hub;
+        Hub hub = current.Hub;
         var items = objects.ToList();
         int target = count is { } c ? Math.Clamp(c, 0, items.Count) : items.Count;
         if (count < 0)

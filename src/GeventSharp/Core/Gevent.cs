@@ -230,7 +230,7 @@ public static partial class Gevent
             return g.Yield();
         }
 
-        return SleepCore(g, g._hub.ToTicks(SecondsToTimeSpan(seconds, nameof(seconds))));
+        return SleepCore(g, g.Hub.ToTicks(SecondsToTimeSpan(seconds, nameof(seconds))));
     }
 
     /// <summary>
@@ -245,7 +245,7 @@ public static partial class Gevent
     public static ValueTask Sleep(TimeSpan duration)
     {
         Greenlet g = Hub.CurrentGreenletOrThrow("Gevent.Sleep");
-        return duration <= TimeSpan.Zero ? g.Yield() : SleepCore(g, g._hub.ToTicks(duration));
+        return duration <= TimeSpan.Zero ? g.Yield() : SleepCore(g, g.Hub.ToTicks(duration));
     }
 
     private static ValueTask SleepCore(Greenlet g, long ticks) => g.SuspendVoid("Sleep", null, ticks);

@@ -1,3 +1,5 @@
+using System.Diagnostics;
+
 namespace GeventSharp;
 
 /// <summary>
@@ -6,14 +8,14 @@ namespace GeventSharp;
 /// </summary>
 public partial class Greenlet
 {
-    internal int _postedCallbacks;
-
+    private int _postedCallbacks;
+    private bool _inForeignCount;
     private bool _completionHooked;
 
     /// <summary>Called after each hub step of this greenlet: notices completion and foreign waits.</summary>
     internal void AfterStep()
     {
-        if (_state != GreenletState.Running)
+        if (_phase != GreenletState.Running)
         {
             return;
         }
@@ -26,14 +28,47 @@ public partial class Greenlet
         if (_postedCallbacks > 0)
         {
             // It posted its own continuation (an awaiter that always posts to the captured context).
-            _state = GreenletState.Posted;
+            _phase = GreenletState.Posted;
             return;
         }
 
         // Not waiting on the library, not queued, not finished: a foreign await is in flight.
-        _state = GreenletState.Foreign;
-        _hub.EnterForeign(this);
+        _phase = GreenletState.Foreign;
+        Debug.Assert(!_inForeignCount);
+        _inForeignCount = true;
+        _homeHub.NoteForeignEntered();
         HookCompletion();
+    }
+
+    /// <summary>Stops counting this greenlet as in a foreign await (the hub stays alive for those).</summary>
+    private void LeaveForeign()
+    {
+        if (_inForeignCount)
+        {
+            _inForeignCount = false;
+            _homeHub.NoteForeignLeft();
+        }
+    }
+
+    /// <summary>This greenlet's synchronization context posted a continuation on the hub thread.</summary>
+    internal void OnContinuationPosted() => _postedCallbacks++;
+
+    /// <summary>
+    /// The hub is about to run a continuation this greenlet posted (or one posted for it from
+    /// another thread): it is running again, out of any foreign await.
+    /// </summary>
+    internal void OnPostedContinuationRun()
+    {
+        if (_postedCallbacks > 0)
+        {
+            _postedCallbacks--;
+        }
+
+        if (_phase is GreenletState.Foreign or GreenletState.Posted)
+        {
+            LeaveForeign();
+            _phase = GreenletState.Running;
+        }
     }
 
     /// <summary>Finishes the greenlet if its pending body has completed.</summary>
@@ -98,13 +133,13 @@ public partial class Greenlet
         }
 
         _completionHooked = true;
-        t.ConfigureAwait(false).GetAwaiter().UnsafeOnCompleted(() => _hub.TryPostInternal(static s =>
+        t.ConfigureAwait(false).GetAwaiter().UnsafeOnCompleted(() => _homeHub.TryPostInternal(static s =>
         {
             var g = (Greenlet)s!;
-            if (g._state == GreenletState.Foreign)
+            if (g._phase == GreenletState.Foreign)
             {
-                g._hub.LeaveForeign(g);
-                g._state = GreenletState.Running;
+                g.LeaveForeign();
+                g._phase = GreenletState.Running;
                 g.TryFinishPendingBody();
             }
         }, this));
@@ -126,7 +161,7 @@ public partial class Greenlet
     /// </summary>
     internal void ThrowInFromTimeout(Timeout timeout, Exception exception)
     {
-        bool foreign = _state == GreenletState.Foreign;
+        bool foreign = _phase == GreenletState.Foreign;
         ThrowIn(exception);
         if (_rare is { } rare && ReferenceEquals(rare.PendingException, exception))
         {

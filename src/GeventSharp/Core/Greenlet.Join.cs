@@ -12,18 +12,18 @@ public partial class Greenlet
     /// <returns>True if the greenlet is dead, false on timeout.</returns>
     public ValueTask<bool> JoinAsync(TimeSpan? timeout = null, CancellationToken cancellationToken = default)
     {
-        if (_state == GreenletState.Dead)
+        if (_phase == GreenletState.Dead)
         {
             return new ValueTask<bool>(true);
         }
 
         Greenlet current = Hub.CurrentGreenletOrThrow("Greenlet.JoinAsync");
-        if (ReferenceEquals(current, this) || !ReferenceEquals(current._hub, _hub))
+        if (ReferenceEquals(current, this) || !ReferenceEquals(current._homeHub, _homeHub))
         {
             ThrowCannotJoin(current);
         }
 
-        return current.SuspendOn(this, Waiters, _hub.TimeoutToTicks(timeout), cancellationToken);
+        return current.SuspendOn(this, Waiters, _homeHub.TimeoutToTicks(timeout), cancellationToken);
     }
 
     [System.Diagnostics.CodeAnalysis.DoesNotReturn]
@@ -43,7 +43,7 @@ public partial class Greenlet
     /// </summary>
     public ValueTask<object?> GetAsync(bool block = true, TimeSpan? timeout = null, CancellationToken cancellationToken = default)
     {
-        if (_state == GreenletState.Dead)
+        if (_phase == GreenletState.Dead)
         {
             ThrowIfFailed();
             return new ValueTask<object?>(ValueAsObject);
@@ -90,21 +90,32 @@ public partial class Greenlet
     public void Link(Action<Greenlet> callback)
     {
         ArgumentNullException.ThrowIfNull(callback);
-        AddLink(new LinkEntry(callback, LinkKind.Any));
+        AddLink(Hub.CurrentOrThrow("Link"), new LinkEntry(callback, LinkKind.Any));
     }
 
     /// <summary>Like <see cref="Link"/>, but runs only if the greenlet succeeded.</summary>
     public void LinkValue(Action<Greenlet> callback)
     {
         ArgumentNullException.ThrowIfNull(callback);
-        AddLink(new LinkEntry(callback, LinkKind.Value));
+        AddLink(Hub.CurrentOrThrow("Link"), new LinkEntry(callback, LinkKind.Value));
     }
 
     /// <summary>Like <see cref="Link"/>, but runs only if the greenlet failed.</summary>
     public void LinkException(Action<Greenlet> callback)
     {
         ArgumentNullException.ThrowIfNull(callback);
-        AddLink(new LinkEntry(callback, LinkKind.Exception));
+        AddLink(Hub.CurrentOrThrow("Link"), new LinkEntry(callback, LinkKind.Exception));
+    }
+
+    /// <summary>A greenlet takes links only from code on its own hub: its death is announced there.</summary>
+    private protected override void AddLink(Hub hub, LinkEntry entry)
+    {
+        if (!ReferenceEquals(hub, _homeHub))
+        {
+            throw Hub.OtherHub("Link", this);
+        }
+
+        base.AddLink(hub, entry);
     }
 
     internal override void InvokeLink(in LinkEntry entry)

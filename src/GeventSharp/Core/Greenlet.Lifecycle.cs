@@ -16,29 +16,29 @@ public partial class Greenlet
     /// <exception cref="InvalidOperationException">Already started, or dead.</exception>
     public void Start()
     {
-        _hub.VerifyHubThread("Greenlet.Start");
-        if (_state != GreenletState.Unstarted)
+        _homeHub.VerifyHubThread("Greenlet.Start");
+        if (_phase != GreenletState.Unstarted)
         {
             throw new InvalidOperationException($"{this} was already started; a greenlet runs once.");
         }
 
-        _state = GreenletState.StartPending;
-        _hub.EnqueueResume(this);
+        _phase = GreenletState.StartPending;
+        _homeHub.EnqueueResume(this);
     }
 
     /// <summary>Schedules the greenlet to start after <paramref name="delay"/>.</summary>
     /// <exception cref="InvalidOperationException">Already started, or dead.</exception>
     public void StartLater(TimeSpan delay)
     {
-        _hub.VerifyHubThread("Greenlet.StartLater");
-        if (_state != GreenletState.Unstarted)
+        _homeHub.VerifyHubThread("Greenlet.StartLater");
+        if (_phase != GreenletState.Unstarted)
         {
             throw new InvalidOperationException($"{this} was already started; a greenlet runs once.");
         }
 
-        _state = GreenletState.StartPending;
+        _phase = GreenletState.StartPending;
         _startTimerArmed = true;
-        _hub.AddTimer(_hub.Now + _hub.ToTicks(delay), this, StartTimerToken);
+        _homeHub.AddTimer(_homeHub.Now + _homeHub.ToTicks(delay), this, StartTimerToken);
     }
 
     /// <summary>Schedules the greenlet to start after <paramref name="seconds"/>.</summary>
@@ -47,7 +47,7 @@ public partial class Greenlet
     /// <summary>Starts the function; records the pending task if it did not finish synchronously.</summary>
     private void StartBody()
     {
-        _state = GreenletState.Running;
+        _phase = GreenletState.Running;
         try
         {
             StartBodyCore(_body);
@@ -144,7 +144,7 @@ public partial class Greenlet
     /// <summary>Records the outcome, reports a failure, wakes joiners and schedules links.</summary>
     private protected void Finish(Exception? error)
     {
-        Debug.Assert(_state != GreenletState.Dead);
+        Debug.Assert(_phase != GreenletState.Dead);
 
         // A kill that reached a foreign await surfaces as the cancellation of that await.
         Exception? pending = PendingException;
@@ -161,9 +161,9 @@ public partial class Greenlet
             error = kill;
         }
 
-        if (_state == GreenletState.Foreign)
+        if (_phase == GreenletState.Foreign)
         {
-            _hub.LeaveForeign(this);
+            LeaveForeign();
         }
 
         if (error is GreenletExit exit)
@@ -177,7 +177,7 @@ public partial class Greenlet
             RareState.Error = ExceptionDispatchInfo.Capture(error);
         }
 
-        _state = GreenletState.Dead;
+        _phase = GreenletState.Dead;
         if (_body is Delegate { Target: not null } closure)
         {
             // A dead greenlet must not keep what its function captured alive; the method is enough for its name.
@@ -198,13 +198,13 @@ public partial class Greenlet
             _rare.Cts = null;
         }
 
-        _hub.RemoveLive(this);
-        if (error is not null && !IsMain && !_hub.IsNotError(error))
+        _homeHub.RemoveLive(this);
+        if (error is not null && !IsMain && !_homeHub.IsNotError(error))
         {
-            _hub.ReportError(this, error);
+            _homeHub.ReportError(this, error);
         }
 
-        NotifyAll(_hub);
+        NotifyAll(_homeHub);
     }
 
     /// <summary>Stores the function's return value; used by <see cref="Greenlet{T}"/>.</summary>
@@ -230,19 +230,19 @@ public partial class Greenlet
     /// </remarks>
     public void Kill(Exception? exception = null)
     {
-        _hub.VerifyHubThread("Greenlet.Kill");
+        _homeHub.VerifyHubThread("Greenlet.Kill");
         exception ??= new GreenletExit();
-        switch (_state)
+        switch (_phase)
         {
             case GreenletState.Dead:
                 return;
             case GreenletState.Unstarted:
             case GreenletState.StartPending:
                 _startTimerArmed = false;
-                _state = GreenletState.Running; // Finish expects a live greenlet
+                _phase = GreenletState.Running; // Finish expects a live greenlet
                 Finish(exception);
                 return;
-            case GreenletState.Running when ReferenceEquals(_hub._current, this):
+            case GreenletState.Running when ReferenceEquals(_homeHub._current, this):
                 ExceptionDispatchInfo.Throw(exception);
                 return;
             default:

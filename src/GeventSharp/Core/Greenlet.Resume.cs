@@ -24,18 +24,18 @@ public partial class Greenlet : IValueTaskSource, IValueTaskSource<bool>
     /// <summary>Runs on the hub: the greenlet's turn in the ready queue.</summary>
     internal void Step()
     {
-        if (_state == GreenletState.StartPending)
+        if (_phase == GreenletState.StartPending)
         {
             StartBody();
             return;
         }
 
-        if (_state != GreenletState.Woken)
+        if (_phase != GreenletState.Woken)
         {
             return; // killed before start (Dead) while queued
         }
 
-        _state = GreenletState.Running;
+        _phase = GreenletState.Running;
         _waitDone = true;
         _waitingOn = null;
         _wakeHandoff = null;
@@ -70,7 +70,7 @@ public partial class Greenlet : IValueTaskSource, IValueTaskSource<bool>
         CheckToken(token);
         if (_waitDone)
         {
-            _hub.EnqueueCallback(this, static s => ((Action)s!)(), continuation);
+            _homeHub.EnqueueCallback(this, static s => ((Action)s!)(), continuation);
             return;
         }
 
@@ -125,7 +125,7 @@ public partial class Greenlet : IValueTaskSource, IValueTaskSource<bool>
         if (_waitDone)
         {
             // Awaited after it completed (the ValueTask was stored): resume through the hub anyway.
-            _hub.EnqueueCallback(this, continuation, state);
+            _homeHub.EnqueueCallback(this, continuation, state);
             return;
         }
 
@@ -150,7 +150,7 @@ public partial class Greenlet : IValueTaskSource, IValueTaskSource<bool>
             throw new InvalidOperationException("A greenlet wait was read before it completed; await library calls directly.");
         }
 
-        _version++; // one read per wait
+        _waitVersion++; // one read per wait
         Exception? error = _wakeException;
         if (error is not null)
         {
@@ -163,7 +163,7 @@ public partial class Greenlet : IValueTaskSource, IValueTaskSource<bool>
 
     private void CheckToken(short token)
     {
-        if (token != _version)
+        if (token != _waitVersion)
         {
             throw new InvalidOperationException("This greenlet wait was already awaited, or belongs to an earlier wait; a library ValueTask may be awaited once.");
         }

@@ -13,19 +13,18 @@ namespace GeventSharp;
 /// </remarks>
 public partial class Greenlet
 {
-    internal short _version;
-    internal WaitList? _waitList;
+    private short _waitVersion;
+    private WaitList? _waitList;
     private object? _waitingOn;
     private bool _waitDone;
     private bool _wakeResult;
     private bool _hasWaitTimer;
-    internal bool _inForeignCount;
     private Exception? _wakeException;
     private IWakeHandoff? _wakeHandoff;
     private bool _wakeStands;
 
     /// <summary>What the greenlet is blocked on (a waitable, "Sleep", a description), or null.</summary>
-    internal object? WaitingOn => _state switch
+    internal object? WaitingOn => _phase switch
     {
         GreenletState.Waiting => _waitingOn,
         GreenletState.Foreign => "a foreign await (Task, stream, socket...)",
@@ -51,21 +50,21 @@ public partial class Greenlet
         if (list is not null)
         {
             _waitList = list;
-            list.Add(new WaitTicket(this, _version));
+            list.Add(new WaitTicket(this, _waitVersion));
         }
 
         if (timeoutTicks >= 0)
         {
             _hasWaitTimer = true;
-            _hub.AddTimer(_hub.Now + timeoutTicks, this, _version);
+            _homeHub.AddTimer(_homeHub.Now + timeoutTicks, this, _waitVersion);
         }
 
         if (cancellationToken.CanBeCanceled)
         {
-            RareState.CancelRegistration = cancellationToken.UnsafeRegister(s_onWaitCancelled, new WaitCancellation(new WaitTicket(this, _version), cancellationToken));
+            RareState.CancelRegistration = cancellationToken.UnsafeRegister(s_onWaitCancelled, new WaitCancellation(new WaitTicket(this, _waitVersion), cancellationToken));
         }
 
-        return new ValueTask<bool>(this, _version);
+        return new ValueTask<bool>(this, _waitVersion);
     }
 
     /// <summary>
@@ -75,7 +74,7 @@ public partial class Greenlet
     internal ValueTask<bool> SuspendOn(object? waitingOn, WaitList? list, long timeoutTicks, CancellationToken cancellationToken, out WaitTicket ticket)
     {
         ValueTask<bool> wait = SuspendOn(waitingOn, list, timeoutTicks, cancellationToken);
-        ticket = wait.IsCompleted ? default : new WaitTicket(this, _version);
+        ticket = wait.IsCompleted ? default : new WaitTicket(this, _waitVersion);
         return wait;
     }
 
@@ -83,16 +82,16 @@ public partial class Greenlet
     internal ValueTask SuspendVoid(object waitingOn, WaitList? list, long timeoutTicks)
     {
         ValueTask<bool> wait = SuspendOn(waitingOn, list, timeoutTicks, default);
-        return wait.IsCompleted ? new ValueTask(wait.AsTask()) : new ValueTask(this, _version);
+        return wait.IsCompleted ? new ValueTask(wait.AsTask()) : new ValueTask(this, _waitVersion);
     }
 
     /// <summary>True while this greenlet is blocked in its wait number <paramref name="version"/>.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    internal bool IsWaiting(short version) => _state == GreenletState.Waiting && _version == version;
+    internal bool IsWaiting(short version) => _phase == GreenletState.Waiting && _waitVersion == version;
 
     /// <summary>True while this greenlet is in its wait number <paramref name="version"/> and registered on <paramref name="list"/>.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    internal bool IsWaitingIn(WaitList list, short version) => ReferenceEquals(_waitList, list) && _version == version;
+    internal bool IsWaitingIn(WaitList list, short version) => ReferenceEquals(_waitList, list) && _waitVersion == version;
 
     /// <summary>
     /// <see cref="Yield"/> for <see cref="Gevent.Yield"/>: the same wait, read through a struct
@@ -103,16 +102,16 @@ public partial class Greenlet
         if (!BeginWait(out ValueTask<bool> early, default))
         {
             // A kill or timeout is waiting to be raised: complete at once with it.
-            _version++;
+            _waitVersion++;
             _waitDone = true;
             _wakeException = early.AsTask().Exception?.InnerException ?? new InvalidOperationException("wait failed");
-            return new YieldAwaitable(this, _version);
+            return new YieldAwaitable(this, _waitVersion);
         }
 
-        _state = GreenletState.Woken;
+        _phase = GreenletState.Woken;
         _wakeResult = true;
-        _hub.EnqueueResume(this);
-        return new YieldAwaitable(this, _version);
+        _homeHub.EnqueueResume(this);
+        return new YieldAwaitable(this, _waitVersion);
     }
 
     /// <summary>Puts the current greenlet (this) at the back of the ready queue: <c>Sleep(0)</c>.</summary>
@@ -123,15 +122,15 @@ public partial class Greenlet
             return new ValueTask(early.AsTask());
         }
 
-        _state = GreenletState.Woken;
+        _phase = GreenletState.Woken;
         _wakeResult = true;
-        _hub.EnqueueResume(this);
-        return new ValueTask(this, _version);
+        _homeHub.EnqueueResume(this);
+        return new ValueTask(this, _waitVersion);
     }
 
     private bool BeginWait(out ValueTask<bool> early, CancellationToken cancellationToken)
     {
-        if (_state != GreenletState.Running || !ReferenceEquals(_hub._current, this))
+        if (_phase != GreenletState.Running || !ReferenceEquals(_homeHub._current, this))
         {
             throw new InvalidOperationException(
                 $"{this} is already waiting on {_waitingOn ?? "something"}: a greenlet waits on one thing at a time. " +
@@ -152,8 +151,8 @@ public partial class Greenlet
             return false;
         }
 
-        _version++;
-        _state = GreenletState.Waiting;
+        _waitVersion++;
+        _phase = GreenletState.Waiting;
         _waitDone = false;
         _wakeException = null;
         _wakeResult = false;
@@ -172,19 +171,19 @@ public partial class Greenlet
     /// </summary>
     internal void WakeFromList(bool result, IWakeHandoff? handoff)
     {
-        Debug.Assert(_state == GreenletState.Waiting);
+        Debug.Assert(_phase == GreenletState.Waiting);
         _waitList = null;
         EndWaitExtras();
         _wakeHandoff = handoff;
         _wakeResult = result;
-        _state = GreenletState.Woken;
-        _hub.EnqueueResume(this);
+        _phase = GreenletState.Woken;
+        _homeHub.EnqueueResume(this);
     }
 
     /// <summary>Wakes this greenlet from a direct wait (no list) if it is still in wait <paramref name="version"/>.</summary>
     internal bool WakeDirect(short version, bool result)
     {
-        if (_state != GreenletState.Waiting || _version != version)
+        if (_phase != GreenletState.Waiting || _waitVersion != version)
         {
             return false;
         }
@@ -192,8 +191,8 @@ public partial class Greenlet
         LeaveList();
         EndWaitExtras();
         _wakeResult = result;
-        _state = GreenletState.Woken;
-        _hub.EnqueueResume(this);
+        _phase = GreenletState.Woken;
+        _homeHub.EnqueueResume(this);
         return true;
     }
 
@@ -216,14 +215,14 @@ public partial class Greenlet
     /// </summary>
     internal void ThrowIn(Exception exception)
     {
-        switch (_state)
+        switch (_phase)
         {
             case GreenletState.Waiting:
                 LeaveList();
                 EndWaitExtras();
                 _wakeException = exception;
-                _state = GreenletState.Woken;
-                _hub.EnqueueResume(this);
+                _phase = GreenletState.Woken;
+                _homeHub.EnqueueResume(this);
                 break;
             case GreenletState.Woken:
                 IWakeHandoff? handoff = _wakeHandoff;
@@ -250,7 +249,7 @@ public partial class Greenlet
                 CancelToken();
                 break;
             default:
-                Debug.Fail($"ThrowIn on a greenlet in state {_state}");
+                Debug.Fail($"ThrowIn on a greenlet in state {_phase}");
                 break;
         }
     }
@@ -271,7 +270,7 @@ public partial class Greenlet
         if (_hasWaitTimer)
         {
             _hasWaitTimer = false;
-            _hub.NoteTimerCancelled();
+            _homeHub.NoteTimerCancelled();
         }
 
         if (_rare is { } rare && rare.CancelRegistration != default)
@@ -293,7 +292,7 @@ public partial class Greenlet
             }
             catch (AggregateException e)
             {
-                _hub.ReportError(this, e);
+                _homeHub.ReportError(this, e);
             }
         }
     }
@@ -301,7 +300,7 @@ public partial class Greenlet
     private static readonly Action<object?> s_onWaitCancelled = static state =>
     {
         var c = (WaitCancellation)state!;
-        c.Ticket.Greenlet!._hub.PostInternal(static s =>
+        c.Ticket.Greenlet!._homeHub.PostInternal(static s =>
         {
             var c = (WaitCancellation)s!;
             if (c.Ticket.IsCurrent)

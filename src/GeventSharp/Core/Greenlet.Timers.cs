@@ -11,27 +11,27 @@ public partial class Greenlet : ITimerTarget
     {
         if (token == StartTimerToken)
         {
-            if (_state == GreenletState.StartPending && _startTimerArmed)
+            if (_phase == GreenletState.StartPending && _startTimerArmed)
             {
                 _startTimerArmed = false;
-                _hub.EnqueueResume(this);
+                _homeHub.EnqueueResume(this);
             }
 
             return;
         }
 
-        if (_state == GreenletState.Waiting && _version == (short)token && _hasWaitTimer)
+        if (_phase == GreenletState.Waiting && _waitVersion == (short)token && _hasWaitTimer)
         {
             _hasWaitTimer = false;
             LeaveList();
             EndWaitExtras();
             _wakeResult = false;
-            _state = GreenletState.Woken;
-            _hub.EnqueueResume(this);
+            _phase = GreenletState.Woken;
+            _homeHub.EnqueueResume(this);
         }
     }
 
     bool ITimerTarget.IsTimerLive(long token) => token == StartTimerToken
-        ? _state == GreenletState.StartPending && _startTimerArmed
-        : _state == GreenletState.Waiting && _version == (short)token && _hasWaitTimer;
+        ? _phase == GreenletState.StartPending && _startTimerArmed
+        : _phase == GreenletState.Waiting && _waitVersion == (short)token && _hasWaitTimer;
 }

@@ -35,21 +35,17 @@ public partial class Greenlet : Waitable
 {
     private static long s_nextId;
 
-    internal readonly Hub _hub;
+    private readonly Hub _homeHub;
     private readonly long _id;
     private object? _body;
     private protected Task? _task; // the pending body; a Task<T> for Greenlet<T>
-    internal GreenletState _state;
+    private GreenletState _phase;
     private GreenletSynchronizationContext? _syncContext;
     private Rare? _rare;
 
-    // Intrusive list of the hub's live greenlets.
-    internal Greenlet? _liveNext;
-    internal Greenlet? _livePrev;
-
     private protected Greenlet(Hub hub, object body)
     {
-        _hub = hub;
+        _homeHub = hub;
         _body = body;
         _id = Interlocked.Increment(ref s_nextId);
         if (hub.RecordSpawners)
@@ -82,7 +78,19 @@ public partial class Greenlet : Waitable
     public static Greenlet? Current => Hub.Current?._current;
 
     /// <summary>The hub this greenlet belongs to.</summary>
-    public Hub Hub => _hub;
+    public Hub Hub => _homeHub;
+
+    /// <summary>Where the greenlet is in its life, for introspection (run-info dumps, tests).</summary>
+    internal GreenletState State => _phase;
+
+    // Read-only views for the code outside Greenlet that still spells a wait as (greenlet, version)
+    // or reads the hub through a field (Primitives, Net, GreenletOperation, IoRegistration); new
+    // code uses Hub, WaitTicket and IsWaiting instead.
+    internal Hub _hub => _homeHub;
+
+    internal GreenletState _state => _phase;
+
+    internal short _version => _waitVersion;
 
     /// <summary>A process-wide unique, increasing id.</summary>
     public long Id => _id;
@@ -98,16 +106,16 @@ public partial class Greenlet : Waitable
     }
 
     /// <summary>True from <see cref="Start"/> (or spawn) until the greenlet dies, as gevent's <c>started</c>.</summary>
-    public bool Started => _state is not (GreenletState.Unstarted or GreenletState.Dead);
+    public bool Started => _phase is not (GreenletState.Unstarted or GreenletState.Dead);
 
     /// <summary>True once the greenlet has finished: returned, failed or been killed.</summary>
-    public override bool Ready => _state == GreenletState.Dead;
+    public override bool Ready => _phase == GreenletState.Dead;
 
     /// <summary>Same as <see cref="Ready"/> (gevent's <c>dead</c>).</summary>
-    public bool Dead => _state == GreenletState.Dead;
+    public bool Dead => _phase == GreenletState.Dead;
 
     /// <summary>True if the greenlet finished without an exception (a <see cref="GreenletExit"/> kill counts as success).</summary>
-    public bool Successful => _state == GreenletState.Dead && _rare?.Error is null;
+    public bool Successful => _phase == GreenletState.Dead && _rare?.Error is null;
 
     /// <summary>
     /// The result: the function's return value, the <see cref="GreenletExit"/> it was killed
@@ -127,7 +135,7 @@ public partial class Greenlet : Waitable
     {
         get
         {
-            if (_state == GreenletState.Dead)
+            if (_phase == GreenletState.Dead)
             {
                 return new CancellationToken(true);
             }
@@ -188,7 +196,7 @@ public partial class Greenlet : Waitable
     /// <summary>This greenlet's <see cref="Local{T}"/> values, or null if it never set one.</summary>
     internal Dictionary<object, object>? LocalSlotsOrNull => _rare?.Locals;
 
-    private string StateText => _state.ToString();
+    private string StateText => _phase.ToString();
 
     /// <summary>Like gevent's repr: <c>&lt;Greenlet "name" #id&gt;</c>.</summary>
     public override string ToString() => $"<Greenlet \"{Name}\" #{_id}>";

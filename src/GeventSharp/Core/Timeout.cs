@@ -192,7 +192,8 @@ public class Timeout : Exception, IDisposable, ITimerTarget
 
         _pending = true;
         _generation++;
-        owner._hub.AddTimer(owner._hub.Now + owner._hub.ToTicks(d), this, _generation);
+        Hub hub = owner.Hub;
+        hub.AddTimer(hub.Now + hub.ToTicks(d), this, _generation);
         return this;
     }
 
@@ -207,7 +208,7 @@ public class Timeout : Exception, IDisposable, ITimerTarget
         {
             _pending = false;
             _generation++;
-            _owner?._hub.NoteTimerCancelled();
+            _owner?.Hub.NoteTimerCancelled();
         }
 
         // Raised into a foreign await but not delivered yet: the scope is over, so drop it.
