@@ -146,51 +146,24 @@ public partial class Greenlet
     }
 
     /// <summary>Takes the exception a Kill or Timeout left to be raised at the next wait (after it interrupted a foreign await).</summary>
-    internal Exception? TakePendingException()
-    {
-        Exception? e = PendingException;
-        PendingException = null;
-        return e;
-    }
+    internal Exception? TakePendingException() => _rare?.Deferred?.Take();
 
     /// <summary>
-    /// <see cref="ThrowIn"/> for a <see cref="Timeout"/> that fired. If the greenlet is in a foreign
-    /// await, the exception waits for its next library wait, and the timeout is remembered so that
-    /// the end of the timeout's scope can raise it (<see cref="TakePendingTimeoutException"/>). A wake
-    /// that stands (the wait had completed before the timer fired) is not marked: its scope ends quietly.
+    /// <see cref="ThrowIn"/> for a <see cref="Timeout"/> that fired. In a foreign await the exception
+    /// is deferred to the next library wait and marked as the timeout's, so that the end of the
+    /// timeout's scope can raise it (<see cref="DeferredThrow.TakeRaisedIntoForeignAwait"/>). Anywhere
+    /// else it is an ordinary throw-in: a wake that stands (the wait had completed before the timer
+    /// fired) defers it unmarked, and its scope ends quietly.
     /// </summary>
     internal void ThrowInFromTimeout(Timeout timeout, Exception exception)
     {
-        bool foreign = _phase == GreenletState.Foreign;
-        ThrowIn(exception);
-        if (_rare is { } rare && ReferenceEquals(rare.PendingException, exception))
+        if (_phase != GreenletState.Foreign)
         {
-            rare.PendingFrom = foreign ? timeout : null;
-        }
-    }
-
-    /// <summary>
-    /// Takes the exception waiting for the next wait if a <see cref="Timeout"/> raised it into a
-    /// foreign await; a pending kill (or a timeout behind a standing wake) stays pending.
-    /// </summary>
-    internal Exception? TakePendingTimeoutException()
-    {
-        if (_rare is { PendingException: { } pending, PendingFrom: { } timeout } rare && timeout.Raised(pending))
-        {
-            rare.PendingException = null;
-            rare.PendingFrom = null;
-            return pending;
+            ThrowIn(exception);
+            return;
         }
 
-        return null;
-    }
-
-    /// <summary>Forgets <paramref name="exception"/> if it is still waiting to be raised at the next wait.</summary>
-    internal void ClearPendingException(Exception exception)
-    {
-        if (_rare is { } rare && ReferenceEquals(rare.PendingException, exception))
-        {
-            rare.PendingException = null;
-        }
+        Deferred.SetRaisedIntoForeignAwait(timeout, exception);
+        CancelToken();
     }
 }

@@ -147,7 +147,7 @@ public partial class Greenlet
         Debug.Assert(_phase != GreenletState.Dead);
 
         // A kill that reached a foreign await surfaces as the cancellation of that await.
-        Exception? pending = PendingException;
+        Exception? pending = _rare?.Deferred?.Exception;
         if (pending is not null && error is OperationCanceledException)
         {
             error = pending;
@@ -185,7 +185,7 @@ public partial class Greenlet
         }
 
         _task = null;
-        PendingException = null;
+        _rare?.Deferred?.Take();
         _waitingOn = null;
         if (_rare is { Locals: not null } rare)
         {

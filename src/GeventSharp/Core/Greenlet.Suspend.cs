@@ -137,11 +137,9 @@ public partial class Greenlet
                 "Await each library call before starting the next; use Gevent.JoinAllAsync or Gevent.Wait to wait on several.");
         }
 
-        Exception? pending = _rare?.PendingException;
-        if (pending is not null)
+        if (_rare?.Deferred is { Exception: not null } deferred)
         {
-            _rare!.PendingException = null;
-            early = ValueTask.FromException<bool>(pending);
+            early = ValueTask.FromException<bool>(deferred.Take()!);
             return false;
         }
 
@@ -233,7 +231,7 @@ public partial class Greenlet
 
                     // What the wake handed over cannot be taken back: the wake stands and the
                     // exception is raised at the next wait, as if it had arrived just after.
-                    PendingException = exception;
+                    Deferred.Set(exception);
                     CancelToken();
                 }
                 else
@@ -245,7 +243,7 @@ public partial class Greenlet
             case GreenletState.Foreign:
             case GreenletState.Posted:
             case GreenletState.Running:
-                PendingException = exception;
+                Deferred.Set(exception);
                 CancelToken();
                 break;
             default:

@@ -151,18 +151,11 @@ public partial class Greenlet : Waitable
     /// <summary>The out-of-line state, created on first use.</summary>
     private Rare RareState => _rare ??= new Rare();
 
-    /// <summary>A raised exception waiting for the greenlet's next library wait (kill or timeout during a foreign await).</summary>
-    private Exception? PendingException
-    {
-        get => _rare?.PendingException;
-        set
-        {
-            if (value is not null || _rare is not null)
-            {
-                RareState.PendingException = value;
-            }
-        }
-    }
+    /// <summary>The exception a Kill or Timeout left for the next library wait (created on first use).</summary>
+    private DeferredThrow Deferred => RareState.Deferred ??= new DeferredThrow();
+
+    /// <summary>The greenlet's <see cref="DeferredThrow"/>, or null if nothing was ever deferred.</summary>
+    internal DeferredThrow? DeferredOrNull => _rare?.Deferred;
 
     /// <summary>
     /// State most greenlets never need (a name, a failure, a kill value, a cancellation token,
@@ -175,8 +168,7 @@ public partial class Greenlet : Waitable
         public ExceptionDispatchInfo? Error;
         public object? Value;
         public CancellationTokenSource? Cts;
-        public Exception? PendingException;
-        public Timeout? PendingFrom; // the Timeout that raised PendingException, if one did
+        public DeferredThrow? Deferred;
         public Exception? KilledWith;
         public CancellationTokenRegistration CancelRegistration;
         public Dictionary<object, object>? Locals;

@@ -182,6 +182,11 @@ public class Timeout : Exception, IDisposable, ITimerTarget
             throw new InvalidOperationException($"This timeout ({this}) is already pending; cancel it before starting it again.");
         }
 
+        if (_raised is not null)
+        {
+            _owner?.DeferredOrNull?.Disown(this);
+        }
+
         _owner = owner;
         _raised = null;
         Fired = false;
@@ -212,9 +217,9 @@ public class Timeout : Exception, IDisposable, ITimerTarget
         }
 
         // Raised into a foreign await but not delivered yet: the scope is over, so drop it.
-        if (_raised is not null && _owner is not null)
+        if (_raised is not null)
         {
-            _owner.ClearPendingException(_raised);
+            _owner?.DeferredOrNull?.Drop(_raised);
         }
     }
 
@@ -235,7 +240,7 @@ public class Timeout : Exception, IDisposable, ITimerTarget
     public void Dispose()
     {
         Exception? undelivered = _owner is { } owner && ReferenceEquals(Greenlet.Current, owner)
-            ? owner.TakePendingTimeoutException()
+            ? owner.DeferredOrNull?.TakeRaisedIntoForeignAwait()
             : null;
         Cancel();
         GC.SuppressFinalize(this);
@@ -244,9 +249,6 @@ public class Timeout : Exception, IDisposable, ITimerTarget
             System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(undelivered);
         }
     }
-
-    /// <summary>True if this timeout fired and raised <paramref name="exception"/>.</summary>
-    internal bool Raised(Exception exception) => _raised is not null && ReferenceEquals(_raised, exception);
 
     /// <summary>
     /// True if <paramref name="exception"/> is what this timeout raised: itself, its custom
