@@ -74,7 +74,7 @@ public static partial class Gevent
     {
         ArgumentNullException.ThrowIfNull(objects);
         Greenlet current = Hub.CurrentGreenletOrThrow("Gevent.WaitEachAsync");
-        Hub hub = current._hub;
+        Hub hub = current.Hub;
         var items = objects.ToList();
         int target = count is { } c ? Math.Clamp(c, 0, items.Count) : items.Count;
         if (count < 0)
@@ -84,7 +84,7 @@ public static partial class Gevent
 
         long timeoutTicks = hub.TimeoutToTicks(timeout);
         long deadline = timeoutTicks < 0 ? long.MaxValue : hub.Now + timeoutTicks;
-        var collector = new ReadyCollector(current);
+        var collector = new ReadyCollector();
         foreach (T item in items)
         {
             item.Rawlink(collector.OnReady);
@@ -108,9 +108,7 @@ public static partial class Gevent
                     yield break;
                 }
 
-                ValueTask<bool> wait = current.SuspendOn(collector, null, remaining, default);
-                collector.Version = current._version;
-                if (!await wait)
+                if (!await current.SuspendOn(collector, null, remaining, default, out collector.Waiter))
                 {
                     yield break;
                 }
@@ -133,21 +131,19 @@ public static partial class Gevent
     /// <summary>Collects objects as their link callbacks fire and wakes the waiting greenlet.</summary>
     private sealed class ReadyCollector
     {
-        private readonly Greenlet _waiter;
+        /// <summary>The iterating greenlet's current wait on this collector (empty before the first).</summary>
+        public WaitTicket Waiter;
 
-        public ReadyCollector(Greenlet waiter)
+        public ReadyCollector()
         {
-            _waiter = waiter;
             OnReady = w =>
             {
                 Arrived.Enqueue(w);
-                _waiter.WakeDirect(Version, true);
+                Waiter.TryWake(true);
             };
         }
 
         public System.Collections.Generic.Queue<Waitable> Arrived { get; } = new();
-
-        public short Version { get; set; }
 
         public Action<Waitable> OnReady { get; }
 

@@ -221,7 +221,7 @@ public static partial class Gevent
             return g.Yield();
         }
 
-        return SleepCore(g, g._hub.ToTicks(SecondsToTimeSpan(seconds, nameof(seconds))));
+        return SleepCore(g, g.Hub.ToTicks(SecondsToTimeSpan(seconds, nameof(seconds))));
     }
 
     /// <summary>
@@ -236,21 +236,16 @@ public static partial class Gevent
     public static ValueTask Sleep(TimeSpan duration)
     {
         Greenlet g = Hub.CurrentGreenletOrThrow("Gevent.Sleep");
-        return duration <= TimeSpan.Zero ? g.Yield() : SleepCore(g, g._hub.ToTicks(duration));
+        return duration <= TimeSpan.Zero ? g.Yield() : SleepCore(g, g.Hub.ToTicks(duration));
     }
 
-    private static ValueTask SleepCore(Greenlet g, long ticks)
-    {
-        ValueTask<bool> wait = g.SuspendOn("Sleep", null, ticks, default);
-        return wait.IsCompleted ? new ValueTask(wait.AsTask()) : new ValueTask(g, g._version);
-    }
+    private static ValueTask SleepCore(Greenlet g, long ticks) => g.SuspendVoid("Sleep", null, ticks);
 
     /// <summary>Waits until the hub has nothing else to run (gevent's <c>idle()</c>).</summary>
     public static ValueTask IdleAsync()
     {
         Greenlet g = Hub.CurrentGreenletOrThrow("Gevent.IdleAsync");
-        ValueTask<bool> wait = g.SuspendOn("Idle", g._hub.IdleWaiters, -1, default);
-        return wait.IsCompleted ? new ValueTask(wait.AsTask()) : new ValueTask(g, g._version);
+        return g.SuspendVoid("Idle", g.Hub.IdleWaiters, -1);
     }
 
     internal static TimeSpan SecondsToTimeSpan(double seconds, string paramName)

@@ -36,21 +36,17 @@ public partial class Greenlet : Waitable
 {
     private static long s_nextId;
 
-    internal readonly Hub _hub;
+    private readonly Hub _homeHub;
     private readonly long _id;
     private object? _body;
     private protected Task? _task; // the pending body; a Task<T> for Greenlet<T>
-    internal GreenletState _state;
+    private GreenletState _phase;
     private GreenletSynchronizationContext? _syncContext;
     private Rare? _rare;
 
-    // Intrusive list of the hub's live greenlets.
-    internal Greenlet? _liveNext;
-    internal Greenlet? _livePrev;
-
     private protected Greenlet(Hub hub, object body)
     {
-        _hub = hub;
+        _homeHub = hub;
         _body = body;
         _id = Interlocked.Increment(ref s_nextId);
         if (hub.RecordSpawners)
@@ -89,7 +85,19 @@ public partial class Greenlet : Waitable
     public static Greenlet? Current => Hub.Current?._current;
 
     /// <summary>The hub this greenlet belongs to.</summary>
-    public Hub Hub => _hub;
+    public Hub Hub => _homeHub;
+
+    /// <summary>Where the greenlet is in its life, for introspection (run-info dumps, tests).</summary>
+    internal GreenletState State => _phase;
+
+    // Read-only views for the code outside Greenlet that still spells a wait as (greenlet, version)
+    // or reads the hub through a field (Primitives, Net, GreenletOperation, IoRegistration); new
+    // code uses Hub, WaitTicket and IsWaiting instead.
+    internal Hub _hub => _homeHub;
+
+    internal GreenletState _state => _phase;
+
+    internal short _version => _waitVersion;
 
     /// <summary>A process-wide unique, increasing id.</summary>
     public long Id => _id;
@@ -105,13 +113,13 @@ public partial class Greenlet : Waitable
     }
 
     /// <summary>True from <see cref="Start"/> (or spawn) until the greenlet dies, as gevent's <c>started</c>.</summary>
-    public bool Started => _state is not (GreenletState.Unstarted or GreenletState.Dead);
+    public bool Started => _phase is not (GreenletState.Unstarted or GreenletState.Dead);
 
     /// <summary>True once the greenlet has finished: returned, failed or been killed (gevent's <c>dead</c> and <c>ready()</c>).</summary>
-    public sealed override bool Ready => _state == GreenletState.Dead;
+    public sealed override bool Ready => _phase == GreenletState.Dead;
 
     /// <summary>True if the greenlet finished without an exception (a <see cref="GreenletExit"/> kill counts as success).</summary>
-    public bool Successful => _state == GreenletState.Dead && _rare?.Error is null;
+    public bool Successful => _phase == GreenletState.Dead && _rare?.Error is null;
 
     /// <summary>
     /// The result: the function's return value, the <see cref="GreenletExit"/> it was killed
@@ -131,7 +139,7 @@ public partial class Greenlet : Waitable
     {
         get
         {
-            if (_state == GreenletState.Dead)
+            if (_phase == GreenletState.Dead)
             {
                 return new CancellationToken(true);
             }
@@ -147,18 +155,11 @@ public partial class Greenlet : Waitable
     /// <summary>The out-of-line state, created on first use.</summary>
     private Rare RareState => _rare ??= new Rare();
 
-    /// <summary>A raised exception waiting for the greenlet's next library wait (kill or timeout during a foreign await).</summary>
-    private Exception? PendingException
-    {
-        get => _rare?.PendingException;
-        set
-        {
-            if (value is not null || _rare is not null)
-            {
-                RareState.PendingException = value;
-            }
-        }
-    }
+    /// <summary>The exception a Kill or Timeout left for the next library wait (created on first use).</summary>
+    private DeferredThrow Deferred => RareState.Deferred ??= new DeferredThrow();
+
+    /// <summary>The greenlet's <see cref="DeferredThrow"/>, or null if nothing was ever deferred.</summary>
+    internal DeferredThrow? DeferredOrNull => _rare?.Deferred;
 
     /// <summary>
     /// State most greenlets never need (a name, a failure, a kill value, a cancellation token,
@@ -171,8 +172,7 @@ public partial class Greenlet : Waitable
         public ExceptionDispatchInfo? Error;
         public object? Value;
         public CancellationTokenSource? Cts;
-        public Exception? PendingException;
-        public Timeout? PendingFrom; // the Timeout that raised PendingException, if one did
+        public DeferredThrow? Deferred;
         public Exception? KilledWith;
         public CancellationTokenRegistration CancelRegistration;
         public Dictionary<object, object>? Locals;
@@ -192,39 +192,7 @@ public partial class Greenlet : Waitable
     /// <summary>This greenlet's greenlet-local values, or null if it never set one.</summary>
     internal Dictionary<object, object>? LocalSlotsOrNull => _rare?.Locals;
 
-    private string StateText => _state.ToString();
-
-    /// <summary>Schedules the greenlet to start at the hub's next turn.</summary>
-    /// <exception cref="InvalidOperationException">Already started, or dead.</exception>
-    public void Start()
-    {
-        _hub.VerifyHubThread("Greenlet.Start");
-        if (_state != GreenletState.Unstarted)
-        {
-            throw new InvalidOperationException($"{this} was already started; a greenlet runs once.");
-        }
-
-        _state = GreenletState.StartPending;
-        _hub.EnqueueResume(this);
-    }
-
-    /// <summary>Schedules the greenlet to start after <paramref name="delay"/>.</summary>
-    /// <exception cref="InvalidOperationException">Already started, or dead.</exception>
-    public void StartLater(TimeSpan delay)
-    {
-        _hub.VerifyHubThread("Greenlet.StartLater");
-        if (_state != GreenletState.Unstarted)
-        {
-            throw new InvalidOperationException($"{this} was already started; a greenlet runs once.");
-        }
-
-        _state = GreenletState.StartPending;
-        _startTimerArmed = true;
-        _hub.AddTimer(_hub.Now + _hub.ToTicks(delay), this, StartTimerToken);
-    }
-
-    /// <summary>Schedules the greenlet to start after <paramref name="seconds"/>.</summary>
-    public void StartLater(double seconds) => StartLater(Gevent.SecondsToTimeSpan(seconds, nameof(seconds)));
+    private string StateText => _phase.ToString();
 
     /// <summary>Like gevent's repr: <c>&lt;Greenlet "name" #id&gt;</c>.</summary>
     public sealed override string ToString() => $"<Greenlet \"{Name}\" #{_id}>";

@@ -134,19 +134,7 @@ public sealed partial class Hub
             }
             else
             {
-                if (g is not null)
-                {
-                    if (g._postedCallbacks > 0 && item.Greenlet is not null)
-                    {
-                        g._postedCallbacks--;
-                    }
-
-                    if (g._state is GreenletState.Foreign or GreenletState.Posted)
-                    {
-                        LeaveForeign(g);
-                        g._state = GreenletState.Running;
-                    }
-                }
+                g?.OnPostedContinuationRun();
 
                 if (item.Callback is Action<object?> action)
                 {
@@ -260,7 +248,7 @@ public sealed partial class Hub
             sb.Append("\n  ").Append(g).Append(" waits on ").Append(Describe(g.WaitingOn));
         }
 
-        if (main._state == GreenletState.Waiting)
+        if (main.State == GreenletState.Waiting)
         {
             main.ThrowIn(new LoopExitException(sb.ToString()));
         }
@@ -283,12 +271,12 @@ public sealed partial class Hub
     /// </summary>
     private void KillRemaining()
     {
-        for (int round = 0; round < 8 && _liveCount > 0; round++)
+        for (int round = 0; round < 8 && _live.Count > 0; round++)
         {
             LeaveGreenletContext();
             foreach (Greenlet g in LiveGreenlets())
             {
-                if (g._state is GreenletState.Unstarted or GreenletState.StartPending or GreenletState.Waiting or GreenletState.Foreign or GreenletState.Posted)
+                if (g.State is GreenletState.Unstarted or GreenletState.StartPending or GreenletState.Waiting or GreenletState.Foreign or GreenletState.Posted)
                 {
                     try
                     {
@@ -302,7 +290,7 @@ public sealed partial class Hub
             }
 
             // Run until nothing is ready; timers that are due run too, but the hub does not wait for later ones.
-            while (_liveCount > 0 && (_ready.Count > 0 || !_inbox.IsEmpty || HasDueTimer()))
+            while (_live.Count > 0 && (_ready.Count > 0 || !_inbox.IsEmpty || HasDueTimer()))
             {
                 Turn(allowSleep: false);
             }

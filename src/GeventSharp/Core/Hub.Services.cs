@@ -61,11 +61,11 @@ public sealed partial class Hub
         var sb = new StringBuilder();
         sb.Append("Hub on thread ").Append(Thread.ManagedThreadId)
           .Append(" (").Append(Thread.Name ?? "unnamed").Append("), poller ").Append(PollerKind)
-          .Append(", ").Append(_liveCount).Append(" live greenlet(s), ")
+          .Append(", ").Append(_live.Count).Append(" live greenlet(s), ")
           .Append(_ready.Count).Append(" ready item(s), ").Append(_timers.Count).Append(" timer(s)\n");
         foreach (Greenlet g in LiveGreenlets())
         {
-            sb.Append("  ").Append(g).Append(' ').Append(g._state);
+            sb.Append("  ").Append(g).Append(' ').Append(g.State);
             if (ReferenceEquals(g, _current))
             {
                 sb.Append(" (current)");

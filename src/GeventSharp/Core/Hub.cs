@@ -1,5 +1,4 @@
 using System.Collections.Concurrent;
-using System.Diagnostics;
 using System.Runtime.CompilerServices;
 using System.Text;
 
@@ -42,8 +41,7 @@ public sealed partial class Hub
     private readonly double _ticksPerTimeSpanTick;
     private readonly long _frequency;
     private readonly HashSet<Type> _notErrors = new() { typeof(GreenletExit) };
-    private Greenlet? _liveHead;
-    private int _liveCount;
+    private readonly Greenlet.LiveList _live = new();
     private int _foreignCount;
 
     // Items posted to _inbox and not drained yet (transiently off by the posts in flight). Every
@@ -88,7 +86,7 @@ public sealed partial class Hub
     public Greenlet? CurrentGreenlet => _current;
 
     /// <summary>Greenlets created on this hub that have not died yet.</summary>
-    public int LiveCount => _liveCount;
+    public int LiveCount => _live.Count;
 
     /// <summary>
     /// Receives every exception that escapes a greenlet (with the greenlet) or a hub callback
@@ -291,7 +289,7 @@ public sealed partial class Hub
     {
         if (ReferenceEquals(t_current, this))
         {
-            g._postedCallbacks++;
+            g.OnContinuationPosted();
             _ready.Enqueue(new WorkItem(g, callback, state));
             return;
         }
@@ -375,67 +373,18 @@ public sealed partial class Hub
 
     // ---- live greenlets ----
 
-    internal void AddLive(Greenlet g)
-    {
-        g._liveNext = _liveHead;
-        if (_liveHead is not null)
-        {
-            _liveHead._livePrev = g;
-        }
+    internal void AddLive(Greenlet g) => _live.Add(g);
 
-        _liveHead = g;
-        _liveCount++;
-    }
-
-    internal void RemoveLive(Greenlet g)
-    {
-        if (g._livePrev is not null)
-        {
-            g._livePrev._liveNext = g._liveNext;
-        }
-        else if (ReferenceEquals(_liveHead, g))
-        {
-            _liveHead = g._liveNext;
-        }
-
-        if (g._liveNext is not null)
-        {
-            g._liveNext._livePrev = g._livePrev;
-        }
-
-        g._liveNext = null;
-        g._livePrev = null;
-        _liveCount--;
-    }
+    internal void RemoveLive(Greenlet g) => _live.Remove(g);
 
     /// <summary>Every live greenlet, oldest first.</summary>
-    public IReadOnlyList<Greenlet> LiveGreenlets()
-    {
-        var list = new List<Greenlet>(_liveCount);
-        for (Greenlet? g = _liveHead; g is not null; g = g._liveNext)
-        {
-            list.Add(g);
-        }
+    public IReadOnlyList<Greenlet> LiveGreenlets() => _live.OldestFirst();
 
-        list.Reverse();
-        return list;
-    }
+    /// <summary>A greenlet entered a foreign await: the hub waits for it before declaring itself blocked.</summary>
+    internal void NoteForeignEntered() => _foreignCount++;
 
-    internal void EnterForeign(Greenlet g)
-    {
-        Debug.Assert(!g._inForeignCount);
-        g._inForeignCount = true;
-        _foreignCount++;
-    }
-
-    internal void LeaveForeign(Greenlet g)
-    {
-        if (g._inForeignCount)
-        {
-            g._inForeignCount = false;
-            _foreignCount--;
-        }
-    }
+    /// <summary>A greenlet counted by <see cref="NoteForeignEntered"/> left its foreign await (or died).</summary>
+    internal void NoteForeignLeft() => _foreignCount--;
 
     internal WaitList IdleWaiters => _idleWaiters ??= new WaitList();
 

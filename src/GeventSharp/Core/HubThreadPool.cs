@@ -153,8 +153,7 @@ public sealed class HubThreadPool : IDisposable
     private abstract class Job
     {
         private readonly HubThreadPool _pool;
-        private Greenlet? _waiter;
-        private short _version;
+        private WaitTicket _waiter;
 
         protected Job(HubThreadPool pool) => _pool = pool;
 
@@ -168,15 +167,12 @@ public sealed class HubThreadPool : IDisposable
             Done = true;
             Interlocked.Decrement(ref _pool._inFlight);
             _pool._hub.ReleaseKeepAlive();
-            _waiter?.WakeDirect(_version, true);
+            _waiter.TryWake(true);
         }
 
         protected ValueTask<bool> Suspend(Greenlet current, CancellationToken cancellationToken)
         {
-            ValueTask<bool> wait = current.SuspendOn(this, null, -1, cancellationToken);
-            _waiter = current;
-            _version = current._version;
-            return wait;
+            return current.SuspendOn(this, null, -1, cancellationToken, out _waiter);
         }
 
         public override string ToString() => "a thread pool call";

@@ -188,6 +188,11 @@ public sealed class Timeout : Exception, IDisposable, ITimerTarget
             throw new InvalidOperationException($"This timeout ({this}) is already pending; cancel it before starting it again.");
         }
 
+        if (_raised is not null)
+        {
+            _owner?.DeferredOrNull?.Disown(this);
+        }
+
         _owner = owner;
         _raised = null;
         Fired = false;
@@ -198,7 +203,8 @@ public sealed class Timeout : Exception, IDisposable, ITimerTarget
 
         _pending = true;
         _generation++;
-        owner._hub.AddTimer(owner._hub.Now + owner._hub.ToTicks(d), this, _generation);
+        Hub hub = owner.Hub;
+        hub.AddTimer(hub.Now + hub.ToTicks(d), this, _generation);
         return this;
     }
 
@@ -213,13 +219,13 @@ public sealed class Timeout : Exception, IDisposable, ITimerTarget
         {
             _pending = false;
             _generation++;
-            _owner?._hub.NoteTimerCancelled();
+            _owner?.Hub.NoteTimerCancelled();
         }
 
         // Raised into a foreign await but not delivered yet: the scope is over, so drop it.
-        if (_raised is not null && _owner is not null)
+        if (_raised is not null)
         {
-            _owner.ClearPendingException(_raised);
+            _owner?.DeferredOrNull?.Drop(_raised);
         }
     }
 
@@ -240,7 +246,7 @@ public sealed class Timeout : Exception, IDisposable, ITimerTarget
     public void Dispose()
     {
         Exception? undelivered = _owner is { } owner && ReferenceEquals(Greenlet.Current, owner)
-            ? owner.TakePendingTimeoutException()
+            ? owner.DeferredOrNull?.TakeRaisedIntoForeignAwait()
             : null;
         Cancel();
         GC.SuppressFinalize(this);
@@ -249,9 +255,6 @@ public sealed class Timeout : Exception, IDisposable, ITimerTarget
             System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(undelivered);
         }
     }
-
-    /// <summary>True if this timeout fired and raised <paramref name="exception"/>.</summary>
-    internal bool Raised(Exception exception) => _raised is not null && ReferenceEquals(_raised, exception);
 
     /// <summary>
     /// True if <paramref name="exception"/> is what this timeout raised: itself, its custom

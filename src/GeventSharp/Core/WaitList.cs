@@ -13,13 +13,7 @@ namespace GeventSharp;
 /// </remarks>
 internal sealed class WaitList
 {
-    private struct Entry
-    {
-        public Greenlet? Greenlet;
-        public int Version;      // the greenlet's wait version when it registered
-    }
-
-    private Entry[] _items;
+    private WaitTicket[] _items;
     private int _head;
     private int _count;
     private int _stale;
@@ -34,7 +28,7 @@ internal sealed class WaitList
     public WaitList(int capacity)
     {
         Debug.Assert(capacity > 0 && (capacity & (capacity - 1)) == 0, "the ring's capacity must be a power of two");
-        _items = new Entry[capacity];
+        _items = new WaitTicket[capacity];
     }
 
     /// <summary>The owner's one-shot link callbacks (kept here so a waitable has one lazy field).</summary>
@@ -43,15 +37,16 @@ internal sealed class WaitList
     /// <summary>Live waiters.</summary>
     public int Count => _count - _stale;
 
-    public void Add(Greenlet g)
+    /// <summary>Registers a waiter; the greenlet has already recorded this list as the one it waits on.</summary>
+    public void Add(WaitTicket ticket)
     {
-        Debug.Assert(g._waitList == this);
+        Debug.Assert(ticket.IsWaitingIn(this));
         if (_count == _items.Length)
         {
             Grow();
         }
 
-        _items[(_head + _count) & (_items.Length - 1)] = new Entry { Greenlet = g, Version = g._version };
+        _items[(_head + _count) & (_items.Length - 1)] = ticket;
         _count++;
     }
 
@@ -71,9 +66,9 @@ internal sealed class WaitList
     {
         while (_count > 0)
         {
-            ref Entry e = ref _items[_head];
+            ref WaitTicket e = ref _items[_head];
             Greenlet? g = e.Greenlet;
-            bool live = g is not null && IsLive(g, e.Version);
+            bool live = e.IsWaitingIn(this);
             e = default;
             _head = (_head + 1) & (_items.Length - 1);
             _count--;
@@ -95,8 +90,8 @@ internal sealed class WaitList
     {
         while (_count > 0)
         {
-            Entry e = _items[_head];
-            if (e.Greenlet is not null && IsLive(e.Greenlet, e.Version))
+            WaitTicket e = _items[_head];
+            if (e.IsWaitingIn(this))
             {
                 return e.Greenlet;
             }
@@ -145,13 +140,12 @@ internal sealed class WaitList
         int n = _count;
         for (int i = 0; i < n; i++)
         {
-            ref Entry e = ref _items[(_head + i) & (_items.Length - 1)];
-            Greenlet? g = e.Greenlet;
-            int version = e.Version;
+            ref WaitTicket e = ref _items[(_head + i) & (_items.Length - 1)];
+            WaitTicket ticket = e;
             e = default;
-            if (g is not null && IsLive(g, version))
+            if (ticket.IsWaitingIn(this))
             {
-                g.WakeFromList(result);
+                ticket.Greenlet!.WakeFromList(result);
             }
         }
 
@@ -166,21 +160,19 @@ internal sealed class WaitList
         var list = new List<Greenlet>();
         for (int i = 0; i < _count; i++)
         {
-            Entry e = _items[(_head + i) & (_items.Length - 1)];
-            if (e.Greenlet is not null && IsLive(e.Greenlet, e.Version))
+            WaitTicket e = _items[(_head + i) & (_items.Length - 1)];
+            if (e.IsWaitingIn(this))
             {
-                list.Add(e.Greenlet);
+                list.Add(e.Greenlet!);
             }
         }
 
         return list;
     }
 
-    private bool IsLive(Greenlet g, int version) => ReferenceEquals(g._waitList, this) && g._version == version;
-
     private void Grow()
     {
-        var bigger = new Entry[_items.Length * 2];
+        var bigger = new WaitTicket[_items.Length * 2];
         for (int i = 0; i < _count; i++)
         {
             bigger[i] = _items[(_head + i) & (_items.Length - 1)];
@@ -193,11 +185,11 @@ internal sealed class WaitList
     private void Compact()
     {
         int n = 0;
-        var fresh = new Entry[_items.Length];
+        var fresh = new WaitTicket[_items.Length];
         for (int i = 0; i < _count; i++)
         {
-            Entry e = _items[(_head + i) & (_items.Length - 1)];
-            if (e.Greenlet is not null && IsLive(e.Greenlet, e.Version))
+            WaitTicket e = _items[(_head + i) & (_items.Length - 1)];
+            if (e.IsWaitingIn(this))
             {
                 fresh[n++] = e;
             }

@@ -44,7 +44,7 @@ public abstract class Waitable
     public void Rawlink(Action<Waitable> callback)
     {
         ArgumentNullException.ThrowIfNull(callback);
-        AddLink(new LinkEntry(callback, LinkKind.Raw));
+        AddLink(Hub.CurrentOrThrow("Link"), new LinkEntry(callback, LinkKind.Raw));
     }
 
     /// <summary>Removes a callback registered with <see cref="Rawlink"/> (or a greenlet's <c>Link</c> family); false if it was not registered.</summary>
@@ -67,15 +67,9 @@ public abstract class Waitable
         return true;
     }
 
-    /// <summary>Registers a link; schedules it at once if the object is ready.</summary>
-    private protected void AddLink(LinkEntry entry)
+    /// <summary>Registers a link made on <paramref name="hub"/>'s thread; schedules it at once if the object is ready.</summary>
+    private protected virtual void AddLink(Hub hub, LinkEntry entry)
     {
-        Hub hub = Hub.CurrentOrThrow("Link");
-        if (this is Greenlet g && !ReferenceEquals(g._hub, hub))
-        {
-            throw Hub.OtherHub("Link", g);
-        }
-
         if (Ready)
         {
             hub.ScheduleLink(this, entry);
@@ -128,7 +122,7 @@ public abstract class Waitable
         }
 
         Greenlet current = Hub.CurrentGreenletOrThrow(api);
-        long ticks = current._hub.TimeoutToTicks(timeout);
+        long ticks = current.Hub.TimeoutToTicks(timeout);
         return ticks == 0 ? new ValueTask<bool>(false) : WaitCoreAsync(current, ticks, cancellationToken);
     }
 

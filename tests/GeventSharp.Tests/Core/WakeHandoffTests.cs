@@ -117,7 +117,7 @@ public sealed class WakeHandoffTests
             });
             await Gevent.Sleep(0); // p runs first in this turn and blocks in PutAsync
             Assert.Equal(1, GetNow(c)); // p is woken; its Timeout fires before it runs
-            Assert.Equal(GreenletState.Woken, p._state);
+            Assert.Equal(GreenletState.Woken, p.State);
             await p.GetAsync();
             Assert.True(ok);
             Assert.True(scope!.Fired);

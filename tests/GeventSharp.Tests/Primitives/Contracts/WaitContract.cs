@@ -64,7 +64,7 @@ public abstract class WaitContract
             await Prim.Settle();
             Signal();
             Assert.False(resumed, "the waiter ran inside the call that woke it; wake-ups must be scheduled on the hub");
-            Assert.True(w._state is GreenletState.Waiting or GreenletState.Woken, $"the waiter is {w._state} right after the signal: its wait must only be scheduled to end");
+            Assert.True(w.State is GreenletState.Waiting or GreenletState.Woken, $"the waiter is {w.State} right after the signal: its wait must only be scheduled to end");
             await w.GetAsync();
             Assert.True(resumed);
         });

@@ -1,0 +1,275 @@
+using System.Diagnostics;
+using System.Runtime.ExceptionServices;
+
+namespace GeventSharp;
+
+/// <summary>Starting the greenlet, running its function, recording how it ended, and killing it.</summary>
+public partial class Greenlet
+{
+    private ValueTask _pendingValueTask;
+    private bool _hasPendingValueTask;
+
+    /// <summary>True for the greenlet <see cref="Gevent.Run(Func{Task}, HubOptions?)"/> runs: its failure is rethrown by Run, not reported.</summary>
+    internal bool IsMain { get; set; }
+
+    /// <summary>Schedules the greenlet to start at the hub's next turn.</summary>
+    /// <exception cref="InvalidOperationException">Already started, or dead.</exception>
+    public void Start()
+    {
+        _homeHub.VerifyHubThread("Greenlet.Start");
+        if (_phase != GreenletState.Unstarted)
+        {
+            throw new InvalidOperationException($"{this} was already started; a greenlet runs once.");
+        }
+
+        _phase = GreenletState.StartPending;
+        _homeHub.EnqueueResume(this);
+    }
+
+    /// <summary>Schedules the greenlet to start after <paramref name="delay"/>.</summary>
+    /// <exception cref="InvalidOperationException">Already started, or dead.</exception>
+    public void StartLater(TimeSpan delay)
+    {
+        _homeHub.VerifyHubThread("Greenlet.StartLater");
+        if (_phase != GreenletState.Unstarted)
+        {
+            throw new InvalidOperationException($"{this} was already started; a greenlet runs once.");
+        }
+
+        _phase = GreenletState.StartPending;
+        _startTimerArmed = true;
+        _homeHub.AddTimer(_homeHub.Now + _homeHub.ToTicks(delay), this, StartTimerToken);
+    }
+
+    /// <summary>Schedules the greenlet to start after <paramref name="seconds"/>.</summary>
+    public void StartLater(double seconds) => StartLater(Gevent.SecondsToTimeSpan(seconds, nameof(seconds)));
+
+    /// <summary>Starts the function; records the pending task if it did not finish synchronously.</summary>
+    private void StartBody()
+    {
+        _phase = GreenletState.Running;
+        try
+        {
+            StartBodyCore(_body);
+        }
+        catch (Exception e)
+        {
+            Finish(e);
+        }
+    }
+
+    /// <summary>Invokes the body delegate. Overridden by <see cref="Greenlet{T}"/> for valued bodies.</summary>
+    private protected virtual void StartBodyCore(object? body)
+    {
+        switch (body)
+        {
+            case Func<Task> f:
+                Task t = f() ?? throw new InvalidOperationException($"The function of {this} returned a null Task.");
+                if (t.IsCompleted)
+                {
+                    FinishFromTask(t);
+                }
+                else
+                {
+                    _task = t;
+                }
+
+                break;
+            case Func<ValueTask> f:
+                ValueTask vt = f();
+                if (vt.IsCompleted)
+                {
+                    FinishFromValueTask(vt);
+                }
+                else
+                {
+                    _pendingValueTask = vt;
+                    _hasPendingValueTask = true;
+                }
+
+                break;
+            case Action a:
+                a();
+                Finish(null);
+                break;
+            default:
+                throw new InvalidOperationException($"{this} has no function to run.");
+        }
+    }
+
+    private void FinishFromTask(Task t)
+    {
+        try
+        {
+            t.GetAwaiter().GetResult();
+        }
+        catch (Exception e)
+        {
+            Finish(e);
+            return;
+        }
+
+        Finish(null);
+    }
+
+    private void FinishFromValueTask(ValueTask vt)
+    {
+        try
+        {
+            vt.GetAwaiter().GetResult();
+        }
+        catch (Exception e)
+        {
+            Finish(e);
+            return;
+        }
+
+        Finish(null);
+    }
+
+    /// <summary>The kill (<paramref name="killedWith"/> or a <see cref="GreenletExit"/>) among the inner exceptions of <paramref name="error"/>, if any.</summary>
+    private static Exception? KillWrappedIn(Exception error, Exception? killedWith)
+    {
+        for (Exception? inner = error.InnerException; inner is not null; inner = inner.InnerException)
+        {
+            if (inner is GreenletExit || ReferenceEquals(inner, killedWith))
+            {
+                return inner;
+            }
+        }
+
+        return null;
+    }
+
+    /// <summary>Records the outcome, reports a failure, wakes joiners and schedules links.</summary>
+    private protected void Finish(Exception? error)
+    {
+        Debug.Assert(_phase != GreenletState.Dead);
+
+        // A kill that reached a foreign await surfaces as the cancellation of that await.
+        Exception? pending = _rare?.Deferred?.Exception;
+        if (pending is not null && error is OperationCanceledException)
+        {
+            error = pending;
+        }
+
+        // A kill delivered inside a library's await (SslStream, StreamReader...) may come back
+        // wrapped (IOException: "The read operation failed", inner GreenletExit): it is still the
+        // kill, not a crash to report.
+        if (error is not null and not GreenletExit && KillWrappedIn(error, pending ?? _rare?.KilledWith) is { } kill)
+        {
+            error = kill;
+        }
+
+        if (_phase == GreenletState.Foreign)
+        {
+            LeaveForeign();
+        }
+
+        if (error is GreenletExit exit)
+        {
+            RareState.Value = exit;
+            error = null;
+        }
+
+        if (error is not null)
+        {
+            RareState.Error = ExceptionDispatchInfo.Capture(error);
+        }
+
+        _phase = GreenletState.Dead;
+        if (_body is Delegate { Target: not null } closure)
+        {
+            // A dead greenlet must not keep what its function captured alive; the method is enough for its name.
+            _body = closure.Method;
+        }
+
+        _task = null;
+        _rare?.Deferred?.Take();
+        _waitingOn = null;
+        if (_rare is { Locals: not null } rare)
+        {
+            rare.Locals = null; // greenlet-local values die with the greenlet
+        }
+        ForgetContinuation();
+        if (_rare?.Cts is { } cts)
+        {
+            cts.Dispose();
+            _rare.Cts = null;
+        }
+
+        _homeHub.RemoveLive(this);
+        if (error is not null && !IsMain && !_homeHub.IsNotError(error))
+        {
+            _homeHub.ReportError(this, error);
+        }
+
+        NotifyAll(_homeHub);
+    }
+
+    /// <summary>Stores the function's return value; used by <see cref="Greenlet{T}"/>.</summary>
+    private protected void SetValue(object? value)
+    {
+        if (value is not null || _rare is not null)
+        {
+            RareState.Value = value;
+        }
+    }
+
+    /// <summary>Rethrows the stored exception with its original stack.</summary>
+    private protected void ThrowIfFailed() => _rare?.Error?.Throw();
+
+    /// <summary>
+    /// Raises <paramref name="exception"/> (default: a new <see cref="GreenletExit"/>) in this
+    /// greenlet without waiting for it to die. A greenlet that has not started never runs.
+    /// </summary>
+    /// <remarks>
+    /// A running greenlet receives the exception at its current wait, so its <c>catch</c>,
+    /// <c>finally</c> and <c>using</c> blocks run; its <see cref="CancellationToken"/> is cancelled
+    /// so foreign awaits that take it are interrupted too. Killing the current greenlet throws at once.
+    /// </remarks>
+    public void Kill(Exception? exception = null)
+    {
+        _homeHub.VerifyHubThread("Greenlet.Kill");
+        exception ??= new GreenletExit();
+        switch (_phase)
+        {
+            case GreenletState.Dead:
+                return;
+            case GreenletState.Unstarted:
+            case GreenletState.StartPending:
+                _startTimerArmed = false;
+                _phase = GreenletState.Running; // Finish expects a live greenlet
+                Finish(exception);
+                return;
+            case GreenletState.Running when ReferenceEquals(_homeHub._current, this):
+                ExceptionDispatchInfo.Throw(exception);
+                return;
+            default:
+                if (exception is not GreenletExit)
+                {
+                    RareState.KilledWith = exception; // recognised even if the greenlet's code wraps it
+                }
+
+                ThrowIn(exception);
+                return;
+        }
+    }
+
+    /// <summary>
+    /// Kills the greenlet (see <see cref="Kill(Exception?)"/>) and waits until it is dead, or
+    /// until <paramref name="timeout"/> elapses.
+    /// </summary>
+    /// <returns>True if the greenlet is dead.</returns>
+    /// <example><code>await worker.KillAsync(); // worker's finally blocks have run</code></example>
+    public ValueTask<bool> KillAsync(Exception? exception = null, TimeSpan? timeout = null)
+    {
+        Kill(exception);
+        return JoinAsync(timeout);
+    }
+
+    /// <summary>Kills the greenlet and waits up to <paramref name="timeoutSeconds"/> for it to die; see <see cref="KillAsync(Exception?, TimeSpan?)"/>.</summary>
+    /// <returns>True if the greenlet is dead.</returns>
+    public ValueTask<bool> KillAsync(Exception? exception, double timeoutSeconds)
+        => KillAsync(exception, Gevent.SecondsToTimeSpan(timeoutSeconds, nameof(timeoutSeconds)));
+}

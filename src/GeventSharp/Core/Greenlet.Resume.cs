@@ -1,0 +1,171 @@
+using System.Threading.Tasks.Sources;
+
+namespace GeventSharp;
+
+/// <summary>How a suspended greenlet resumes: the hub runs its step, and its awaits read the outcome.</summary>
+/// <remarks>
+/// The greenlet is the <see cref="IValueTaskSource"/> behind every library <see cref="ValueTask"/>
+/// (and the source of <see cref="YieldAwaitable"/>): the await parks its continuation here, and
+/// <see cref="Step"/> invokes it when the hub reaches the greenlet in the ready queue.
+/// </remarks>
+public partial class Greenlet : IValueTaskSource, IValueTaskSource<bool>
+{
+    // The await continuation. Both are kept after use and only a flag is cleared: an async method
+    // registers the same delegate and state machine box at every await, so re-storing them is
+    // skipped and a switch pays two GC write barriers less.
+    private Action<object?>? _continuation;
+    private object? _continuationState;
+    private bool _hasContinuation;
+
+    // A YieldAwaitable's continuation is a plain Action (the state machine's MoveNext): it is kept
+    // as the state of this invoker, so both kinds share the two fields above.
+    private static readonly Action<object?> s_invokeAction = static s => ((Action)s!)();
+
+    /// <summary>Runs on the hub: the greenlet's turn in the ready queue.</summary>
+    internal void Step()
+    {
+        if (_phase == GreenletState.StartPending)
+        {
+            StartBody();
+            return;
+        }
+
+        if (_phase != GreenletState.Woken)
+        {
+            return; // killed before start (Dead) while queued
+        }
+
+        _phase = GreenletState.Running;
+        _waitDone = true;
+        _waitingOn = null;
+        _wakeHandoff = null;
+        _wakeStands = false;
+        if (!_hasContinuation)
+        {
+            return;
+        }
+
+        _hasContinuation = false;
+        Action<object?>? continuation = _continuation;
+        object? state = _continuationState;
+        continuation?.Invoke(state);
+    }
+
+    /// <summary>Drops the kept continuation so a dead greenlet does not hold its last state machine box.</summary>
+    private void ForgetContinuation()
+    {
+        _hasContinuation = false;
+        _continuation = null;
+        _continuationState = null;
+    }
+
+    internal bool IsWaitDone(short token)
+    {
+        CheckToken(token);
+        return _waitDone;
+    }
+
+    internal void SetActionContinuation(Action continuation, short token)
+    {
+        CheckToken(token);
+        if (_waitDone)
+        {
+            _homeHub.EnqueueCallback(this, static s => ((Action)s!)(), continuation);
+            return;
+        }
+
+        if (!ReferenceEquals(_continuation, s_invokeAction))
+        {
+            _continuation = s_invokeAction;
+        }
+
+        if (!ReferenceEquals(_continuationState, continuation))
+        {
+            _continuationState = continuation;
+        }
+
+        _hasContinuation = true;
+    }
+
+    internal void GetYieldResult(short token) => GetResultCore(token);
+
+    ValueTaskSourceStatus IValueTaskSource.GetStatus(short token) => GetStatusCore(token);
+
+    ValueTaskSourceStatus IValueTaskSource<bool>.GetStatus(short token) => GetStatusCore(token);
+
+    void IValueTaskSource.OnCompleted(Action<object?> continuation, object? state, short token, ValueTaskSourceOnCompletedFlags flags)
+        => OnCompletedCore(continuation, state, token);
+
+    void IValueTaskSource<bool>.OnCompleted(Action<object?> continuation, object? state, short token, ValueTaskSourceOnCompletedFlags flags)
+        => OnCompletedCore(continuation, state, token);
+
+    void IValueTaskSource.GetResult(short token) => GetResultCore(token);
+
+    bool IValueTaskSource<bool>.GetResult(short token) => GetResultCore(token);
+
+    private ValueTaskSourceStatus GetStatusCore(short token)
+    {
+        CheckToken(token);
+        if (!_waitDone)
+        {
+            return ValueTaskSourceStatus.Pending;
+        }
+
+        return _wakeException switch
+        {
+            null => ValueTaskSourceStatus.Succeeded,
+            OperationCanceledException => ValueTaskSourceStatus.Canceled,
+            _ => ValueTaskSourceStatus.Faulted,
+        };
+    }
+
+    private void OnCompletedCore(Action<object?> continuation, object? state, short token)
+    {
+        CheckToken(token);
+        if (_waitDone)
+        {
+            // Awaited after it completed (the ValueTask was stored): resume through the hub anyway.
+            _homeHub.EnqueueCallback(this, continuation, state);
+            return;
+        }
+
+        if (!ReferenceEquals(_continuation, continuation))
+        {
+            _continuation = continuation;
+        }
+
+        if (!ReferenceEquals(_continuationState, state))
+        {
+            _continuationState = state;
+        }
+
+        _hasContinuation = true;
+    }
+
+    private bool GetResultCore(short token)
+    {
+        CheckToken(token);
+        if (!_waitDone)
+        {
+            throw new InvalidOperationException("A greenlet wait was read before it completed; await library calls directly.");
+        }
+
+        _waitVersion++; // one read per wait
+        Exception? error = _wakeException;
+        if (error is not null)
+        {
+            _wakeException = null;
+            throw error;
+        }
+
+        return _wakeResult;
+    }
+
+    private void CheckToken(short token)
+    {
+        if (token != _waitVersion)
+        {
+            throw new InvalidOperationException("This greenlet wait was already awaited, or belongs to an earlier wait; a library ValueTask may be awaited once.");
+        }
+    }
+}

@@ -1,0 +1,326 @@
+using System.Diagnostics;
+using System.Runtime.CompilerServices;
+using System.Threading.Tasks.Sources;
+
+namespace GeventSharp;
+
+/// <summary>The greenlet as its own waiter: every library wait suspends through here.</summary>
+/// <remarks>
+/// A greenlet waits on one thing at a time, so it is the <see cref="IValueTaskSource"/> behind
+/// every <see cref="ValueTask"/> the library hands it: waits allocate nothing. The hub resumes
+/// it by invoking the stored continuation; Kill and Timeout fail the current wait, so the
+/// exception comes out of the <c>await</c> and <c>finally</c> blocks run.
+/// </remarks>
+public partial class Greenlet
+{
+    private short _waitVersion;
+    private WaitList? _waitList;
+    private object? _waitingOn;
+    private bool _waitDone;
+    private bool _wakeResult;
+    private bool _hasWaitTimer;
+    private Exception? _wakeException;
+    private IWakeHandoff? _wakeHandoff;
+    private bool _wakeStands;
+
+    /// <summary>What the greenlet is blocked on (a waitable, "Sleep", a description), or null.</summary>
+    internal object? WaitingOn => _phase switch
+    {
+        GreenletState.Waiting => _waitingOn,
+        GreenletState.Foreign => "a foreign await (Task, stream, socket...)",
+        _ => null,
+    };
+
+    /// <summary>
+    /// Suspends the current greenlet (this) until woken through <paramref name="list"/>, the
+    /// timeout elapses (result false), the token is cancelled, or it is killed.
+    /// </summary>
+    /// <param name="waitingOn">What it waits on, for introspection and <see cref="LoopExitException"/> messages.</param>
+    /// <param name="list">The waiters of the primitive, or null for waits woken directly (sleep, collectors).</param>
+    /// <param name="timeoutTicks">Hub timestamp ticks; negative means no timeout.</param>
+    /// <param name="cancellationToken">Cancels the wait with <see cref="OperationCanceledException"/>.</param>
+    internal ValueTask<bool> SuspendOn(object? waitingOn, WaitList? list, long timeoutTicks, CancellationToken cancellationToken)
+    {
+        if (!BeginWait(out ValueTask<bool> early, cancellationToken))
+        {
+            return early;
+        }
+
+        _waitingOn = waitingOn;
+        if (list is not null)
+        {
+            _waitList = list;
+            list.Add(new WaitTicket(this, _waitVersion));
+        }
+
+        if (timeoutTicks >= 0)
+        {
+            _hasWaitTimer = true;
+            _homeHub.AddTimer(_homeHub.Now + timeoutTicks, this, _waitVersion);
+        }
+
+        if (cancellationToken.CanBeCanceled)
+        {
+            RareState.CancelRegistration = cancellationToken.UnsafeRegister(s_onWaitCancelled, new WaitCancellation(new WaitTicket(this, _waitVersion), cancellationToken));
+        }
+
+        return new ValueTask<bool>(this, _waitVersion);
+    }
+
+    /// <summary>
+    /// <see cref="SuspendOn(object?, WaitList?, long, CancellationToken)"/> for a wait woken directly:
+    /// <paramref name="ticket"/> wakes (or fails) this wait, and is empty if the wait could not start.
+    /// </summary>
+    internal ValueTask<bool> SuspendOn(object? waitingOn, WaitList? list, long timeoutTicks, CancellationToken cancellationToken, out WaitTicket ticket)
+    {
+        ValueTask<bool> wait = SuspendOn(waitingOn, list, timeoutTicks, cancellationToken);
+        ticket = wait.IsCompleted ? default : new WaitTicket(this, _waitVersion);
+        return wait;
+    }
+
+    /// <summary>A wait with no result (sleep, idle): the outcome of <see cref="SuspendOn(object?, WaitList?, long, CancellationToken)"/> as a plain <see cref="ValueTask"/>.</summary>
+    internal ValueTask SuspendVoid(object waitingOn, WaitList? list, long timeoutTicks)
+    {
+        ValueTask<bool> wait = SuspendOn(waitingOn, list, timeoutTicks, default);
+        return wait.IsCompleted ? new ValueTask(wait.AsTask()) : new ValueTask(this, _waitVersion);
+    }
+
+    /// <summary>True while this greenlet is blocked in its wait number <paramref name="version"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal bool IsWaiting(short version) => _phase == GreenletState.Waiting && _waitVersion == version;
+
+    /// <summary>True while this greenlet is in its wait number <paramref name="version"/> and registered on <paramref name="list"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal bool IsWaitingIn(WaitList list, short version) => ReferenceEquals(_waitList, list) && _waitVersion == version;
+
+    /// <summary>
+    /// <see cref="Yield"/> for <see cref="Gevent.Yield"/>: the same wait, read through a struct
+    /// awaiter instead of <see cref="ValueTask"/> (no interface calls on the hottest path).
+    /// </summary>
+    internal YieldAwaitable YieldDirect()
+    {
+        if (!BeginWait(out ValueTask<bool> early, default))
+        {
+            // A kill or timeout is waiting to be raised: complete at once with it.
+            _waitVersion++;
+            _waitDone = true;
+            _wakeException = early.AsTask().Exception?.InnerException ?? new InvalidOperationException("wait failed");
+            return new YieldAwaitable(this, _waitVersion);
+        }
+
+        _phase = GreenletState.Woken;
+        _wakeResult = true;
+        _homeHub.EnqueueResume(this);
+        return new YieldAwaitable(this, _waitVersion);
+    }
+
+    /// <summary>Puts the current greenlet (this) at the back of the ready queue: <c>Sleep(0)</c>.</summary>
+    internal ValueTask Yield()
+    {
+        if (!BeginWait(out ValueTask<bool> early, default))
+        {
+            return new ValueTask(early.AsTask());
+        }
+
+        _phase = GreenletState.Woken;
+        _wakeResult = true;
+        _homeHub.EnqueueResume(this);
+        return new ValueTask(this, _waitVersion);
+    }
+
+    private bool BeginWait(out ValueTask<bool> early, CancellationToken cancellationToken)
+    {
+        if (_phase != GreenletState.Running || !ReferenceEquals(_homeHub._current, this))
+        {
+            throw new InvalidOperationException(
+                $"{this} is already waiting on {_waitingOn ?? "something"}: a greenlet waits on one thing at a time. " +
+                "Await each library call before starting the next; use Gevent.JoinAllAsync or Gevent.Wait to wait on several.");
+        }
+
+        if (_rare?.Deferred is { Exception: not null } deferred)
+        {
+            early = ValueTask.FromException<bool>(deferred.Take()!);
+            return false;
+        }
+
+        if (cancellationToken.IsCancellationRequested)
+        {
+            early = ValueTask.FromCanceled<bool>(cancellationToken);
+            return false;
+        }
+
+        _waitVersion++;
+        _phase = GreenletState.Waiting;
+        _waitDone = false;
+        _wakeException = null;
+        _wakeResult = false;
+        early = default;
+        return true;
+    }
+
+    /// <summary>Called by a <see cref="WaitList"/> that removed this greenlet: schedule it to resume.</summary>
+    internal void WakeFromList(bool result) => WakeFromList(result, null);
+
+    /// <summary>
+    /// Schedules this greenlet (just removed from a <see cref="WaitList"/>) to resume with
+    /// <paramref name="result"/>. <paramref name="handoff"/>, if given, is told if the greenlet is
+    /// killed (or interrupted by a <see cref="Timeout"/>) before it resumes, so a primitive that
+    /// handed it something (an item, a permit) can take it back.
+    /// </summary>
+    internal void WakeFromList(bool result, IWakeHandoff? handoff)
+    {
+        Debug.Assert(_phase == GreenletState.Waiting);
+        _waitList = null;
+        EndWaitExtras();
+        _wakeHandoff = handoff;
+        _wakeResult = result;
+        _phase = GreenletState.Woken;
+        _homeHub.EnqueueResume(this);
+    }
+
+    /// <summary>Wakes this greenlet from a direct wait (no list) if it is still in wait <paramref name="version"/>.</summary>
+    internal bool WakeDirect(short version, bool result)
+    {
+        if (_phase != GreenletState.Waiting || _waitVersion != version)
+        {
+            return false;
+        }
+
+        LeaveList();
+        EndWaitExtras();
+        _wakeResult = result;
+        _phase = GreenletState.Woken;
+        _homeHub.EnqueueResume(this);
+        return true;
+    }
+
+    /// <summary>Fails this greenlet's wait number <paramref name="version"/> with <paramref name="exception"/> if it is still in it.</summary>
+    internal bool FailWait(short version, Exception exception)
+    {
+        if (!IsWaiting(version))
+        {
+            return false;
+        }
+
+        ThrowIn(exception);
+        return true;
+    }
+
+    /// <summary>
+    /// Raises <paramref name="exception"/> at the greenlet's current wait point (Kill, Timeout):
+    /// a library wait fails at once; a foreign await gets its token cancelled and the exception
+    /// is raised at the next library wait (or taken as the outcome if the body ends by cancellation).
+    /// </summary>
+    internal void ThrowIn(Exception exception)
+    {
+        switch (_phase)
+        {
+            case GreenletState.Waiting:
+                LeaveList();
+                EndWaitExtras();
+                _wakeException = exception;
+                _phase = GreenletState.Woken;
+                _homeHub.EnqueueResume(this);
+                break;
+            case GreenletState.Woken:
+                IWakeHandoff? handoff = _wakeHandoff;
+                _wakeHandoff = null;
+                if (_wakeStands || (handoff is not null && _wakeException is null && handoff.OnWakeAbandoned(this)))
+                {
+                    _wakeStands = true;
+
+                    // What the wake handed over cannot be taken back: the wake stands and the
+                    // exception is raised at the next wait, as if it had arrived just after.
+                    Deferred.Set(exception);
+                    CancelToken();
+                }
+                else
+                {
+                    _wakeException = exception;
+                }
+
+                break;
+            case GreenletState.Foreign:
+            case GreenletState.Posted:
+            case GreenletState.Running:
+                Deferred.Set(exception);
+                CancelToken();
+                break;
+            default:
+                Debug.Fail($"ThrowIn on a greenlet in state {_phase}");
+                break;
+        }
+    }
+
+    private void LeaveList()
+    {
+        WaitList? list = _waitList;
+        if (list is not null)
+        {
+            // Leave first: NoteStale may compact the list, and the compaction must see this entry as stale.
+            _waitList = null;
+            list.NoteStale();
+        }
+    }
+
+    private void EndWaitExtras()
+    {
+        if (_hasWaitTimer)
+        {
+            _hasWaitTimer = false;
+            _homeHub.NoteTimerCancelled();
+        }
+
+        if (_rare is { } rare && rare.CancelRegistration != default)
+        {
+            rare.CancelRegistration.Dispose();
+            rare.CancelRegistration = default;
+        }
+    }
+
+    private void CancelToken()
+    {
+        CancellationTokenSource? cts = _rare?.Cts;
+        if (cts is not null)
+        {
+            _rare!.Cts = null; // later foreign calls get a fresh token
+            try
+            {
+                cts.Cancel();
+            }
+            catch (AggregateException e)
+            {
+                _homeHub.ReportError(this, e);
+            }
+        }
+    }
+
+    private static readonly Action<object?> s_onWaitCancelled = static state =>
+    {
+        var c = (WaitCancellation)state!;
+        c.Ticket.Greenlet!._homeHub.PostInternal(static s =>
+        {
+            var c = (WaitCancellation)s!;
+            if (c.Ticket.IsCurrent)
+            {
+                c.Ticket.TryFail(new OperationCanceledException(c.Token));
+            }
+        }, c);
+    };
+
+    private sealed record WaitCancellation(WaitTicket Ticket, CancellationToken Token);
+}
+
+/// <summary>
+/// Implemented by a primitive that hands something to the greenlet it wakes (an item, a permit):
+/// told when that greenlet is killed or interrupted after the wake but before it resumed.
+/// </summary>
+internal interface IWakeHandoff
+{
+    /// <summary>
+    /// The woken <paramref name="greenlet"/> will not resume normally. Take back what was handed
+    /// over and return false (the exception replaces the wake); or return true when it cannot be
+    /// taken back (the wake stands and the exception is raised at the greenlet's next wait).
+    /// </summary>
+    bool OnWakeAbandoned(Greenlet greenlet);
+}
