@@ -1,7 +1,7 @@
 // The seed's chat room (S12): gevent's minichat on GeventSharp's HttpServer, hardened.
 //
 //   dotnet run --project samples/Chat -c Release -- [--port 5000] [--host 127.0.0.1] [--db chat.db | --memory]
-//        [--redis HOST:PORT] [--cert server.pfx | --behind-https] [--origin https://chat.example] [--put-rate 2]
+//        [--redis HOST:PORT] [--cert server.pfx | --behind-https] [--origin https://chat.example] [--put-rate 2] [--no-limits]
 //
 // Then open http://127.0.0.1:5000/ in a browser. History is kept in the SQLite file given by --db
 // (default chat.db in the current folder), so a restarted server resumes every page where it
@@ -24,6 +24,8 @@ string? cert = null;
 bool https = false;
 var origins = new List<string>();
 double? putRate = null;
+bool noLimits = false;
+int responseBuffer = 3070;
 for (int i = 0; i < args.Length; i++)
 {
     switch (args[i])
@@ -37,8 +39,10 @@ for (int i = 0; i < args.Length; i++)
         case "--behind-https": https = true; break;
         case "--origin": origins.Add(args[++i]); break;
         case "--put-rate": putRate = double.Parse(args[++i], System.Globalization.CultureInfo.InvariantCulture); break;
+        case "--no-limits": noLimits = true; break;
+        case "--response-buffer": responseBuffer = int.Parse(args[++i]); break;
         default:
-            Console.Error.WriteLine($"unknown argument {args[i]}; usage: Chat [--port 5000] [--host 127.0.0.1] [--db chat.db | --memory] [--redis HOST:PORT] [--cert server.pfx | --behind-https] [--origin URL] [--put-rate PER_SECOND]");
+            Console.Error.WriteLine($"unknown argument {args[i]}; usage: Chat [--port 5000] [--host 127.0.0.1] [--db chat.db | --memory] [--redis HOST:PORT] [--cert server.pfx | --behind-https] [--origin URL] [--put-rate PER_SECOND] [--no-limits]");
             return 2;
     }
 }
@@ -47,6 +51,12 @@ var options = new ChatOptions { Https = https, AllowedOrigins = origins };
 if (putRate is { } rate)
 {
     options = options with { PutsPerSecond = rate, PutBurst = Math.Max(1, rate * 5), AddressPutsPerSecond = rate, AddressPutBurst = Math.Max(1, rate * 5) };
+}
+
+if (noLimits)
+{
+    // For load tests from one address (bench/chat-fanout): rate and connection limits out of the way.
+    options = options with { PutBurst = 1e9, AddressPutBurst = 1e9, ClaimBurst = 1e9, ClaimsPerSecond = 1e9, MaxConnectionsPerAddress = int.MaxValue };
 }
 
 using var sqlite = db is null || redis is not null ? null : new SqliteChatHistory(db);
@@ -58,6 +68,11 @@ Gevent.Run(async () =>
     {
         // No chat route takes more than a few KiB; the chat refuses more per route before reading.
         MaxRequestBodySize = 64 * 1024,
+
+        // Each connection holds its response buffer (plus a 1 KiB head reserve, rounded up to a
+        // power of two by the pool) for as long as it is open, WebSockets included: 3,070 bytes
+        // keep it at 4 KiB instead of 32 KiB per member; larger pages simply go out chunked.
+        ResponseBufferSize = responseBuffer,
         Certificate = cert is null ? null : X509CertificateLoader.LoadPkcs12FromFile(cert, null),
     };
     var server = new HttpServer(new IPEndPoint(IPAddress.Parse(host), port), app.HandleAsync, serverOptions);
