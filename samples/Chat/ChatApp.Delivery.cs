@@ -15,17 +15,8 @@ public sealed partial class ChatApp
 
     private async Task PollAsync(HttpRequest request, HttpResponse response, string roomRaw, string uid)
     {
-        if (!Guard.SameOrigin(request, _options))
+        if (await FormFromOwnPageAsync(request, response, _options.PollBodyLimit, "Polls") is not { } form)
         {
-            await Fail(request, response, 403, "Polls can only come from the chat's own pages.");
-            return;
-        }
-
-        (var form, string? bodyProblem, int status) = await Guard.ReadFormAsync(request, _options.PollBodyLimit);
-        if (form is null)
-        {
-            response.Headers["Connection"] = "close";
-            await Fail(request, response, status, bodyProblem!);
             return;
         }
 
@@ -187,6 +178,28 @@ public sealed partial class ChatApp
 
             await changed.WaitAsync(left);
         }
+    }
+
+    /// <summary>
+    /// The form of a POST from one of the chat's own pages, read no further than
+    /// <paramref name="limit"/> bytes; null (answered: 403, 413, 415 or 400) otherwise.
+    /// </summary>
+    private async ValueTask<System.Collections.Specialized.NameValueCollection?> FormFromOwnPageAsync(HttpRequest request, HttpResponse response, int limit, string what)
+    {
+        if (!Guard.SameOrigin(request, _options))
+        {
+            await Fail(request, response, 403, $"{what} can only come from the chat's own pages.");
+            return null;
+        }
+
+        (var form, string? problem, int status) = await Guard.ReadFormAsync(request, limit);
+        if (form is null)
+        {
+            response.Headers["Connection"] = "close"; // the rest of the body is not read
+            await Fail(request, response, status, problem!);
+        }
+
+        return form;
     }
 
     /// <summary>The newest <see cref="ChatOptions.BacklogSize"/> messages: from the window, or from the store if the window holds fewer.</summary>

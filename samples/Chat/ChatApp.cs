@@ -219,17 +219,8 @@ public sealed partial class ChatApp
 
     private async Task PutAsync(HttpRequest request, HttpResponse response, string roomRaw, string uid)
     {
-        if (!Guard.SameOrigin(request, _options))
+        if (await FormFromOwnPageAsync(request, response, _options.PutBodyLimit, "Messages") is not { } form)
         {
-            await Fail(request, response, 403, "Messages can only be sent from the chat's own pages.");
-            return;
-        }
-
-        (var form, string? bodyProblem, int status) = await Guard.ReadFormAsync(request, _options.PutBodyLimit);
-        if (form is null)
-        {
-            response.Headers["Connection"] = "close";
-            await Fail(request, response, status, bodyProblem!);
             return;
         }
 

@@ -20,6 +20,9 @@ public class ChatInBrowserTests
 
     private static readonly ChatOptions Options = new() { PutBurst = 1000, AddressPutBurst = 1000 };
 
+    /// <summary>A history a test can look into after the browser is done (xUnit makes an instance per test).</summary>
+    private readonly MemoryChatHistory _history = new();
+
     private static async Task<IBrowser> LaunchAsync(IPlaywright playwright)
     {
         Assert.True(File.Exists(Chromium), $"No browser at {Chromium}: install Debian's chromium (apt-get install chromium) or set CHROMIUM.");
@@ -32,6 +35,22 @@ public class ChatInBrowserTests
         server.Start();
         return server;
     }
+
+    /// <summary>Serves <paramref name="app"/> on a loopback port and runs <paramref name="test"/> with the site's address and a chromium.</summary>
+    private static void InBrowser(ChatApp app, Func<string, IBrowser, Task> test) => Gevent.Run(async () =>
+    {
+        HttpServer server = Serve(app);
+        try
+        {
+            using IPlaywright playwright = await Playwright.CreateAsync();
+            await using IBrowser browser = await LaunchAsync(playwright);
+            await test($"http://{server.Address}", browser);
+        }
+        finally
+        {
+            await server.StopAsync(TimeSpan.Zero);
+        }
+    });
 
     /// <summary>Every console message and page error that says a policy refused something, or that a script failed.</summary>
     private static ConcurrentBag<string> WatchForViolations(IPage page)
@@ -59,14 +78,8 @@ public class ChatInBrowserTests
     }
 
     [Fact]
-    public void TwoUsers_ChatLive_XssAttemptsRenderAsText_WithNoPolicyViolation() => Gevent.Run(async () =>
+    public void TwoUsers_ChatLive_XssAttemptsRenderAsText_WithNoPolicyViolation() => InBrowser(new ChatApp(new MemoryChatHistory(), Options), async (site, browser) =>
     {
-        var app = new ChatApp(new MemoryChatHistory(), Options);
-        HttpServer server = Serve(app);
-        string site = $"http://{server.Address}";
-
-        using IPlaywright playwright = await Playwright.CreateAsync();
-        await using IBrowser browser = await LaunchAsync(playwright);
         await using IBrowserContext aliceContext = await browser.NewContextAsync();
         await using IBrowserContext bobContext = await browser.NewContextAsync();
         IPage alice = await aliceContext.NewPageAsync();
@@ -115,16 +128,11 @@ public class ChatInBrowserTests
         Assert.Empty(aliceViolations);
         Assert.Empty(bobViolations);
 
-        await server.StopAsync(TimeSpan.Zero);
     });
 
     [Fact]
-    public void TwoTabsOfOneUser_BothReceiveEveryMessage() => Gevent.Run(async () =>
+    public void TwoTabsOfOneUser_BothReceiveEveryMessage() => InBrowser(new ChatApp(new MemoryChatHistory(), Options), async (site, browser) =>
     {
-        HttpServer server = Serve(new ChatApp(new MemoryChatHistory(), Options));
-        string site = $"http://{server.Address}";
-        using IPlaywright playwright = await Playwright.CreateAsync();
-        await using IBrowser browser = await LaunchAsync(playwright);
         await using IBrowserContext aliceContext = await browser.NewContextAsync();
         await using IBrowserContext bobContext = await browser.NewContextAsync();
         IPage tab1 = await aliceContext.NewPageAsync();
@@ -148,7 +156,6 @@ public class ChatInBrowserTests
         await Assertions.Expect(Said(tab1)).ToHaveTextAsync([.. sent, "from tab 2"]);
         await Assertions.Expect(Said(tab2)).ToHaveTextAsync([.. sent, "from tab 2"]);
         await Assertions.Expect(Said(bob)).ToHaveTextAsync([.. sent, "from tab 2"]);
-        await server.StopAsync(TimeSpan.Zero);
     });
 
     [Fact]
@@ -209,13 +216,8 @@ public class ChatInBrowserTests
     });
 
     [Fact]
-    public void APageOfAnotherOrigin_IsRefused() => Gevent.Run(async () =>
+    public void APageOfAnotherOrigin_IsRefused() => InBrowser(new ChatApp(_history, Options), async (site, browser) =>
     {
-        var history = new MemoryChatHistory();
-        HttpServer server = Serve(new ChatApp(history, Options));
-        string site = $"http://{server.Address}";
-        using IPlaywright playwright = await Playwright.CreateAsync();
-        await using IBrowser browser = await LaunchAsync(playwright);
         await using IBrowserContext aliceContext = await browser.NewContextAsync();
         IPage alice = await aliceContext.NewPageAsync();
         await alice.GotoAsync(site + "/python/alice");
@@ -252,17 +254,12 @@ public class ChatInBrowserTests
 
         await SendAsync(alice, "only me");
         await Assertions.Expect(Said(alice)).ToHaveTextAsync(["only me"]);
-        Assert.DoesNotContain((await history.LastAsync("python", 100)).Select(m => m.Text), t => t == "pwned");
-        await server.StopAsync(TimeSpan.Zero);
+        Assert.DoesNotContain((await _history.LastAsync("python", 100)).Select(m => m.Text), t => t == "pwned");
     });
 
     [Fact]
-    public void TheLongPollFallback_LosesNothingAcrossAReload() => Gevent.Run(async () =>
+    public void TheLongPollFallback_LosesNothingAcrossAReload() => InBrowser(new ChatApp(new MemoryChatHistory(), Options), async (site, browser) =>
     {
-        HttpServer server = Serve(new ChatApp(new MemoryChatHistory(), Options));
-        string site = $"http://{server.Address}";
-        using IPlaywright playwright = await Playwright.CreateAsync();
-        await using IBrowser browser = await LaunchAsync(playwright);
         await using IBrowserContext aliceContext = await browser.NewContextAsync();
         await using IBrowserContext oldContext = await browser.NewContextAsync();
         await oldContext.AddInitScriptAsync("delete window.WebSocket;");
@@ -283,6 +280,5 @@ public class ChatInBrowserTests
         await Assertions.Expect(carol.Locator("body")).ToHaveAttributeAsync("data-transport", "poll");
         await SendAsync(carol, "heard all three");
         await Assertions.Expect(Said(alice)).ToHaveTextAsync(["m1", "m2", "m3", "heard all three"]);
-        await server.StopAsync(TimeSpan.Zero);
     });
 }
