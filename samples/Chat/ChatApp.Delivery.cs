@@ -28,7 +28,7 @@ public sealed partial class ChatApp
         long? after = long.TryParse(form["after"] ?? request.Query["after"], out long a) ? a : null;
         string? epoch = form["epoch"] ?? request.Query["epoch"];
         RoomLog log = await LogAsync(room);
-        using Connection? connection = Connect(request, room, name);
+        using Connection? connection = Connect(request, room, name, token);
         if (connection is null)
         {
             await TooManyConnections(request, response);
@@ -67,7 +67,7 @@ public sealed partial class ChatApp
         long? after = long.TryParse(request.Query["after"], out long a) ? a : null;
         string? epoch = request.Query["epoch"];
         RoomLog log = await LogAsync(room);
-        using Connection? connection = Connect(request, room, name);
+        using Connection? connection = Connect(request, room, name, token);
         if (connection is null)
         {
             await TooManyConnections(request, response);
@@ -246,7 +246,7 @@ public sealed partial class ChatApp
     }
 
     /// <summary>Counts an open poll or WebSocket (its name and presence stay alive while it is open); null if the address has too many.</summary>
-    private Connection? Connect(HttpRequest request, string room, string name)
+    private Connection? Connect(HttpRequest request, string room, string name, string token)
     {
         string address = Guard.Address(request);
         int open = _connectionsPerAddress.GetValueOrDefault(address);
@@ -261,7 +261,12 @@ public sealed partial class ChatApp
             _presence[(room, name)] = presence = new Presence();
         }
 
-        Holder holder = _holders[ChatNames.Key(name)];
+        string key = ChatNames.Key(name);
+        if (!_holders.TryGetValue(key, out Holder? holder) || holder.Token != token)
+        {
+            _holders[key] = holder = new Holder(name, token) { LastSeen = Now, Renewed = Now }; // admitted a moment ago
+        }
+
         presence.Connections++;
         holder.Connections++;
         return new Connection(this, address, presence, holder);

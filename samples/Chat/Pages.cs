@@ -165,7 +165,7 @@ internal static class Pages
           let epoch = cfg.epoch, last = Number(cfg.last), csrf = cfg.csrf;
           const list = $("messages"), status = $("status"), input = $("message"), online = new Set();
           const title = document.title;
-          let unread = 0, attempts = 0, wsFailures = 0, stopped = false;
+          let unread = 0, attempts = 0, wsFailures = 0, pollsSinceWebSocket = 0, stopped = false;
 
           const setStatus = text => { status.textContent = text; };
           const localTime = at => new Date(at).toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" });
@@ -265,6 +265,13 @@ internal static class Pages
                 if (!await polling) return;
                 attempts = 0;
                 setStatus("");
+                if (typeof WebSocket === "function" && ++pollsSinceWebSocket >= 6) {
+                  // Polling because WebSockets kept failing: try one again now and then.
+                  wsFailures = 0;
+                  pollsSinceWebSocket = 0;
+                  connect();
+                  return;
+                }
               } catch {
                 document.body.dataset.connected = "no";
                 setStatus("reconnecting…");
