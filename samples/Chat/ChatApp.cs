@@ -169,7 +169,7 @@ public sealed partial class ChatApp
     }
 
     private static bool IsOutage(Exception e)
-        => e is StackExchange.Redis.RedisException or Microsoft.Data.Sqlite.SqliteException or TimeoutException;
+        => e is StackExchange.Redis.RedisException or StackExchange.Redis.RedisTimeoutException or Microsoft.Data.Sqlite.SqliteException;
 
     private async Task RoomsPageAsync(HttpRequest request, HttpResponse response, string uid)
     {
