@@ -15,12 +15,7 @@ public class ChatProcessTests
     public async Task Kill9UnderLoad_LosesNoAcknowledgedMessage()
     {
         string db = Path.Combine(Path.GetTempPath(), $"geventsharp-chat-kill-{Guid.NewGuid():N}.db");
-        int port;
-        using (var probe = new TcpListener(IPAddress.Loopback, 0))
-        {
-            probe.Start();
-            port = ((IPEndPoint)probe.LocalEndpoint).Port;
-        }
+        int port = FreePort();
 
         var acknowledged = new System.Collections.Concurrent.ConcurrentBag<string>();
         string session = Guid.NewGuid().ToString("N");
@@ -93,6 +88,51 @@ public class ChatProcessTests
                 File.Delete(f);
             }
         }
+    }
+
+    [Fact]
+    public async Task Sigterm_ClosesWebSocketsWith1012_AndExits()
+    {
+        string db = Path.Combine(Path.GetTempPath(), $"geventsharp-chat-term-{Guid.NewGuid():N}.db");
+        int port = FreePort();
+        try
+        {
+            using Process chat = await StartAsync(port, db);
+            var jar = new CookieContainer();
+            using var http = new HttpClient(new HttpClientHandler { CookieContainer = jar }) { BaseAddress = new Uri($"http://127.0.0.1:{port}") };
+            (await http.GetAsync("/python/alice")).Dispose();
+            using var ws = new System.Net.WebSockets.ClientWebSocket();
+            ws.Options.Cookies = jar;
+            await ws.ConnectAsync(new Uri($"ws://127.0.0.1:{port}/ws/python/alice"), default);
+            await ChatTests.ReceiveAsync(ws); // hello
+
+            using (Process term = Process.Start("kill", ["-TERM", chat.Id.ToString()])!)
+            {
+                await term.WaitForExitAsync();
+            }
+
+            var buffer = new byte[1024];
+            System.Net.WebSockets.WebSocketReceiveResult closed = await ws.ReceiveAsync(new ArraySegment<byte>(buffer), default).WaitAsync(TimeSpan.FromSeconds(30));
+            Assert.Equal(System.Net.WebSockets.WebSocketMessageType.Close, closed.MessageType);
+            Assert.Equal(1012, (int)closed.CloseStatus!); // "service restart": the page reconnects by itself
+            await chat.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(30));
+            Assert.Equal(0, chat.ExitCode);
+        }
+        finally
+        {
+            Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+            foreach (string f in new[] { db, db + "-wal", db + "-shm" })
+            {
+                File.Delete(f);
+            }
+        }
+    }
+
+    private static int FreePort()
+    {
+        using var probe = new TcpListener(IPAddress.Loopback, 0);
+        probe.Start();
+        return ((IPEndPoint)probe.LocalEndpoint).Port;
     }
 
     private static async Task<Process> StartAsync(int port, string db)
