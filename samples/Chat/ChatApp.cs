@@ -6,395 +6,405 @@ using GeventSharp.Http;
 
 namespace GeventSharp.Samples.Chat;
 
-/// <summary>Settings of a <see cref="ChatApp"/>; the defaults are minichat's.</summary>
-public sealed record ChatOptions
-{
-    /// <summary>The rooms (minichat: python and django).</summary>
-    public IReadOnlyList<string> Rooms { get; init; } = ["python", "django"];
-
-    /// <summary>How long a poll waits for a message before answering <c>[]</c> (minichat: 10 s).</summary>
-    public TimeSpan PollTimeout { get; init; } = TimeSpan.FromSeconds(10);
-
-    /// <summary>How many recent messages joining shows (minichat: 25).</summary>
-    public int BacklogSize { get; init; } = 25;
-
-    /// <summary>The longest message, in characters.</summary>
-    public int MaxMessageLength { get; init; } = 1000;
-
-    /// <summary>Messages kept for a member who is not polling; older ones are dropped first.</summary>
-    public int QueueLimit { get; init; } = 100;
-
-    /// <summary>A member who has not polled for this long leaves the room; a name with no rooms left is free again.</summary>
-    public TimeSpan IdleTimeout { get; init; } = TimeSpan.FromSeconds(60);
-}
-
 /// <summary>
 /// The chat room of the seed (S12): gevent's classic minichat, ported to <see cref="HttpServer"/>
-/// with its defects fixed.
+/// with its defects fixed, delivering by cursor.
 /// </summary>
 /// <remarks>
 /// <para>Routes as in minichat: <c>GET /</c> (choose a name), <c>GET /{uid}</c> (the rooms),
 /// <c>GET /{room}/{uid}</c> (join; shows the last 25 messages), <c>POST /put/{room}/{uid}</c>
-/// (form field <c>message</c>; everyone in the room receives <c>uid:message</c>). Polling is per
-/// room: <c>POST /poll/{room}/{uid}</c> waits up to 10 s and answers a JSON array of the messages
-/// that arrived (minichat: one message, or <c>[]</c> on timeout).</para>
-/// <para>Fixed: messages are text, never HTML (minichat inserted them as HTML: XSS); a name
-/// belongs to the browser that took it (a session cookie), so nobody posts as someone else; each
-/// room has its own queue per member (minichat mixed every room a user joined into one); a member
-/// who stops polling leaves after <see cref="ChatOptions.IdleTimeout"/> and queues are bounded
-/// (minichat never forgot anyone); history survives restarts with <see cref="SqliteChatHistory"/>.</para>
+/// (form field <c>message</c>), <c>POST /poll/{room}/{uid}</c> (the long poll, per room); new:
+/// <c>GET /ws/{room}/{uid}</c> (the same sequence pushed over a WebSocket),
+/// <c>GET /history/{room}?before=id</c> (older messages), <c>GET /online/{room}</c>.</para>
+/// <para>History is the queue: each room is one sequence of messages with increasing ids; a poll
+/// or a WebSocket says the last id it has and gets what comes after. So every connection of a
+/// user gets every message, an abandoned poll takes nothing from anyone, and a reconnect resumes
+/// where it stopped. This process keeps a window of each room's recent messages in memory,
+/// whatever the number of members.</para>
 /// </remarks>
-public sealed class ChatApp
+public sealed partial class ChatApp
 {
-    private readonly ChatOptions _options;
-    private readonly IChatHistory _history;
-    private readonly IChatBus _bus;
-    private bool _busConnected;
-    private readonly Dictionary<string, Dictionary<string, Member>> _rooms;
-    private readonly Dictionary<string, User> _users = new();
+    /// <summary>The session cookie: a random token that holds names (the name itself is in the path).</summary>
+    internal const string SessionCookie = "chat_session";
 
-    /// <summary>Creates the app with its history store and, to share rooms with other processes, a bus (default: this process only).</summary>
-    public ChatApp(IChatHistory history, ChatOptions? options = null, IChatBus? bus = null)
+    private readonly ChatOptions _options;
+    private readonly IChatStore _store;
+    private readonly Dictionary<string, RoomLog> _logs = new();
+    private readonly HashSet<string> _dirty = new();
+    private readonly Event _wake = new();
+    private readonly Dictionary<string, Holder> _holders = new();
+    private readonly Dictionary<(string Room, string Uid), Presence> _presence = new();
+    private readonly Dictionary<string, int> _connectionsPerAddress = new();
+    private readonly HashSet<string> _knownRooms;
+    private readonly RateLimiter _putsPerSession, _putsPerAddress, _claimsPerAddress;
+    private readonly List<Greenlet> _background = new();
+    private readonly Semaphore _startLock = new(1);
+    private bool _started;
+    private byte[]? _secret;
+    private bool _stopping;
+
+    /// <summary>One process, its history in <paramref name="history"/>.</summary>
+    public ChatApp(IChatHistory history, ChatOptions? options = null)
+        : this(new LocalChatStore(history), options)
     {
-        _history = history;
-        _bus = bus ?? new LocalChatBus();
-        _options = options ?? new ChatOptions();
-        _rooms = _options.Rooms.ToDictionary(r => r, _ => new Dictionary<string, Member>());
     }
 
-    /// <summary>Names in use now.</summary>
-    public int UserCount => _users.Count;
-
-    /// <summary>Members of <paramref name="room"/> now.</summary>
-    public int MemberCount(string room) => _rooms.TryGetValue(room, out var members) ? members.Count : 0;
-
-    /// <summary>Starts receiving the bus's messages on the calling greenlet's hub (the first request does it otherwise).</summary>
-    public async ValueTask ConnectBusAsync()
+    /// <summary>Shares rooms, names and history with every process on <paramref name="store"/>.</summary>
+    public ChatApp(IChatStore store, ChatOptions? options = null)
     {
-        if (!_busConnected)
+        _store = store;
+        _options = options ?? new ChatOptions();
+        _knownRooms = _options.Rooms.Select(r => ChatNames.Room(r) ?? throw new ArgumentException($"\"{r}\" cannot be a room's name.")).ToHashSet();
+        _putsPerSession = new RateLimiter(_options.PutBurst, _options.PutsPerSecond);
+        _putsPerAddress = new RateLimiter(_options.AddressPutBurst, _options.AddressPutsPerSecond);
+        _claimsPerAddress = new RateLimiter(_options.ClaimBurst, _options.ClaimsPerSecond);
+    }
+
+    /// <summary>Names held through this process now.</summary>
+    public int UserCount => _holders.Count;
+
+    /// <summary>The background loops (the follower, and the janitor once started) that are alive: they must all be, always.</summary>
+    public int BackgroundAlive => _background.Count(g => !g.Ready);
+
+    /// <summary>People in <paramref name="room"/> through this process now (connected, or within <see cref="ChatOptions.PresenceGrace"/> of it).</summary>
+    public int MemberCount(string room) => _presence.Keys.Count(k => k.Room == room);
+
+    private static DateTimeOffset Now => Hub.Current!.TimeProvider.GetUtcNow();
+
+    /// <summary>
+    /// Subscribes to the store and starts the follower, the supervised loop that brings each room's
+    /// window up to date (the first request does it otherwise). Retries by itself while the store is down.
+    /// </summary>
+    public async ValueTask StartAsync()
+    {
+        if (_started)
         {
-            _busConnected = true;
-            await _bus.SubscribeAsync(Deliver);
+            return;
+        }
+
+        using LockScope _ = await _startLock.AcquireScopeAsync();
+        if (!_started)
+        {
+            await _store.SubscribeAsync(Changed, Restored);
+            _background.Add(Supervisor.Start("chat follower", FollowAsync, TimeSpan.Zero, TimeSpan.FromSeconds(1), _options.Log));
+            _started = true;
         }
     }
 
-    /// <summary>Spawns the greenlet that removes members who stopped polling; kill it to stop.</summary>
+    /// <summary>
+    /// Spawns the janitor, the supervised loop that renews the names and presence of people here
+    /// and forgets those who left (it survives store outages). Kill it to stop.
+    /// </summary>
     public Greenlet StartJanitor()
     {
-        Greenlet janitor = Gevent.Spawn(async Task () =>
-        {
-            while (true)
-            {
-                await Gevent.Sleep(_options.PollTimeout);
-                await ForgetIdleAsync();
-            }
-        });
-        janitor.Name = "chat janitor";
+        Greenlet janitor = Supervisor.Start("chat janitor", SweepAsync, TimeSpan.Zero, TimeSpan.FromSeconds(2), _options.Log);
+        _background.Add(janitor);
         return janitor;
+    }
+
+    /// <summary>
+    /// Graceful stop: polls answer at once, WebSockets are closed with 1012 (service restart) so
+    /// the pages reconnect, to this process's successor or another one. Then stop the server.
+    /// </summary>
+    public void BeginShutdown()
+    {
+        _stopping = true;
+        foreach (RoomLog log in _logs.Values)
+        {
+            log.Signal();
+        }
+    }
+
+    /// <summary>Stops the background loops.</summary>
+    public void StopBackground()
+    {
+        foreach (Greenlet g in _background)
+        {
+            g.Kill();
+        }
     }
 
     /// <summary>The <see cref="HttpServer"/> handler.</summary>
     public async Task HandleAsync(HttpRequest request, HttpResponse response)
     {
-        await ConnectBusAsync();
+        SecurityHeaders(response);
         string[] parts = request.Path.Trim('/').Split('/', StringSplitOptions.RemoveEmptyEntries);
-        switch (request.Method, parts)
+        (string Allow, Func<Task> Run)? route = parts switch
         {
-            case ("GET", []):
-                await Html(response, Pages.Choose());
-                break;
-            case ("POST", ["put", var room, var uid]):
-                await PutAsync(request, response, room, uid);
-                break;
-            case ("POST", ["poll", var room, var uid]):
-                await PollAsync(request, response, room, uid);
-                break;
-            case ("GET", ["ws", var room, var uid]) when request.IsWebSocketRequest:
-                await StreamAsync(request, response, room, uid);
-                break;
-            case ("GET", [var uid]) when ValidName(uid):
-                await Html(response, Pages.Rooms(uid, _options.Rooms));
-                break;
-            case ("GET", [var room, var uid]) when _rooms.ContainsKey(room) && ValidName(uid):
-                await JoinAsync(request, response, room, uid);
-                break;
-            case ("GET", _):
-                await Fail(response, 404, "No such page. Rooms: " + string.Join(", ", _options.Rooms) + "; names are 1 to 32 letters, digits, '-' or '_'.");
-                break;
-            default:
-                response.Headers["Allow"] = "GET, POST";
-                await Fail(response, 405, $"{request.Method} {request.Path} is not a chat route.");
-                break;
-        }
-    }
-
-    private async Task JoinAsync(HttpRequest request, HttpResponse response, string room, string uid)
-    {
-        if (!_users.TryGetValue(uid, out User? user))
+            [] => ("GET", () => Html(response, Pages.Choose())),
+            ["static", var file] => ("GET", () => StaticAsync(response, file)),
+            ["put", var room, var uid] => ("POST", () => PutAsync(request, response, room, uid)),
+            ["poll", var room, var uid] => ("POST", () => PollAsync(request, response, room, uid)),
+            ["ws", var room, var uid] => ("GET", () => StreamAsync(request, response, room, uid)),
+            ["history", var room] => ("GET", () => HistoryAsync(request, response, room)),
+            ["online", var room] => ("GET", () => OnlineAsync(response, room)),
+            [var uid] => ("GET", () => RoomsPageAsync(request, response, uid)),
+            [var room, var uid] => ("GET", () => JoinAsync(request, response, room, uid)),
+            _ => null,
+        };
+        if (route is null)
         {
-            var claimed = new User(uid, Convert.ToHexString(RandomNumberGenerator.GetBytes(16)));
-            if (!await _bus.ClaimNameAsync(uid, claimed.Token, NameLease) || _users.ContainsKey(uid))
-            {
-                await Fail(response, 409, $"The name \"{uid}\" is taken by someone else right now; choose another.");
-                return;
-            }
-
-            _users[uid] = user = claimed;
-            response.Headers.Add("Set-Cookie", $"{CookieName(uid)}={user.Token}; Path=/; HttpOnly; SameSite=Strict");
-        }
-        else if (!Owns(request, user))
-        {
-            await Fail(response, 409, $"The name \"{uid}\" is taken by someone else right now; choose another.");
+            await Fail(request, response, 404, "No such page.");
             return;
         }
 
-        Dictionary<string, Member> members = _rooms[room];
-        if (!members.ContainsKey(uid))
+        if (request.Method != route.Value.Allow && !(request.Method == "HEAD" && route.Value.Allow == "GET"))
         {
-            members[uid] = new Member(new GeventSharp.Queue<string>(_options.QueueLimit), Now);
-        }
-
-        IReadOnlyList<string> backlog = await _history.LastAsync(room, _options.BacklogSize);
-        await Html(response, Pages.Room(room, uid, backlog));
-    }
-
-    private async Task PutAsync(HttpRequest request, HttpResponse response, string room, string uid)
-    {
-        if (Check(request, room, uid) is { } problem)
-        {
-            await Fail(response, problem.Status, problem.Message);
+            response.Headers["Allow"] = route.Value.Allow == "GET" ? "GET, HEAD" : route.Value.Allow;
+            await Fail(request, response, 405, $"{request.Path} answers {route.Value.Allow} only.");
             return;
         }
 
-        string? message = (await request.ReadFormAsync())["message"]?.Trim();
+        try
+        {
+            await StartAsync();
+            _secret ??= await _store.SecretAsync();
+            await route.Value.Run();
+        }
+        catch (Exception e) when (IsOutage(e) && !response.HasStarted)
+        {
+            response.Headers["Retry-After"] = "5";
+            await Fail(request, response, 503, "The chat cannot reach its message store right now, so nothing was sent or changed; it recovers by itself, try again in a few seconds.");
+        }
+    }
+
+    private static bool IsOutage(Exception e)
+        => e is StackExchange.Redis.RedisException or StackExchange.Redis.RedisTimeoutException or Microsoft.Data.Sqlite.SqliteException;
+
+    private async Task RoomsPageAsync(HttpRequest request, HttpResponse response, string uid)
+    {
+        if (ChatNames.Normalize(uid) is not { } name)
+        {
+            await Fail(request, response, 404, BadName);
+            return;
+        }
+
+        IReadOnlyList<string> made = await _store.RoomsAsync();
+        await Html(response, Pages.Rooms(name, _knownRooms.Order(StringComparer.Ordinal).Concat(made.Except(_knownRooms)).ToList()));
+    }
+
+    private async Task JoinAsync(HttpRequest request, HttpResponse response, string roomRaw, string uid)
+    {
+        if (ChatNames.Normalize(uid) is not { } name || ChatNames.Room(roomRaw) is not { } room)
+        {
+            await Fail(request, response, 404, BadName);
+            return;
+        }
+
+        string? token = Guard.Cookie(request, SessionCookie);
+        if (token is null || token.Length != 32)
+        {
+            token = Convert.ToHexString(RandomNumberGenerator.GetBytes(16)).ToLowerInvariant();
+            response.Headers.Add("Set-Cookie", $"{(_options.Https ? "__Host-" : "")}{SessionCookie}={token}; Path=/; HttpOnly; SameSite=Strict{(_options.Https ? "; Secure" : "")}");
+        }
+
+        if (await ClaimAsync(request, name, token) is { } problem)
+        {
+            await Fail(request, response, problem.Status == 403 ? 409 : problem.Status, problem.Message);
+            return;
+        }
+
+        if (!await RoomExistsAsync(room, create: true))
+        {
+            await Fail(request, response, 403, $"There are {_options.MaxRooms} rooms already, the most there may be; join one of them.");
+            return;
+        }
+
+        await ArriveAsync(room, name);
+        RoomLog log = await LogAsync(room);
+        await SyncAsync(log); // the page shows the arrival just written
+        IReadOnlyList<ChatMessage> backlog = await BacklogAsync(log);
+        await Html(response, Pages.Room(room, name, backlog, log.Epoch, log.LastId, Guard.CsrfToken(_secret!, token)));
+    }
+
+    private async Task PutAsync(HttpRequest request, HttpResponse response, string roomRaw, string uid)
+    {
+        if (await FormFromOwnPageAsync(request, response, _options.PutBodyLimit, "Messages") is not { } form)
+        {
+            return;
+        }
+
+        string? token = Guard.Cookie(request, SessionCookie);
+        if (token is null || !Guard.CsrfMatches(_secret!, token, request.Headers["X-CSRF-Token"] ?? form["csrf"]))
+        {
+            await Fail(request, response, 403, "This request did not come from the chat's page (no session, or a wrong CSRF token); reload the page.");
+            return;
+        }
+
+        TimeSpan? wait = _putsPerSession.Take(token, Now) ?? _putsPerAddress.Take(Guard.Address(request), Now);
+        if (wait is { } retry)
+        {
+            response.Headers["Retry-After"] = Math.Max(1, (int)Math.Ceiling(retry.TotalSeconds)).ToString();
+            await Fail(request, response, 429, "Slow down: too many messages in a short time.");
+            return;
+        }
+
+        string? message = Clean(form["message"]);
         if (string.IsNullOrEmpty(message))
         {
-            await Fail(response, 400, "The form field \"message\" is missing or empty.");
+            await Fail(request, response, 400, "The form field \"message\" is missing or empty.");
             return;
         }
 
         if (message.Length > _options.MaxMessageLength)
         {
-            await Fail(response, 413, $"A message may be at most {_options.MaxMessageLength} characters.");
+            await Fail(request, response, 413, $"A message may be at most {_options.MaxMessageLength} characters.");
             return;
         }
 
-        string line = uid + ":" + message;
-        await _history.AppendAsync(room, line);
-        await _bus.PublishAsync(room, line);
-    }
-
-    /// <summary>A line published on the bus (by this process or another): into the queue of every member of the room here.</summary>
-    private void Deliver(string room, string line)
-    {
-        if (!_rooms.TryGetValue(room, out Dictionary<string, Member>? members))
+        if (ChatNames.Normalize(uid) is not { } name || ChatNames.Room(roomRaw) is not { } room || !await RoomExistsAsync(room, create: false))
         {
+            await Fail(request, response, 404, $"There is no room \"{roomRaw}\" (or \"{uid}\" is not a name).");
             return;
         }
 
-        foreach (Member member in members.Values)
+        if (await ClaimAsync(request, name, token) is { } problem)
         {
-            while (!member.Queue.TryPut(line))
-            {
-                member.Queue.TryGet(out _); // full (nobody polling): the oldest message goes
-            }
-        }
-    }
-
-    private async Task PollAsync(HttpRequest request, HttpResponse response, string room, string uid)
-    {
-        if (Check(request, room, uid) is { } problem)
-        {
-            await Fail(response, problem.Status, problem.Message);
+            await Fail(request, response, problem.Status, problem.Message);
             return;
         }
 
-        Member member = _rooms[room][uid];
-        member.Polling++;
-        var messages = new List<string>();
-        try
+        ChatMessage? stored = await _store.AppendAsync(room, ChatMessage.Said, name, message, ChatNames.Key(name), token);
+        if (stored is null && _holders.Remove(ChatNames.Key(name)) && await ClaimAsync(request, name, token) is null)
         {
-            messages.Add(await member.Queue.GetAsync(timeout: _options.PollTimeout));
-            while (member.Queue.TryGet(out string? more))
-            {
-                messages.Add(more);
-            }
+            // The claim was lost under a holder here (the store restarted empty): claimed again, try once more.
+            stored = await _store.AppendAsync(room, ChatMessage.Said, name, message, ChatNames.Key(name), token);
         }
-        catch (QueueEmptyException)
+
+        if (stored is null)
         {
-            // nothing within the poll timeout: minichat's []
-        }
-        finally
-        {
-            member.Polling--;
-            member.LastSeen = Now;
+            _holders.Remove(ChatNames.Key(name));
+            await Fail(request, response, 403, $"Only the browser that holds the name \"{name}\" can speak as \"{name}\".");
+            return;
         }
 
         response.ContentType = "application/json";
-        await response.WriteAsync(JsonSerializer.Serialize(messages));
+        await response.WriteAsync($"{{\"id\":{stored.Id}}}");
     }
 
-    /// <summary>
-    /// The modern transport: a WebSocket on which the server pushes each message of the room as a
-    /// text frame as soon as it arrives (puts stay <c>POST /put</c>, which answer errors with a
-    /// status). The page uses it when the browser can, and falls back to the long poll.
-    /// </summary>
-    private async Task StreamAsync(HttpRequest request, HttpResponse response, string room, string uid)
+    /// <summary>A message as it may be stored: trimmed, without control characters other than line breaks and tabs.</summary>
+    private static string? Clean(string? message)
     {
-        if (Check(request, room, uid) is { } problem)
+        if (message is null)
         {
-            await Fail(response, problem.Status, problem.Message);
+            return null;
+        }
+
+        var sb = new StringBuilder(message.Length);
+        foreach (char c in message.Trim())
+        {
+            if (!char.IsControl(c) || c is '\n' or '\t')
+            {
+                sb.Append(c);
+            }
+        }
+
+        return sb.ToString().Trim().Normalize(NormalizationForm.FormC);
+    }
+
+    private async Task HistoryAsync(HttpRequest request, HttpResponse response, string roomRaw)
+    {
+        if (ChatNames.Room(roomRaw) is not { } room || !long.TryParse(request.Query["before"], out long before))
+        {
+            await Fail(request, response, 404, "Ask for /history/{room}?before={id}.");
             return;
         }
 
-        Member member = _rooms[room][uid];
-        using WebSocket ws = await response.AcceptWebSocketAsync();
-        member.Polling++;
-        Greenlet self = Greenlet.Current!;
-        Greenlet watcher = Gevent.Spawn(async Task () =>
-        {
-            // The browser sends nothing; a receive returns when it closes or goes away.
-            byte[] scratch = new byte[256];
-            try
-            {
-                while ((await ws.ReceiveAsync(scratch, default)).MessageType != WebSocketMessageType.Close)
-                {
-                }
-
-                await ws.CloseOutputAsync(WebSocketCloseStatus.NormalClosure, null, default); // complete the close handshake
-            }
-            catch (WebSocketException)
-            {
-                // gone without a close handshake
-            }
-
-            self.Kill();
-        });
-        try
-        {
-            while (true)
-            {
-                string line = await member.Queue.GetAsync();
-                await ws.SendAsync(Encoding.UTF8.GetBytes(line), WebSocketMessageType.Text, endOfMessage: true, default);
-                member.LastSeen = Now;
-            }
-        }
-        finally
-        {
-            member.Polling--;
-            member.LastSeen = Now;
-            watcher.Kill();
-        }
+        IReadOnlyList<ChatMessage> older = await _store.BeforeAsync(room, before, 50);
+        response.ContentType = "application/json";
+        await response.WriteAsync(JsonSerializer.Serialize(new { messages = older }, ChatMessage.Json));
     }
 
-    /// <summary>Why this request may not put or poll in the room, or null if it may.</summary>
-    private (int Status, string Message)? Check(HttpRequest request, string room, string uid)
+    private async Task OnlineAsync(HttpResponse response, string roomRaw)
     {
-        if (!_rooms.TryGetValue(room, out Dictionary<string, Member>? members))
+        (IReadOnlyList<string> names, long count) = ChatNames.Room(roomRaw) is { } room ? await _store.OnlineAsync(room, 200) : ([], 0);
+        response.ContentType = "application/json";
+        await response.WriteAsync(JsonSerializer.Serialize(new { names, count }, ChatMessage.Json));
+    }
+
+    /// <summary>
+    /// Makes sure <paramref name="token"/> holds <paramref name="name"/> (claiming it if it is free,
+    /// as after a restart that forgot the claims); the problem to answer otherwise.
+    /// </summary>
+    private async ValueTask<(int Status, string Message)?> ClaimAsync(HttpRequest request, string name, string token)
+    {
+        string key = ChatNames.Key(name);
+        if (_holders.TryGetValue(key, out Holder? holder) && holder.Token == token && Now - holder.Renewed < _options.JanitorInterval)
         {
-            return (404, $"There is no room \"{room}\".");
+            holder.LastSeen = Now;
+            return null;
         }
 
-        if (!_users.TryGetValue(uid, out User? user) || !members.ContainsKey(uid))
+        bool mine = holder?.Token == token;
+        if (!mine && _claimsPerAddress.Take(Guard.Address(request), Now) is { } retry)
         {
-            return (409, $"\"{uid}\" is not in {room} (or left after being idle); join it again at /{room}/{uid}.");
+            return (429, $"Too many names from your address; try again in {Math.Ceiling(retry.TotalSeconds)} s.");
         }
 
-        if (!Owns(request, user))
+        ClaimResult result = await _store.ClaimNameAsync(key, token, _options.IdleTimeout);
+        if (result == ClaimResult.Taken)
         {
-            return (403, $"Only the browser that joined as \"{uid}\" can speak as \"{uid}\".");
+            return (403, $"The name \"{name}\" is taken by someone else right now; choose another.");
         }
 
+        if (!_holders.TryGetValue(key, out holder) || holder.Token != token)
+        {
+            _holders[key] = holder = new Holder(name, token);
+        }
+
+        holder.LastSeen = holder.Renewed = Now;
         return null;
     }
 
-    /// <summary>How long a name stays claimed on the bus without renewal (the janitor renews live ones).</summary>
-    private TimeSpan NameLease => _options.IdleTimeout * 2;
-
-    private async Task ForgetIdleAsync()
+    private async ValueTask<bool> RoomExistsAsync(string room, bool create)
     {
-        DateTimeOffset now = Now;
-        foreach (Dictionary<string, Member> members in _rooms.Values)
+        if (_knownRooms.Contains(room))
         {
-            foreach ((string uid, Member m) in members.ToList())
-            {
-                if (m.Polling == 0 && now - m.LastSeen > _options.IdleTimeout)
-                {
-                    members.Remove(uid);
-                }
-            }
+            return true;
         }
 
-        foreach (User user in _users.Values.ToList())
+        if (create ? await _store.AddRoomAsync(room, _options.MaxRooms) : (await _store.RoomsAsync()).Contains(room))
         {
-            if (!_rooms.Values.Any(members => members.ContainsKey(user.Uid)) && now - user.Created > _options.IdleTimeout)
-            {
-                _users.Remove(user.Uid);
-                await _bus.ReleaseNameAsync(user.Uid, user.Token);
-            }
-            else
-            {
-                await _bus.ClaimNameAsync(user.Uid, user.Token, NameLease); // still here: renew the claim
-            }
-        }
-    }
-
-    private static bool Owns(HttpRequest request, User user)
-    {
-        string? cookies = request.Headers["Cookie"];
-        if (cookies is null)
-        {
-            return false;
-        }
-
-        string wanted = CookieName(user.Uid) + "=";
-        foreach (string c in cookies.Split(';', StringSplitOptions.TrimEntries))
-        {
-            if (c.StartsWith(wanted, StringComparison.Ordinal)
-                && CryptographicOperations.FixedTimeEquals(Encoding.ASCII.GetBytes(c[wanted.Length..]), Encoding.ASCII.GetBytes(user.Token)))
-            {
-                return true;
-            }
+            _knownRooms.Add(room);
+            return true;
         }
 
         return false;
     }
 
-    private static string CookieName(string uid) => "chat-" + uid;
-
-    private static bool ValidName(string uid) => uid.Length is > 0 and <= 32 && uid.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_');
-
-    private static DateTimeOffset Now => Hub.Current!.TimeProvider.GetUtcNow();
-
-    private static async Task Html(HttpResponse response, string page)
+    /// <summary>This process's window on <paramref name="room"/>, filled from the store if it was not.</summary>
+    private async ValueTask<RoomLog> LogAsync(string room)
     {
-        response.ContentType = "text/html; charset=utf-8";
-        response.Headers["Content-Security-Policy"] = "default-src 'self'; script-src 'unsafe-inline'; style-src 'unsafe-inline'";
-        await response.WriteAsync(page);
+        if (!_logs.TryGetValue(room, out RoomLog? log))
+        {
+            _logs[room] = log = new RoomLog(room, _options.WindowSize);
+        }
+
+        if (!log.Loaded)
+        {
+            await SyncAsync(log);
+        }
+
+        return log;
     }
 
-    private static async Task Fail(HttpResponse response, int status, string message)
+    private sealed class Holder(string name, string token)
     {
-        response.StatusCode = status;
-        response.ContentType = "text/plain; charset=utf-8";
-        await response.WriteAsync(message + "\n");
-    }
-
-    private sealed class User(string uid, string token)
-    {
-        public string Uid { get; } = uid;
+        public string Name { get; } = name;
 
         public string Token { get; } = token;
 
-        public DateTimeOffset Created { get; } = Now;
+        public DateTimeOffset LastSeen { get; set; }
+
+        public DateTimeOffset Renewed { get; set; }
+
+        public int Connections { get; set; }
     }
 
-    private sealed class Member(GeventSharp.Queue<string> queue, DateTimeOffset lastSeen)
+    private sealed class Presence
     {
-        public GeventSharp.Queue<string> Queue { get; } = queue;
+        public DateTimeOffset LastSeen { get; set; }
 
-        public DateTimeOffset LastSeen { get; set; } = lastSeen;
-
-        public int Polling { get; set; }
+        public int Connections { get; set; }
     }
 }

@@ -1,21 +1,49 @@
 using System.Diagnostics;
 using System.Net;
+using System.Net.Http;
 using System.Net.Sockets;
 using GeventSharp.Http;
 using GeventSharp.Net;
 using GeventSharp.Samples.Chat;
-using GeventSharp.Tests.Http;
 using GeventSharp.Tests.Net;
 using Xunit;
 
 namespace GeventSharp.Tests.Samples;
 
-/// <summary>A redis-server of the test's own on a free loopback port (Debian's redis-server; .ci/run installs it).</summary>
+/// <summary>A redis-server of the test's own on a free loopback port (Debian's redis-server; .ci/run installs it), which a test can kill and restart.</summary>
 public sealed class RedisFixture : IDisposable
 {
-    private readonly Process _process;
+    private Process _process;
 
     public RedisFixture()
+    {
+        using (var probe = new TcpListener(IPAddress.Loopback, 0))
+        {
+            probe.Start();
+            Port = ((IPEndPoint)probe.LocalEndpoint).Port;
+        }
+
+        _process = Launch();
+    }
+
+    public int Port { get; }
+
+    public string Configuration => $"127.0.0.1:{Port}";
+
+    /// <summary>kill -9: Redis and everything in it (no persistence) are gone.</summary>
+    public void Kill()
+    {
+        _process.Kill();
+        _process.WaitForExit();
+        _process.Dispose();
+    }
+
+    /// <summary>A fresh, empty Redis on the same port.</summary>
+    public void Restart() => _process = Launch();
+
+    public void Dispose() => Kill();
+
+    private Process Launch()
     {
         string server = Environment.GetEnvironmentVariable("REDIS_SERVER") ?? "/usr/bin/redis-server";
         if (!File.Exists(server))
@@ -23,89 +51,208 @@ public sealed class RedisFixture : IDisposable
             throw new InvalidOperationException($"No redis-server at {server}: install Debian's redis-server (apt-get install redis-server) or set REDIS_SERVER.");
         }
 
-        using (var probe = new TcpListener(IPAddress.Loopback, 0))
-        {
-            probe.Start();
-            Port = ((IPEndPoint)probe.LocalEndpoint).Port;
-        }
-
-        _process = Process.Start(new ProcessStartInfo(server, $"--port {Port} --bind 127.0.0.1 --save \"\" --appendonly no")
+        Process process = Process.Start(new ProcessStartInfo(server, $"--port {Port} --bind 127.0.0.1 --save \"\" --appendonly no")
         {
             RedirectStandardOutput = true,
             UseShellExecute = false,
         })!;
-        _process.OutputDataReceived += (_, _) => { };
-        _process.BeginOutputReadLine();
+        process.OutputDataReceived += (_, _) => { };
+        process.BeginOutputReadLine();
         for (int i = 0; ; i++)
         {
             try
             {
                 using var c = new TcpClient();
                 c.Connect(IPAddress.Loopback, Port);
-                return;
+                return process;
             }
             catch (SocketException) when (i < 100)
             {
-                Thread.Sleep(50); // real-time: waiting for a child process to listen, before any hub runs
+                Thread.Sleep(50); // real-time: waiting for a child process to listen
             }
         }
     }
-
-    public int Port { get; }
-
-    public string Configuration => $"127.0.0.1:{Port}";
-
-    public void Dispose()
-    {
-        _process.Kill();
-        _process.WaitForExit();
-        _process.Dispose();
-    }
 }
 
-/// <summary>Two chat servers (two "processes") sharing rooms and history through Redis.</summary>
+/// <summary>Two chat servers (two "processes") sharing rooms, names, sessions and history through Redis.</summary>
 public class ChatRedisTests(RedisFixture redis) : IClassFixture<RedisFixture>
 {
+    private static string Prefix() => "test" + Guid.NewGuid().ToString("N");
+
     [Fact]
-    public void AMessagePutOnOneServer_ReachesMembersOnTheOther_AndTheHistoryIsShared() => NetHub.Run(PollerKind.Epoll, async () =>
+    public void AnyInstanceServesAnyUser_WithTheSameSequence() => NetHub.Run(PollerKind.Epoll, async () =>
     {
-        string prefix = "test" + Guid.NewGuid().ToString("N");
-        await using RedisChatBus busA = await RedisChatBus.ConnectAsync(redis.Configuration, prefix);
-        await using RedisChatBus busB = await RedisChatBus.ConnectAsync(redis.Configuration, prefix);
-        var appA = new ChatApp(busA.History, bus: busA);
-        var appB = new ChatApp(busB.History, bus: busB);
-        await appA.ConnectBusAsync();
-        await appB.ConnectBusAsync();
-        await using var serverA = new HttpServer(NetHub.Loopback0, appA.HandleAsync);
-        await using var serverB = new HttpServer(NetHub.Loopback0, appB.HandleAsync);
-        serverA.Start();
-        serverB.Start();
+        string prefix = Prefix();
+        await using RedisChatStore storeA = await RedisChatStore.ConnectAsync(redis.Configuration, prefix);
+        await using RedisChatStore storeB = await RedisChatStore.ConnectAsync(redis.Configuration, prefix);
+        (HttpServer serverA, Uri a) = await ChatServer.StartAsync(new ChatApp(storeA));
+        (HttpServer serverB, Uri b) = await ChatServer.StartAsync(new ChatApp(storeB));
+        await using HttpServer _ = serverA;
+        await using HttpServer __ = serverB;
 
-        using RawHttpClient alice = await RawHttpClient.ConnectAsync(serverA.Address!);
-        using RawHttpClient bob = await RawHttpClient.ConnectAsync(serverB.Address!);
-        string aliceCookie = await JoinAsync(alice, "/python/alice");
-        string bobCookie = await JoinAsync(bob, "/python/bob");
+        using var alice = new ChatClient(a);
+        using var bob = new ChatClient(b);
+        await alice.PageAsync("/python/alice");
+        await bob.PageAsync("/python/bob");
 
-        await bob.SendAsync($"POST /poll/python/bob HTTP/1.1\r\nHost: b\r\nCookie: {bobCookie}\r\nContent-Length: 0\r\n\r\n");
-        Greenlet<RawResponse> bobPoll = Gevent.Spawn(() => bob.ReadResponseAsync());
-        await alice.SendAsync($"POST /put/python/alice HTTP/1.1\r\nHost: a\r\nCookie: {aliceCookie}\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: 16\r\n\r\nmessage=via+both");
-        Assert.Equal(200, (await alice.ReadResponseAsync()).Status);
-        Assert.Equal("[\"alice:via both\"]", (await bobPoll).Body);
+        Greenlet<string[]> bobPoll = Gevent.Spawn(() => bob.NextSaidAsync("python", "bob"));
+        await alice.SayAsync("python", "alice", "via both");
+        Assert.Equal(["alice:via both"], await bobPoll);
 
-        using RawHttpClient carol = await RawHttpClient.ConnectAsync(serverB.Address!);
-        await carol.SendAsync("GET /python/carol HTTP/1.1\r\nHost: b\r\n\r\n");
-        Assert.Contains("<li>alice:via both</li>", (await carol.ReadResponseAsync()).Body); // backlog from Redis, on the other server
+        using var carol = new ChatClient(b);
+        Assert.Contains("via both", await carol.PageAsync("/python/carol")); // backlog from Redis, on the other server
 
-        using RawHttpClient impostor = await RawHttpClient.ConnectAsync(serverB.Address!);
-        await impostor.SendAsync("GET /django/alice HTTP/1.1\r\nHost: b\r\n\r\n");
-        Assert.Equal(409, (await impostor.ReadResponseAsync()).Status); // alice's name is held on server A
+        // Alice's session, taken to the other instance (no sticky balancer): she speaks and listens there.
+        using var aliceOnB = new ChatClient(b);
+        aliceOnB.Jar.Add(b, new Cookie("chat_session", alice.Session));
+        aliceOnB.Csrf = alice.Csrf;
+        await aliceOnB.SayAsync("python", "alice", "from B");
+        var heardOnA = new List<string>();
+        while (!heardOnA.Contains("alice:from B"))
+        {
+            heardOnA.AddRange(await alice.NextSaidAsync("python", "alice")); // A's window catches up
+        }
+
+        Assert.Equal(["alice:via both", "alice:from B"], heardOnA);
+        Batch onA = await alice.PollAsync("python", "alice", 0);
+        Batch onB = await aliceOnB.PollAsync("python", "alice", 0);
+        Assert.Equal(onA.Messages.Select(m => (m.Id, m.Line)), onB.Messages.Select(m => (m.Id, m.Line))); // one sequence, the same ids
+        Assert.Equal(["alice:via both", "alice:from B"], onB.Said);
+
+        using var impostor = new ChatClient(b);
+        using HttpResponseMessage taken = await impostor.GetAsync("/django/alice");
+        Assert.Equal(HttpStatusCode.Conflict, taken.StatusCode); // alice's name is held, on every instance
+
+        // A room made on A exists on B.
+        await alice.PageAsync("/lounge/alice");
+        Assert.Contains("href=\"/lounge/bob\"", await bob.PageAsync("/bob"));
     });
+}
 
-    private static async Task<string> JoinAsync(RawHttpClient client, string path)
+/// <summary>Redis killed and restarted under two chat servers: 503s meanwhile, background work survives, everything recovers, no name is held twice.</summary>
+public class ChatRedisOutageTests
+{
+    [Fact]
+    public void RedisKilledAndRestarted_503sWhileDown_BackgroundWorkSurvives_AndNoNameIsOwnedTwice()
     {
-        await client.SendAsync($"GET {path} HTTP/1.1\r\nHost: x\r\n\r\n");
-        RawResponse r = await client.ReadResponseAsync();
-        Assert.Equal(200, r.Status);
-        return r.Header("Set-Cookie")!.Split(';')[0];
+        using var redis = new RedisFixture();
+        var log = new List<string>();
+        bool Logged(string what)
+        {
+            lock (log)
+            {
+                return log.Any(m => m.Contains(what, StringComparison.Ordinal));
+            }
+        }
+
+        var options = new ChatOptions { JanitorInterval = TimeSpan.FromSeconds(0.3), Log = m => { lock (log) { log.Add(m); } } };
+        NetHub.Run(PollerKind.Epoll, async () =>
+        {
+            string prefix = "outage";
+            await using RedisChatStore storeA = await RedisChatStore.ConnectAsync(redis.Configuration, prefix);
+            await using RedisChatStore storeB = await RedisChatStore.ConnectAsync(redis.Configuration, prefix);
+            var appA = new ChatApp(storeA, options);
+            var appB = new ChatApp(storeB, options);
+            (HttpServer serverA, Uri a) = await ChatServer.StartAsync(appA);
+            (HttpServer serverB, Uri b) = await ChatServer.StartAsync(appB);
+            await using HttpServer _ = serverA;
+            await using HttpServer __ = serverB;
+            appA.StartJanitor();
+            appB.StartJanitor();
+
+            using var alice = new ChatClient(a);
+            using var bob = new ChatClient(b);
+            await alice.PageAsync("/python/alice");
+            await bob.PageAsync("/python/bob");
+            await alice.SayAsync("python", "alice", "before");
+
+            // Alice keeps a WebSocket open on A: she is active through the whole outage.
+            using var ws = new System.Net.WebSockets.ClientWebSocket();
+            ws.Options.Cookies = alice.Jar;
+            await ws.ConnectAsync(new Uri($"ws://{serverA.Address}/ws/python/alice?after={alice.Last}"), default);
+            redis.Kill();
+            HttpStatusCode status = default;
+            for (int i = 0; i < 100 && status != HttpStatusCode.ServiceUnavailable; i++)
+            {
+                using HttpResponseMessage r = await alice.PutAsync("python", "alice", "during");
+                status = r.StatusCode;
+                if (status == HttpStatusCode.ServiceUnavailable)
+                {
+                    Assert.Contains("try again", await r.Content.ReadAsStringAsync());
+                    Assert.NotNull(r.Headers.RetryAfter);
+                }
+                else
+                {
+                    await Gevent.Sleep(0.1);
+                }
+            }
+
+            Assert.Equal(HttpStatusCode.ServiceUnavailable, status);
+            using (var newcomer = new ChatClient(b))
+            using (HttpResponseMessage join = await newcomer.GetAsync("/python/dave"))
+            {
+                Assert.Equal(HttpStatusCode.ServiceUnavailable, join.StatusCode);
+            }
+
+            await Gevent.Sleep(1.5); // several janitor and follower rounds fail meanwhile
+            Assert.Equal(2, appA.BackgroundAlive);
+            Assert.Equal(2, appB.BackgroundAlive);
+            redis.Restart(); // empty: every claim is gone
+            HttpStatusCode after = default;
+            for (int i = 0; i < 200 && after != HttpStatusCode.OK; i++)
+            {
+                using HttpResponseMessage r = await alice.PutAsync("python", "alice", "after");
+                after = r.StatusCode;
+                if (after != HttpStatusCode.OK)
+                {
+                    await Gevent.Sleep(0.1);
+                }
+            }
+
+            Assert.Equal(HttpStatusCode.OK, after);
+            for (int i = 0; i < 200; i++) // the other instance reconnects on its own schedule
+            {
+                using HttpResponseMessage r = await bob.GetAsync("/python/bob");
+                if (r.StatusCode == HttpStatusCode.OK)
+                {
+                    break;
+                }
+
+                await Gevent.Sleep(0.1);
+            }
+            // Someone else asks for "alice" on the other instance: she still holds it.
+            using var mallory = new ChatClient(b);
+            using (HttpResponseMessage steal = await mallory.GetAsync("/python/alice"))
+            {
+                Assert.Equal(HttpStatusCode.Conflict, steal.StatusCode);
+            }
+
+            await mallory.PageAsync("/python/mallory");
+            using (HttpResponseMessage forged = await mallory.PutAsync("python", "alice", "I am alice"))
+            {
+                Assert.Equal(HttpStatusCode.Forbidden, forged.StatusCode);
+            }
+            // Bob, on the other instance, gets what alice said after the recovery (a new sequence: Redis lost the old one).
+            Batch seen = await bob.PollAsync("python", "bob");
+            string[] said = seen.Said;
+            while (!said.Contains("alice:after"))
+            {
+                said = (await bob.PollAsync("python", "bob")).Said;
+            }
+            for (int i = 0; i < 100 && !(Logged("janitor recovered") && Logged("follower recovered")); i++)
+            {
+                await Gevent.Sleep(0.1); // each loop reports its recovery at its next round
+            }
+
+            Assert.Equal(2, appA.BackgroundAlive);
+            Assert.Equal(2, appB.BackgroundAlive);
+            appA.StopBackground();
+            appB.StopBackground();
+        });
+        lock (log)
+        {
+            Assert.Contains(log, m => m.Contains("failed", StringComparison.Ordinal));
+            Assert.True(log.Any(m => m.Contains("recovered", StringComparison.Ordinal)), string.Join("\n", log));
+        }
     }
 }

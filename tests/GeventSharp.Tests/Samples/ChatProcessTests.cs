@@ -1,0 +1,162 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Http;
+using System.Net.Sockets;
+using System.Text.RegularExpressions;
+using GeventSharp.Samples.Chat;
+using Xunit;
+
+namespace GeventSharp.Tests.Samples;
+
+/// <summary>The chat as a real process (the sample's own Chat.dll), killed with SIGKILL under load.</summary>
+public class ChatProcessTests
+{
+    [Fact]
+    public async Task Kill9UnderLoad_LosesNoAcknowledgedMessage()
+    {
+        string db = Path.Combine(Path.GetTempPath(), $"geventsharp-chat-kill-{Guid.NewGuid():N}.db");
+        int port = FreePort();
+
+        var acknowledged = new System.Collections.Concurrent.ConcurrentBag<string>();
+        string session = Guid.NewGuid().ToString("N");
+        try
+        {
+            for (int round = 0; round < 3; round++)
+            {
+                using Process chat = await StartAsync(port, db);
+                var handler = new HttpClientHandler { CookieContainer = new CookieContainer() };
+                handler.CookieContainer.Add(new Uri($"http://127.0.0.1:{port}"), new Cookie("chat_session", session));
+                using var http = new HttpClient(handler) { BaseAddress = new Uri($"http://127.0.0.1:{port}"), Timeout = TimeSpan.FromSeconds(10) };
+                string csrf = Regex.Match(await http.GetStringAsync("/python/loader"), "data-csrf=\"([^\"]*)\"").Groups[1].Value;
+                using var stop = new CancellationTokenSource();
+                Task[] writers = Enumerable.Range(0, 4).Select(w => Task.Run(async () =>
+                {
+                    for (int i = 0; !stop.IsCancellationRequested; i++)
+                    {
+                        string text = $"r{round}w{w}m{i}";
+                        try
+                        {
+                            using var put = new HttpRequestMessage(HttpMethod.Post, "/put/python/loader") { Content = new FormUrlEncodedContent(new Dictionary<string, string> { ["message"] = text }) };
+                            put.Headers.Add("X-CSRF-Token", csrf);
+                            using HttpResponseMessage r = await http.SendAsync(put);
+                            if (r.StatusCode == HttpStatusCode.OK)
+                            {
+                                acknowledged.Add(text);
+                            }
+                        }
+                        catch (HttpRequestException)
+                        {
+                            return; // killed under us: whatever was not acknowledged may be lost
+                        }
+                        catch (TaskCanceledException)
+                        {
+                            return;
+                        }
+                    }
+                })).ToArray();
+
+                // Real time: the load runs until enough puts were acknowledged (bounded), then SIGKILL.
+                for (int i = 0; i < 600 && acknowledged.Count < (round + 1) * 150; i++)
+                {
+                    await Task.Delay(50);
+                }
+
+                chat.Kill();
+                chat.WaitForExit();
+                stop.Cancel();
+                await Task.WhenAll(writers).WaitAsync(TimeSpan.FromSeconds(15));
+            }
+
+            using var history = new SqliteChatHistory(db);
+            var stored = new HashSet<string>();
+            GeventSharp.Gevent.Run(async () =>
+            {
+                foreach (ChatMessage m in await history.AfterAsync("python", 0, 1_000_000))
+                {
+                    stored.Add(m.Text);
+                }
+            });
+            Assert.True(acknowledged.Count >= 450, $"only {acknowledged.Count} puts acknowledged");
+            List<string> lost = acknowledged.Where(t => !stored.Contains(t)).ToList();
+            Assert.True(lost.Count == 0, $"{lost.Count} of {acknowledged.Count} acknowledged messages lost: {string.Join(", ", lost.Take(10))}");
+        }
+        finally
+        {
+            Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+            foreach (string f in new[] { db, db + "-wal", db + "-shm" })
+            {
+                File.Delete(f);
+            }
+        }
+    }
+
+    [Fact]
+    public async Task Sigterm_ClosesWebSocketsWith1012_AndExits()
+    {
+        string db = Path.Combine(Path.GetTempPath(), $"geventsharp-chat-term-{Guid.NewGuid():N}.db");
+        int port = FreePort();
+        try
+        {
+            using Process chat = await StartAsync(port, db);
+            var jar = new CookieContainer();
+            using var http = new HttpClient(new HttpClientHandler { CookieContainer = jar }) { BaseAddress = new Uri($"http://127.0.0.1:{port}") };
+            (await http.GetAsync("/python/alice")).Dispose();
+            using var ws = new System.Net.WebSockets.ClientWebSocket();
+            ws.Options.Cookies = jar;
+            await ws.ConnectAsync(new Uri($"ws://127.0.0.1:{port}/ws/python/alice"), default);
+            await ChatTests.ReceiveAsync(ws); // hello
+
+            using (Process term = Process.Start("kill", ["-TERM", chat.Id.ToString()])!)
+            {
+                await term.WaitForExitAsync();
+            }
+
+            var buffer = new byte[1024];
+            System.Net.WebSockets.WebSocketReceiveResult closed = await ws.ReceiveAsync(new ArraySegment<byte>(buffer), default).WaitAsync(TimeSpan.FromSeconds(30));
+            Assert.Equal(System.Net.WebSockets.WebSocketMessageType.Close, closed.MessageType);
+            Assert.Equal(1012, (int)closed.CloseStatus!); // "service restart": the page reconnects by itself
+            await chat.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(30));
+            Assert.Equal(0, chat.ExitCode);
+        }
+        finally
+        {
+            Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+            foreach (string f in new[] { db, db + "-wal", db + "-shm" })
+            {
+                File.Delete(f);
+            }
+        }
+    }
+
+    private static int FreePort()
+    {
+        using var probe = new TcpListener(IPAddress.Loopback, 0);
+        probe.Start();
+        return ((IPEndPoint)probe.LocalEndpoint).Port;
+    }
+
+    private static async Task<Process> StartAsync(int port, string db)
+    {
+        var start = new ProcessStartInfo("dotnet", [Path.Combine(AppContext.BaseDirectory, "Chat.dll"), "--port", port.ToString(), "--db", db, "--put-rate", "100000"])
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        Process process = Process.Start(start)!;
+        var listening = new TaskCompletionSource<string?>(TaskCreationOptions.RunContinuationsAsynchronously);
+        process.OutputDataReceived += (_, e) => listening.TrySetResult(e.Data); // "chat on http://..." once it listens
+        process.ErrorDataReceived += (_, _) => { };
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        string? line = await Task.WhenAny(listening.Task, Task.Delay(TimeSpan.FromSeconds(30))) == listening.Task ? await listening.Task : null;
+        if (line?.StartsWith("chat on", StringComparison.Ordinal) != true)
+        {
+            process.Kill();
+            process.Dispose();
+            Assert.Fail($"the chat did not start: {line}");
+        }
+
+        return process;
+    }
+}
