@@ -9,13 +9,13 @@ namespace GeventSharp;
 /// <remarks>
 /// Single-threaded (hub only). Removal is lazy: a greenlet that stops waiting early (timeout,
 /// kill, cancellation) leaves a stale entry that is skipped when reached and compacted away when
-/// stale entries outnumber live ones, so removal is O(1) and allocation-free.
+/// stale entries outnumber live ones, so removal is O(1) and allocation-free. An entry may carry a
+/// payload (a blocked put's operation, which holds its item), so what a waiter brings stays with
+/// its place in line.
 /// </remarks>
 internal sealed class WaitList
 {
-    private WaitTicket[] _items;
-    private int _head;
-    private int _count;
+    private Ring<Entry> _entries;
     private int _stale;
 
     /// <summary>Creates an empty list with room for four waiters.</summary>
@@ -25,56 +25,56 @@ internal sealed class WaitList
     }
 
     /// <summary>Creates an empty list with room for <paramref name="capacity"/> (a power of two) waiters before it grows.</summary>
-    public WaitList(int capacity)
-    {
-        Debug.Assert(capacity > 0 && (capacity & (capacity - 1)) == 0, "the ring's capacity must be a power of two");
-        _items = new WaitTicket[capacity];
-    }
+    public WaitList(int capacity) => _entries = new Ring<Entry>(capacity);
 
     /// <summary>The owner's one-shot link callbacks (kept here so a waitable has one lazy field).</summary>
     public List<LinkEntry>? Links;
 
     /// <summary>Live waiters.</summary>
-    public int Count => _count - _stale;
+    public int Count => _entries.Count - _stale;
 
     /// <summary>Registers a waiter; the greenlet has already recorded this list as the one it waits on.</summary>
     public void Add(WaitTicket ticket)
     {
         Debug.Assert(ticket.IsWaitingIn(this));
-        if (_count == _items.Length)
-        {
-            Grow();
-        }
+        _entries.Enqueue(new Entry(ticket, null));
+    }
 
-        _items[(_head + _count) & (_items.Length - 1)] = ticket;
-        _count++;
+    /// <summary>
+    /// Attaches <paramref name="payload"/> to the waiter added last (the one that just suspended on
+    /// this list); <see cref="Dequeue(out object?)"/> hands it back with that waiter.
+    /// </summary>
+    public void AttachToNewest(object payload)
+    {
+        ref Entry newest = ref _entries.Tail;
+        Debug.Assert(newest.Ticket.IsWaitingIn(this) && newest.Payload is null);
+        newest.Payload = payload;
     }
 
     /// <summary>A waiter left without being woken (timeout, kill, cancellation).</summary>
     public void NoteStale()
     {
-        Debug.Assert(_stale < _count, "more stale entries than entries: a greenlet must leave the list (clear its _waitList) before calling NoteStale");
+        Debug.Assert(_stale < _entries.Count, "more stale entries than entries: a greenlet must leave the list (clear its _waitList) before calling NoteStale");
         _stale++;
-        if (_stale > 8 && _stale * 2 > _count)
+        if (_stale > 8 && _stale * 2 > _entries.Count)
         {
             Compact();
         }
     }
 
     /// <summary>Removes and returns the first live waiter without waking it.</summary>
-    public Greenlet? Dequeue()
+    public Greenlet? Dequeue() => Dequeue(out _);
+
+    /// <summary>Removes and returns the first live waiter without waking it, with the payload attached to its entry.</summary>
+    public Greenlet? Dequeue(out object? payload)
     {
-        while (_count > 0)
+        while (_entries.Count > 0)
         {
-            ref WaitTicket e = ref _items[_head];
-            Greenlet? g = e.Greenlet;
-            bool live = e.IsWaitingIn(this);
-            e = default;
-            _head = (_head + 1) & (_items.Length - 1);
-            _count--;
-            if (live)
+            Entry e = _entries.Dequeue();
+            if (e.Ticket.IsWaitingIn(this))
             {
-                return g;
+                payload = e.Payload;
+                return e.Ticket.Greenlet;
             }
 
             Debug.Assert(_stale > 0, "a stale entry that was not counted as stale");
@@ -82,23 +82,22 @@ internal sealed class WaitList
         }
 
         _stale = 0;
+        payload = null;
         return null;
     }
 
     /// <summary>The first live waiter, left in place.</summary>
     public Greenlet? Peek()
     {
-        while (_count > 0)
+        while (_entries.Count > 0)
         {
-            WaitTicket e = _items[_head];
-            if (e.IsWaitingIn(this))
+            WaitTicket ticket = _entries[0].Ticket;
+            if (ticket.IsWaitingIn(this))
             {
-                return e.Greenlet;
+                return ticket.Greenlet;
             }
 
-            _items[_head] = default;
-            _head = (_head + 1) & (_items.Length - 1);
-            _count--;
+            _entries.Dequeue();
             Debug.Assert(_stale > 0, "a stale entry that was not counted as stale");
             _stale--;
         }
@@ -137,20 +136,16 @@ internal sealed class WaitList
     /// <summary>Wakes every waiter present now, in FIFO order. Wake-ups are scheduled, never run inline.</summary>
     public void WakeAll(bool result)
     {
-        int n = _count;
+        int n = _entries.Count;
         for (int i = 0; i < n; i++)
         {
-            ref WaitTicket e = ref _items[(_head + i) & (_items.Length - 1)];
-            WaitTicket ticket = e;
-            e = default;
+            WaitTicket ticket = _entries.Dequeue().Ticket;
             if (ticket.IsWaitingIn(this))
             {
                 ticket.Greenlet!.WakeFromList(result);
             }
         }
 
-        _head = 0;
-        _count = 0;
         _stale = 0;
     }
 
@@ -158,46 +153,38 @@ internal sealed class WaitList
     public List<Greenlet> Snapshot()
     {
         var list = new List<Greenlet>();
-        for (int i = 0; i < _count; i++)
+        for (int i = 0; i < _entries.Count; i++)
         {
-            WaitTicket e = _items[(_head + i) & (_items.Length - 1)];
-            if (e.IsWaitingIn(this))
+            WaitTicket ticket = _entries[i].Ticket;
+            if (ticket.IsWaitingIn(this))
             {
-                list.Add(e.Greenlet!);
+                list.Add(ticket.Greenlet!);
             }
         }
 
         return list;
     }
 
-    private void Grow()
-    {
-        var bigger = new WaitTicket[_items.Length * 2];
-        for (int i = 0; i < _count; i++)
-        {
-            bigger[i] = _items[(_head + i) & (_items.Length - 1)];
-        }
-
-        _items = bigger;
-        _head = 0;
-    }
-
     private void Compact()
     {
-        int n = 0;
-        var fresh = new WaitTicket[_items.Length];
-        for (int i = 0; i < _count; i++)
+        var fresh = new Ring<Entry>(_entries.Capacity);
+        for (int i = 0; i < _entries.Count; i++)
         {
-            WaitTicket e = _items[(_head + i) & (_items.Length - 1)];
-            if (e.IsWaitingIn(this))
+            Entry e = _entries[i];
+            if (e.Ticket.IsWaitingIn(this))
             {
-                fresh[n++] = e;
+                fresh.Enqueue(e);
             }
         }
 
-        _items = fresh;
-        _head = 0;
-        _count = n;
+        _entries = fresh;
         _stale = 0;
+    }
+
+    /// <summary>One place in line: the wait, and what the waiter brought (or null).</summary>
+    private struct Entry(WaitTicket ticket, object? payload)
+    {
+        public readonly WaitTicket Ticket = ticket;
+        public object? Payload = payload;
     }
 }

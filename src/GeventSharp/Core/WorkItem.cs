@@ -33,22 +33,11 @@ internal sealed class ReadyQueue
     // same order as running the burst, so bursty loads pay a constant factor at most.
     private const int TrimAboveCapacity = 65_536;
 
-    private WorkItem[] _items = new WorkItem[InitialCapacity];
-    private int _head;
-    private int _count;
+    private Ring<WorkItem> _items = new(InitialCapacity);
 
-    public int Count => _count;
+    public int Count => _items.Count;
 
-    public void Enqueue(in WorkItem item)
-    {
-        if (_count == _items.Length)
-        {
-            Grow();
-        }
-
-        _items[(_head + _count) & (_items.Length - 1)] = item;
-        _count++;
-    }
+    public void Enqueue(in WorkItem item) => _items.Enqueue(item);
 
     /// <summary>
     /// Enqueues a plain resume of <paramref name="greenlet"/> (no callback): the hot path of every
@@ -58,48 +47,25 @@ internal sealed class ReadyQueue
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public void EnqueueResume(Greenlet greenlet)
     {
-        if (_count == _items.Length)
-        {
-            Grow();
-        }
-
-        ref WorkItem slot = ref _items[(_head + _count) & (_items.Length - 1)];
+        ref WorkItem slot = ref _items.EnqueueSlot();
         Debug.Assert(slot.Greenlet is null && slot.Callback is null && slot.State is null);
         slot.Greenlet = greenlet;
-        _count++;
     }
 
     public bool TryDequeue(out WorkItem item)
     {
-        if (_count == 0)
+        if (_items.Count == 0)
         {
             item = default;
             return false;
         }
 
-        ref WorkItem slot = ref _items[_head];
-        item = slot;
-        slot = default;
-        _head = (_head + 1) & (_items.Length - 1);
-        _count--;
-        if (_count == 0 && _items.Length > TrimAboveCapacity)
+        item = _items.Dequeue();
+        if (_items.Count == 0 && _items.Capacity > TrimAboveCapacity)
         {
-            _items = new WorkItem[InitialCapacity];
-            _head = 0;
+            _items = new Ring<WorkItem>(InitialCapacity);
         }
 
         return true;
-    }
-
-    private void Grow()
-    {
-        var bigger = new WorkItem[_items.Length * 2];
-        for (int i = 0; i < _count; i++)
-        {
-            bigger[i] = _items[(_head + i) & (_items.Length - 1)];
-        }
-
-        _items = bigger;
-        _head = 0;
     }
 }

@@ -89,7 +89,7 @@ public sealed class AsyncResult<T> : Waitable
         }
 
         Greenlet current = Hub.CurrentGreenletOrThrow("AsyncResult.GetAsync");
-        long ticks = current._hub.TimeoutToTicks(timeout);
+        long ticks = current.Hub.TimeoutToTicks(timeout);
         if (ticks == 0)
         {
             throw new Timeout(TimeSpan.Zero);

@@ -18,7 +18,7 @@ internal static class BlockingCall
         }
 
         current = Hub.CurrentGreenletOrThrow(api);
-        long ticks = current._hub.TimeoutToTicks(timeout);
+        long ticks = current.Hub.TimeoutToTicks(timeout);
         if (ticks == 0)
         {
             throw new TFail();

@@ -34,12 +34,9 @@ namespace GeventSharp;
 [DebuggerDisplay("{ToString(),nq}")]
 public sealed class Channel<T> : IAsyncEnumerable<T>, IWakeHandoff
 {
-    private readonly System.Collections.Generic.Queue<T> _handed = new(); // items handed to woken getters (or orphaned)
+    private Ring<T> _handed = new(4); // items handed to woken getters (or orphaned)
     private WaitList? _getters;
-    private WaitList? _putters;
-    private PutterEntry[] _putterItems = new PutterEntry[4]; // parallel to _putters, FIFO ring
-    private int _putHead;
-    private int _putCount;
+    private WaitList? _putters; // each entry carries its PutOperation, which holds the item
     private int _reservedGets;
     private bool _shutdown;
     private PutterHandoff? _putterHandoff;
@@ -87,7 +84,7 @@ public sealed class Channel<T> : IAsyncEnumerable<T>, IWakeHandoff
     public ValueTask PutAsync(T item, TimeSpan? timeout = null, CancellationToken cancellationToken = default)
     {
         Hub.CurrentOrThrow("Channel.PutAsync");
-        if (TryPut(item))
+        if (TryHandOver(item))
         {
             return default;
         }
@@ -105,6 +102,12 @@ public sealed class Channel<T> : IAsyncEnumerable<T>, IWakeHandoff
     public bool TryPut(T item)
     {
         Hub.CurrentOrThrow("Channel.TryPut");
+        return TryHandOver(item);
+    }
+
+    /// <summary>The one put path of <see cref="PutAsync(T, TimeSpan?, CancellationToken)"/> and <see cref="TryPut"/>: hands the item to a waiting getter.</summary>
+    private bool TryHandOver(T item)
+    {
         if (_shutdown || _getters is not { Count: > 0 } getters)
         {
             return false;
@@ -120,21 +123,30 @@ public sealed class Channel<T> : IAsyncEnumerable<T>, IWakeHandoff
     private ValueTask PutSlowAsync(Greenlet current, T item, long ticks, CancellationToken cancellationToken)
         => OperationPool<PutOperation>.Rent().Start(this, current, item, ticks, cancellationToken);
 
-    /// <summary>A blocked put: its item waits in the putter list until a getter takes it.</summary>
+    /// <summary>
+    /// A blocked put: it rides on its putter's entry in the putter list, item included, until a
+    /// getter dequeues the entry and takes the item. A putter that leaves early leaves a stale
+    /// entry, which the list skips, so nothing has to be taken back.
+    /// </summary>
     private sealed class PutOperation : GreenletOperation<bool>
     {
         private Channel<T>? _channel;
+        private T _item = default!;
+
+        public T Item => _item;
 
         public ValueTask Start(Channel<T> channel, Greenlet current, T item, long ticks, CancellationToken cancellationToken)
         {
             _channel = channel;
-            if (!Suspend(current, channel, channel._putters ??= new WaitList(), ticks, cancellationToken, out Exception? early))
+            _item = item;
+            WaitList putters = channel._putters ??= new WaitList();
+            if (!Suspend(current, channel, putters, ticks, cancellationToken, out Exception? early))
             {
                 ReturnToPool();
                 return ValueTask.FromException(early!);
             }
 
-            channel.AddPutterItem(current, Token, item);
+            putters.AttachToNewest(this);
             return PendingVoid;
         }
 
@@ -145,15 +157,13 @@ public sealed class Channel<T> : IAsyncEnumerable<T>, IWakeHandoff
                 return true; // a getter took the item
             }
 
-            _channel!.RemovePutterItem(Greenlet, Token);
-            throw _channel._shutdown ? new QueueShutDownException() : new QueueFullException();
+            throw _channel!._shutdown ? new QueueShutDownException() : new QueueFullException();
         }
-
-        protected override void Interrupted() => _channel!.RemovePutterItem(Greenlet, Token);
 
         protected override void ReturnToPool()
         {
             _channel = null;
+            _item = default!;
             OperationPool<PutOperation>.Return(this);
         }
     }
@@ -170,7 +180,7 @@ public sealed class Channel<T> : IAsyncEnumerable<T>, IWakeHandoff
     public ValueTask<T> GetAsync(TimeSpan? timeout = null, CancellationToken cancellationToken = default)
     {
         Hub.CurrentOrThrow("Channel.GetAsync");
-        if (TryGet(out T item))
+        if (TryTake(out T item))
         {
             return new ValueTask<T>(item);
         }
@@ -188,6 +198,12 @@ public sealed class Channel<T> : IAsyncEnumerable<T>, IWakeHandoff
     public bool TryGet(out T item)
     {
         Hub.CurrentOrThrow("Channel.TryGet");
+        return TryTake(out item);
+    }
+
+    /// <summary>The one take path of <see cref="GetAsync(TimeSpan?, CancellationToken)"/> and <see cref="TryGet"/>: an orphaned item first, else a waiting putter's.</summary>
+    private bool TryTake(out T item)
+    {
         if (Orphans > 0)
         {
             item = _handed.Dequeue();
@@ -196,8 +212,8 @@ public sealed class Channel<T> : IAsyncEnumerable<T>, IWakeHandoff
 
         if (_putters is { Count: > 0 } putters)
         {
-            Greenlet p = putters.Dequeue()!;
-            item = TakePutterItem(p);
+            Greenlet p = putters.Dequeue(out object? put)!;
+            item = ((PutOperation)put!).Item;
             p.WakeFromList(true, _putterHandoff ??= new PutterHandoff());
             return true;
         }
@@ -292,86 +308,6 @@ public sealed class Channel<T> : IAsyncEnumerable<T>, IWakeHandoff
     /// <summary>Takes items as putters offer them, until the channel is shut down (<c>await foreach</c>).</summary>
     public IAsyncEnumerator<T> GetAsyncEnumerator(CancellationToken cancellationToken = default)
         => BlockingCall.TakeUntilShutDown(token => GetAsync(null, token), cancellationToken);
-
-    // ---- the items of waiting putters, in the order of _putters ----
-
-    private struct PutterEntry
-    {
-        public Greenlet? Greenlet;
-        public short Version;
-        public T Item;
-    }
-
-    private void AddPutterItem(Greenlet g, short version, T item)
-    {
-        if (_putCount == _putterItems.Length)
-        {
-            GrowOrCompactPutterItems();
-        }
-
-        _putterItems[(_putHead + _putCount) & (_putterItems.Length - 1)] = new PutterEntry { Greenlet = g, Version = version, Item = item };
-        _putCount++;
-    }
-
-    /// <summary>The item of <paramref name="p"/>, just dequeued from the putters: entries before it are ones that left.</summary>
-    private T TakePutterItem(Greenlet p)
-    {
-        while (_putCount > 0)
-        {
-            ref PutterEntry e = ref _putterItems[_putHead];
-            bool mine = ReferenceEquals(e.Greenlet, p) && e.Version == p._version;
-            T item = e.Item;
-            e = default;
-            _putHead = (_putHead + 1) & (_putterItems.Length - 1);
-            _putCount--;
-            if (mine)
-            {
-                return item;
-            }
-        }
-
-        throw new InvalidOperationException("Channel internal error: a waiting putter has no item.");
-    }
-
-    private void RemovePutterItem(Greenlet g, short version)
-    {
-        for (int i = 0; i < _putCount; i++)
-        {
-            ref PutterEntry e = ref _putterItems[(_putHead + i) & (_putterItems.Length - 1)];
-            if (ReferenceEquals(e.Greenlet, g) && e.Version == version)
-            {
-                e = default; // skipped when reached
-                return;
-            }
-        }
-    }
-
-    private void GrowOrCompactPutterItems()
-    {
-        int live = 0;
-        for (int i = 0; i < _putCount; i++)
-        {
-            if (_putterItems[(_putHead + i) & (_putterItems.Length - 1)].Greenlet is not null)
-            {
-                live++;
-            }
-        }
-
-        var fresh = new PutterEntry[live * 2 < _putterItems.Length ? _putterItems.Length : _putterItems.Length * 2];
-        int n = 0;
-        for (int i = 0; i < _putCount; i++)
-        {
-            PutterEntry e = _putterItems[(_putHead + i) & (_putterItems.Length - 1)];
-            if (e.Greenlet is not null)
-            {
-                fresh[n++] = e;
-            }
-        }
-
-        _putterItems = fresh;
-        _putHead = 0;
-        _putCount = n;
-    }
 
     /// <summary>Like <c>&lt;Channel&lt;String&gt; 0 getters, 2 putters&gt;</c>.</summary>
     public override string ToString()

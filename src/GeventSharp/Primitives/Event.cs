@@ -63,21 +63,7 @@ public sealed class Event : Waitable
     /// <returns>True if the event was set, false if the timeout elapsed first.</returns>
     /// <exception cref="InvalidOperationException">Not called from a greenlet.</exception>
     public ValueTask<bool> WaitAsync(TimeSpan? timeout = null, CancellationToken cancellationToken = default)
-    {
-        if (_flag)
-        {
-            return new ValueTask<bool>(true);
-        }
-
-        Greenlet current = Hub.CurrentGreenletOrThrow("Event.WaitAsync");
-        long ticks = current._hub.TimeoutToTicks(timeout);
-        if (ticks == 0)
-        {
-            return new ValueTask<bool>(false);
-        }
-
-        return WaitCoreAsync(current, ticks, cancellationToken);
-    }
+        => WaitUntilReadyAsync("Event.WaitAsync", timeout, cancellationToken);
 
     /// <summary>Waits until the event is set or <paramref name="seconds"/> elapse; see <see cref="WaitAsync(TimeSpan?, CancellationToken)"/>.</summary>
     public ValueTask<bool> WaitAsync(double seconds, CancellationToken cancellationToken = default)

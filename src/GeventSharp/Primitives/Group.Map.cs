@@ -47,13 +47,7 @@ public partial class Group
     public async IAsyncEnumerable<TOut> MapEachAsync<TIn, TOut>(
         Func<TIn, Task<TOut>> function, IEnumerable<TIn> items, int? maxsize = null, [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
-        ArgumentNullException.ThrowIfNull(function);
-        ArgumentNullException.ThrowIfNull(items);
-        int? window = maxsize ?? DefaultMapWindow;
-        if (window is <= 0)
-        {
-            throw new ArgumentOutOfRangeException(nameof(maxsize), maxsize, "maxsize must be positive, or null.");
-        }
+        int? window = MapWindow(function, items, maxsize);
 
         var started = new Queue<Greenlet<TOut>>();
 
@@ -128,13 +122,7 @@ public partial class Group
     public async IAsyncEnumerable<TOut> MapEachUnorderedAsync<TIn, TOut>(
         Func<TIn, Task<TOut>> function, IEnumerable<TIn> items, int? maxsize = null, [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
-        ArgumentNullException.ThrowIfNull(function);
-        ArgumentNullException.ThrowIfNull(items);
-        int? window = maxsize ?? DefaultMapWindow;
-        if (window is <= 0)
-        {
-            throw new ArgumentOutOfRangeException(nameof(maxsize), maxsize, "maxsize must be positive, or null.");
-        }
+        int? window = MapWindow(function, items, maxsize);
 
         var finished = new Queue<Greenlet<TOut>?>(); // null: the producer is done
         var limit = window is { } w ? new Semaphore(w) : null;
@@ -293,5 +281,19 @@ public partial class Group
         }
 
         return await SpawnMemberWaitingAsync(() => Gevent.Spawn(function, item), null, default);
+    }
+
+    /// <summary>Checks the arguments of a lazy map and returns its window (calls started and not yet read; null is unbounded).</summary>
+    private int? MapWindow(Delegate function, object items, int? maxsize)
+    {
+        ArgumentNullException.ThrowIfNull(function);
+        ArgumentNullException.ThrowIfNull(items);
+        int? window = maxsize ?? DefaultMapWindow;
+        if (window is <= 0)
+        {
+            throw new ArgumentOutOfRangeException(nameof(maxsize), maxsize, "maxsize must be positive, or null.");
+        }
+
+        return window;
     }
 }

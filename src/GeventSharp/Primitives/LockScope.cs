@@ -43,7 +43,7 @@ internal sealed class LockScopeOperation : GreenletOperation<LockScope>
         LockScopeOperation op = OperationPool<LockScopeOperation>.Rent();
         op._target = target;
         op._timeout = timeout;
-        if (!op.Suspend(current, target, acquirers, current._hub.TimeoutToTicks(timeout), cancellationToken, out Exception? early))
+        if (!op.Suspend(current, target, acquirers, current.Hub.TimeoutToTicks(timeout), cancellationToken, out Exception? early))
         {
             op.ReturnToPool();
             return ValueTask.FromException<LockScope>(early!);

@@ -41,7 +41,7 @@ namespace GeventSharp;
 public abstract class QueueBase<T> : IAsyncEnumerable<T>
 {
     private readonly int? _maxsize;
-    private System.Collections.Generic.Queue<T>? _fifo;
+    private Ring<T> _fifo; // created at the first store; the LIFO and priority variants keep their own
     private WaitList? _getters;
     private WaitList? _putters;
     private int _reservedGets;
@@ -90,19 +90,27 @@ public abstract class QueueBase<T> : IAsyncEnumerable<T>
     // ---- storage (overridden by the LIFO and priority variants) ----
 
     /// <summary>Items held, including ones promised to woken getters.</summary>
-    private protected virtual int StoredCount => _fifo?.Count ?? 0;
+    private protected virtual int StoredCount => _fifo.Count;
 
     /// <summary>Stores an item.</summary>
-    private protected virtual void StoreItem(T item) => (_fifo ??= new System.Collections.Generic.Queue<T>()).Enqueue(item);
+    private protected virtual void StoreItem(T item)
+    {
+        if (!_fifo.IsAllocated)
+        {
+            _fifo = new Ring<T>(4);
+        }
+
+        _fifo.Enqueue(item);
+    }
 
     /// <summary>Removes and returns the next item.</summary>
-    private protected virtual T TakeItem() => _fifo!.Dequeue();
+    private protected virtual T TakeItem() => _fifo.Dequeue();
 
     /// <summary>Returns the next item without removing it.</summary>
-    private protected virtual T PeekItem() => _fifo!.Peek();
+    private protected virtual T PeekItem() => _fifo[0];
 
     /// <summary>Discards every item.</summary>
-    private protected virtual void ClearItems() => _fifo?.Clear();
+    private protected virtual void ClearItems() => _fifo.Clear();
 
     /// <summary>Called after an item was stored (JoinableQueue counts unfinished tasks here).</summary>
     private protected virtual void OnStored()
@@ -197,17 +205,7 @@ public abstract class QueueBase<T> : IAsyncEnumerable<T>
     /// <exception cref="QueueEmptyException">The timeout elapsed with no item.</exception>
     /// <exception cref="QueueShutDownException">The queue is shut down and has no items left.</exception>
     public ValueTask<T> GetAsync(TimeSpan? timeout = null, CancellationToken cancellationToken = default)
-    {
-        Hub.CurrentOrThrow("Queue.GetAsync");
-        if (Available > 0)
-        {
-            return new ValueTask<T>(Take());
-        }
-
-        long ticks = BlockingCall.WaitTicksOrThrow<QueueEmptyException>("Queue.GetAsync", _shutdown, timeout, out Greenlet current);
-
-        return GetSlowAsync(current, ticks, cancellationToken);
-    }
+        => GetOrPeekAsync("Queue.GetAsync", peek: false, timeout, cancellationToken);
 
     /// <summary>Takes the next item, waiting up to <paramref name="timeoutSeconds"/>; see <see cref="GetAsync(TimeSpan?, CancellationToken)"/>.</summary>
     public ValueTask<T> GetAsync(double timeoutSeconds, CancellationToken cancellationToken = default)
@@ -217,18 +215,37 @@ public abstract class QueueBase<T> : IAsyncEnumerable<T>
     public bool TryGet(out T item)
     {
         Hub.CurrentOrThrow("Queue.TryGet");
-        if (Available > 0)
-        {
-            item = Take();
-            return true;
-        }
-
-        item = default!;
-        return false;
+        return TryGetOrPeek(peek: false, out item);
     }
 
-    private ValueTask<T> GetSlowAsync(Greenlet current, long ticks, CancellationToken cancellationToken)
-        => OperationPool<GetOperation>.Rent().Start(this, current, ticks, cancellationToken, peek: false);
+    /// <summary>
+    /// The one path of the get/peek × wait/try grid (gevent's <c>__get_or_peek</c>): takes or
+    /// looks at the next item if there is one, otherwise waits in the getters' line.
+    /// </summary>
+    private ValueTask<T> GetOrPeekAsync(string api, bool peek, TimeSpan? timeout, CancellationToken cancellationToken)
+    {
+        Hub.CurrentOrThrow(api);
+        if (TryGetOrPeek(peek, out T item))
+        {
+            return new ValueTask<T>(item);
+        }
+
+        long ticks = BlockingCall.WaitTicksOrThrow<QueueEmptyException>(api, _shutdown, timeout, out Greenlet current);
+        return OperationPool<GetOperation>.Rent().Start(this, current, ticks, cancellationToken, peek);
+    }
+
+    /// <summary>Takes (or looks at) the next item if one is available now.</summary>
+    private bool TryGetOrPeek(bool peek, out T item)
+    {
+        if (Available <= 0)
+        {
+            item = default!;
+            return false;
+        }
+
+        item = peek ? PeekItem() : Take();
+        return true;
+    }
 
     private T CompleteGet(bool woken, bool peek)
     {
@@ -271,17 +288,7 @@ public abstract class QueueBase<T> : IAsyncEnumerable<T>
     /// <exception cref="QueueEmptyException">The timeout elapsed with no item.</exception>
     /// <exception cref="QueueShutDownException">The queue is shut down and has no items left.</exception>
     public ValueTask<T> PeekAsync(TimeSpan? timeout = null, CancellationToken cancellationToken = default)
-    {
-        Hub.CurrentOrThrow("Queue.PeekAsync");
-        if (Available > 0)
-        {
-            return new ValueTask<T>(PeekItem());
-        }
-
-        long ticks = BlockingCall.WaitTicksOrThrow<QueueEmptyException>("Queue.PeekAsync", _shutdown, timeout, out Greenlet current);
-
-        return OperationPool<GetOperation>.Rent().Start(this, current, ticks, cancellationToken, peek: true);
-    }
+        => GetOrPeekAsync("Queue.PeekAsync", peek: true, timeout, cancellationToken);
 
     /// <summary>Returns the next item without removing it, waiting up to <paramref name="timeoutSeconds"/>; see <see cref="PeekAsync(TimeSpan?, CancellationToken)"/>.</summary>
     public ValueTask<T> PeekAsync(double timeoutSeconds, CancellationToken cancellationToken = default)
@@ -291,14 +298,7 @@ public abstract class QueueBase<T> : IAsyncEnumerable<T>
     public bool TryPeek(out T item)
     {
         Hub.CurrentOrThrow("Queue.TryPeek");
-        if (Available > 0)
-        {
-            item = PeekItem();
-            return true;
-        }
-
-        item = default!;
-        return false;
+        return TryGetOrPeek(peek: true, out item);
     }
 
     // ---- shutdown, iteration ----

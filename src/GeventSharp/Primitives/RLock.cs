@@ -63,7 +63,7 @@ public sealed class RLock : Waitable, IWakeHandoff, ILockScopeTarget
             return new ValueTask<bool>(true);
         }
 
-        long ticks = current._hub.TimeoutToTicks(timeout);
+        long ticks = current.Hub.TimeoutToTicks(timeout);
         if (ticks == 0)
         {
             return new ValueTask<bool>(false);
@@ -110,7 +110,7 @@ public sealed class RLock : Waitable, IWakeHandoff, ILockScopeTarget
 
         if (--_count == 0)
         {
-            HandOver(current._hub);
+            HandOver(current.Hub);
         }
     }
 
@@ -133,7 +133,7 @@ public sealed class RLock : Waitable, IWakeHandoff, ILockScopeTarget
     bool IWakeHandoff.OnWakeAbandoned(Greenlet greenlet)
     {
         Debug.Assert(ReferenceEquals(_owner, greenlet));
-        HandOver(greenlet._hub);
+        HandOver(greenlet.Hub);
         return false;
     }
 

@@ -78,7 +78,7 @@ public class Semaphore : Waitable, IWakeHandoff, ILockScopeTarget
         }
 
         Greenlet current = Hub.CurrentGreenletOrThrow("Semaphore.AcquireAsync");
-        long ticks = current._hub.TimeoutToTicks(timeout);
+        long ticks = current.Hub.TimeoutToTicks(timeout);
         if (ticks == 0)
         {
             return new ValueTask<bool>(false);
@@ -146,7 +146,7 @@ public class Semaphore : Waitable, IWakeHandoff, ILockScopeTarget
 
     bool IWakeHandoff.OnWakeAbandoned(Greenlet greenlet)
     {
-        ReleaseCore(greenlet._hub); // the permit it was handed goes to the next waiter
+        ReleaseCore(greenlet.Hub); // the permit it was handed goes to the next waiter
         return false;
     }
 
