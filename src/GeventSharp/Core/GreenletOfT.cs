@@ -65,7 +65,7 @@ public sealed class Greenlet<T> : Greenlet
     /// <remarks>After a <see cref="GreenletExit"/> kill it returns <c>default(T)</c> (see the class remarks).</remarks>
     public new ValueTask<T> GetAsync(TimeSpan? timeout = null, CancellationToken cancellationToken = default)
     {
-        if (_state == GreenletState.Dead)
+        if (Ready)
         {
             ThrowIfFailed();
             return new ValueTask<T>(_result!);
