@@ -82,7 +82,7 @@ public partial class Greenlet
             }
 
             _task = null;
-            FinishFromTask(t);
+            FinishFromValueTask(new ValueTask(t));
             return true;
         }
 

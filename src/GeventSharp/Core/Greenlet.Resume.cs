@@ -65,27 +65,7 @@ public partial class Greenlet : IValueTaskSource, IValueTaskSource<bool>
         return _waitDone;
     }
 
-    internal void SetActionContinuation(Action continuation, short token)
-    {
-        CheckToken(token);
-        if (_waitDone)
-        {
-            _homeHub.EnqueueCallback(this, static s => ((Action)s!)(), continuation);
-            return;
-        }
-
-        if (!ReferenceEquals(_continuation, s_invokeAction))
-        {
-            _continuation = s_invokeAction;
-        }
-
-        if (!ReferenceEquals(_continuationState, continuation))
-        {
-            _continuationState = continuation;
-        }
-
-        _hasContinuation = true;
-    }
+    internal void SetActionContinuation(Action continuation, short token) => OnCompletedCore(s_invokeAction, continuation, token);
 
     internal void GetYieldResult(short token) => GetResultCore(token);
 
@@ -142,6 +122,11 @@ public partial class Greenlet : IValueTaskSource, IValueTaskSource<bool>
         _hasContinuation = true;
     }
 
+    // The same steps as HubValueTaskSourceCore<bool>.GetResult, kept apart on purpose: this read and
+    // OnCompletedCore run at every switch. The greenlet keeps its continuation across waits (see the
+    // fields above) and its outcome in fields the wake and kill paths set directly; the shared core
+    // clears the continuation and the error at every completion and read, which is several reference
+    // writes (GC write barriers) more per switch.
     private bool GetResultCore(short token)
     {
         CheckToken(token);

@@ -90,12 +90,9 @@ public partial class Greenlet : Waitable
     /// <summary>Where the greenlet is in its life, for introspection (run-info dumps, tests).</summary>
     internal GreenletState State => _phase;
 
-    // Read-only views for the code outside Greenlet that still spells a wait as (greenlet, version)
-    // or reads the hub through a field (Primitives, Net, GreenletOperation, IoRegistration); new
-    // code uses Hub, WaitTicket and IsWaiting instead.
+    // Read-only views for the primitives that still spell a wait as (greenlet, version) or read the
+    // hub through a field; new code uses Hub and WaitTicket instead.
     internal Hub _hub => _homeHub;
-
-    internal GreenletState _state => _phase;
 
     internal short _version => _waitVersion;
 

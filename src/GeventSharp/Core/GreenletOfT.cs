@@ -65,7 +65,7 @@ public sealed class Greenlet<T> : Greenlet
     /// <remarks>After a <see cref="GreenletExit"/> kill it returns <c>default(T)</c> (see the class remarks).</remarks>
     public new ValueTask<T> GetAsync(TimeSpan? timeout = null, CancellationToken cancellationToken = default)
     {
-        if (_state == GreenletState.Dead)
+        if (Ready)
         {
             ThrowIfFailed();
             return new ValueTask<T>(_result!);
@@ -108,7 +108,7 @@ public sealed class Greenlet<T> : Greenlet
                 Task<T> t = f() ?? throw new InvalidOperationException($"The function of {this} returned a null Task.");
                 if (t.IsCompleted)
                 {
-                    FinishTyped(t);
+                    FinishTyped(new ValueTask<T>(t));
                 }
                 else
                 {
@@ -149,7 +149,7 @@ public sealed class Greenlet<T> : Greenlet
             }
 
             _task = null;
-            FinishTyped(t);
+            FinishTyped(new ValueTask<T>(t));
             return true;
         }
 
@@ -185,23 +185,7 @@ public sealed class Greenlet<T> : Greenlet
         }
     }
 
-    private void FinishTyped(Task<T> t)
-    {
-        T value;
-        try
-        {
-            value = t.GetAwaiter().GetResult();
-        }
-        catch (Exception e)
-        {
-            Finish(e);
-            return;
-        }
-
-        _result = value;
-        Finish(null);
-    }
-
+    /// <summary>Records how a completed valued body ended; a <see cref="Task{TResult}"/> body comes wrapped (no allocation).</summary>
     private void FinishTyped(ValueTask<T> vt)
     {
         T value;

@@ -20,17 +20,19 @@ internal abstract class GreenletOperation<TResult> : IValueTaskSource<TResult>, 
 {
     private readonly Action _onWake;
     private HubValueTaskSourceCore<TResult> _core;
-    private Greenlet? _greenlet;
     private ValueTask<bool> _wait;
-    private short _token;
+    private WaitTicket _ticket;
 
     protected GreenletOperation() => _onWake = OnWake;
 
     /// <summary>The greenlet waiting (valid from <see cref="Suspend"/> until the result is read).</summary>
-    protected Greenlet Greenlet => _greenlet!;
+    protected Greenlet Greenlet => _ticket.Greenlet!;
 
-    /// <summary>The token of the greenlet's wait (the version a <see cref="WaitList"/> entry of it carries).</summary>
-    protected short Token => _token;
+    /// <summary>The greenlet's wait this operation is in (what a <see cref="WaitList"/> entry of it carries).</summary>
+    protected WaitTicket Ticket => _ticket;
+
+    /// <summary>The number of the greenlet's wait, for a primitive that keeps (greenlet, number) pairs beside its list.</summary>
+    protected short Token => _ticket.Version;
 
     /// <summary>
     /// Suspends <paramref name="current"/> on <paramref name="list"/>; false (and
@@ -39,15 +41,14 @@ internal abstract class GreenletOperation<TResult> : IValueTaskSource<TResult>, 
     /// </summary>
     protected bool Suspend(Greenlet current, object waitingOn, WaitList list, long ticks, CancellationToken cancellationToken, out Exception? early)
     {
-        ValueTask<bool> wait = current.SuspendOn(waitingOn, list, ticks, cancellationToken);
+        ValueTask<bool> wait = current.SuspendOn(waitingOn, list, ticks, cancellationToken, out WaitTicket ticket);
         if (wait.IsCompleted)
         {
             early = Failure(wait);
             return false;
         }
 
-        _greenlet = current;
-        _token = current._version;
+        _ticket = ticket;
         _core.Reset();
         _wait = wait;
         wait.GetAwaiter().UnsafeOnCompleted(_onWake);
@@ -155,7 +156,7 @@ internal abstract class GreenletOperation<TResult> : IValueTaskSource<TResult>, 
         }
         finally
         {
-            _greenlet = null;
+            _ticket = default;
             ReturnToPool();
         }
     }

@@ -13,11 +13,11 @@ internal sealed class GreenletSynchronizationContext : SynchronizationContext
 
     public Greenlet Greenlet => _greenlet;
 
-    public override void Post(SendOrPostCallback d, object? state) => _greenlet._hub.PostForGreenlet(_greenlet, d, state);
+    public override void Post(SendOrPostCallback d, object? state) => _greenlet.Hub.PostForGreenlet(_greenlet, d, state);
 
     public override void Send(SendOrPostCallback d, object? state)
     {
-        if (_greenlet._hub.IsHubThread)
+        if (_greenlet.Hub.IsHubThread)
         {
             d(state);
             return;
@@ -25,7 +25,7 @@ internal sealed class GreenletSynchronizationContext : SynchronizationContext
 
         using var done = new ManualResetEventSlim();
         Exception? error = null;
-        _greenlet._hub.PostForGreenlet(
+        _greenlet.Hub.PostForGreenlet(
             _greenlet,
             _ =>
             {

@@ -34,7 +34,6 @@ public sealed class SocketTimeoutException : SocketException
 
     /// <inheritdoc/>
     public override string Message => _message;
-
 }
 
 /// <summary>
