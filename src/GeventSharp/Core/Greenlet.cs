@@ -90,12 +90,6 @@ public partial class Greenlet : Waitable
     /// <summary>Where the greenlet is in its life, for introspection (run-info dumps, tests).</summary>
     internal GreenletState State => _phase;
 
-    // Read-only views for the primitives that still spell a wait as (greenlet, version) or read the
-    // hub through a field; new code uses Hub and WaitTicket instead.
-    internal Hub _hub => _homeHub;
-
-    internal short _version => _waitVersion;
-
     /// <summary>A process-wide unique, increasing id.</summary>
     public long Id => _id;
 

@@ -31,9 +31,6 @@ internal abstract class GreenletOperation<TResult> : IValueTaskSource<TResult>, 
     /// <summary>The greenlet's wait this operation is in (what a <see cref="WaitList"/> entry of it carries).</summary>
     protected WaitTicket Ticket => _ticket;
 
-    /// <summary>The number of the greenlet's wait, for a primitive that keeps (greenlet, number) pairs beside its list.</summary>
-    protected short Token => _ticket.Version;
-
     /// <summary>
     /// Suspends <paramref name="current"/> on <paramref name="list"/>; false (and
     /// <paramref name="early"/> holds the failure) if the wait could not start (a pending kill, a

@@ -26,9 +26,6 @@ internal readonly struct WaitTicket
     /// <summary>The waiting greenlet, or null for the empty ticket.</summary>
     public Greenlet? Greenlet => _greenlet;
 
-    /// <summary>The number of the wait among the greenlet's waits (0 for the empty ticket).</summary>
-    internal short Version => _version;
-
     /// <summary>True while the greenlet is still blocked in this wait.</summary>
     public bool IsCurrent
     {
