@@ -134,7 +134,7 @@ public partial class Greenlet
         {
             throw new InvalidOperationException(
                 $"{this} is already waiting on {_waitingOn ?? "something"}: a greenlet waits on one thing at a time. " +
-                "Await each library call before starting the next; use Gevent.JoinAllAsync or Gevent.Wait to wait on several.");
+                "Await each library call before starting the next; use Gevent.JoinAllAsync or Gevent.WaitAsync to wait on several.");
         }
 
         if (_rare?.Deferred is { Exception: not null } deferred)
