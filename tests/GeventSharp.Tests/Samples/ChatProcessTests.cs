@@ -29,6 +29,8 @@ public class ChatProcessTests
                 using var http = new HttpClient(handler) { BaseAddress = new Uri($"http://127.0.0.1:{port}"), Timeout = TimeSpan.FromSeconds(10) };
                 string csrf = Regex.Match(await http.GetStringAsync("/python/loader"), "data-csrf=\"([^\"]*)\"").Groups[1].Value;
                 using var stop = new CancellationTokenSource();
+                int target = (round + 1) * 150;
+                var enough = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
                 Task[] writers = Enumerable.Range(0, 4).Select(w => Task.Run(async () =>
                 {
                     for (int i = 0; !stop.IsCancellationRequested; i++)
@@ -42,6 +44,10 @@ public class ChatProcessTests
                             if (r.StatusCode == HttpStatusCode.OK)
                             {
                                 acknowledged.Add(text);
+                                if (acknowledged.Count >= target)
+                                {
+                                    enough.TrySetResult();
+                                }
                             }
                         }
                         catch (HttpRequestException)
@@ -55,11 +61,8 @@ public class ChatProcessTests
                     }
                 })).ToArray();
 
-                // Real time: the load runs until enough puts were acknowledged (bounded), then SIGKILL.
-                for (int i = 0; i < 600 && acknowledged.Count < (round + 1) * 150; i++)
-                {
-                    await Task.Delay(50);
-                }
+                // The load runs until enough puts were acknowledged (bounded at 30 s), then SIGKILL mid-load.
+                await Task.WhenAny(enough.Task, Task.WhenAll(writers)).WaitAsync(TimeSpan.FromSeconds(30)).ContinueWith(static _ => { });
 
                 chat.Kill();
                 chat.WaitForExit();
