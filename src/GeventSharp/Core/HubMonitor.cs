@@ -3,12 +3,13 @@ using System.Diagnostics;
 namespace GeventSharp;
 
 /// <summary>
-/// The monitor thread: notices when one greenlet (or hub callback) has held the hub longer than a
+/// The hub monitor: notices when one greenlet (or hub callback) has held the hub longer than a
 /// threshold and reports it as a <see cref="HubBlockedException"/>.
 /// </summary>
 /// <remarks>
 /// <para>
-/// The hub counts the items it runs; the monitor samples the count every quarter threshold. A
+/// The hub counts the items it runs; one monitor thread for the whole process samples every hub's
+/// count every quarter threshold (of the smallest threshold among the hubs). A
 /// count that stays odd (an item running) means the hub is held. The time counted is wall time
 /// minus what the hub thread could not help: garbage-collection pauses and, on Linux, the time
 /// the thread sat runnable on a busy machine's run queue (<c>/proc/self/task/TID/schedstat</c>).
@@ -28,13 +29,21 @@ internal sealed class HubMonitor : IDisposable
 {
     private static readonly TimeSpan s_longestInterval = TimeSpan.FromMinutes(10);
 
+    // One monitor thread for every hub of the process, started with the first hub: a hub costs a
+    // list entry, not a thread, so Gevent.Run in a loop or one hub per core stays cheap.
+    private static readonly List<HubMonitor> s_all = new();
+    private static readonly AutoResetEvent s_changed = new(false);
+    private static Thread? s_thread;
+    private static int s_version;
+
     private readonly Hub _hub;
     private readonly TimeSpan _threshold;
-    private readonly ManualResetEventSlim _stop = new();
-    private readonly Thread _thread;
     private readonly Func<Thread, string?>? _stackCapture;
     private readonly string? _schedstat;
+    private readonly Episode _episode = new();
+    private int _last = -1;
     private int _reported;
+    private volatile bool _disposed;
 
     public HubMonitor(Hub hub, TimeSpan threshold, Func<Thread, string?>? stackCapture, int hubOsThreadId)
     {
@@ -42,50 +51,90 @@ internal sealed class HubMonitor : IDisposable
         _threshold = threshold;
         _stackCapture = stackCapture;
         _schedstat = hubOsThreadId > 0 ? $"/proc/self/task/{hubOsThreadId}/schedstat" : null;
-        _thread = new Thread(Loop) { IsBackground = true, Name = "GeventSharp hub monitor" };
-        _thread.Start();
+        lock (s_all)
+        {
+            s_all.Add(this);
+            s_version++;
+            if (s_thread is null)
+            {
+                s_thread = new Thread(Loop) { IsBackground = true, Name = "GeventSharp hub monitor" };
+                s_thread.Start();
+            }
+        }
+
+        s_changed.Set();
     }
 
     /// <summary>Reports made so far (posted to the hub or delivered from the monitor thread).</summary>
     public int Reported => Volatile.Read(ref _reported);
 
-    public void Dispose() => _stop.Set();
-
-    private void Loop()
+    public void Dispose()
     {
-        TimeSpan period = TimeSpan.FromTicks(Math.Max(_threshold.Ticks / 4, TimeSpan.TicksPerMillisecond));
-        var episode = new Episode();
-        int last = -1;
-        while (!_stop.Wait(period))
+        _disposed = true;
+        lock (s_all)
         {
-            int counter = _hub._runCounter;
-            long now = Stopwatch.GetTimestamp();
-            if (counter != last || (counter & 1) == 0)
-            {
-                // The hub moved on, or sleeps between items (waiting for I/O or timers is not blocking).
-                last = counter;
-                episode.Reset(now, _threshold);
-                continue;
-            }
-
-            if (!episode.Suspected)
-            {
-                // First sample of a held hub: take the baselines that later samples subtract.
-                episode.Suspect(GC.GetTotalPauseDuration(), ReadRunQueueDelay());
-            }
-
-            TimeSpan held = Stopwatch.GetElapsedTime(episode.Since, now)
-                - (GC.GetTotalPauseDuration() - episode.GcPauseAtStart)
-                - (ReadRunQueueDelay() - episode.RunQueueDelayAtStart);
-            if (held < episode.NextReportAt)
-            {
-                continue;
-            }
-
-            Report(episode, held);
+            s_all.Remove(this);
+            s_version++;
         }
 
-        _stop.Dispose();
+        s_changed.Set();
+    }
+
+    private static void Loop()
+    {
+        HubMonitor[] monitors = [];
+        int seen = -1;
+        TimeSpan period = System.Threading.Timeout.InfiniteTimeSpan;
+        while (true)
+        {
+            s_changed.WaitOne(period);
+            lock (s_all)
+            {
+                if (s_version != seen)
+                {
+                    seen = s_version;
+                    monitors = s_all.ToArray();
+                    period = monitors.Length == 0
+                        ? System.Threading.Timeout.InfiniteTimeSpan
+                        : TimeSpan.FromTicks(Math.Max(monitors.Min(m => m._threshold).Ticks / 4, TimeSpan.TicksPerMillisecond));
+                }
+            }
+
+            foreach (HubMonitor m in monitors)
+            {
+                if (!m._disposed)
+                {
+                    m.Sample(Stopwatch.GetTimestamp());
+                }
+            }
+        }
+    }
+
+    private void Sample(long now)
+    {
+        Episode episode = _episode;
+        int counter = _hub._runCounter;
+        if (counter != _last || (counter & 1) == 0)
+        {
+            // The hub moved on, or sleeps between items (waiting for I/O or timers is not blocking).
+            _last = counter;
+            episode.Reset(now, _threshold);
+            return;
+        }
+
+        if (!episode.Suspected)
+        {
+            // First sample of a held hub: take the baselines that later samples subtract.
+            episode.Suspect(GC.GetTotalPauseDuration(), ReadRunQueueDelay());
+        }
+
+        TimeSpan held = Stopwatch.GetElapsedTime(episode.Since, now)
+            - (GC.GetTotalPauseDuration() - episode.GcPauseAtStart)
+            - (ReadRunQueueDelay() - episode.RunQueueDelayAtStart);
+        if (held >= episode.NextReportAt)
+        {
+            Report(episode, held);
+        }
     }
 
     private void Report(Episode episode, TimeSpan held)
