@@ -117,14 +117,16 @@ internal sealed class HubMonitor : IDisposable
         if (counter != _last || (counter & 1) == 0)
         {
             // The hub moved on, or sleeps between items (waiting for I/O or timers is not blocking).
+            // The baselines are taken here, at every change, so that a monitor thread that itself
+            // waited long for a CPU on a loaded machine still subtracts everything the hub could not help.
             _last = counter;
-            episode.Reset(now, _threshold);
+            episode.Reset(now, _threshold, GC.GetTotalPauseDuration(), (counter & 1) == 1 ? ReadRunQueueDelay() : TimeSpan.Zero);
             return;
         }
 
         if (!episode.Suspected)
         {
-            // First sample of a held hub: take the baselines that later samples subtract.
+            // Running, but the baseline was taken while the hub slept between items: take it now.
             episode.Suspect(GC.GetTotalPauseDuration(), ReadRunQueueDelay());
         }
 
@@ -223,12 +225,14 @@ internal sealed class HubMonitor : IDisposable
 
         public PostedReport? Posted { get; set; }
 
-        public void Reset(long now, TimeSpan threshold)
+        public void Reset(long now, TimeSpan threshold, TimeSpan gcPause, TimeSpan runQueueDelay)
         {
             Since = now;
-            Suspected = false;
             Posted = null;
             NextReportAt = threshold;
+            GcPauseAtStart = gcPause;
+            RunQueueDelayAtStart = runQueueDelay;
+            Suspected = runQueueDelay != TimeSpan.Zero; // a run-queue reading is a complete baseline
         }
 
         public void Suspect(TimeSpan gcPause, TimeSpan runQueueDelay)
