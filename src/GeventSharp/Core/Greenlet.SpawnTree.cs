@@ -6,9 +6,10 @@ public partial class Greenlet
     private static readonly object s_callbacksLock = new();
     private static Action<Greenlet>[]? s_spawnCallbacks;
 
-    // The spawner (a Greenlet), or null for a greenlet spawned by hub code. Once this greenlet and its
-    // spawner are both dead, the tree's locals (a dictionary) or a nearer live or root ancestor
-    // instead: a chain of dead greenlets that spawned each other is not kept alive by its last child.
+    // The spawner (a Greenlet), or null for a greenlet spawned by hub code. When this greenlet dies
+    // after its spawner, the link skips the dead spawner (to the tree's dictionary, or a dead ancestor
+    // of the same tree), so a chain of dead greenlets that spawned each other is not kept alive by
+    // its last child. SpawningGreenlet is null once both are dead, so the skip never shows.
     private object? _spawnLink;
 
     /// <summary>
@@ -21,7 +22,7 @@ public partial class Greenlet
     /// spawned the next does not stay in memory through its last member.
     /// </remarks>
     /// <example><code>Greenlet child = Gevent.Spawn(() =&gt; { }); // child.SpawningGreenlet == Greenlet.Current</code></example>
-    public Greenlet? SpawningGreenlet => _spawnLink as Greenlet;
+    public Greenlet? SpawningGreenlet => _spawnLink is Greenlet spawner && !(Ready && spawner.Ready) ? spawner : null;
 
     /// <summary>
     /// A dictionary shared by this greenlet and every greenlet spawned from it, transitively
@@ -133,7 +134,11 @@ public partial class Greenlet
     {
         if (_spawnLink is Greenlet { Ready: true, IsTreeRoot: false } spawner)
         {
-            _spawnLink = spawner._rare?.TreeLocals ?? spawner._spawnLink;
+            object? next = spawner._rare?.TreeLocals ?? spawner._spawnLink;
+            if (next is not Greenlet { Ready: false })
+            {
+                _spawnLink = next; // the tree's dictionary, null (hub code's tree), or a dead ancestor of the same tree
+            }
         }
     }
 }
