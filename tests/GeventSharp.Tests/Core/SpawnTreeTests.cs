@@ -107,9 +107,17 @@ public sealed class SpawnTreeTests
     public void test_add_spawn_callback_CalledOnceForEachStart_UntilRemoved()
     {
         var seen = new List<Greenlet>();
-        Action<Greenlet> callback = seen.Add;
+        Hub? mine = null;
+        Action<Greenlet> callback = g =>
+        {
+            if (g.Hub == mine)
+            {
+                seen.Add(g); // the registry is process-wide: ignore other tests' hubs
+            }
+        };
         Run(async () =>
         {
+            mine = Greenlet.Current!.Hub;
             Greenlet.AddSpawnCallback(callback);
             Greenlet.AddSpawnCallback(callback); // a set: once
             try

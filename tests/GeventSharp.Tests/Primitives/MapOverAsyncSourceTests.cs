@@ -158,11 +158,7 @@ public sealed class MapOverAsyncSourceTests
         Run(async () =>
         {
             var pool = new Pool(2);
-            var q = new Queue<int>();
-            for (int i = 0; i < 6; i++)
-            {
-                q.TryPut(i);
-            }
+            Queue<int> q = QueueOfFirst(6);
 
             q.Shutdown();
             int taken = 0;
@@ -183,11 +179,7 @@ public sealed class MapOverAsyncSourceTests
         Run(async () =>
         {
             var pool = new Pool(2);
-            var q = new Queue<int>();
-            for (int i = 0; i < 5; i++)
-            {
-                q.TryPut(i);
-            }
+            Queue<int> q = QueueOfFirst(5);
 
             await foreach (int r in pool.MapEachAsync(async x => { await Gevent.Sleep(1); return x; }, q))
             {
@@ -198,5 +190,17 @@ public sealed class MapOverAsyncSourceTests
             Assert.Empty(pool);
             Assert.Equal(1, q.Count); // the producer stopped taking items: 2 started, 1 more after the first read, 1 in hand
         });
+    }
+
+    /// <summary>A queue holding 0 .. <paramref name="n"/> - 1.</summary>
+    private static Queue<int> QueueOfFirst(int n)
+    {
+        var q = new Queue<int>();
+        for (int i = 0; i < n; i++)
+        {
+            q.TryPut(i);
+        }
+
+        return q;
     }
 }
