@@ -14,6 +14,10 @@ internal static class DotnetCli
 
     /// <summary>Runs <c>dotnet</c> with <paramref name="args"/>; its exit code, standard output and standard error.</summary>
     public static (int Exit, string Stdout, string Stderr) Run(string? workingDirectory, params string[] args)
+        => Run(workingDirectory, null, args);
+
+    /// <summary>Runs <c>dotnet</c> with <paramref name="args"/> and extra environment variables.</summary>
+    public static (int Exit, string Stdout, string Stderr) Run(string? workingDirectory, IReadOnlyDictionary<string, string>? environment, params string[] args)
     {
         var psi = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         if (workingDirectory is not null)
@@ -28,6 +32,11 @@ internal static class DotnetCli
 
         psi.Environment["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1";
         psi.Environment["DOTNET_NOLOGO"] = "1";
+        foreach ((string name, string value) in environment ?? new Dictionary<string, string>())
+        {
+            psi.Environment[name] = value;
+        }
+
         using Process p = Process.Start(psi)!;
         Task<string> stderr = p.StandardError.ReadToEndAsync();
         string stdout = p.StandardOutput.ReadToEnd();
