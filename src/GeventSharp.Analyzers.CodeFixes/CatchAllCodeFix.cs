@@ -59,7 +59,8 @@ internal sealed class CatchAllCodeFix : CodeFixProvider
         ExpressionSyntax test = IsPatternExpression(IdentifierName(declaration.Identifier.ValueText), pattern);
         if (clause.Filter is { } existing)
         {
-            ExpressionSyntax kept = existing.FilterExpression is BinaryExpressionSyntax or ConditionalExpressionSyntax or IsPatternExpressionSyntax
+            ExpressionSyntax kept = existing.FilterExpression is ConditionalExpressionSyntax or AssignmentExpressionSyntax
+                || existing.FilterExpression.IsKind(SyntaxKind.LogicalOrExpression) || existing.FilterExpression.IsKind(SyntaxKind.CoalesceExpression)
                 ? ParenthesizedExpression(existing.FilterExpression)
                 : existing.FilterExpression;
             test = BinaryExpression(SyntaxKind.LogicalAndExpression, kept, test);

@@ -91,7 +91,14 @@ internal sealed class CatchAllAnalyzer : DiagnosticAnalyzer
         }
     }
 
-    private static bool EndsInThrow(BlockSyntax block) => block.Statements.LastOrDefault() is ThrowStatementSyntax;
+    /// <summary>The block ends by throwing: <c>throw;</c>, <c>throw x;</c> or <c>ExceptionDispatchInfo.Capture(e).Throw()</c>.</summary>
+    private static bool EndsInThrow(BlockSyntax block) => block.Statements.LastOrDefault() switch
+    {
+        ThrowStatementSyntax => true,
+        ExpressionStatementSyntax { Expression: InvocationExpressionSyntax { Expression: MemberAccessExpressionSyntax { Name.Identifier.ValueText: "Throw" } access } } =>
+            access.Expression.DescendantNodesAndSelf().OfType<IdentifierNameSyntax>().Any(n => n.Identifier.ValueText is "ExceptionDispatchInfo" or "Capture"),
+        _ => false,
+    };
 
     /// <summary>The types a filter names (<c>e is not GreenletExit</c>, <c>e is Timeout t</c>, <c>typeof(...)</c>).</summary>
     private static HashSet<ISymbol> Named(CatchFilterClauseSyntax? filter, SemanticModel model)

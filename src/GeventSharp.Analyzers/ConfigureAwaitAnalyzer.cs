@@ -36,11 +36,16 @@ internal sealed class ConfigureAwaitAnalyzer : DiagnosticAnalyzer
             ? access
             : null;
 
+    /// <summary>GeventSharp's own waits complete on the hub: ConfigureAwait(false) on them resumes there anyway.</summary>
+    private static bool OfGeventSharp(ExpressionSyntax awaited, SemanticModel model) =>
+        GreenletCode.IsLibrary(model.GetSymbolInfo(awaited).Symbol) || GreenletCode.IsLibrary(model.GetTypeInfo(awaited).Type);
+
     private static void OnInvocation(SyntaxNodeAnalysisContext context, GreenletCode code)
     {
         if (ConfigureAwaitFalse(context.Node) is not { } access
             || context.SemanticModel.GetSymbolInfo(context.Node, context.CancellationToken).Symbol is not IMethodSymbol method
             || method.ContainingNamespace?.ToDisplayString() is not ("System.Threading.Tasks" or "System.Runtime.CompilerServices")
+            || OfGeventSharp(access.Expression, context.SemanticModel)
             || code.KindAt(context.Node, context.SemanticModel) != CodeKind.Greenlet)
         {
             return;

@@ -43,7 +43,7 @@ internal sealed class MissingTokenAnalyzer : DiagnosticAnalyzer
             awaited = configured;
         }
 
-        if (awaited is not IInvocationOperation call || GreenletCode.IsLibrary(call.TargetMethod))
+        if (awaited is not IInvocationOperation call || GreenletCode.IsLibrary(call.TargetMethod) || OnlyStopsTheStart(call.TargetMethod))
         {
             return;
         }
@@ -71,6 +71,10 @@ internal sealed class MissingTokenAnalyzer : DiagnosticAnalyzer
         string name = $"{call.TargetMethod.ContainingType.Name}.{call.TargetMethod.Name}";
         context.ReportDiagnostic(Diagnostic.Create(Descriptors.MissingToken, call.Syntax.GetLocation(), props, name));
     }
+
+    /// <summary>Task.Run and StartNew: their token only keeps the work from starting; the work itself runs off the hub.</summary>
+    private static bool OnlyStopsTheStart(IMethodSymbol method) =>
+        method.Name is "Run" or "StartNew" && method.ContainingType.ToDisplayString() is "System.Threading.Tasks.Task" or "System.Threading.Tasks.TaskFactory";
 
     private static bool IsToken(ITypeSymbol? type, GreenletCode code) => SymbolEqualityComparer.Default.Equals(type, code.CancellationToken);
 

@@ -61,7 +61,7 @@ public partial class Group
                 foreach (TIn item in items)
                 {
                     Greenlet<TOut> g = await SpawnWithinWindowAsync(limit, function, item);
-                    await started.PutAsync(g); // unbounded: completes at once
+                    await started.PutAsync(g, cancellationToken: CancellationToken.None); // unbounded: completes at once
                 }
             }
             finally
@@ -93,7 +93,7 @@ public partial class Group
                 yield return result;
             }
 
-            await producer.GetAsync(); // an exception from enumerating the items
+            await producer.GetAsync(cancellationToken: cancellationToken); // an exception from enumerating the items
         }
         finally
         {
@@ -172,7 +172,7 @@ public partial class Group
                 yield return await g;
             }
 
-            await producer.GetAsync();
+            await producer.GetAsync(cancellationToken: cancellationToken);
         }
         finally
         {
