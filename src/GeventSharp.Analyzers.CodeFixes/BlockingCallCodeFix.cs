@@ -1,8 +1,7 @@
-using System.Collections.Immutable;
 using System.Composition;
 using System.Globalization;
-using System.Threading.Tasks;
 using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CodeActions;
 using Microsoft.CodeAnalysis.CodeFixes;
 using Microsoft.CodeAnalysis.CSharp;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
@@ -17,40 +16,37 @@ namespace GeventSharp.Analyzers;
 /// synchronous I/O → <c>await</c> its async twin. Offered in async functions only.
 /// </summary>
 [ExportCodeFixProvider(LanguageNames.CSharp, Name = nameof(BlockingCallCodeFix)), Shared]
-internal sealed class BlockingCallCodeFix : CodeFixProvider
+internal sealed class BlockingCallCodeFix : GreenletCodeFix
 {
-    public override ImmutableArray<string> FixableDiagnosticIds { get; } = ImmutableArray.Create(Descriptors.BlockingWait.Id, Descriptors.SyncIo.Id);
-
-    public override FixAllProvider GetFixAllProvider() => WellKnownFixAllProviders.BatchFixer;
-
-    public override async Task RegisterCodeFixesAsync(CodeFixContext context)
+    public BlockingCallCodeFix()
+        : base(Descriptors.BlockingWait, Descriptors.SyncIo)
     {
-        SyntaxNode root = (await context.Document.GetSyntaxRootAsync(context.CancellationToken).ConfigureAwait(false))!;
-        foreach (Diagnostic diagnostic in context.Diagnostics)
+    }
+
+    protected override CodeAction? Fix(Document document, SyntaxNode root, SemanticModel model, Diagnostic diagnostic)
+    {
+        if (!diagnostic.Properties.TryGetValue(BlockingCallAnalyzer.FixKey, out string? fix) || fix is null)
         {
-            if (!diagnostic.Properties.TryGetValue(BlockingCallAnalyzer.FixKey, out string? fix) || fix is null)
-            {
-                continue;
-            }
-
-            SyntaxNode found = root.FindNode(diagnostic.Location.SourceSpan, getInnermostNodeForTie: true);
-            ExpressionSyntax? node = found is ArgumentSyntax a ? a.Expression : found as ExpressionSyntax;
-
-            if (node is null || !Awaitables.IsAsync(GreenletCode.EnclosingFunction(node)) || Rewrite(node, fix) is not { } replacement)
-            {
-                continue;
-            }
-
-            string title = fix switch
-            {
-                "sleep" or "sleepspan" => "Use await Gevent.Sleep",
-                "await" => "Await the task",
-                "whenall" => "Use await Task.WhenAll",
-                "twin" => "Await the asynchronous method",
-                _ => "Run it with await Gevent.RunBlockingAsync",
-            };
-            context.RegisterCodeFix(Fixes.Replace(title, context.Document, node, replacement, diagnostic.Id + fix), diagnostic);
+            return null;
         }
+
+        SyntaxNode found = root.FindNode(diagnostic.Location.SourceSpan, getInnermostNodeForTie: true);
+        ExpressionSyntax? node = found is ArgumentSyntax a ? a.Expression : found as ExpressionSyntax;
+
+        if (node is null || !Awaitables.IsAsync(GreenletCode.EnclosingFunction(node)) || Rewrite(node, fix) is not { } replacement)
+        {
+            return null;
+        }
+
+        string title = fix switch
+        {
+            "sleep" or "sleepspan" => "Use await Gevent.Sleep",
+            "await" => "Await the task",
+            "whenall" => "Use await Task.WhenAll",
+            "twin" => "Await the asynchronous method",
+            _ => "Run it with await Gevent.RunBlockingAsync",
+        };
+        return Fixes.Replace(title, document, node, replacement, diagnostic.Id + fix);
     }
 
     private static ExpressionSyntax? Rewrite(ExpressionSyntax node, string fix)

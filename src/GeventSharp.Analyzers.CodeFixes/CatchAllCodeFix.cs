@@ -1,9 +1,8 @@
 using System.Collections.Generic;
-using System.Collections.Immutable;
 using System.Composition;
 using System.Linq;
-using System.Threading.Tasks;
 using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CodeActions;
 using Microsoft.CodeAnalysis.CodeFixes;
 using Microsoft.CodeAnalysis.CSharp;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
@@ -18,30 +17,18 @@ namespace GeventSharp.Analyzers;
 /// (and <c>Exception</c> for a bare <c>catch</c>) and keeping an existing filter (<c>&amp;&amp;</c>).
 /// </summary>
 [ExportCodeFixProvider(LanguageNames.CSharp, Name = nameof(CatchAllCodeFix)), Shared]
-internal sealed class CatchAllCodeFix : CodeFixProvider
+internal sealed class CatchAllCodeFix : GreenletCodeFix
 {
-    public override ImmutableArray<string> FixableDiagnosticIds { get; } = ImmutableArray.Create(Descriptors.CatchAll.Id);
-
-    public override FixAllProvider GetFixAllProvider() => WellKnownFixAllProviders.BatchFixer;
-
-    public override async Task RegisterCodeFixesAsync(CodeFixContext context)
+    public CatchAllCodeFix()
+        : base(Descriptors.CatchAll)
     {
-        SyntaxNode root = (await context.Document.GetSyntaxRootAsync(context.CancellationToken).ConfigureAwait(false))!;
-        SemanticModel model = (await context.Document.GetSemanticModelAsync(context.CancellationToken).ConfigureAwait(false))!;
-        foreach (Diagnostic diagnostic in context.Diagnostics)
-        {
-            if (Fixes.Find<CatchClauseSyntax>(root, diagnostic) is not { } clause
-                || !diagnostic.Properties.TryGetValue(CatchAllAnalyzer.SwallowedKey, out string? swallowed) || swallowed is null)
-            {
-                continue;
-            }
-
-            CatchClauseSyntax fixedClause = LetThrough(clause, swallowed.Split(','), model);
-            context.RegisterCodeFix(
-                Fixes.Replace("Let GreenletExit and Timeout through (when e is not ...)", context.Document, clause, fixedClause, diagnostic.Id),
-                diagnostic);
-        }
     }
+
+    protected override CodeAction? Fix(Document document, SyntaxNode root, SemanticModel model, Diagnostic diagnostic) =>
+        Fixes.Find<CatchClauseSyntax>(root, diagnostic) is { } clause
+        && diagnostic.Properties.TryGetValue(CatchAllAnalyzer.SwallowedKey, out string? swallowed) && swallowed is not null
+            ? Fixes.Replace("Let GreenletExit and Timeout through (when e is not ...)", document, clause, LetThrough(clause, swallowed.Split(','), model), diagnostic.Id)
+            : null;
 
     private static CatchClauseSyntax LetThrough(CatchClauseSyntax clause, string[] swallowed, SemanticModel model)
     {

@@ -10,27 +10,17 @@ namespace GeventSharp.Analyzers;
 
 /// <summary>GS0001 (blocking waits) and GS0002 (synchronous I/O with an async twin) in greenlet code.</summary>
 [DiagnosticAnalyzer(LanguageNames.CSharp)]
-internal sealed class BlockingCallAnalyzer : DiagnosticAnalyzer
+internal sealed class BlockingCallAnalyzer : GreenletAnalyzer
 {
     /// <summary>The diagnostic property naming the fix: sleep, await, whenall, offload, twin.</summary>
     public const string FixKey = "Fix";
 
     public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics { get; } = ImmutableArray.Create(Descriptors.BlockingWait, Descriptors.SyncIo);
 
-    public override void Initialize(AnalysisContext context)
+    protected override void Register(CompilationStartAnalysisContext start, GreenletCode code)
     {
-        context.ConfigureGeneratedCodeAnalysis(GeneratedCodeAnalysisFlags.None);
-        context.EnableConcurrentExecution();
-        context.RegisterCompilationStartAction(start =>
-        {
-            if (GreenletCode.Create(start.Compilation) is not { } code)
-            {
-                return;
-            }
-
-            start.RegisterOperationAction(c => OnInvocation(c, code), OperationKind.Invocation);
-            start.RegisterOperationAction(c => OnProperty(c, code), OperationKind.PropertyReference);
-        });
+        start.RegisterOperationAction(c => OnInvocation(c, code), OperationKind.Invocation);
+        start.RegisterOperationAction(c => OnProperty(c, code), OperationKind.PropertyReference);
     }
 
     private static void OnInvocation(OperationAnalysisContext context, GreenletCode code)

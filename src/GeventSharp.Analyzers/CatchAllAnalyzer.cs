@@ -18,25 +18,15 @@ namespace GeventSharp.Analyzers;
 /// its type or is provably false for it (<see cref="CatchFilters"/>), or by a catch block that ends in <c>throw</c>.
 /// </remarks>
 [DiagnosticAnalyzer(LanguageNames.CSharp)]
-internal sealed class CatchAllAnalyzer : DiagnosticAnalyzer
+internal sealed class CatchAllAnalyzer : GreenletAnalyzer
 {
     /// <summary>Diagnostic property: the swallowed types, among "GreenletExit" and "Timeout", comma-separated.</summary>
     public const string SwallowedKey = "Swallowed";
 
     public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics { get; } = ImmutableArray.Create(Descriptors.CatchAll);
 
-    public override void Initialize(AnalysisContext context)
-    {
-        context.ConfigureGeneratedCodeAnalysis(GeneratedCodeAnalysisFlags.None);
-        context.EnableConcurrentExecution();
-        context.RegisterCompilationStartAction(start =>
-        {
-            if (GreenletCode.Create(start.Compilation) is { } code)
-            {
-                start.RegisterSyntaxNodeAction(c => OnTry(c, code), SyntaxKind.TryStatement);
-            }
-        });
-    }
+    protected override void Register(CompilationStartAnalysisContext start, GreenletCode code) =>
+        start.RegisterSyntaxNodeAction(c => OnTry(c, code), SyntaxKind.TryStatement);
 
     /// <summary>True if <paramref name="block"/> waits: an await, <c>await foreach</c> or <c>await using</c> of its own.</summary>
     public static bool Awaits(SyntaxNode block) => GreenletCode.OwnNodes(block).Any(n => n switch

@@ -9,22 +9,12 @@ namespace GeventSharp.Analyzers;
 
 /// <summary>GS0003: <c>ConfigureAwait(false)</c> in greenlet code.</summary>
 [DiagnosticAnalyzer(LanguageNames.CSharp)]
-internal sealed class ConfigureAwaitAnalyzer : DiagnosticAnalyzer
+internal sealed class ConfigureAwaitAnalyzer : GreenletAnalyzer
 {
     public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics { get; } = ImmutableArray.Create(Descriptors.ConfigureAwaitFalse);
 
-    public override void Initialize(AnalysisContext context)
-    {
-        context.ConfigureGeneratedCodeAnalysis(GeneratedCodeAnalysisFlags.None);
-        context.EnableConcurrentExecution();
-        context.RegisterCompilationStartAction(start =>
-        {
-            if (GreenletCode.Create(start.Compilation) is { } code)
-            {
-                start.RegisterSyntaxNodeAction(c => OnInvocation(c, code), SyntaxKind.InvocationExpression);
-            }
-        });
-    }
+    protected override void Register(CompilationStartAnalysisContext start, GreenletCode code) =>
+        start.RegisterSyntaxNodeAction(c => OnInvocation(c, code), SyntaxKind.InvocationExpression);
 
     /// <summary>The <c>x.ConfigureAwait(false)</c> call, if <paramref name="node"/> is one.</summary>
     public static MemberAccessExpressionSyntax? ConfigureAwaitFalse(SyntaxNode node) =>

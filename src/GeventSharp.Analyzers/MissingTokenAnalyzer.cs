@@ -12,7 +12,7 @@ namespace GeventSharp.Analyzers;
 /// without passing one, where no token parameter is in scope (there CA2016 asks to forward it).
 /// </summary>
 [DiagnosticAnalyzer(LanguageNames.CSharp)]
-internal sealed class MissingTokenAnalyzer : DiagnosticAnalyzer
+internal sealed class MissingTokenAnalyzer : GreenletAnalyzer
 {
     /// <summary>Diagnostic property: the token parameter's name when the call leaves it to its default (pass it by name); absent when an overload takes it last.</summary>
     public const string ParameterKey = "Parameter";
@@ -22,17 +22,12 @@ internal sealed class MissingTokenAnalyzer : DiagnosticAnalyzer
 
     public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics { get; } = ImmutableArray.Create(Descriptors.MissingToken);
 
-    public override void Initialize(AnalysisContext context)
+    protected override void Register(CompilationStartAnalysisContext start, GreenletCode code)
     {
-        context.ConfigureGeneratedCodeAnalysis(GeneratedCodeAnalysisFlags.None);
-        context.EnableConcurrentExecution();
-        context.RegisterCompilationStartAction(start =>
+        if (code.CancellationToken is not null)
         {
-            if (GreenletCode.Create(start.Compilation) is { CancellationToken: not null } code)
-            {
-                start.RegisterOperationAction(c => OnAwait(c, code), OperationKind.Await);
-            }
-        });
+            start.RegisterOperationAction(c => OnAwait(c, code), OperationKind.Await);
+        }
     }
 
     private static void OnAwait(OperationAnalysisContext context, GreenletCode code)

@@ -7,22 +7,12 @@ namespace GeventSharp.Analyzers;
 
 /// <summary>GS0006: a hub-only API (a wait, a spawn, a kill) in code that provably runs off the hub.</summary>
 [DiagnosticAnalyzer(LanguageNames.CSharp)]
-internal sealed class OffHubAnalyzer : DiagnosticAnalyzer
+internal sealed class OffHubAnalyzer : GreenletAnalyzer
 {
     public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics { get; } = ImmutableArray.Create(Descriptors.OffHub);
 
-    public override void Initialize(AnalysisContext context)
-    {
-        context.ConfigureGeneratedCodeAnalysis(GeneratedCodeAnalysisFlags.None);
-        context.EnableConcurrentExecution();
-        context.RegisterCompilationStartAction(start =>
-        {
-            if (GreenletCode.Create(start.Compilation) is { } code)
-            {
-                start.RegisterOperationAction(c => OnCall(c, code), OperationKind.Invocation, OperationKind.ObjectCreation);
-            }
-        });
-    }
+    protected override void Register(CompilationStartAnalysisContext start, GreenletCode code) =>
+        start.RegisterOperationAction(c => OnCall(c, code), OperationKind.Invocation, OperationKind.ObjectCreation);
 
     private static void OnCall(OperationAnalysisContext context, GreenletCode code)
     {
