@@ -1,4 +1,5 @@
 using System.Text.RegularExpressions;
+using GeventSharp.Tests.Packaging;
 using Microsoft.CodeAnalysis;
 using Xunit;
 
@@ -16,7 +17,7 @@ public class RuleCatalogTests
     [Fact]
     public void EachRule_LinksToItsSection_WhichExplainsIt()
     {
-        string page = File.ReadAllText(Path.Combine(RepoRoot(), "docs", "analyzers.md"));
+        string page = File.ReadAllText(Path.Combine(DotnetCli.RepoRoot, "docs", "analyzers.md"));
         foreach (DiagnosticDescriptor rule in s_rules)
         {
             string anchor = rule.Id.ToLowerInvariant();
@@ -29,18 +30,5 @@ public class RuleCatalogTests
                 Assert.Contains(part, section.Groups["body"].Value, StringComparison.Ordinal);
             }
         }
-    }
-
-    private static string RepoRoot()
-    {
-        for (DirectoryInfo? d = new(AppContext.BaseDirectory); d is not null; d = d.Parent)
-        {
-            if (File.Exists(Path.Combine(d.FullName, "GeventSharp.slnx")))
-            {
-                return d.FullName;
-            }
-        }
-
-        throw new InvalidOperationException("GeventSharp.slnx not found above " + AppContext.BaseDirectory);
     }
 }
