@@ -165,6 +165,7 @@ public partial class Greenlet : Waitable
         public CancellationTokenSource? Cts;
         public DeferredThrow? Deferred;
         public Exception? KilledWith;
+        public Interrupts? Interrupts;
         public CancellationTokenRegistration CancelRegistration;
         public Dictionary<object, object>? Locals;
         public long SpawnerId = -1;
