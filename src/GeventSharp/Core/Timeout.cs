@@ -16,6 +16,11 @@ namespace GeventSharp;
 /// sees the <see cref="Timeout"/> (or its custom exception).</para>
 /// <para>The timeout you catch may not be the one you set: with nested timeouts, the one that
 /// fired is the one raised. Check with <c>catch (Timeout t) when (t == mine)</c>.</para>
+/// <para>Once fired, the timeout stands until its scope ends (<see cref="Dispose"/>, <see cref="Cancel"/>
+/// or a new <see cref="Start"/>): each later wait of the greenlet raises it again, so a
+/// <c>catch (Exception)</c> inside the scope cannot keep it running; a greenlet that swallows it twice
+/// is ended at its next wait. Cleanup that must wait inside the scope uses <see cref="Gevent.Shield"/>.
+/// End a timeout started by hand with <see cref="Cancel"/> in a <c>finally</c>.</para>
 /// <para>A cancelled or disposed timeout never fires later. A C# <c>using</c> block cannot swallow
 /// an exception, so gevent's silent <c>Timeout(1, False)</c> is <see cref="RunSilentlyAsync(double, Func{Task})"/>.</para>
 /// <para><see cref="Timeout"/> clashes with <c>System.Threading.Timeout</c> when both namespaces are
