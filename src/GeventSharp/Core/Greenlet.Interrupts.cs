@@ -14,6 +14,9 @@ public partial class Greenlet
     /// <summary>How many shields this greenlet is in (0: none).</summary>
     internal int ShieldDepth => _rare?.Interrupts?.ShieldDepth ?? 0;
 
+    /// <summary>True if a kill or timeout is deferred or stands: the next wait may raise it (for code that awaits foreign tasks).</summary>
+    internal bool InterruptPending => MayInterrupt(_rare);
+
     /// <summary>True if a wait must look at the interrupts (the hot path tests this and nothing else).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static bool MayInterrupt(Rare? rare)
