@@ -82,29 +82,50 @@ public class CancellationTests
         Assert.DoesNotContain(log, e => e is Interrupt);
     }
 
-    [Fact]
-    public void CatchGreenletExitOnce_AndReturnAValue_EndsWithThatValue()
+    /// <summary>Spawns a greenlet, kills it after 1 s and checks that KillAsync saw it die.</summary>
+    private T KillAfterOneSecond<T>(Func<T> spawn)
+        where T : Greenlet
     {
-        Greenlet<int>? g = null;
+        T? g = null;
         _h.Run(async () =>
         {
-            g = Gevent.Spawn(async () =>
-            {
-                try
-                {
-                    await Gevent.Sleep(10);
-                    return 1;
-                }
-                catch (GreenletExit)
-                {
-                    return 42;
-                }
-            });
+            g = spawn();
             await Gevent.Sleep(1);
             Assert.True(await g.KillAsync());
         });
+        return g!;
+    }
 
-        Assert.True(g!.Successful);
+    /// <summary>A greenlet body that sleeps 10 s (where the kill lands), then runs <paramref name="cleanup"/> in a finally.</summary>
+    private static Func<Task> SleepThenCleanUp(Func<Task> cleanup) => async () =>
+    {
+        try
+        {
+            await Gevent.Sleep(10);
+        }
+        finally
+        {
+            await cleanup();
+        }
+    };
+
+    [Fact]
+    public void CatchGreenletExitOnce_AndReturnAValue_EndsWithThatValue()
+    {
+        Greenlet<int> g = KillAfterOneSecond(() => Gevent.Spawn(async () =>
+        {
+            try
+            {
+                await Gevent.Sleep(10);
+                return 1;
+            }
+            catch (GreenletExit)
+            {
+                return 42;
+            }
+        }));
+
+        Assert.True(g.Successful);
         Assert.Equal(42, g.Value);
         Assert.Equal(42, ((Greenlet)g).Value);
     }
@@ -113,31 +134,22 @@ public class CancellationTests
     public void FinallyBlocksRun_AndAnUnshieldedWaitInThemRaisesTheKillAgain()
     {
         var trace = new List<string>();
-        _h.Run(async () =>
+        KillAfterOneSecond(() => Gevent.Spawn(async () =>
         {
-            Greenlet g = Gevent.Spawn(async () =>
+            try
             {
-                try
+                await SleepThenCleanUp(async () =>
                 {
-                    try
-                    {
-                        await Gevent.Sleep(10);
-                    }
-                    finally
-                    {
-                        trace.Add("inner finally");
-                        await Gevent.Sleep(1); // raises the kill again: not shielded
-                        trace.Add("not reached");
-                    }
-                }
-                finally
-                {
-                    trace.Add("outer finally");
-                }
-            });
-            await Gevent.Sleep(1);
-            Assert.True(await g.KillAsync());
-        });
+                    trace.Add("inner finally");
+                    await Gevent.Sleep(1); // raises the kill again: not shielded
+                    trace.Add("not reached");
+                })();
+            }
+            finally
+            {
+                trace.Add("outer finally");
+            }
+        }));
 
         Assert.Equal(["inner finally", "outer finally"], trace);
         Assert.Equal(TimeSpan.FromSeconds(1), _h.Elapsed);
@@ -147,53 +159,35 @@ public class CancellationTests
     public void ShieldedCleanup_CanWait_ThenTheKillEndsTheGreenlet()
     {
         var trace = new List<string>();
-        Greenlet? g = null;
-        _h.Run(async () =>
+        Greenlet g = KillAfterOneSecond(() => Gevent.Spawn(SleepThenCleanUp(async () =>
         {
-            g = Gevent.Spawn(async () =>
+            using (Gevent.Shield())
             {
-                try
-                {
-                    await Gevent.Sleep(10);
-                }
-                finally
-                {
-                    using (Gevent.Shield())
-                    {
-                        await Gevent.Sleep(2);
-                        trace.Add("cleaned up");
-                    }
-                }
-            });
-            await Gevent.Sleep(1);
-            Assert.True(await g.KillAsync());
-        });
+                await Gevent.Sleep(2);
+                trace.Add("cleaned up");
+            }
+        })));
 
         Assert.Equal(["cleaned up"], trace);
         Assert.Equal(TimeSpan.FromSeconds(3), _h.Elapsed);
-        Assert.IsType<GreenletExit>(g!.Value);
+        Assert.IsType<GreenletExit>(g.Value);
     }
 
     [Fact]
     public void KillDuringAShield_IsRaisedAtTheFirstWaitAfterIt()
     {
         var trace = new List<string>();
-        _h.Run(async () =>
+        KillAfterOneSecond(() => Gevent.Spawn(async () =>
         {
-            Greenlet g = Gevent.Spawn(async () =>
+            await Gevent.ShieldAsync(async () =>
             {
-                await Gevent.ShieldAsync(async () =>
-                {
-                    await Gevent.Sleep(2); // the kill at 1 s does not interrupt this
-                    trace.Add("shielded sleep done");
-                });
-                trace.Add("after the shield");
-                await Gevent.Sleep(5);
-                trace.Add("not reached");
+                await Gevent.Sleep(2); // the kill at 1 s does not interrupt this
+                trace.Add("shielded sleep done");
             });
-            await Gevent.Sleep(1);
-            Assert.True(await g.KillAsync());
-        });
+            trace.Add("after the shield");
+            await Gevent.Sleep(5);
+            trace.Add("not reached");
+        }));
 
         Assert.Equal(["shielded sleep done", "after the shield"], trace);
         Assert.Equal(TimeSpan.FromSeconds(2), _h.Elapsed);
@@ -203,35 +197,23 @@ public class CancellationTests
     public void TimeoutStartedInsideAShield_StillInterruptsIt()
     {
         Exception? caught = null;
-        _h.Run(async () =>
+        KillAfterOneSecond(() => Gevent.Spawn(SleepThenCleanUp(async () =>
         {
-            Greenlet g = Gevent.Spawn(async () =>
+            using (Gevent.Shield())
             {
                 try
                 {
-                    await Gevent.Sleep(10);
-                }
-                finally
-                {
-                    using (Gevent.Shield())
+                    using (Timeout.StartNew(3))
                     {
-                        try
-                        {
-                            using (Timeout.StartNew(3))
-                            {
-                                await Gevent.Sleep(100); // cleanup that hangs: bounded by its own timeout
-                            }
-                        }
-                        catch (Timeout t)
-                        {
-                            caught = t;
-                        }
+                        await Gevent.Sleep(100); // cleanup that hangs: bounded by its own timeout
                     }
                 }
-            });
-            await Gevent.Sleep(1);
-            Assert.True(await g.KillAsync());
-        });
+                catch (Timeout t)
+                {
+                    caught = t;
+                }
+            }
+        })));
 
         Assert.IsType<Timeout>(caught);
         Assert.Equal(TimeSpan.FromSeconds(4), _h.Elapsed);
