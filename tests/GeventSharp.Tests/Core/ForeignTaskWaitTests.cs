@@ -92,6 +92,26 @@ public class ForeignTaskWaitTests
     }
 
     [Fact]
+    public void ATimeout_CancelsTheGreenletsToken_ForTheTaskThatTookIt()
+    {
+        _h.Run(async () =>
+        {
+            CancellationToken token = Greenlet.Current!.CancellationToken;
+            Task work = Task.Delay(System.Threading.Timeout.InfiniteTimeSpan, token); // foreign work that takes the token
+            await Assert.ThrowsAsync<Timeout>(async () =>
+            {
+                using (Timeout.StartNew(1))
+                {
+                    await Gevent.WaitAsync(work);
+                }
+            });
+            Assert.True(token.IsCancellationRequested); // the work itself was told to stop
+            Assert.False(Greenlet.Current.CancellationToken.IsCancellationRequested); // the scope ended: a fresh token
+            await Assert.ThrowsAnyAsync<OperationCanceledException>(() => work);
+        });
+    }
+
+    [Fact]
     public void ItsTokenCancelsTheWait()
     {
         _h.Run(async () =>
