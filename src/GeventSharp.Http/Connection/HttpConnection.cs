@@ -110,6 +110,7 @@ internal sealed class HttpConnection
         }
         catch (Exception e) when (_idle.Caused(e))
         {
+            _idle.Cancel(); // end the expired scope first: it would interrupt the answer's waits too
             if (_input.Count > 0)
             {
                 await SendErrorAsync(HttpRejection.Create(RejectReason.HeadTimedOut)).ConfigureAwait(false);

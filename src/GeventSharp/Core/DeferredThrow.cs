@@ -19,11 +19,18 @@ internal sealed class DeferredThrow
     /// <summary>The exception waiting for the next library wait, or null.</summary>
     public Exception? Exception => _exception;
 
+    /// <summary>
+    /// The shield depth it came from: a wait in a deeper shield does not raise it (0 for a kill;
+    /// a timeout's depth when it started).
+    /// </summary>
+    public int Depth { get; private set; }
+
     /// <summary>Defers <paramref name="exception"/> (replacing any deferred before it).</summary>
-    public void Set(Exception exception)
+    public void Set(Exception exception, int depth = 0)
     {
         _exception = exception;
         _raisedIntoForeignAwaitBy = null;
+        Depth = depth;
     }
 
     /// <summary>Defers what <paramref name="timeout"/> raised into a foreign await, for the end of its scope.</summary>
@@ -31,6 +38,7 @@ internal sealed class DeferredThrow
     {
         _exception = exception;
         _raisedIntoForeignAwaitBy = timeout;
+        Depth = timeout.ShieldDepth;
     }
 
     /// <summary>Takes the deferred exception, if any, to raise it now.</summary>

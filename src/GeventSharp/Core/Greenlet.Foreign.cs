@@ -17,6 +17,11 @@ public partial class Greenlet
     {
         if (_phase != GreenletState.Running)
         {
+            if (_phase == GreenletState.Ending)
+            {
+                FinishEnding();
+            }
+
             return;
         }
 
@@ -145,9 +150,6 @@ public partial class Greenlet
         }, this));
     }
 
-    /// <summary>Takes the exception a Kill or Timeout left to be raised at the next wait (after it interrupted a foreign await).</summary>
-    internal Exception? TakePendingException() => _rare?.Deferred?.Take();
-
     /// <summary>
     /// <see cref="ThrowIn"/> for a <see cref="Timeout"/> that fired. In a foreign await the exception
     /// is deferred to the next library wait and marked as the timeout's, so that the end of the
@@ -159,7 +161,7 @@ public partial class Greenlet
     {
         if (_phase != GreenletState.Foreign)
         {
-            ThrowIn(exception);
+            ThrowIn(exception, timeout.ShieldDepth);
             return;
         }
 

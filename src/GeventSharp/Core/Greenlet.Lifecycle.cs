@@ -135,7 +135,7 @@ public partial class Greenlet
         Debug.Assert(_phase != GreenletState.Dead);
 
         // A kill that reached a foreign await surfaces as the cancellation of that await.
-        Exception? pending = _rare?.Deferred?.Exception;
+        Exception? pending = _rare?.Deferred?.Exception ?? _rare?.Interrupts?.Exit;
         if (pending is not null && error is OperationCanceledException)
         {
             error = pending;
@@ -213,9 +213,13 @@ public partial class Greenlet
     /// greenlet without waiting for it to die. A greenlet that has not started never runs.
     /// </summary>
     /// <remarks>
-    /// A running greenlet receives the exception at its current wait, so its <c>catch</c>,
+    /// <para>A running greenlet receives the exception at its current wait, so its <c>catch</c>,
     /// <c>finally</c> and <c>using</c> blocks run; its <see cref="CancellationToken"/> is cancelled
-    /// so foreign awaits that take it are interrupted too. Killing the current greenlet throws at once.
+    /// so foreign awaits that take it are interrupted too. Killing the current greenlet throws at once.</para>
+    /// <para>A <see cref="GreenletExit"/> (the default) stands: if the greenlet swallows it (a
+    /// <c>catch (Exception)</c>) and waits again, that wait raises it again; the wait after a second
+    /// swallow ends the greenlet on the spot. Cleanup that must wait after the kill runs in
+    /// <see cref="Gevent.Shield"/>. Another exception is raised once, as gevent does.</para>
     /// </remarks>
     public void Kill(Exception? exception = null)
     {
@@ -232,10 +236,19 @@ public partial class Greenlet
                 Finish(exception);
                 return;
             case GreenletState.Running when ReferenceEquals(_homeHub._current, this):
+                if (exception is GreenletExit self)
+                {
+                    StandExit(self);
+                }
+
                 ExceptionDispatchInfo.Throw(exception);
                 return;
             default:
-                if (exception is not GreenletExit)
+                if (exception is GreenletExit exit)
+                {
+                    StandExit(exit); // raised again at later waits: a catch-all cannot keep the greenlet alive
+                }
+                else
                 {
                     RareState.KilledWith = exception; // recognised even if the greenlet's code wraps it
                 }

@@ -69,12 +69,13 @@ public partial class Greenlet
 
     /// <summary>
     /// <see cref="SuspendOn(object?, WaitList?, long, CancellationToken)"/> for a wait woken directly:
-    /// <paramref name="ticket"/> wakes (or fails) this wait, and is empty if the wait could not start.
+    /// <paramref name="ticket"/> wakes (or fails) this wait, and is empty if the wait did not start
+    /// (it failed at once, or it ends the greenlet and never completes).
     /// </summary>
     internal ValueTask<bool> SuspendOn(object? waitingOn, WaitList? list, long timeoutTicks, CancellationToken cancellationToken, out WaitTicket ticket)
     {
         ValueTask<bool> wait = SuspendOn(waitingOn, list, timeoutTicks, cancellationToken);
-        ticket = wait.IsCompleted ? default : new WaitTicket(this, _waitVersion);
+        ticket = _phase == GreenletState.Waiting ? new WaitTicket(this, _waitVersion) : default;
         return wait;
     }
 
@@ -101,6 +102,11 @@ public partial class Greenlet
     {
         if (!BeginWait(out ValueTask<bool> early, default))
         {
+            if (!early.IsCompleted)
+            {
+                return new YieldAwaitable(this, _waitVersion); // ends the greenlet: never completes
+            }
+
             // A kill or timeout is waiting to be raised: complete at once with it.
             _waitVersion++;
             _waitDone = true;
@@ -119,7 +125,7 @@ public partial class Greenlet
     {
         if (!BeginWait(out ValueTask<bool> early, default))
         {
-            return new ValueTask(early.AsTask());
+            return early.IsCompleted ? new ValueTask(early.AsTask()) : new ValueTask(this, _waitVersion);
         }
 
         _phase = GreenletState.Woken;
@@ -137,9 +143,8 @@ public partial class Greenlet
                 "Await each library call before starting the next; use Gevent.JoinAllAsync or Gevent.WaitAsync to wait on several.");
         }
 
-        if (_rare?.Deferred is { Exception: not null } deferred)
+        if (MayInterrupt(_rare) && TryInterruptAtWait(_rare!, out early))
         {
-            early = ValueTask.FromException<bool>(deferred.Take()!);
             return false;
         }
 
@@ -202,25 +207,41 @@ public partial class Greenlet
             return false;
         }
 
-        ThrowIn(exception);
+        FailCurrentWait(exception);
         return true;
+    }
+
+    private void FailCurrentWait(Exception exception)
+    {
+        LeaveList();
+        EndWaitExtras();
+        _wakeException = exception;
+        _phase = GreenletState.Woken;
+        _homeHub.EnqueueResume(this);
     }
 
     /// <summary>
     /// Raises <paramref name="exception"/> at the greenlet's current wait point (Kill, Timeout):
     /// a library wait fails at once; a foreign await gets its token cancelled and the exception
     /// is raised at the next library wait (or taken as the outcome if the body ends by cancellation).
+    /// The greenlet's token is cancelled in every case.
     /// </summary>
-    internal void ThrowIn(Exception exception)
+    /// <param name="exception">What to raise.</param>
+    /// <param name="depth">The shield depth it comes from (0: outside every shield, as a kill); a
+    /// greenlet in a deeper shield gets it at its first wait after that shield.</param>
+    internal void ThrowIn(Exception exception, int depth = 0)
     {
+        if (depth < ShieldDepth)
+        {
+            Deferred.Set(exception, depth); // held off by the shield
+            return;
+        }
+
         switch (_phase)
         {
             case GreenletState.Waiting:
-                LeaveList();
-                EndWaitExtras();
-                _wakeException = exception;
-                _phase = GreenletState.Woken;
-                _homeHub.EnqueueResume(this);
+                FailCurrentWait(exception);
+                CancelToken();
                 break;
             case GreenletState.Woken:
                 IWakeHandoff? handoff = _wakeHandoff;
@@ -231,21 +252,24 @@ public partial class Greenlet
 
                     // What the wake handed over cannot be taken back: the wake stands and the
                     // exception is raised at the next wait, as if it had arrived just after.
-                    Deferred.Set(exception);
-                    CancelToken();
+                    Deferred.Set(exception, depth);
                 }
                 else
                 {
                     _wakeException = exception;
                 }
 
+                CancelToken();
+
                 break;
             case GreenletState.Foreign:
             case GreenletState.Posted:
             case GreenletState.Running:
-                Deferred.Set(exception);
+                Deferred.Set(exception, depth);
                 CancelToken();
                 break;
+            case GreenletState.Ending:
+                break; // already ending
             default:
                 Debug.Fail($"ThrowIn on a greenlet in state {_phase}");
                 break;

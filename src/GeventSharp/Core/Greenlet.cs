@@ -126,7 +126,12 @@ public partial class Greenlet : Waitable
     /// A token cancelled when this greenlet is killed or when a <see cref="Timeout"/> it started
     /// fires; pass it to foreign APIs (<c>HttpClient</c>, streams) so they are interrupted too.
     /// </summary>
-    /// <remarks>After a timeout the greenlet gets a fresh token, so later foreign calls are not cancelled.</remarks>
+    /// <remarks>
+    /// After a timeout the greenlet gets a fresh token, so later foreign calls are not cancelled. A
+    /// foreign task that takes no token is waited through <see cref="Gevent.WaitAsync(Task, CancellationToken)"/>,
+    /// which a kill or timeout ends at once. A shield (<see cref="Gevent.Shield"/>) holds the cancellation
+    /// off until it ends.
+    /// </remarks>
     public CancellationToken CancellationToken
     {
         get
@@ -166,6 +171,7 @@ public partial class Greenlet : Waitable
         public CancellationTokenSource? Cts;
         public DeferredThrow? Deferred;
         public Exception? KilledWith;
+        public Interrupts? Interrupts;
         public CancellationTokenRegistration CancelRegistration;
         public Dictionary<object, object>? Locals;
         public long SpawnerId = -1;

@@ -24,6 +24,12 @@ internal enum GreenletState : byte
     /// <summary>Resumes through a continuation it posted to its own synchronization context (already in the ready queue).</summary>
     Posted,
 
+    /// <summary>
+    /// Swallowed its kill (or expired timeout) too often: parked on a wait that never completes, it
+    /// is finished at the end of this hub step.
+    /// </summary>
+    Ending,
+
     /// <summary>Finished: returned, failed or killed.</summary>
     Dead,
 }

@@ -16,6 +16,11 @@ namespace GeventSharp;
 /// sees the <see cref="Timeout"/> (or its custom exception).</para>
 /// <para>The timeout you catch may not be the one you set: with nested timeouts, the one that
 /// fired is the one raised. Check with <c>catch (Timeout t) when (t == mine)</c>.</para>
+/// <para>Once fired, the timeout stands until its scope ends (<see cref="Dispose"/>, <see cref="Cancel"/>
+/// or a new <see cref="Start"/>): each later wait of the greenlet raises it again, so a
+/// <c>catch (Exception)</c> inside the scope cannot keep it running; a greenlet that swallows it twice
+/// is ended at its next wait. Cleanup that must wait inside the scope uses <see cref="Gevent.Shield"/>.
+/// End a timeout started by hand with <see cref="Cancel"/> in a <c>finally</c>.</para>
 /// <para>A cancelled or disposed timeout never fires later. A C# <c>using</c> block cannot swallow
 /// an exception, so gevent's silent <c>Timeout(1, False)</c> is <see cref="RunSilentlyAsync(double, Func{Task})"/>.</para>
 /// <para><see cref="Timeout"/> clashes with <c>System.Threading.Timeout</c> when both namespaces are
@@ -46,6 +51,7 @@ public sealed class Timeout : Exception, IDisposable, ITimerTarget
     private string? _message;
     private long _generation;
     private bool _pending;
+    private static long s_startOrder;
 
     /// <summary>A timeout that never fires (gevent's <c>Timeout(None)</c>).</summary>
     public Timeout()
@@ -191,9 +197,12 @@ public sealed class Timeout : Exception, IDisposable, ITimerTarget
         if (_raised is not null)
         {
             _owner?.DeferredOrNull?.Disown(this);
+            _owner?.OnTimeoutScopeEnded(this);
         }
 
         _owner = owner;
+        ShieldDepth = owner.ShieldDepth;
+        StartOrder = Interlocked.Increment(ref s_startOrder);
         _raised = null;
         Fired = false;
         if (_duration is not { } d)
@@ -222,10 +231,12 @@ public sealed class Timeout : Exception, IDisposable, ITimerTarget
             _owner?.Hub.NoteTimerCancelled();
         }
 
-        // Raised into a foreign await but not delivered yet: the scope is over, so drop it.
+        // Raised into a foreign await but not delivered yet: the scope is over, so drop it. The
+        // expired scope no longer interrupts the greenlet's waits.
         if (_raised is not null)
         {
             _owner?.DeferredOrNull?.Drop(_raised);
+            _owner?.OnTimeoutScopeEnded(this);
         }
     }
 
@@ -289,8 +300,20 @@ public sealed class Timeout : Exception, IDisposable, ITimerTarget
         }
 
         _raised = _exception ?? (_exceptionType is not null ? (Exception)Activator.CreateInstance(_exceptionType)! : this);
-        owner.ThrowInFromTimeout(this, _raised);
+        owner.OnTimeoutExpired(this, _raised);
     }
+
+    /// <summary>The owner's shield depth when it started: shields begun later hold it off.</summary>
+    internal int ShieldDepth { get; private set; }
+
+    /// <summary>Increases with each start (process-wide): of two expired scopes, the smaller is the outer.</summary>
+    internal long StartOrder { get; private set; }
+
+    /// <summary>How many times the owner's waits raised it since it fired (see <see cref="Interrupts.MaxRaises"/>).</summary>
+    internal int Raises;
+
+    /// <summary>What it raised when it fired (itself or its custom exception), or null.</summary>
+    internal Exception? RaisedException => _raised;
 
     bool ITimerTarget.IsTimerLive(long token) => _pending && token == _generation;
 

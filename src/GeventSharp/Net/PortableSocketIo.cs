@@ -26,10 +26,18 @@ internal sealed class PortableSocketIo : ISocketIo
 
     public EndPoint? LocalEndPoint => _socket.LocalEndPoint;
 
+    /// <summary>
+    /// A socket call here is a foreign await, which a standing kill or expired timeout cannot fail:
+    /// a greenlet that has one passes through a library wait first, which raises it (or ends a
+    /// greenlet that keeps swallowing it). Free otherwise.
+    /// </summary>
+    private static ValueTask Checkpoint() => Greenlet.Current is { InterruptPending: true } g ? g.Yield() : default;
+
     public EndPoint? RemoteEndPoint => _socket.RemoteEndPoint;
 
     public async ValueTask<int> ReceiveAsync(Memory<byte> buffer, SocketFlags flags, CancellationToken cancellationToken)
     {
+        await Checkpoint();
         var op = new Operation(this, cancellationToken);
         try
         {
@@ -47,6 +55,7 @@ internal sealed class PortableSocketIo : ISocketIo
 
     public async ValueTask<int> SendAsync(ReadOnlyMemory<byte> buffer, SocketFlags flags, CancellationToken cancellationToken)
     {
+        await Checkpoint();
         var op = new Operation(this, cancellationToken);
         try
         {
@@ -72,6 +81,7 @@ internal sealed class PortableSocketIo : ISocketIo
 
     public async ValueTask<SocketReceiveFromResult> ReceiveFromAsync(Memory<byte> buffer, SocketFlags flags, CancellationToken cancellationToken)
     {
+        await Checkpoint();
         var op = new Operation(this, cancellationToken);
         try
         {
@@ -90,6 +100,7 @@ internal sealed class PortableSocketIo : ISocketIo
 
     public async ValueTask<int> SendToAsync(ReadOnlyMemory<byte> buffer, SocketFlags flags, EndPoint remote, CancellationToken cancellationToken)
     {
+        await Checkpoint();
         var op = new Operation(this, cancellationToken);
         try
         {
@@ -107,6 +118,7 @@ internal sealed class PortableSocketIo : ISocketIo
 
     public async ValueTask<Socket> AcceptAsync(CancellationToken cancellationToken)
     {
+        await Checkpoint();
         var op = new Operation(this, cancellationToken);
         try
         {
@@ -124,6 +136,7 @@ internal sealed class PortableSocketIo : ISocketIo
 
     public async ValueTask ConnectAsync(EndPoint remote, CancellationToken cancellationToken)
     {
+        await Checkpoint();
         var op = new Operation(this, cancellationToken);
         try
         {
@@ -146,6 +159,7 @@ internal sealed class PortableSocketIo : ISocketIo
             return; // .NET has no awaitable write readiness; sends wait inside SendAsync instead.
         }
 
+        await Checkpoint();
         var op = new Operation(this, cancellationToken);
         try
         {

@@ -95,8 +95,8 @@ internal sealed class SocketReadiness : IReadinessSink
                 $"{other} is already waiting to {(write ? "write to" : "read from")} {Owner}; one greenlet at a time may {(write ? "write to" : "read from")} a socket.");
         }
 
-        ValueTask<bool> wait = g.SuspendOn(Owner, list, timeoutTicks, cancellationToken);
-        if (!wait.IsCompleted)
+        ValueTask<bool> wait = g.SuspendOn(Owner, list, timeoutTicks, cancellationToken, out WaitTicket started);
+        if (started.Greenlet is not null)
         {
             // A waiter that timed out (or was killed) and has not run its EndWait yet may still be
             // counted: the count passes to this one, and the other's EndWait will not find itself.

@@ -58,6 +58,12 @@ public sealed class StructuredGroup : Group, IAsyncDisposable
         {
             // a member failed while we waited; handled below
         }
+        catch (Exception) when (!_closed)
+        {
+            // The owner was killed (or its timeout expired) while it waited: the members go too.
+            await AbortAsync();
+            throw;
+        }
 
         await CloseAsync();
     }
@@ -66,14 +72,26 @@ public sealed class StructuredGroup : Group, IAsyncDisposable
     internal async ValueTask AbortAsync()
     {
         _closed = true;
-        await KillAsync();
+        await KillShieldedAsync();
+    }
+
+    /// <summary>
+    /// Kills the members and waits until they are dead, in a shield: the owner may have been killed
+    /// (its exit stands) or be in an expired timeout scope, and the scope must not end before its members.
+    /// </summary>
+    private async ValueTask KillShieldedAsync()
+    {
+        using (Gevent.Shield())
+        {
+            await KillAsync();
+        }
     }
 
     private async ValueTask CloseAsync()
     {
         if (_failure is not null)
         {
-            await KillAsync();
+            await KillShieldedAsync();
         }
 
         _closed = true;

@@ -409,7 +409,12 @@ public class GreenletTests
                 }
                 catch (GreenletExit)
                 {
-                    await Gevent.Sleep(5); // ignores the kill for a while
+                    // Ignores the kill for a while. The exit stands, so only a shielded wait can do
+                    // that (an unshielded one would raise it again).
+                    using (Gevent.Shield())
+                    {
+                        await Gevent.Sleep(5);
+                    }
                 }
             });
             await Gevent.Sleep(0);

@@ -127,6 +127,36 @@ public class GreenSocketTests
         }
     });
 
+    [Theory]
+    [MemberData(nameof(Pollers))]
+    public void Kill_OfACatchAllReceiveLoop_EndsIt(PollerKind poller) => NetHub.Run(poller, async () =>
+    {
+        var (client, server) = await NetHub.PairAsync();
+        using (client)
+        using (server)
+        {
+            int swallowed = 0;
+            Greenlet reader = Gevent.Spawn(async () =>
+            {
+                while (true)
+                {
+                    try
+                    {
+                        await server.ReceiveAsync(new byte[10]);
+                    }
+                    catch (Exception)
+                    {
+                        swallowed++; // a literal port of `except Exception:` swallows the kill too
+                    }
+                }
+            });
+            await Gevent.Sleep(0.01);
+            Assert.True(await reader.KillAsync(null, 5));
+            Assert.IsType<GreenletExit>(reader.Value);
+            Assert.InRange(swallowed, 1, 2);
+        }
+    });
+
     [Fact]
     public void TwoGreenlets_ReceivingAtOnce_AreServedInTurn() => NetHub.Run(PollerKind.Epoll, async () =>
     {

@@ -127,4 +127,40 @@ public sealed class StructuredGroupTests
             Assert.Equal(42, r);
         });
     }
+
+    [Fact]
+    public void KillingTheOwner_WhileItWaitsAtTheEndOfTheScope_KillsAndWaitsForTheMembers()
+    {
+        var trace = new List<string>();
+        var h = Run(async () =>
+        {
+            Greenlet owner = Gevent.Spawn(async () =>
+            {
+                await using StructuredGroup g = Group.Structured();
+                _ = g.Spawn(async () =>
+                {
+                    try
+                    {
+                        await Gevent.Sleep(10);
+                    }
+                    finally
+                    {
+                        using (Gevent.Shield())
+                        {
+                            await Gevent.Sleep(1); // the member's cleanup takes a second
+                        }
+
+                        trace.Add("member cleaned up");
+                    }
+                });
+            });
+            await Gevent.Sleep(1);
+            Assert.True(await owner.KillAsync());
+            trace.Add("owner dead");
+        });
+
+        // The kill interrupts the owner's wait for its members; the scope kills them and still waits.
+        Assert.Equal(["member cleaned up", "owner dead"], trace);
+        Assert.Equal(TimeSpan.FromSeconds(2), h.Elapsed);
+    }
 }
