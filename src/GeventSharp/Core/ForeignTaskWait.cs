@@ -27,13 +27,13 @@ internal sealed class ForeignTaskWait
     public static async ValueTask<T> WaitAsync<T>(Greenlet current, Task<T> task, CancellationToken cancellationToken)
     {
         await WaitForAsync(current, task, cancellationToken);
-        return task.GetAwaiter().GetResult();
+        return await task; // complete by now: the result or the exception, at once
     }
 
     public static async ValueTask WaitAsync(Greenlet current, Task task, CancellationToken cancellationToken)
     {
         await WaitForAsync(current, task, cancellationToken);
-        task.GetAwaiter().GetResult();
+        await task; // complete by now: its exception, if any, at once
     }
 
     private static async ValueTask WaitForAsync(Greenlet current, Task task, CancellationToken cancellationToken)
