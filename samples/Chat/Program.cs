@@ -96,9 +96,10 @@ Gevent.Run(async () =>
     // progress get StopTimeout to finish. ServeForeverAsync returns once that is done.
     using IDisposable signals = Gevent.OnShutdownSignal(async () =>
     {
+        Task stopping = server.StopAsync(); // the listener is closed when it returns
         Console.WriteLine("stopping: pages are told to reconnect");
         app.BeginShutdown();
-        await server.StopAsync();
+        await stopping;
     });
     await server.ServeForeverAsync();
     app.StopBackground();

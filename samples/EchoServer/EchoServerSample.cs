@@ -35,8 +35,9 @@ public static class EchoServerSample
             Console.Out.Flush();
             using IDisposable signals = Gevent.OnShutdownSignal(async () =>
             {
+                Task stopping = server.StopAsync(); // the listener is closed when it returns
                 Console.WriteLine($"stopping: {server.ConnectionCount} connection(s) get {stopTimeout.TotalSeconds} s to finish");
-                await server.StopAsync();
+                await stopping;
             });
             await server.ServeForeverAsync();
             Console.WriteLine("stopped");

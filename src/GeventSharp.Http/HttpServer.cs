@@ -142,6 +142,7 @@ public sealed class HttpServer : IAsyncDisposable
     {
         Stopping = true;
         _stopRequested.Set();
+        Task stopping = _server.StopAsync(timeout); // closes the listener before it returns
         foreach (HttpConnection c in _connections.ToList())
         {
             if (c.Idle)
@@ -150,7 +151,7 @@ public sealed class HttpServer : IAsyncDisposable
             }
         }
 
-        await _server.StopAsync(timeout);
+        await stopping;
     }
 
     /// <summary>Same as <see cref="StopAsync(TimeSpan?)"/> with the default timeout.</summary>

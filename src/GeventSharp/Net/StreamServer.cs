@@ -216,6 +216,7 @@ public sealed class StreamServer : IAsyncDisposable
         {
             Closed = true;
             _closing = true;
+            _listener?.Close(); // at once: a connection attempted after StopAsync returns its task is refused
             _stopRequested.Set();
             _stop = RunStopAsync(drain);
             return _stop;
@@ -245,7 +246,6 @@ public sealed class StreamServer : IAsyncDisposable
 
     private async Task DrainAsync(TimeSpan drain)
     {
-        _listener?.Close();
         if (_acceptor is not null)
         {
             _acceptor.Kill();
