@@ -35,7 +35,7 @@ public class LayerTests
     [
         ["GeventSharp"],
         ["GeventSharp.Http"],
-        ["GeventSharp.Testing", "GeventSharp.Diagnostics"],
+        ["GeventSharp.Testing", "GeventSharp.Diagnostics", "GeventSharp.Hosting"],
     ];
 
     private static readonly string s_repo = RepoRoot();
