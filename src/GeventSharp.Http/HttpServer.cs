@@ -114,7 +114,8 @@ public sealed class HttpServer : IAsyncDisposable
         }
         finally
         {
-            await StopAsync();
+            _ = BeginStop(null);
+            await _server.ServeForeverAsync(); // returns once the stop has drained
         }
     }
 
@@ -138,7 +139,19 @@ public sealed class HttpServer : IAsyncDisposable
     /// rest (see <see cref="StreamServer.StopAsync(TimeSpan?)"/>).
     /// </summary>
     /// <remarks>A second call while the stop drains joins it; a shorter timeout brings its deadline forward.</remarks>
-    public async Task StopAsync(TimeSpan? timeout = null)
+    public Task StopAsync(TimeSpan? timeout = null) => BeginStop(timeout);
+
+    /// <summary>Same as <see cref="StopAsync(TimeSpan?)"/> with the default timeout.</summary>
+    public async ValueTask DisposeAsync() => await StopAsync();
+
+    /// <summary>Like <c>&lt;HttpServer 127.0.0.1:8000 serving, 3 connection(s), 120 request(s)&gt;</c>.</summary>
+    public override string ToString()
+        => $"<HttpServer {Address?.ToString() ?? "(not bound)"} {(Closed ? "closed" : Started ? "serving" : "not started")}, {ConnectionCount} connection(s), {RequestCount} request(s)>";
+
+    internal void NoteRequestServed() => RequestCount++;
+
+    /// <summary>Starts the stop (or joins the one under way) without waiting in the calling greenlet; the stop's task.</summary>
+    private Task BeginStop(TimeSpan? timeout)
     {
         Stopping = true;
         _stopRequested.Set();
@@ -151,17 +164,8 @@ public sealed class HttpServer : IAsyncDisposable
             }
         }
 
-        await stopping;
+        return stopping;
     }
-
-    /// <summary>Same as <see cref="StopAsync(TimeSpan?)"/> with the default timeout.</summary>
-    public async ValueTask DisposeAsync() => await StopAsync();
-
-    /// <summary>Like <c>&lt;HttpServer 127.0.0.1:8000 serving, 3 connection(s), 120 request(s)&gt;</c>.</summary>
-    public override string ToString()
-        => $"<HttpServer {Address?.ToString() ?? "(not bound)"} {(Closed ? "closed" : Started ? "serving" : "not started")}, {ConnectionCount} connection(s), {RequestCount} request(s)>";
-
-    internal void NoteRequestServed() => RequestCount++;
 
     internal void ReportHandlerError(Exception e) => Hub.ReportError(Greenlet.Current, e);
 

@@ -57,6 +57,7 @@ public sealed class StreamServer : IAsyncDisposable
     private bool _closing;
     private readonly Event _stopRequested = new();
     private readonly Event _drained = new();
+    private readonly Event _stopped = new();
     private Task? _stop;
     private IPEndPoint? _boundAddress;
 
@@ -183,7 +184,12 @@ public sealed class StreamServer : IAsyncDisposable
         }
         finally
         {
-            await StopAsync();
+            if (_stop is null)
+            {
+                _ = BeginStop(_options.StopTimeout);
+            }
+
+            await _stopped.WaitAsync(); // a hub wait, not a foreign one: it also holds when this greenlet is being killed
         }
     }
 
@@ -198,8 +204,8 @@ public sealed class StreamServer : IAsyncDisposable
     /// waits for them (gevent's <c>stop(timeout)</c>).
     /// </summary>
     /// <remarks>
-    /// Calling it again while a stop drains returns the same stop; a shorter
-    /// <paramref name="timeout"/> brings the deadline forward (a host whose own shutdown time runs
+    /// Calling it again while a stop drains returns the same stop; a given
+    /// <paramref name="timeout"/> shorter than what is left brings the deadline forward (a host whose own shutdown time runs
     /// out). The stop runs in a greenlet of its own, so killing a caller does not cut it short.
     /// Handlers killed at the deadline are counted in <see cref="HandlersKilledAtStop"/> and
     /// reported on standard error.
@@ -214,15 +220,10 @@ public sealed class StreamServer : IAsyncDisposable
 
         if (_stop is null)
         {
-            Closed = true;
-            _closing = true;
-            _listener?.Close(); // at once: a connection attempted after StopAsync returns its task is refused
-            _stopRequested.Set();
-            _stop = RunStopAsync(drain);
-            return _stop;
+            return BeginStop(drain);
         }
 
-        return _stop.IsCompleted ? _stop : BringDeadlineForwardAsync(drain);
+        return _stop.IsCompleted || timeout is null ? _stop : BringDeadlineForwardAsync(drain);
     }
 
     /// <summary>Handlers that were still running at the stop's deadline and were killed.</summary>
@@ -235,11 +236,26 @@ public sealed class StreamServer : IAsyncDisposable
     public override string ToString()
         => $"<StreamServer {(object?)Address ?? _bindTo} {(Closed ? "closed" : Started ? "serving" : "not started")}, {_handlers.Count} connection(s)>";
 
+    /// <summary>The first stop: closes the listener at once, then drains in a greenlet of its own.</summary>
+    private Task BeginStop(TimeSpan drain)
+    {
+        Closed = true;
+        _closing = true;
+        _listener?.Close(); // at once: a connection attempted after StopAsync returns its task is refused
+        _stopRequested.Set();
+        _stop = RunStopAsync(drain);
+        return _stop;
+    }
+
     private Task RunStopAsync(TimeSpan drain)
     {
         var stopper = new Greenlet(() => DrainAsync(drain)) { Name = "StreamServer.stop" };
         var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        stopper.Rawlink(_ => done.TrySetResult());
+        stopper.Rawlink(_ =>
+        {
+            _stopped.Set();
+            done.TrySetResult();
+        });
         stopper.Start();
         return done.Task;
     }
