@@ -81,21 +81,14 @@ public static class GeventServiceCollectionExtensions
         string hub = DefaultHub)
     {
         ArgumentNullException.ThrowIfNull(handler);
-        AddServerOptions(services, configSectionPath, configure, hub);
-        services.AddSingleton(new ServerRegistration(configSectionPath, hub, provider =>
-        {
-            IServiceScopeFactory scopes = provider.GetRequiredService<IServiceScopeFactory>();
-            var server = new HttpServer(
-                Endpoint(provider, configSectionPath),
-                async (request, response) =>
-                {
-                    await using AsyncServiceScope scope = scopes.CreateAsyncScope();
-                    await handler(scope.ServiceProvider, request, response);
-                },
-                provider.GetRequiredService<IOptionsMonitor<HttpServerOptions>>().Get(configSectionPath));
-            return new HostedHttpServer(server);
-        }));
-        return services;
+        return AddServer<HttpServerOptions>(services, configSectionPath, configure, hub, (endpoint, scopes, options) => new HostedHttpServer(new HttpServer(
+            endpoint,
+            async (request, response) =>
+            {
+                await using AsyncServiceScope scope = scopes.CreateAsyncScope();
+                await handler(scope.ServiceProvider, request, response);
+            },
+            options)));
     }
 
     /// <summary>
@@ -145,21 +138,14 @@ public static class GeventServiceCollectionExtensions
         string hub = DefaultHub)
     {
         ArgumentNullException.ThrowIfNull(handler);
-        AddServerOptions(services, configSectionPath, configure, hub);
-        services.AddSingleton(new ServerRegistration(configSectionPath, hub, provider =>
-        {
-            IServiceScopeFactory scopes = provider.GetRequiredService<IServiceScopeFactory>();
-            var server = new StreamServer(
-                Endpoint(provider, configSectionPath),
-                async (socket, peer) =>
-                {
-                    await using AsyncServiceScope scope = scopes.CreateAsyncScope();
-                    await handler(scope.ServiceProvider, socket, peer);
-                },
-                provider.GetRequiredService<IOptionsMonitor<StreamServerOptions>>().Get(configSectionPath));
-            return new HostedStreamServer(server);
-        }));
-        return services;
+        return AddServer<StreamServerOptions>(services, configSectionPath, configure, hub, (endpoint, scopes, options) => new HostedStreamServer(new StreamServer(
+            endpoint,
+            async (socket, peer) =>
+            {
+                await using AsyncServiceScope scope = scopes.CreateAsyncScope();
+                await handler(scope.ServiceProvider, socket, peer);
+            },
+            options)));
     }
 
     /// <summary>
@@ -189,7 +175,16 @@ public static class GeventServiceCollectionExtensions
         return services;
     }
 
-    private static void AddServerOptions<TOptions>(IServiceCollection services, string configSectionPath, Action<TOptions>? configure, string hub)
+    /// <summary>
+    /// Binds the server's endpoint and options from <paramref name="configSectionPath"/> (then
+    /// <paramref name="configure"/>), and registers the server for <paramref name="hub"/>, created there at start.
+    /// </summary>
+    private static IServiceCollection AddServer<TOptions>(
+        IServiceCollection services,
+        string configSectionPath,
+        Action<TOptions>? configure,
+        string hub,
+        Func<IPEndPoint, IServiceScopeFactory, TOptions, IHostedServer> create)
         where TOptions : class
     {
         ArgumentNullException.ThrowIfNull(services);
@@ -201,10 +196,13 @@ public static class GeventServiceCollectionExtensions
         {
             options.Configure(configure);
         }
-    }
 
-    private static IPEndPoint Endpoint(IServiceProvider provider, string configSectionPath)
-        => provider.GetRequiredService<IOptionsMonitor<GeventServerOptions>>().Get(configSectionPath).ToEndPoint();
+        services.AddSingleton(new ServerRegistration(configSectionPath, hub, provider => create(
+            provider.GetRequiredService<IOptionsMonitor<GeventServerOptions>>().Get(configSectionPath).ToEndPoint(),
+            provider.GetRequiredService<IServiceScopeFactory>(),
+            provider.GetRequiredService<IOptionsMonitor<TOptions>>().Get(configSectionPath))));
+        return services;
+    }
 
     private static void EnsureHub(IServiceCollection services, string hub)
     {

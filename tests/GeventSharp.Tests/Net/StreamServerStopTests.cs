@@ -14,19 +14,14 @@ public class StreamServerStopTests
     [Fact]
     public void ServeForever_ReturnsOnlyOnceTheHandlerInFlightHasFinished() => NetHub.RunVirtual(PollerKind.Epoll, async () =>
     {
-        var entered = new Event();
         bool finished = false;
-        var server = new StreamServer(NetHub.Loopback0, async (sock, peer) =>
+        (StreamServer server, GreenSocket client) = await StartWithOneHandlerAsync(TimeSpan.FromSeconds(10), async () =>
         {
-            entered.Set();
             await Gevent.Sleep(3);
             finished = true;
-        }, new StreamServerOptions { StopTimeout = TimeSpan.FromSeconds(10) });
-        server.Start();
-        using GreenSocket client = GreenSocket.CreateTcp();
-        await client.ConnectAsync(server.Address!);
+        });
+        using GreenSocket connection = client;
         Greenlet serving = Gevent.Spawn(() => server.ServeForeverAsync());
-        await entered.WaitAsync();
 
         Task stop = server.StopAsync();
         await Assert.ThrowsAnyAsync<SocketException>(async () =>
@@ -43,11 +38,9 @@ public class StreamServerStopTests
     [Fact]
     public void AHandlerPastStopTimeout_IsKilledAndCounted() => NetHub.RunVirtual(PollerKind.Epoll, async () =>
     {
-        var entered = new Event();
         bool killed = false;
-        var server = new StreamServer(NetHub.Loopback0, async (sock, peer) =>
+        (StreamServer server, GreenSocket client) = await StartWithOneHandlerAsync(TimeSpan.FromSeconds(1), async () =>
         {
-            entered.Set();
             try
             {
                 await Gevent.Sleep(3600);
@@ -57,33 +50,25 @@ public class StreamServerStopTests
                 killed = true;
                 throw;
             }
-        }, new StreamServerOptions { StopTimeout = TimeSpan.FromSeconds(1) });
-        server.Start();
-        using GreenSocket client = GreenSocket.CreateTcp();
-        await client.ConnectAsync(server.Address!);
-        await entered.WaitAsync();
+        });
+        using GreenSocket connection = client;
 
         await server.StopAsync();
         Assert.True(killed);
         Assert.Equal(1, server.HandlersKilledAtStop);
-        Assert.Equal(0, await client.ReceiveAsync(new byte[1])); // its socket was closed
+        Assert.Equal(0, await connection.ReceiveAsync(new byte[1])); // its socket was closed
     });
 
     [Fact]
     public void ASecondStopWithAShorterTimeout_BringsTheDeadlineForward() => NetHub.RunVirtual(PollerKind.Epoll, async () =>
     {
-        var entered = new Event();
         bool finished = false;
-        var server = new StreamServer(NetHub.Loopback0, async (sock, peer) =>
+        (StreamServer server, GreenSocket client) = await StartWithOneHandlerAsync(TimeSpan.FromHours(1), async () =>
         {
-            entered.Set();
             await Gevent.Sleep(100);
             finished = true;
-        }, new StreamServerOptions { StopTimeout = TimeSpan.FromHours(1) });
-        server.Start();
-        using GreenSocket client = GreenSocket.CreateTcp();
-        await client.ConnectAsync(server.Address!);
-        await entered.WaitAsync();
+        });
+        using GreenSocket connection = client;
 
         Task first = server.StopAsync(); // would wait for the handler's 100 s
         await server.StopAsync(TimeSpan.FromSeconds(1)); // the host's shutdown time is up
@@ -95,23 +80,34 @@ public class StreamServerStopTests
     [Fact]
     public void KillingTheServingGreenlet_StopsTheServerGracefully() => NetHub.RunVirtual(PollerKind.Epoll, async () =>
     {
-        var entered = new Event();
         bool finished = false;
-        var server = new StreamServer(NetHub.Loopback0, async (sock, peer) =>
+        (StreamServer server, GreenSocket client) = await StartWithOneHandlerAsync(TimeSpan.FromSeconds(10), async () =>
         {
-            entered.Set();
             await Gevent.Sleep(3);
             finished = true;
-        }, new StreamServerOptions { StopTimeout = TimeSpan.FromSeconds(10) });
-        server.Start();
-        using GreenSocket client = GreenSocket.CreateTcp();
-        await client.ConnectAsync(server.Address!);
+        });
+        using GreenSocket connection = client;
         Greenlet serving = Gevent.Spawn(() => server.ServeForeverAsync());
-        await entered.WaitAsync();
         await Gevent.Yield(); // serving runs and waits for the stop
 
         await serving.KillAsync();
         Assert.True(server.Closed);
         Assert.True(finished); // the kill waited for the stop, which let the handler finish
     });
+
+    /// <summary>Starts a server with <paramref name="stopTimeout"/> and one connection whose handler runs <paramref name="body"/>; returns once the handler runs.</summary>
+    private static async Task<(StreamServer Server, GreenSocket Client)> StartWithOneHandlerAsync(TimeSpan stopTimeout, Func<Task> body)
+    {
+        var entered = new Event();
+        var server = new StreamServer(NetHub.Loopback0, async (sock, peer) =>
+        {
+            entered.Set();
+            await body();
+        }, new StreamServerOptions { StopTimeout = stopTimeout });
+        server.Start();
+        GreenSocket client = GreenSocket.CreateTcp();
+        await client.ConnectAsync(server.Address!);
+        await entered.WaitAsync();
+        return (server, client);
+    }
 }

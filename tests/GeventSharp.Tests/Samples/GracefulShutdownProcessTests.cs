@@ -15,15 +15,11 @@ public class GracefulShutdownProcessTests
     [Fact]
     public async Task EchoServer_Sigterm_LetsAnOpenConnectionFinish_RefusesNewOnes_ExitsZero()
     {
-        (SampleProcess echo, string ready) = await SampleProcess.StartAsync("EchoServer.dll", ["0", "30"], "Starting echo server on");
+        (SampleProcess echo, int port, TcpClient client) = await StartEchoWithOneConnectionAsync("30"); // its handler runs
         using (echo)
+        using (client)
         {
-            int port = IPEndPoint.Parse(ready["Starting echo server on ".Length..]).Port;
-            using var client = new TcpClient();
-            await client.ConnectAsync(IPAddress.Loopback, port);
             NetworkStream stream = client.GetStream();
-            await stream.WriteAsync("ping\n"u8.ToArray());
-            Assert.Equal("ping\n", await SampleProcess.ReadUntilAsync(stream, "ping\n")); // its handler runs
 
             await echo.SignalAsync("TERM");
             await echo.WaitForLineAsync(l => l.StartsWith("stopping:", StringComparison.Ordinal)).WaitAsync(TimeSpan.FromSeconds(30));
@@ -43,15 +39,11 @@ public class GracefulShutdownProcessTests
     [Fact]
     public async Task EchoServer_Sigterm_KillsAHandlerPastTheDrainTime_AndReportsIt()
     {
-        (SampleProcess echo, string ready) = await SampleProcess.StartAsync("EchoServer.dll", ["0", "0.5"], "Starting echo server on");
+        (SampleProcess echo, _, TcpClient client) = await StartEchoWithOneConnectionAsync("0.5");
         using (echo)
+        using (client)
         {
-            int port = IPEndPoint.Parse(ready["Starting echo server on ".Length..]).Port;
-            using var client = new TcpClient();
-            await client.ConnectAsync(IPAddress.Loopback, port);
             NetworkStream stream = client.GetStream();
-            await stream.WriteAsync("ping\n"u8.ToArray());
-            await SampleProcess.ReadUntilAsync(stream, "ping\n");
 
             await echo.SignalAsync("TERM");
 
@@ -74,11 +66,9 @@ public class GracefulShutdownProcessTests
             await idleStream.WriteAsync("GET / HTTP/1.1\r\nHost: x\r\n\r\n"u8.ToArray());
             await SampleProcess.ReadUntilAsync(idleStream, "hello world"); // served; now idle between requests
 
-            using TcpClient slow = await ConnectAsync(port);
+            (TcpClient slow, StringBuilder response) = await StartSlowRequestAsync(port, seconds: 1); // SIGTERM comes mid-request
+            using TcpClient slowClient = slow;
             NetworkStream slowStream = slow.GetStream();
-            await slowStream.WriteAsync("GET /slow?seconds=1 HTTP/1.1\r\nHost: x\r\n\r\n"u8.ToArray());
-            var response = new StringBuilder();
-            await SampleProcess.ReadUntilAsync(slowStream, "started", response); // the handler runs: SIGTERM comes mid-request
 
             await http.SignalAsync("TERM");
             Assert.Equal("", await SampleProcess.ReadToEndAsync(idleStream)); // the idle keep-alive connection is closed
@@ -101,11 +91,9 @@ public class GracefulShutdownProcessTests
         (SampleProcess http, _) = await SampleProcess.StartAsync("HelloHttp.dll", ["--port", port.ToString(), "--stop-timeout", "0.5"], "Serving on");
         using (http)
         {
-            using TcpClient slow = await ConnectAsync(port);
+            (TcpClient slow, StringBuilder response) = await StartSlowRequestAsync(port, seconds: 600);
+            using TcpClient slowClient = slow;
             NetworkStream slowStream = slow.GetStream();
-            await slowStream.WriteAsync("GET /slow?seconds=600 HTTP/1.1\r\nHost: x\r\n\r\n"u8.ToArray());
-            var response = new StringBuilder();
-            await SampleProcess.ReadUntilAsync(slowStream, "started", response);
 
             await http.SignalAsync("TERM");
             string cut = await SampleProcess.ReadToEndAsync(slowStream, response);
@@ -144,6 +132,27 @@ public class GracefulShutdownProcessTests
             Assert.EndsWith("0\r\n\r\n", whole);
             Assert.Equal(0, await hosted.ExitCodeAsync());
         }
+    }
+
+    /// <summary>Sends HelloHttp's <c>/slow</c> and returns once its handler has sent "started" (what was read so far in the builder).</summary>
+    private static async Task<(TcpClient Client, StringBuilder Response)> StartSlowRequestAsync(int port, int seconds)
+    {
+        TcpClient slow = await ConnectAsync(port);
+        await slow.GetStream().WriteAsync(Encoding.ASCII.GetBytes($"GET /slow?seconds={seconds} HTTP/1.1\r\nHost: x\r\n\r\n"));
+        var response = new StringBuilder();
+        await SampleProcess.ReadUntilAsync(slow.GetStream(), "started", response);
+        return (slow, response);
+    }
+
+    /// <summary>Starts the echo sample with a stop timeout and one connection whose handler has echoed once.</summary>
+    private static async Task<(SampleProcess Echo, int Port, TcpClient Client)> StartEchoWithOneConnectionAsync(string stopTimeoutSeconds)
+    {
+        (SampleProcess echo, string ready) = await SampleProcess.StartAsync("EchoServer.dll", ["0", stopTimeoutSeconds], "Starting echo server on");
+        int port = IPEndPoint.Parse(ready["Starting echo server on ".Length..]).Port;
+        TcpClient client = await ConnectAsync(port);
+        await client.GetStream().WriteAsync("ping\n"u8.ToArray());
+        Assert.Equal("ping\n", await SampleProcess.ReadUntilAsync(client.GetStream(), "ping\n"));
+        return (echo, port, client);
     }
 
     private static async Task<TcpClient> ConnectAsync(int port)
