@@ -10,7 +10,7 @@ public partial class Greenlet
     private bool _hasPendingValueTask;
 
     /// <summary>True for the greenlet <see cref="Gevent.Run(Func{Task}, HubOptions?)"/> runs: its failure is rethrown by Run, not reported.</summary>
-    internal bool IsMain { get; set; }
+    internal bool IsMain => ReferenceEquals(_homeHub.Main, this);
 
     /// <summary>Schedules the greenlet to start at the hub's next turn.</summary>
     /// <exception cref="InvalidOperationException">Already started, or dead.</exception>
@@ -22,6 +22,7 @@ public partial class Greenlet
             throw new InvalidOperationException($"{this} was already started; a greenlet runs once.");
         }
 
+        CallSpawnCallbacks();
         _phase = GreenletState.StartPending;
         _homeHub.EnqueueResume(this);
     }
@@ -36,6 +37,7 @@ public partial class Greenlet
             throw new InvalidOperationException($"{this} was already started; a greenlet runs once.");
         }
 
+        CallSpawnCallbacks();
         _phase = GreenletState.StartPending;
         _startTimerArmed = true;
         _homeHub.AddTimer(_homeHub.Now + _homeHub.ToTicks(delay), this, StartTimerToken);
@@ -184,6 +186,7 @@ public partial class Greenlet
             _rare.Cts = null;
         }
 
+        LetGoOfDeadSpawner();
         _homeHub.RemoveLive(this);
         if (error is not null && !IsMain && !_homeHub.IsNotError(error))
         {

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.IO.Compression;
 using System.Text.RegularExpressions;
 using System.Xml.Linq;
@@ -12,8 +11,8 @@ namespace GeventSharp.Tests.Packaging;
 /// </summary>
 public class PackageTests
 {
-    private static readonly string s_repo = FindRepoRoot();
-    private static readonly string s_configuration = AppContext.BaseDirectory.Contains($"{Path.DirectorySeparatorChar}Debug{Path.DirectorySeparatorChar}", StringComparison.Ordinal) ? "Debug" : "Release";
+    private static readonly string s_repo = DotnetCli.RepoRoot;
+    private static readonly string s_configuration = DotnetCli.Configuration;
 
     [Theory]
     [InlineData("GeventSharp")]
@@ -61,34 +60,7 @@ public class PackageTests
 
     private static (int Exit, string Log) Dotnet(params string[] args)
     {
-        var psi = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        foreach (string a in args)
-        {
-            psi.ArgumentList.Add(a);
-        }
-
-        using Process p = Process.Start(psi)!;
-        Task<string> stderr = p.StandardError.ReadToEndAsync();
-        string stdout = p.StandardOutput.ReadToEnd();
-        if (!p.WaitForExit(120_000))
-        {
-            p.Kill(entireProcessTree: true);
-            throw new TimeoutException($"dotnet {string.Join(' ', args)} did not finish in 120 s");
-        }
-
-        return (p.ExitCode, stdout + stderr.Result);
-    }
-
-    private static string FindRepoRoot()
-    {
-        for (DirectoryInfo? d = new(AppContext.BaseDirectory); d is not null; d = d.Parent)
-        {
-            if (File.Exists(Path.Combine(d.FullName, "GeventSharp.slnx")))
-            {
-                return d.FullName;
-            }
-        }
-
-        throw new InvalidOperationException("repository root (GeventSharp.slnx) not found above " + AppContext.BaseDirectory);
+        var (exit, stdout, stderr) = DotnetCli.Run(null, args);
+        return (exit, stdout + stderr);
     }
 }
