@@ -99,7 +99,7 @@ public partial class Group
                 await foreach (TIn item in items)
                 {
                     Greenlet<TOut> g = await SpawnWithinWindowAsync(limit, function, item);
-                    await started.PutAsync(g); // unbounded: completes at once
+                    await started.PutAsync(g, cancellationToken: CancellationToken.None); // unbounded: completes at once
                 }
             }
             finally
@@ -131,7 +131,7 @@ public partial class Group
                 yield return result;
             }
 
-            await producer.GetAsync(); // an exception from enumerating the items
+            await producer.GetAsync(cancellationToken: cancellationToken); // an exception from enumerating the items
         }
         finally
         {
@@ -222,7 +222,7 @@ public partial class Group
                 yield return await g;
             }
 
-            await producer.GetAsync();
+            await producer.GetAsync(cancellationToken: cancellationToken);
         }
         finally
         {

@@ -46,10 +46,12 @@ public class HubMonitorTests
                 Task needsTheHub = ContinuesOnTheHubAsync(gate.Task);
                 var completer = new Thread(gate.SetResult);
                 completer.Start();
+#pragma warning disable GS0001 // the completer thread only sets a result: joining it only reaps it
                 completer.Join();
-#pragma warning disable VSTHRD002 // the mistake under test: a synchronous wait on the hub thread
+#pragma warning restore GS0001
+#pragma warning disable VSTHRD002, GS0001 // the mistake under test: a synchronous wait on the hub thread
                 Task.WhenAny(needsTheHub, escape.Task).Wait();
-#pragma warning restore VSTHRD002
+#pragma warning restore VSTHRD002, GS0001
                 return Task.CompletedTask;
             },
             new HubOptions { MonitorThreshold = TimeSpan.FromMilliseconds(100), ErrorHandler = reports.Add });
@@ -74,7 +76,9 @@ public class HubMonitorTests
         using var release = new ManualResetEventSlim();
         var reports = new Reports(onReport: e => { if (e.StillBlocked && e.Held >= TimeSpan.FromMilliseconds(400)) release.Set(); });
         Gevent.Run(
+#pragma warning disable GS0001 // the test blocks the hub on purpose, for the monitor to report it again and again
             async () => await Gevent.Spawn(() => release.Wait(TimeSpan.FromSeconds(60))).JoinAsync(),
+#pragma warning restore GS0001
             new HubOptions { MonitorThreshold = TimeSpan.FromMilliseconds(50), ErrorHandler = reports.Add });
 
         TimeSpan[] held = reports.All.Where(r => r.Error.StillBlocked).Select(r => r.Error.Held).ToArray();
@@ -180,7 +184,9 @@ public class HubMonitorTests
             async () =>
             {
                 // Block the hub until the monitor has noticed, then finish without waiting for the report.
+                #pragma warning disable GS0001 // the test blocks the hub on purpose, for the monitor to notice
                 await Gevent.Spawn(() => captureStarted.Wait(TimeSpan.FromSeconds(60))).JoinAsync();
+                #pragma warning restore GS0001
             },
             new HubOptions
             {
