@@ -1,7 +1,7 @@
 // The seed's chat room (S12): gevent's minichat on GeventSharp's HttpServer, hardened.
 //
 //   dotnet run --project samples/Chat -c Release -- [--port 5000] [--host 127.0.0.1] [--db chat.db | --memory]
-//        [--redis HOST:PORT] [--cert server.pfx | --behind-https] [--origin https://chat.example] [--put-rate 2] [--no-limits]
+//        [--redis HOST:PORT] [--cert server.pfx | --behind-https] [--origin https://chat.example] [--put-rate 2] [--no-limits] [--stop-timeout 2]
 //
 // Then open http://127.0.0.1:5000/ in a browser. History is kept in the SQLite file given by --db
 // (default chat.db in the current folder), so a restarted server resumes every page where it
@@ -10,7 +10,6 @@
 // ports behind any load balancer (no stickiness needed). SIGTERM (or Ctrl+C) stops gracefully:
 // pages are told to reconnect, requests in progress get a moment to finish.
 using System.Net;
-using System.Runtime.InteropServices;
 using System.Security.Cryptography.X509Certificates;
 using GeventSharp;
 using GeventSharp.Http;
@@ -26,6 +25,7 @@ var origins = new List<string>();
 double? putRate = null;
 bool noLimits = false;
 int responseBuffer = 3070;
+double stopTimeout = 2;
 for (int i = 0; i < args.Length; i++)
 {
     switch (args[i])
@@ -41,8 +41,9 @@ for (int i = 0; i < args.Length; i++)
         case "--put-rate": putRate = double.Parse(args[++i], System.Globalization.CultureInfo.InvariantCulture); break;
         case "--no-limits": noLimits = true; break;
         case "--response-buffer": responseBuffer = int.Parse(args[++i]); break;
+        case "--stop-timeout": stopTimeout = double.Parse(args[++i], System.Globalization.CultureInfo.InvariantCulture); break;
         default:
-            Console.Error.WriteLine($"unknown argument {args[i]}; usage: Chat [--port 5000] [--host 127.0.0.1] [--db chat.db | --memory] [--redis HOST:PORT] [--cert server.pfx | --behind-https] [--origin URL] [--put-rate PER_SECOND] [--no-limits]");
+            Console.Error.WriteLine($"unknown argument {args[i]}; usage: Chat [--port 5000] [--host 127.0.0.1] [--db chat.db | --memory] [--redis HOST:PORT] [--cert server.pfx | --behind-https] [--origin URL] [--put-rate PER_SECOND] [--no-limits] [--stop-timeout SECONDS]");
             return 2;
     }
 }
@@ -73,6 +74,7 @@ Gevent.Run(async () =>
         // power of two by the pool) for as long as it is open, WebSockets included: 3,070 bytes
         // keep it at 4 KiB instead of 32 KiB per member; larger pages simply go out chunked.
         ResponseBufferSize = responseBuffer,
+        Server = new() { StopTimeout = TimeSpan.FromSeconds(stopTimeout) },
         Certificate = cert is null ? null : X509CertificateLoader.LoadPkcs12FromFile(cert, null),
     };
     var server = new HttpServer(new IPEndPoint(IPAddress.Parse(host), port), app.HandleAsync, serverOptions);
@@ -91,17 +93,17 @@ Gevent.Run(async () =>
     app.StartJanitor();
     Console.WriteLine($"chat on {(cert is null ? "http" : "https")}://{server.Address}/ (history: {(redis is not null ? "Redis " + redis : db ?? "in memory")})");
 
-    // Graceful stop: tell the pages to reconnect (elsewhere, or here after a restart), then stop.
-    Hub hub = Hub.Current!;
-    var stop = new GeventSharp.Event();
-    using var term = PosixSignalRegistration.Create(PosixSignal.SIGTERM, c => { c.Cancel = true; hub.Post(stop.Set); });
-    using var interrupt = PosixSignalRegistration.Create(PosixSignal.SIGINT, c => { c.Cancel = true; hub.Post(stop.Set); });
-    Greenlet serving = Gevent.Spawn(() => server.ServeForeverAsync());
-    await stop.WaitAsync();
-    Console.WriteLine("stopping: pages are told to reconnect");
-    app.BeginShutdown();
-    await server.StopAsync(TimeSpan.FromSeconds(2));
+    // Graceful stop on SIGTERM or Ctrl+C: tell the pages to reconnect (elsewhere, or here after a
+    // restart), then stop the server: new connections are refused, idle ones close, requests in
+    // progress get StopTimeout to finish. ServeForeverAsync returns once that is done.
+    using IDisposable signals = Gevent.OnShutdownSignal(async () =>
+    {
+        Task stopping = server.StopAsync(); // the listener is closed when it returns
+        Console.WriteLine("stopping: pages are told to reconnect");
+        app.BeginShutdown();
+        await stopping;
+    });
+    await server.ServeForeverAsync();
     app.StopBackground();
-    serving.Kill();
 });
 return 0;

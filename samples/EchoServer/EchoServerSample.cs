@@ -16,18 +16,31 @@ namespace GeventSharp.Samples.EchoServer;
 /// </example>
 public static class EchoServerSample
 {
-    /// <summary>Runs the server on 127.0.0.1:<c>args[0]</c> (default 16000; 0 picks a free port) until killed.</summary>
+    /// <summary>
+    /// Runs the server on 127.0.0.1:<c>args[0]</c> (default 16000; 0 picks a free port) until
+    /// SIGTERM or Ctrl+C, which stop it gracefully: new connections are refused, open ones get
+    /// <c>args[1]</c> seconds (default 1) to finish, then they are closed.
+    /// </summary>
     public static int Main(string[] args)
     {
-        int port = args.Length > 0 ? int.Parse(args[0], System.Globalization.CultureInfo.InvariantCulture) : 16000;
+        var invariant = System.Globalization.CultureInfo.InvariantCulture;
+        int port = args.Length > 0 ? int.Parse(args[0], invariant) : 16000;
+        TimeSpan stopTimeout = TimeSpan.FromSeconds(args.Length > 1 ? double.Parse(args[1], invariant) : 1);
         ProcessLimits.RaiseOpenFileLimit(65536); // one descriptor per connection
         Gevent.Run(async () =>
         {
-            StreamServer server = Create(new IPEndPoint(IPAddress.Loopback, port), new StreamServerOptions { Backlog = 4096 });
+            StreamServer server = Create(new IPEndPoint(IPAddress.Loopback, port), new StreamServerOptions { Backlog = 4096, StopTimeout = stopTimeout });
             server.Start();
             Console.WriteLine($"Starting echo server on {server.Address}");
             Console.Out.Flush();
+            using IDisposable signals = Gevent.OnShutdownSignal(async () =>
+            {
+                Task stopping = server.StopAsync(); // the listener is closed when it returns
+                Console.WriteLine($"stopping: {server.ConnectionCount} connection(s) get {stopTimeout.TotalSeconds} s to finish");
+                await stopping;
+            });
             await server.ServeForeverAsync();
+            Console.WriteLine("stopped");
         });
         return 0;
     }

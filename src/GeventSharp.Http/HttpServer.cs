@@ -37,6 +37,7 @@ public sealed class HttpServer : IAsyncDisposable
     private readonly StreamServer _server;
     private readonly HttpServerOptions _options;
     private readonly HashSet<HttpConnection> _connections = new();
+    private readonly GeventSharp.Event _stopRequested = new();
     private Hub? _hub;
 
     /// <summary>Creates a server that will listen on <paramref name="localEndPoint"/> (port 0: any free port) when started.</summary>
@@ -58,6 +59,9 @@ public sealed class HttpServer : IAsyncDisposable
 
     /// <summary>True once stopped.</summary>
     public bool Closed => _server.Closed;
+
+    /// <summary>Connections whose requests were still running at the stop's deadline and were killed.</summary>
+    public int HandlersKilledAtStop => _server.HandlersKilledAtStop;
 
     /// <summary>The address it listens on (the real port when started with port 0), once started.</summary>
     public IPEndPoint? Address => _server.Address;
@@ -82,11 +86,37 @@ public sealed class HttpServer : IAsyncDisposable
         _server.Start();
     }
 
-    /// <summary>Starts the server if needed, then waits until it is stopped (gevent's <c>serve_forever</c>).</summary>
-    public Task ServeForeverAsync()
+    /// <summary>
+    /// Starts the server if needed, waits until it is stopped, and returns once the stop has
+    /// drained (gevent's <c>serve_forever</c>): requests in progress when the stop began got up to
+    /// <see cref="StreamServerOptions.StopTimeout"/> (in <see cref="HttpServerOptions.Server"/>) to finish.
+    /// </summary>
+    /// <remarks>The stop comes from <see cref="StopAsync(TimeSpan?)"/> or, through
+    /// <see cref="Gevent.OnShutdownSignal(Func{Task})"/>, from SIGTERM or Ctrl+C. When the greenlet
+    /// running this method is killed, the server is stopped in the same way first.</remarks>
+    /// <example>
+    /// <code>
+    /// using var signals = Gevent.OnShutdownSignal(() =&gt; server.StopAsync());
+    /// await server.ServeForeverAsync(); // after SIGTERM: idle connections close, requests in flight finish
+    /// </code>
+    /// </example>
+    public async Task ServeForeverAsync()
     {
         _hub ??= Hub.CurrentOrThrow("HttpServer.ServeForeverAsync");
-        return _server.ServeForeverAsync();
+        if (!Started && !Closed)
+        {
+            _server.Start();
+        }
+
+        try
+        {
+            await _stopRequested.WaitAsync();
+        }
+        finally
+        {
+            _ = BeginStop(null);
+            await _server.ServeForeverAsync(); // returns once the stop has drained
+        }
     }
 
     /// <summary>Like <see cref="StopAsync(TimeSpan?)"/>, with the grace period in seconds (gevent's <c>stop(timeout)</c>).</summary>
@@ -103,23 +133,13 @@ public sealed class HttpServer : IAsyncDisposable
     }
 
     /// <summary>
-    /// Stops accepting, closes idle keep-alive connections, waits up to <paramref name="timeout"/>
-    /// (1 s by default) for requests in progress (their responses say <c>Connection: close</c>),
-    /// then kills the rest.
+    /// Stops accepting (new connections are refused), closes idle keep-alive connections, waits up
+    /// to <paramref name="timeout"/> (by default <see cref="StreamServerOptions.StopTimeout"/>, 1 s)
+    /// for requests in progress (their responses say <c>Connection: close</c>), then kills the
+    /// rest (see <see cref="StreamServer.StopAsync(TimeSpan?)"/>).
     /// </summary>
-    public async Task StopAsync(TimeSpan? timeout = null)
-    {
-        Stopping = true;
-        foreach (HttpConnection c in _connections.ToList())
-        {
-            if (c.Idle)
-            {
-                c.Greenlet?.Kill();
-            }
-        }
-
-        await _server.StopAsync(timeout);
-    }
+    /// <remarks>A second call while the stop drains joins it; a shorter timeout brings its deadline forward.</remarks>
+    public Task StopAsync(TimeSpan? timeout = null) => BeginStop(timeout);
 
     /// <summary>Same as <see cref="StopAsync(TimeSpan?)"/> with the default timeout.</summary>
     public async ValueTask DisposeAsync() => await StopAsync();
@@ -129,6 +149,23 @@ public sealed class HttpServer : IAsyncDisposable
         => $"<HttpServer {Address?.ToString() ?? "(not bound)"} {(Closed ? "closed" : Started ? "serving" : "not started")}, {ConnectionCount} connection(s), {RequestCount} request(s)>";
 
     internal void NoteRequestServed() => RequestCount++;
+
+    /// <summary>Starts the stop (or joins the one under way) without waiting in the calling greenlet; the stop's task.</summary>
+    private Task BeginStop(TimeSpan? timeout)
+    {
+        Stopping = true;
+        _stopRequested.Set();
+        Task stopping = _server.StopAsync(timeout); // closes the listener before it returns
+        foreach (HttpConnection c in _connections.ToList())
+        {
+            if (c.Idle)
+            {
+                c.Greenlet?.Kill();
+            }
+        }
+
+        return stopping;
+    }
 
     internal void ReportHandlerError(Exception e) => Hub.ReportError(Greenlet.Current, e);
 

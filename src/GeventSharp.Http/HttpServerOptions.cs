@@ -4,6 +4,9 @@ using GeventSharp.Net;
 namespace GeventSharp.Http;
 
 /// <summary>Settings of an <see cref="HttpServer"/>; every limit has a safe default.</summary>
+/// <remarks>The properties are settable, so the options can be bound from configuration
+/// (<c>services.Configure&lt;HttpServerOptions&gt;(configuration.GetSection("Http"))</c>, or
+/// GeventSharp.Hosting's <c>AddGeventHttpServer</c>); the server validates and reads them when it is created.</remarks>
 /// <example>
 /// <code>
 /// new HttpServerOptions
@@ -17,25 +20,25 @@ namespace GeventSharp.Http;
 public sealed class HttpServerOptions
 {
     /// <summary>The TCP side: backlog, <c>MaxConnections</c>, <c>Pool</c>, <c>ReusePort</c>.</summary>
-    public StreamServerOptions Server { get; init; } = new();
+    public StreamServerOptions Server { get; set; } = new();
 
     /// <summary>Serve HTTPS with this certificate (null, the default: plain HTTP).</summary>
-    public X509Certificate2? Certificate { get; init; }
+    public X509Certificate2? Certificate { get; set; }
 
     /// <summary>The longest request line plus headers, in bytes; 32 KiB by default. Longer: 431. The trailer fields of a chunked body get the same budget.</summary>
-    public int MaxRequestHeadSize { get; init; } = 32 * 1024;
+    public int MaxRequestHeadSize { get; set; } = 32 * 1024;
 
     /// <summary>The most header fields in a request; 100 by default. More: 431.</summary>
-    public int MaxRequestHeaderCount { get; init; } = 100;
+    public int MaxRequestHeaderCount { get; set; } = 100;
 
     /// <summary>The largest request body, in bytes; 30 MB by default (as Kestrel). Larger: 413.</summary>
-    public long MaxRequestBodySize { get; init; } = 30_000_000;
+    public long MaxRequestBodySize { get; set; } = 30_000_000;
 
     /// <summary>
     /// How long a connection may sit between requests, or take to send a request's head, before
     /// the server closes it (an unfinished head is answered with 408); 60 s by default. Null: forever.
     /// </summary>
-    public TimeSpan? KeepAliveTimeout { get; init; } = TimeSpan.FromSeconds(60);
+    public TimeSpan? KeepAliveTimeout { get; set; } = TimeSpan.FromSeconds(60);
 
     /// <summary>
     /// How long one read of a request body, or one write of a response, may wait for the client
@@ -43,20 +46,20 @@ public sealed class HttpServerOptions
     /// nothing was sent yet); 60 s by default. Null: forever. A WebSocket, once accepted, is not
     /// covered (it may idle for hours); neither is a handler waiting for something other than the client.
     /// </summary>
-    public TimeSpan? IoTimeout { get; init; } = TimeSpan.FromSeconds(60);
+    public TimeSpan? IoTimeout { get; set; } = TimeSpan.FromSeconds(60);
 
     /// <summary>
     /// How much of the response body is buffered before it is sent: a handler that writes less and
     /// returns gets a <c>Content-Length</c> response in one write; more (or a flush) starts a
     /// chunked response. 16 KiB by default.
     /// </summary>
-    public int ResponseBufferSize { get; init; } = 16 * 1024;
+    public int ResponseBufferSize { get; set; } = 16 * 1024;
 
     /// <summary>Send a <c>Date</c> header (true by default, as HTTP/1.1 asks of servers with a clock).</summary>
-    public bool SendDateHeader { get; init; } = true;
+    public bool SendDateHeader { get; set; } = true;
 
     /// <summary>The value of the <c>Server</c> header, or null (the default) to send none.</summary>
-    public string? ServerHeader { get; init; }
+    public string? ServerHeader { get; set; }
 
     internal void Validate()
     {

@@ -267,6 +267,11 @@ internal sealed class ResponseWriter : IDisposable
     {
         int status = response.StatusCode;
         long? length = Framing(response, status, final);
+        if (_server.Stopping)
+        {
+            KeepAlive = false; // a response sent while the server drains is the connection's last: it says so
+        }
+
         var fields = new ResponseHead(status, response.ReasonPhrase, response.ContentType, response.HeadersIfAny, length, _chunked, KeepAlive, _http10, _options.ServerHeader);
 
         byte[]? rented = null;

@@ -55,6 +55,11 @@ public sealed class StreamServer : IAsyncDisposable
     private Greenlet? _acceptor;
     private readonly Semaphore? _slots;
     private bool _closing;
+    private readonly Event _stopRequested = new();
+    private readonly Event _drained = new();
+    private readonly Event _stopped = new();
+    private Task? _stop;
+    private IPEndPoint? _boundAddress;
 
     /// <summary>Creates a server that will listen on <paramref name="localEndPoint"/> (port 0: any free port) when started.</summary>
     public StreamServer(EndPoint localEndPoint, Func<GreenSocket, EndPoint, Task> handler, StreamServerOptions? options = null)
@@ -119,7 +124,8 @@ public sealed class StreamServer : IAsyncDisposable
     public bool Closed { get; private set; }
 
     /// <summary>The address the server listens on; with port 0, the port the system chose. Null before <see cref="Start"/>.</summary>
-    public IPEndPoint? Address => _listener?.LocalEndPoint as IPEndPoint;
+    /// <remarks>After a stop it still says where the server listened.</remarks>
+    public IPEndPoint? Address => _listener?.LocalEndPoint as IPEndPoint ?? _boundAddress;
 
     /// <summary>Handlers running now.</summary>
     public int ConnectionCount => _handlers.Count;
@@ -143,19 +149,48 @@ public sealed class StreamServer : IAsyncDisposable
         }
 
         _listener ??= GreenSocket.Listen(_bindTo!, _options.Backlog, _options.ReusePort);
+        _boundAddress = _listener.LocalEndPoint as IPEndPoint;
         _acceptor = Gevent.Spawn(AcceptLoopAsync);
         _acceptor.Name = "StreamServer.accept";
+        _acceptor.Rawlink(_ => _stopRequested.Set()); // an accept loop that died on its own ends ServeForeverAsync too
     }
 
-    /// <summary>Starts the server if needed, then waits until it is stopped (gevent's <c>serve_forever</c>).</summary>
+    /// <summary>
+    /// Starts the server if needed, waits until it is stopped, and returns once the stop has
+    /// drained (gevent's <c>serve_forever</c>): handlers still running when the stop began got up to
+    /// <see cref="StreamServerOptions.StopTimeout"/> to finish, and those that did not were killed.
+    /// </summary>
+    /// <remarks>
+    /// The stop comes from <see cref="StopAsync(TimeSpan?)"/> (from another greenlet, or a signal:
+    /// see <see cref="Gevent.OnShutdownSignal(Func{Task})"/>). When the greenlet running this method
+    /// is killed, the server is stopped in the same way before the kill completes.
+    /// </remarks>
+    /// <example>
+    /// <code>
+    /// using var signals = Gevent.OnShutdownSignal(() =&gt; server.StopAsync());
+    /// await server.ServeForeverAsync(); // returns after SIGTERM once the requests in flight are done
+    /// </code>
+    /// </example>
     public async Task ServeForeverAsync()
     {
-        if (_acceptor is null)
+        if (_acceptor is null && !Closed)
         {
             Start();
         }
 
-        await _acceptor!.JoinAsync();
+        try
+        {
+            await _stopRequested.WaitAsync();
+        }
+        finally
+        {
+            if (_stop is null)
+            {
+                _ = BeginStop(_options.StopTimeout);
+            }
+
+            await _stopped.WaitAsync(); // a hub wait, not a foreign one: it also holds when this greenlet is being killed
+        }
     }
 
     /// <summary>Like <see cref="StopAsync(TimeSpan?)"/>, with the grace period in seconds (gevent's <c>stop(timeout)</c>).</summary>
@@ -163,19 +198,70 @@ public sealed class StreamServer : IAsyncDisposable
     public Task StopAsync(double timeoutSeconds) => StopAsync(Gevent.SecondsToTimeSpan(timeoutSeconds, nameof(timeoutSeconds)));
 
     /// <summary>
-    /// Stops accepting and closes the listener, waits up to <paramref name="timeout"/> (default 1 s,
-    /// as gevent's <c>stop_timeout</c>) for running handlers, then kills the rest and waits for them.
+    /// Stops accepting and closes the listener (new connections are refused), waits up to
+    /// <paramref name="timeout"/> (default <see cref="StreamServerOptions.StopTimeout"/>, 1 s as
+    /// gevent's <c>stop_timeout</c>) for running handlers, then kills the rest, reports them, and
+    /// waits for them (gevent's <c>stop(timeout)</c>).
     /// </summary>
-    public async Task StopAsync(TimeSpan? timeout = null)
+    /// <remarks>
+    /// Calling it again while a stop drains returns the same stop; a given
+    /// <paramref name="timeout"/> shorter than what is left brings the deadline forward (a host whose own shutdown time runs
+    /// out). The stop runs in a greenlet of its own, so killing a caller does not cut it short.
+    /// Handlers killed at the deadline are counted in <see cref="HandlersKilledAtStop"/> and
+    /// reported on standard error.
+    /// </remarks>
+    public Task StopAsync(TimeSpan? timeout = null)
     {
-        if (Closed)
+        TimeSpan drain = timeout ?? _options.StopTimeout;
+        if (drain < TimeSpan.Zero)
         {
-            return;
+            throw new ArgumentOutOfRangeException(nameof(timeout), drain, "The stop timeout must be zero or positive.");
         }
 
+        if (_stop is null)
+        {
+            return BeginStop(drain);
+        }
+
+        return _stop.IsCompleted || timeout is null ? _stop : BringDeadlineForwardAsync(drain);
+    }
+
+    /// <summary>Handlers that were still running at the stop's deadline and were killed.</summary>
+    public int HandlersKilledAtStop { get; private set; }
+
+    /// <summary>Same as <see cref="StopAsync(TimeSpan?)"/> with the default timeout.</summary>
+    public async ValueTask DisposeAsync() => await StopAsync();
+
+    /// <summary>Like <c>&lt;StreamServer 127.0.0.1:5000 3 connections&gt;</c>.</summary>
+    public override string ToString()
+        => $"<StreamServer {(object?)Address ?? _bindTo} {(Closed ? "closed" : Started ? "serving" : "not started")}, {_handlers.Count} connection(s)>";
+
+    /// <summary>The first stop: closes the listener at once, then drains in a greenlet of its own.</summary>
+    private Task BeginStop(TimeSpan drain)
+    {
         Closed = true;
         _closing = true;
-        _listener?.Close();
+        _listener?.Close(); // at once: a connection attempted after StopAsync returns its task is refused
+        _stopRequested.Set();
+        _stop = RunStopAsync(drain);
+        return _stop;
+    }
+
+    private Task RunStopAsync(TimeSpan drain)
+    {
+        var stopper = new Greenlet(() => DrainAsync(drain)) { Name = "StreamServer.stop" };
+        var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        stopper.Rawlink(_ =>
+        {
+            _stopped.Set();
+            done.TrySetResult();
+        });
+        stopper.Start();
+        return done.Task;
+    }
+
+    private async Task DrainAsync(TimeSpan drain)
+    {
         if (_acceptor is not null)
         {
             _acceptor.Kill();
@@ -184,21 +270,27 @@ public sealed class StreamServer : IAsyncDisposable
 
         if (_handlers.Count > 0)
         {
-            await Gevent.JoinAllAsync(_handlers.ToList(), timeout ?? TimeSpan.FromSeconds(1));
+            await _drained.WaitAsync(drain);
         }
 
         if (_handlers.Count > 0)
         {
-            await Gevent.KillAllAsync(_handlers.ToList());
+            List<Greenlet> late = _handlers.ToList();
+            HandlersKilledAtStop = late.Count;
+            Console.Error.WriteLine($"{this}: {late.Count} handler(s) still running {drain.TotalSeconds:0.###} s after the stop began were killed");
+            await Gevent.KillAllAsync(late, timeout: TimeSpan.FromSeconds(1));
         }
     }
 
-    /// <summary>Same as <see cref="StopAsync(TimeSpan?)"/> with the default timeout.</summary>
-    public async ValueTask DisposeAsync() => await StopAsync();
+    private async Task BringDeadlineForwardAsync(TimeSpan drain)
+    {
+        if (!await _drained.WaitAsync(drain))
+        {
+            _drained.Set(); // the first stop's wait ends now: the handlers left are killed
+        }
 
-    /// <summary>Like <c>&lt;StreamServer 127.0.0.1:5000 3 connections&gt;</c>.</summary>
-    public override string ToString()
-        => $"<StreamServer {(object?)Address ?? _bindTo} {(Closed ? "closed" : Started ? "serving" : "not started")}, {_handlers.Count} connection(s)>";
+        await _stop!;
+    }
 
     private async Task AcceptLoopAsync()
     {
@@ -297,6 +389,10 @@ public sealed class StreamServer : IAsyncDisposable
     {
         _handlers.Remove((Greenlet)w);
         _slots?.Release();
+        if (_closing && _handlers.Count == 0)
+        {
+            _drained.Set();
+        }
     }
 
     private static async Task HandleTlsAsync(GreenSocket sock, EndPoint peer, X509Certificate2 certificate, Func<SslStream, EndPoint, Task> handler)
@@ -320,13 +416,13 @@ public sealed class StreamServer : IAsyncDisposable
 public sealed class StreamServerOptions
 {
     /// <summary>The listen backlog; 128 by default.</summary>
-    public int Backlog { get; init; } = 128;
+    public int Backlog { get; set; } = 128;
 
     /// <summary>
     /// The most handlers that run at once; null (the default) for no cap. While the cap is reached
     /// the server stops accepting.
     /// </summary>
-    public int? MaxConnections { get; init; }
+    public int? MaxConnections { get; set; }
 
     /// <summary>
     /// The group each handler greenlet joins (gevent's <c>spawn=</c> argument). A <see cref="GeventSharp.Pool"/>
@@ -335,8 +431,16 @@ public sealed class StreamServerOptions
     /// own handlers. Null (the default): handlers belong to no group.
     /// </summary>
     /// <example><code>var pool = new Pool(100); new StreamServer(endpoint, HandleAsync, new StreamServerOptions { Pool = pool });</code></example>
-    public Group? Pool { get; init; }
+    public Group? Pool { get; set; }
 
     /// <summary>Sets SO_REUSEPORT on the listener, so several hubs (threads or processes) can share the port.</summary>
-    public bool ReusePort { get; init; }
+    public bool ReusePort { get; set; }
+
+    /// <summary>
+    /// How long a stop lets running handlers finish before it kills them (gevent's
+    /// <c>stop_timeout</c>); 1 s by default. Used by <see cref="StreamServer.ServeForeverAsync"/>
+    /// and by <see cref="StreamServer.StopAsync(TimeSpan?)"/> without a timeout.
+    /// </summary>
+    /// <example><code>new StreamServerOptions { StopTimeout = TimeSpan.FromSeconds(25) } // under Kubernetes' 30 s grace period</code></example>
+    public TimeSpan StopTimeout { get; set; } = TimeSpan.FromSeconds(1);
 }

@@ -37,7 +37,7 @@ public class LayerTests
         ["GeventSharp.Analyzers.CodeFixes"],
         ["GeventSharp"],
         ["GeventSharp.Http"],
-        ["GeventSharp.Testing", "GeventSharp.Diagnostics"],
+        ["GeventSharp.Testing", "GeventSharp.Diagnostics", "GeventSharp.Hosting"],
     ];
 
     private static readonly string s_repo = RepoRoot();

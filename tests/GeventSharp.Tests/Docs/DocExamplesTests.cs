@@ -21,7 +21,7 @@ namespace GeventSharp.Tests.Docs;
 /// <remarks>
 /// <para>Each block is compiled on its own, in memory, as the one file of a console program with top-level
 /// statements (a library when it declares only usings and types), against the shared framework, the
-/// GeventSharp, GeventSharp.Http, GeventSharp.Testing and GeventSharp.Diagnostics assemblies and xunit's Assert. Its context
+/// GeventSharp, GeventSharp.Http, GeventSharp.Testing, GeventSharp.Diagnostics and GeventSharp.Hosting assemblies (with the Microsoft.Extensions.Hosting assemblies a hosted app references) and xunit's Assert. Its context
 /// is what a reader's project has: the SDK's implicit usings, <c>System.Net</c>, the library's namespaces,
 /// and the aliases that docs/primitives/README.md ("Name clashes with the BCL") tells readers to write
 /// (<c>Lock</c>, <c>Semaphore</c>, <c>Timeout</c>), unless the block declares that alias itself.
@@ -44,7 +44,7 @@ public class DocExamplesTests(ITestOutputHelper output)
         // What an SDK project with <ImplicitUsings>enable</ImplicitUsings> imports ...
         "System", "System.Collections.Generic", "System.IO", "System.Linq", "System.Net.Http", "System.Threading", "System.Threading.Tasks",
         // ... plus System.Net (endpoints, addresses) and the library's namespaces.
-        "System.Net", "GeventSharp", "GeventSharp.Net", "GeventSharp.Http", "GeventSharp.Testing", "GeventSharp.Diagnostics",
+        "System.Net", "GeventSharp", "GeventSharp.Net", "GeventSharp.Http", "GeventSharp.Testing", "GeventSharp.Diagnostics", "GeventSharp.Hosting",
     ];
 
     private static readonly (string Alias, string Target)[] s_clashAliases =
@@ -238,7 +238,18 @@ public class DocExamplesTests(ITestOutputHelper output)
         IEnumerable<string> framework = ((string)AppContext.GetData("TRUSTED_PLATFORM_ASSEMBLIES")!)
             .Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries)
             .Where(p => string.Equals(Path.GetDirectoryName(p), runtimeDir, StringComparison.Ordinal));
-        IEnumerable<string> ours = new[] { typeof(Gevent), typeof(GeventSharp.Http.HttpServer), typeof(HubHarness), typeof(HubStacks), typeof(Assert) }
+        IEnumerable<string> ours = new[]
+            {
+                typeof(Gevent), typeof(GeventSharp.Http.HttpServer), typeof(HubHarness), typeof(HubStacks), typeof(Assert),
+                // GeventSharp.Hosting and what a hosted app references with Microsoft.Extensions.Hosting (docs/hosting.md).
+                typeof(GeventSharp.Hosting.GeventServiceCollectionExtensions), typeof(Microsoft.Extensions.Hosting.Host),
+                typeof(Microsoft.Extensions.Hosting.IHost), typeof(Microsoft.Extensions.DependencyInjection.IServiceCollection),
+                typeof(Microsoft.Extensions.DependencyInjection.ServiceProvider), typeof(Microsoft.Extensions.Options.IOptions<>),
+                typeof(Microsoft.Extensions.DependencyInjection.OptionsConfigurationServiceCollectionExtensions),
+                typeof(Microsoft.Extensions.Configuration.IConfiguration), typeof(Microsoft.Extensions.Configuration.ConfigurationBinder),
+                typeof(Microsoft.Extensions.Logging.ILogger), typeof(Microsoft.Extensions.Logging.ILoggingBuilder),
+                typeof(Microsoft.Extensions.Diagnostics.Metrics.IMetricsBuilder),
+            }
             .Select(t => t.Assembly.Location);
         return [.. framework.Concat(ours).Distinct().Select(p => (MetadataReference)MetadataReference.CreateFromFile(p))];
     }

@@ -20,7 +20,7 @@ namespace GeventSharp.Tests.Packaging;
 /// </remarks>
 public class FreshProjectTests
 {
-    private static readonly string[] s_packages = ["GeventSharp", "GeventSharp.Http", "GeventSharp.Testing", "GeventSharp.Diagnostics"];
+    private static readonly string[] s_packages = ["GeventSharp", "GeventSharp.Http", "GeventSharp.Testing", "GeventSharp.Diagnostics", "GeventSharp.Hosting"];
 
     [Fact]
     public void TheReadmesLocalBuildSteps_GiveAProjectThatBuildsWithoutWarnings_AndRunsTheFirstExample()

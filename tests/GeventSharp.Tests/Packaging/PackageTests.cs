@@ -20,6 +20,7 @@ public class PackageTests
     [InlineData("GeventSharp.Http")]
     [InlineData("GeventSharp.Testing")]
     [InlineData("GeventSharp.Diagnostics")]
+    [InlineData("GeventSharp.Hosting")]
     public void Pack_YieldsAUsablePackage(string project)
     {
         string output = Directory.CreateTempSubdirectory("geventsharp-pack-").FullName;

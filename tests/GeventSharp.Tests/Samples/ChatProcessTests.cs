@@ -8,14 +8,14 @@ using Xunit;
 
 namespace GeventSharp.Tests.Samples;
 
-/// <summary>The chat as a real process (the sample's own Chat.dll), killed with SIGKILL under load.</summary>
+/// <summary>The chat as a real process (the sample's own Chat.dll): killed with SIGKILL under load, stopped with SIGTERM.</summary>
 public class ChatProcessTests
 {
     [Fact]
     public async Task Kill9UnderLoad_LosesNoAcknowledgedMessage()
     {
         string db = Path.Combine(Path.GetTempPath(), $"geventsharp-chat-kill-{Guid.NewGuid():N}.db");
-        int port = FreePort();
+        int port = SampleProcess.FreePort();
 
         var acknowledged = new System.Collections.Concurrent.ConcurrentBag<string>();
         string session = Guid.NewGuid().ToString("N");
@@ -23,7 +23,7 @@ public class ChatProcessTests
         {
             for (int round = 0; round < 3; round++)
             {
-                using Process chat = await StartAsync(port, db);
+                using SampleProcess chat = await StartAsync(port, db);
                 var handler = new HttpClientHandler { CookieContainer = new CookieContainer() };
                 handler.CookieContainer.Add(new Uri($"http://127.0.0.1:{port}"), new Cookie("chat_session", session));
                 using var http = new HttpClient(handler) { BaseAddress = new Uri($"http://127.0.0.1:{port}"), Timeout = TimeSpan.FromSeconds(10) };
@@ -64,8 +64,8 @@ public class ChatProcessTests
                 // The load runs until enough puts were acknowledged (bounded at 30 s), then SIGKILL mid-load.
                 await Task.WhenAny(enough.Task, Task.WhenAll(writers)).WaitAsync(TimeSpan.FromSeconds(30)).ContinueWith(static _ => { });
 
-                chat.Kill();
-                chat.WaitForExit();
+                chat.Process.Kill();
+                chat.Process.WaitForExit();
                 stop.Cancel();
                 await Task.WhenAll(writers).WaitAsync(TimeSpan.FromSeconds(15));
             }
@@ -94,32 +94,33 @@ public class ChatProcessTests
     }
 
     [Fact]
-    public async Task Sigterm_ClosesWebSocketsWith1012_AndExits()
+    public async Task Sigterm_ClosesWebSocketsWith1012_RefusesNewConnections_AndExitsZero()
     {
         string db = Path.Combine(Path.GetTempPath(), $"geventsharp-chat-term-{Guid.NewGuid():N}.db");
-        int port = FreePort();
+        int port = SampleProcess.FreePort();
         try
         {
-            using Process chat = await StartAsync(port, db);
+            using SampleProcess chat = await StartAsync(port, db);
             var jar = new CookieContainer();
             using var http = new HttpClient(new HttpClientHandler { CookieContainer = jar }) { BaseAddress = new Uri($"http://127.0.0.1:{port}") };
             (await http.GetAsync("/python/alice")).Dispose();
             using var ws = new System.Net.WebSockets.ClientWebSocket();
             ws.Options.Cookies = jar;
             await ws.ConnectAsync(new Uri($"ws://127.0.0.1:{port}/ws/python/alice"), default);
-            await ChatTests.ReceiveAsync(ws); // hello
+            await ChatTests.ReceiveAsync(ws); // hello: the WebSocket's handler runs, SIGTERM comes mid-request
 
-            using (Process term = Process.Start("kill", ["-TERM", chat.Id.ToString()])!)
-            {
-                await term.WaitForExitAsync();
-            }
+            await chat.SignalAsync("TERM");
 
             var buffer = new byte[1024];
             System.Net.WebSockets.WebSocketReceiveResult closed = await ws.ReceiveAsync(new ArraySegment<byte>(buffer), default).WaitAsync(TimeSpan.FromSeconds(30));
             Assert.Equal(System.Net.WebSockets.WebSocketMessageType.Close, closed.MessageType);
             Assert.Equal(1012, (int)closed.CloseStatus!); // "service restart": the page reconnects by itself
-            await chat.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(30));
-            Assert.Equal(0, chat.ExitCode);
+
+            // The stop began (the listener closed) before the pages were told: a reconnect here is refused.
+            Assert.True(await SampleProcess.IsRefusedAsync(port), "a new connection was accepted after SIGTERM");
+            await ws.CloseOutputAsync(System.Net.WebSockets.WebSocketCloseStatus.NormalClosure, "bye", default); // the handshake completes: the handler ends in time
+            Assert.Equal(0, await chat.ExitCodeAsync());
+            Assert.DoesNotContain("killed", chat.StandardError);
         }
         finally
         {
@@ -131,35 +132,6 @@ public class ChatProcessTests
         }
     }
 
-    private static int FreePort()
-    {
-        using var probe = new TcpListener(IPAddress.Loopback, 0);
-        probe.Start();
-        return ((IPEndPoint)probe.LocalEndpoint).Port;
-    }
-
-    private static async Task<Process> StartAsync(int port, string db)
-    {
-        var start = new ProcessStartInfo("dotnet", [Path.Combine(AppContext.BaseDirectory, "Chat.dll"), "--port", port.ToString(), "--db", db, "--put-rate", "100000"])
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        Process process = Process.Start(start)!;
-        var listening = new TaskCompletionSource<string?>(TaskCreationOptions.RunContinuationsAsynchronously);
-        process.OutputDataReceived += (_, e) => listening.TrySetResult(e.Data); // "chat on http://..." once it listens
-        process.ErrorDataReceived += (_, _) => { };
-        process.BeginOutputReadLine();
-        process.BeginErrorReadLine();
-        string? line = await Task.WhenAny(listening.Task, Task.Delay(TimeSpan.FromSeconds(30))) == listening.Task ? await listening.Task : null;
-        if (line?.StartsWith("chat on", StringComparison.Ordinal) != true)
-        {
-            process.Kill();
-            process.Dispose();
-            Assert.Fail($"the chat did not start: {line}");
-        }
-
-        return process;
-    }
+    private static async Task<SampleProcess> StartAsync(int port, string db)
+        => (await SampleProcess.StartAsync("Chat.dll", ["--port", port.ToString(), "--db", db, "--put-rate", "100000"], "chat on")).Process;
 }
