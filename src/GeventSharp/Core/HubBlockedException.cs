@@ -9,7 +9,7 @@ namespace GeventSharp;
 /// <remarks>
 /// <para>
 /// The report names the greenlet and the function it runs, how long it had held the hub when
-/// noticed (at least the threshold; garbage-collection pauses and time the thread waited for a
+/// noticed (at least the threshold; garbage-collection pauses, JIT compilation and time the thread waited for a
 /// CPU on a busy machine do not count), and what the hub thread was doing: running code, or
 /// waiting synchronously. A synchronous wait while callbacks posted to the hub queue up is what a
 /// <c>.Result</c> / <c>.Wait()</c> / <c>GetAwaiter().GetResult()</c> deadlock looks like, and the

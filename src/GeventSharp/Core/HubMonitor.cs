@@ -11,7 +11,7 @@ namespace GeventSharp;
 /// The hub counts the items it runs; one monitor thread for the whole process samples every hub's
 /// count every quarter threshold (of the smallest threshold among the hubs). A
 /// count that stays odd (an item running) means the hub is held. The time counted is wall time
-/// minus what the hub thread could not help: garbage-collection pauses and, on Linux, the time
+/// minus what the hub thread could not help: garbage-collection pauses, JIT compilation and, on Linux, the time
 /// the thread sat runnable on a busy machine's run queue (<c>/proc/self/task/TID/schedstat</c>).
 /// So a loaded machine or a collection does not read as a blocking call; a busy loop, a
 /// synchronous wait or a slow synchronous call does.
@@ -120,18 +120,18 @@ internal sealed class HubMonitor : IDisposable
             // The baselines are taken here, at every change, so that a monitor thread that itself
             // waited long for a CPU on a loaded machine still subtracts everything the hub could not help.
             _last = counter;
-            episode.Reset(now, _threshold, GC.GetTotalPauseDuration(), (counter & 1) == 1 ? ReadRunQueueDelay() : TimeSpan.Zero);
+            episode.Reset(now, _threshold, RuntimeOverhead(), (counter & 1) == 1 ? ReadRunQueueDelay() : TimeSpan.Zero);
             return;
         }
 
         if (!episode.Suspected)
         {
             // Running, but the baseline was taken while the hub slept between items: take it now.
-            episode.Suspect(GC.GetTotalPauseDuration(), ReadRunQueueDelay());
+            episode.Suspect(RuntimeOverhead(), ReadRunQueueDelay());
         }
 
         TimeSpan held = Stopwatch.GetElapsedTime(episode.Since, now)
-            - (GC.GetTotalPauseDuration() - episode.GcPauseAtStart)
+            - (RuntimeOverhead() - episode.RuntimeOverheadAtStart)
             - (ReadRunQueueDelay() - episode.RunQueueDelayAtStart);
         if (held >= episode.NextReportAt)
         {
@@ -167,6 +167,14 @@ internal sealed class HubMonitor : IDisposable
         episode.NextReportAt = held + (held < s_longestInterval ? held : s_longestInterval);
         _hub.ReportError(g, new HubBlockedException(g, held, _hub.Thread, CaptureStack(), stillBlocked: true, waiting, pending));
     }
+
+    /// <summary>
+    /// Time the runtime spent on work of its own — garbage-collection pauses, and JIT compilation
+    /// (process-wide: compiling a method on another thread is subtracted too, which can only make a
+    /// report later, never spurious). A cold process compiles on first use; that is not the hub
+    /// being blocked by the program.
+    /// </summary>
+    private static TimeSpan RuntimeOverhead() => GC.GetTotalPauseDuration() + System.Runtime.JitInfo.GetCompilationTime();
 
     /// <summary>Nanoseconds the hub thread spent runnable but not running, as a TimeSpan; zero where unknown.</summary>
     private TimeSpan ReadRunQueueDelay()
@@ -217,7 +225,7 @@ internal sealed class HubMonitor : IDisposable
 
         public bool Suspected { get; private set; }
 
-        public TimeSpan GcPauseAtStart { get; private set; }
+        public TimeSpan RuntimeOverheadAtStart { get; private set; }
 
         public TimeSpan RunQueueDelayAtStart { get; private set; }
 
@@ -230,7 +238,7 @@ internal sealed class HubMonitor : IDisposable
             Since = now;
             Posted = null;
             NextReportAt = threshold;
-            GcPauseAtStart = gcPause;
+            RuntimeOverheadAtStart = gcPause;
             RunQueueDelayAtStart = runQueueDelay;
             Suspected = runQueueDelay != TimeSpan.Zero; // a run-queue reading is a complete baseline
         }
@@ -238,7 +246,7 @@ internal sealed class HubMonitor : IDisposable
         public void Suspect(TimeSpan gcPause, TimeSpan runQueueDelay)
         {
             Suspected = true;
-            GcPauseAtStart = gcPause;
+            RuntimeOverheadAtStart = gcPause;
             RunQueueDelayAtStart = runQueueDelay;
         }
     }
