@@ -189,7 +189,12 @@ public sealed class StreamServer : IAsyncDisposable
                 _ = BeginStop(_options.StopTimeout);
             }
 
-            await _stopped.WaitAsync(); // a hub wait, not a foreign one: it also holds when this greenlet is being killed
+            // Shielded: when this greenlet is being killed, the kill stands at every wait, and this
+            // one must still last until the drain is over (gevent's serve_forever waits for stop()).
+            using (Gevent.Shield())
+            {
+                await _stopped.WaitAsync();
+            }
         }
     }
 
