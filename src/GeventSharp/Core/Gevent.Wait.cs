@@ -87,7 +87,15 @@ public static partial class Gevent
         var collector = new ReadyCollector();
         foreach (T item in items)
         {
-            item.Rawlink(collector.OnReady);
+            if (item.Ready)
+            {
+                // Ready now: first, in the order given, without a hub turn (so a zero timeout still returns it).
+                collector.Arrived.Enqueue(item);
+            }
+            else
+            {
+                item.Rawlink(collector.OnReady);
+            }
         }
 
         try

@@ -12,28 +12,32 @@ public partial class Greenlet
     /// <summary>True for the greenlet <see cref="Gevent.Run(Func{Task}, HubOptions?)"/> runs: its failure is rethrown by Run, not reported.</summary>
     internal bool IsMain { get; set; }
 
-    /// <summary>Schedules the greenlet to start at the hub's next turn.</summary>
-    /// <exception cref="InvalidOperationException">Already started, or dead.</exception>
+    /// <summary>
+    /// Schedules the greenlet to start at the hub's next turn. Does nothing if it was already started
+    /// (or scheduled to start) or is dead, as gevent's <c>start()</c>: a greenlet runs once.
+    /// </summary>
     public void Start()
     {
         _homeHub.VerifyHubThread("Greenlet.Start");
         if (_phase != GreenletState.Unstarted)
         {
-            throw new InvalidOperationException($"{this} was already started; a greenlet runs once.");
+            return;
         }
 
         _phase = GreenletState.StartPending;
         _homeHub.EnqueueResume(this);
     }
 
-    /// <summary>Schedules the greenlet to start after <paramref name="delay"/>.</summary>
-    /// <exception cref="InvalidOperationException">Already started, or dead.</exception>
+    /// <summary>
+    /// Schedules the greenlet to start after <paramref name="delay"/>. Does nothing if it was already
+    /// started (or scheduled to start) or is dead, as gevent's <c>start_later()</c>.
+    /// </summary>
     public void StartLater(TimeSpan delay)
     {
         _homeHub.VerifyHubThread("Greenlet.StartLater");
         if (_phase != GreenletState.Unstarted)
         {
-            throw new InvalidOperationException($"{this} was already started; a greenlet runs once.");
+            return;
         }
 
         _phase = GreenletState.StartPending;

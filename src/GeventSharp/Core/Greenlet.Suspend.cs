@@ -89,6 +89,9 @@ public partial class Greenlet
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     internal bool IsWaiting(short version) => _phase == GreenletState.Waiting && _waitVersion == version;
 
+    /// <summary>True while this greenlet was woken from its wait number <paramref name="version"/> and has not resumed yet.</summary>
+    internal bool IsWokenAndNotResumed(short version) => _phase == GreenletState.Woken && _waitVersion == version;
+
     /// <summary>True while this greenlet is in its wait number <paramref name="version"/> and registered on <paramref name="list"/>.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     internal bool IsWaitingIn(WaitList list, short version) => ReferenceEquals(_waitList, list) && _waitVersion == version;

@@ -166,7 +166,7 @@ public partial class Greenlet : Waitable
         public DeferredThrow? Deferred;
         public Exception? KilledWith;
         public CancellationTokenRegistration CancelRegistration;
-        public Dictionary<object, object>? Locals;
+        public System.Runtime.CompilerServices.ConditionalWeakTable<object, object>? Locals;
         public long SpawnerId = -1;
     }
     /// <summary>The method the greenlet runs, as <c>Type.Method</c>, for reports.</summary>
@@ -177,11 +177,15 @@ public partial class Greenlet : Waitable
     /// <summary>The id of the greenlet that created this one (0: the hub itself; -1: not recorded), for run-info dumps.</summary>
     internal long SpawnerId => _rare?.SpawnerId ?? -1;
 
-    /// <summary>This greenlet's greenlet-local values (<c>Local&lt;T&gt;</c>, a primitive; created on first use).</summary>
-    internal Dictionary<object, object> LocalSlots => RareState.Locals ??= new Dictionary<object, object>(ReferenceEqualityComparer.Instance);
+    /// <summary>
+    /// This greenlet's greenlet-local values (<c>Local&lt;T&gt;</c>, a primitive; created on first use),
+    /// keyed weakly by their <c>Local</c>: a local nobody references any more is collected with its
+    /// value even while this greenlet runs (gevent #981).
+    /// </summary>
+    internal ConditionalWeakTable<object, object> LocalSlots => RareState.Locals ??= new ConditionalWeakTable<object, object>();
 
     /// <summary>This greenlet's greenlet-local values, or null if it never set one.</summary>
-    internal Dictionary<object, object>? LocalSlotsOrNull => _rare?.Locals;
+    internal ConditionalWeakTable<object, object>? LocalSlotsOrNull => _rare?.Locals;
 
     private string StateText => _phase.ToString();
 
