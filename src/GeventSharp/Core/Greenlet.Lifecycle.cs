@@ -177,9 +177,10 @@ public partial class Greenlet
         _task = null;
         _rare?.Deferred?.Take();
         _waitingOn = null;
-        if (_rare is { Locals: not null } rare)
+        if (_rare is { Locals: { } locals } rare)
         {
-            rare.Locals = null; // greenlet-local values die with the greenlet
+            locals.Clear(); // greenlet-local values die with the greenlet (Clear frees them now, not at finalization)
+            rare.Locals = null;
         }
         ForgetContinuation();
         if (_rare?.Cts is { } cts)

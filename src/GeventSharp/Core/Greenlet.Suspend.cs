@@ -131,6 +131,24 @@ public partial class Greenlet
         return new ValueTask(this, _waitVersion);
     }
 
+    /// <summary>
+    /// <see cref="Yield"/> for a greenlet that has just handed something over that cannot be taken
+    /// back (a channel put taken by a waiting getter, which runs first, as in gevent): a kill or
+    /// timeout that arrives before it resumes does not fail this yield but is raised at its next wait,
+    /// and one already pending is left for that wait too.
+    /// </summary>
+    internal ValueTask YieldAfterHandoff()
+    {
+        if (_rare?.Deferred is { Exception: not null })
+        {
+            return default;
+        }
+
+        ValueTask wait = Yield();
+        _wakeStands = true;
+        return wait;
+    }
+
     private bool BeginWait(out ValueTask<bool> early, CancellationToken cancellationToken)
     {
         if (_phase != GreenletState.Running || !ReferenceEquals(_homeHub._current, this))

@@ -93,7 +93,7 @@ public sealed class Channel<T> : IAsyncEnumerable<T>, IWakeHandoff
         if (TryHandOver(item))
         {
             // As gevent's put, the getter runs first: the putter goes behind it in the ready queue.
-            return Greenlet.Current is { } putter ? putter.Yield() : default;
+            return Greenlet.Current is { } putter ? putter.YieldAfterHandoff() : default;
         }
 
         long ticks = BlockingCall.WaitTicksOrThrow<QueueFullException>("Channel.PutAsync", _shutdown, timeout, out Greenlet current);

@@ -177,4 +177,78 @@ public sealed class GeventFidelityTests
             Assert.Equal("0.01 seconds", (await Assert.ThrowsAsync<Timeout>(() => new AsyncResult<int>().GetAsync(0.01).AsTask())).Message);
         });
     }
+
+    // gevent test__api_timeout.py test_with_timeout; issue 10 E.
+    // gevent 22.10: with_timeout(0.05, gevent.sleep, 10, timeout_value='tv') -> 'tv'.
+    [Fact]
+    public void WithTimeout_TakesALibraryWait_AndATimeoutValue()
+    {
+        _h.Run(async () =>
+        {
+            await Assert.ThrowsAsync<Timeout>(() => Gevent.WithTimeoutAsync(0.3, () => Gevent.Sleep(10)));
+            Assert.Equal(TimeSpan.FromSeconds(0.3), _h.Elapsed);
+            Assert.Equal("tv", await Gevent.WithTimeoutAsync(0.05, SleepThenAsync, "tv"));
+            Assert.Equal("done", await Gevent.WithTimeoutAsync(TimeSpan.FromSeconds(20), SleepThenAsync));
+            Assert.Equal(7, await Gevent.WithTimeoutAsync(1, async () => { await Gevent.Sleep(0.5); return 7; })); // an async lambda still compiles
+            Assert.False(await Timeout.RunSilentlyAsync(0.1, () => Gevent.Sleep(10)));
+        });
+
+        static async ValueTask<string> SleepThenAsync()
+        {
+            await Gevent.Sleep(10);
+            return "done";
+        }
+    }
+
+    // gevent test__api_timeout.py (Timeout(seconds, False)); issue 10 E.
+    // gevent 22.10: t = Timeout(0.01, False); with t: sleep(1) -> passes quietly; str(t) '0.01 seconds (silent)'.
+    // Outside a with block, gevent's silent timeout still raises (start_new(0.01, False) + sleep -> Timeout).
+    [Fact]
+    public void ASilentTimeout_CanBeCreatedDirectly()
+    {
+        _h.Run(async () =>
+        {
+            var quiet = Timeout.StartNew(0.01, silent: true);
+            try
+            {
+                await Gevent.Sleep(1);
+                Assert.Fail("the silent timeout did not fire");
+            }
+            catch (Timeout t) when (t == quiet)
+            {
+            }
+            finally
+            {
+                quiet.Cancel();
+            }
+
+            Assert.True(quiet.Silent);
+            Assert.Equal("0.01 seconds (silent)", quiet.Message);
+            Assert.True(new Timeout(TimeSpan.FromSeconds(1), silent: true).Silent);
+        });
+    }
+
+    // gevent test__greenlet.py (spawn_later with arguments); issue 10 E.
+    // gevent 22.10: repr(spawn_later(0, myfunc, 3)) -> '<Greenlet ...: myfunc(3)>'; Greenlet(f, 21).start() -> 42.
+    [Fact]
+    public void SpawnLater_TakesAnArgument_AndIsNamedAfterTheFunction()
+    {
+        _h.Run(async () =>
+        {
+            Greenlet<int> g = Gevent.SpawnLater(1, Double, 21);
+            Greenlet h = Gevent.SpawnLater(TimeSpan.FromSeconds(1), Note, "x");
+            Assert.Equal("Double", g.Name);
+            Assert.Equal("Note", h.Name);
+            Assert.Equal(42, await g);
+            Assert.Equal(TimeSpan.FromSeconds(1), _h.Elapsed);
+        });
+
+        static async Task<int> Double(int x)
+        {
+            await Gevent.Sleep(0);
+            return x * 2;
+        }
+
+        static void Note(string s) => Assert.Equal("x", s);
+    }
 }

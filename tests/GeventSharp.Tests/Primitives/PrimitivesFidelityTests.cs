@@ -1,5 +1,6 @@
 using System.Runtime.CompilerServices;
 using Xunit;
+using Timeout = GeventSharp.Timeout;
 using static GeventSharp.Tests.Primitives.Prim;
 
 namespace GeventSharp.Tests.Primitives;
@@ -51,6 +52,7 @@ public sealed class PrimitivesFidelityTests
     {
         Run(async () =>
         {
+            using var hang = Timeout.StartNew(60); // fail, not hang, where a second KillOneAsync would wait forever
             var shots = 0;
             var group = new Group();
             Greenlet p = group.Spawn(async () =>
@@ -91,6 +93,7 @@ public sealed class PrimitivesFidelityTests
             p.Kill();
             Assert.True(await p.JoinAsync(5));
             Assert.Equal(3, shots);
+            await Settle();
             Assert.Empty(group);
         });
     }
@@ -245,5 +248,41 @@ public sealed class PrimitivesFidelityTests
         var value = new object();
         local.Value = value;
         return new WeakReference(value);
+    }
+
+    // gevent test__pool.py TestErrorInIterator / imap with a failing item; issue 15 item 7 (declared shape).
+    // gevent 22.10, Pool(3), f(x) sleeps 0.01*(5-x) and raises for x == 2, catching per next():
+    //   imap -> [0, 10, 'raised bad 2', 30, 40]; imap_unordered -> ['raised bad 2', 10, 0, 40, 30].
+    // GeventSharp: the results before the failure are yielded, the failure is thrown where it falls,
+    // and the iteration ends there (a C# async iterator cannot go on after throwing); the calls still
+    // running are killed. docs/porting-from-gevent.md gives the idiom that goes on past failures.
+    [Theory]
+    [InlineData(false, new[] { 0, 10 })]
+    [InlineData(true, new int[0])]
+    public void MapEach_YieldsTheResultsBeforeAFailure_ThenThrowsIt_AndEnds(bool unordered, int[] before)
+    {
+        Run(async () =>
+        {
+            var pool = new Pool(3);
+            var got = new List<int>();
+            IAsyncEnumerable<int> results = unordered ? pool.MapEachUnorderedAsync(F, Enumerable.Range(0, 5)) : pool.MapEachAsync(F, Enumerable.Range(0, 5));
+            var e = await Assert.ThrowsAsync<InvalidOperationException>(async () =>
+            {
+                await foreach (int r in results)
+                {
+                    got.Add(r);
+                }
+            });
+            Assert.Equal("bad 2", e.Message);
+            Assert.Equal(before, got);
+            await Settle();
+            Assert.Empty(pool);
+        });
+
+        static async Task<int> F(int x)
+        {
+            await Gevent.Sleep(0.01 * (5 - x));
+            return x == 2 ? throw new InvalidOperationException("bad 2") : x * 10;
+        }
     }
 }
