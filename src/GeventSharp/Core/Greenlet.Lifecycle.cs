@@ -179,7 +179,13 @@ public partial class Greenlet
         _waitingOn = null;
         if (_rare is { Locals: { } locals } rare)
         {
-            locals.Clear(); // greenlet-local values die with the greenlet (Clear frees them now, not at finalization)
+            // Greenlet-local values die with the greenlet: empty each slot now (the table's own
+            // handles are only freed when it is finalized, two collections later).
+            foreach (KeyValuePair<object, object> slot in locals)
+            {
+                ((ILocalSlot)slot.Value).Drop();
+            }
+
             rare.Locals = null;
         }
         ForgetContinuation();

@@ -193,6 +193,13 @@ public partial class Greenlet : Waitable
     public sealed override string ToString() => $"<Greenlet \"{Name}\" #{_id}>";
 }
 
+/// <summary>One greenlet's value of one <c>Local&lt;T&gt;</c>: emptied when the greenlet dies.</summary>
+internal interface ILocalSlot
+{
+    /// <summary>Lets go of the value.</summary>
+    void Drop();
+}
+
 /// <summary>Readable names for greenlet functions.</summary>
 internal static class GreenletNames
 {

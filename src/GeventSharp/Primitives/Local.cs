@@ -127,9 +127,11 @@ public sealed class Local<T>
     /// <summary>Like <c>&lt;Local&lt;Int32&gt; 'x'&gt;</c>; the value is per greenlet, so it is not shown.</summary>
     public override string ToString() => $"<{Describe()}>";
 
-    private sealed class Box(T value)
+    private sealed class Box(T value) : ILocalSlot
     {
         public T Value = value;
+
+        public void Drop() => Value = default!;
     }
 }
 
