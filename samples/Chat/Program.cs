@@ -81,7 +81,9 @@ Gevent.Run(async () =>
     {
         await app.StartAsync();
     }
+    #pragma warning disable GS0004 // at startup, in the main greenlet (nothing kills it or times it out yet), any failure of the store, its own timeouts included, means "serve anyway"
     catch (Exception e)
+    #pragma warning restore GS0004
     {
         Console.Error.WriteLine($"the store is not reachable yet ({e.Message}); serving anyway, it will be retried");
     }

@@ -33,7 +33,9 @@ internal static class Supervisor
                         await Gevent.Sleep(every);
                     }
                 }
+                #pragma warning disable GS0004 // a Timeout raised by the body's own timeouts (a store call that took too long) is a failure to retry; nothing times the supervisor itself out, and a kill goes through
                 catch (Exception e) when (e is not GreenletExit)
+                #pragma warning restore GS0004
                 {
                     failures++;
                     backoff = backoff == TimeSpan.Zero ? TimeSpan.FromMilliseconds(100) : TimeSpan.FromTicks(Math.Min(backoff.Ticks * 2, maxBackoff.Ticks));

@@ -39,8 +39,8 @@ public sealed class HubHarness
     /// <summary>
     /// The options the harness runs hubs with: the virtual clock, failures collected in
     /// <see cref="Errors"/>, and no hub monitor. The monitor watches real time, which a
-    /// virtual-time test does not control (a Debug build turns it on at 100 ms, and a slow turn on a
-    /// busy machine would then count as a failure); a test of the monitor sets
+    /// virtual-time test does not control (a slow turn on a busy machine — a JIT compile, a debugger
+    /// pause — would then count as a failure of a deterministic test); a test of the monitor sets
     /// <see cref="HubOptions.MonitorThreshold"/> itself.
     /// </summary>
     public HubOptions Options => new()

@@ -19,7 +19,7 @@ public static class S04GreenletStates
         {
             await Gevent.JoinAllAsync(new[] { winner, loser });
         }
-        catch (Exception)
+        catch (Exception e) when (e is not GreenletExit and not Timeout) // gevent's "except Exception"
         {
             Console.WriteLine("This will never be reached");
         }

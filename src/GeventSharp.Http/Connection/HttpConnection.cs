@@ -71,7 +71,9 @@ internal sealed class HttpConnection
             {
             }
         }
+        #pragma warning disable GS0004 // IsConnectionError matches socket and WebSocket errors only, and _stall.Caused this connection's own timeout: a kill and any other Timeout go through
         catch (Exception e) when (IsConnectionError(e) || e is ObjectDisposedException || _stall.Caused(e))
+        #pragma warning restore GS0004
         {
             // The client went away (reset, closed mid-request or mid-WebSocket) or stalled: nothing to answer.
         }
@@ -165,7 +167,9 @@ internal sealed class HttpConnection
 
             return false;
         }
+        #pragma warning disable GS0004 // a Timeout escaping the application handler is the handler's failure, answered 500 like any other; the connection's stall timeout is caught by the clause before, and a kill (GreenletExit) goes through
         catch (Exception e) when (e is not GreenletExit && !IsConnectionError(e))
+        #pragma warning restore GS0004
         {
             _server.ReportHandlerError(e);
             if (_writer.HasStarted)

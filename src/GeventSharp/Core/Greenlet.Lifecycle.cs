@@ -10,7 +10,7 @@ public partial class Greenlet
     private bool _hasPendingValueTask;
 
     /// <summary>True for the greenlet <see cref="Gevent.Run(Func{Task}, HubOptions?)"/> runs: its failure is rethrown by Run, not reported.</summary>
-    internal bool IsMain { get; set; }
+    internal bool IsMain => ReferenceEquals(_homeHub.Main, this);
 
     /// <summary>
     /// Schedules the greenlet to start at the hub's next turn. Does nothing if it was already started
@@ -24,6 +24,7 @@ public partial class Greenlet
             return;
         }
 
+        CallSpawnCallbacks();
         _phase = GreenletState.StartPending;
         _homeHub.EnqueueResume(this);
     }
@@ -40,6 +41,7 @@ public partial class Greenlet
             return;
         }
 
+        CallSpawnCallbacks();
         _phase = GreenletState.StartPending;
         _startTimerArmed = true;
         _homeHub.AddTimer(_homeHub.Now + _homeHub.ToTicks(delay), this, StartTimerToken);
@@ -195,6 +197,7 @@ public partial class Greenlet
             _rare.Cts = null;
         }
 
+        LetGoOfDeadSpawner();
         _homeHub.RemoveLive(this);
         if (error is not null && !IsMain && !_homeHub.IsNotError(error))
         {

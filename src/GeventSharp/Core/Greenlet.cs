@@ -49,6 +49,7 @@ public partial class Greenlet : Waitable
         _homeHub = hub;
         _body = body;
         _id = Interlocked.Increment(ref s_nextId);
+        _spawnLink = hub._current;
         if (hub.RecordSpawners)
         {
             RareState.SpawnerId = hub._current?._id ?? 0;
@@ -168,6 +169,7 @@ public partial class Greenlet : Waitable
         public CancellationTokenRegistration CancelRegistration;
         public System.Runtime.CompilerServices.ConditionalWeakTable<object, object>? Locals;
         public long SpawnerId = -1;
+        public Dictionary<object, object?>? TreeLocals;
     }
     /// <summary>The method the greenlet runs, as <c>Type.Method</c>, for reports.</summary>
     internal string FunctionDescription => ((_body as Delegate)?.Method ?? _body as System.Reflection.MethodInfo) is { DeclaringType: { } t } m

@@ -23,7 +23,7 @@ public sealed partial class Hub
         {
             Greenlet main = createMain(hub);
             main.Name = "main";
-            main.IsMain = true;
+            hub.Main = main;
             main.Start();
             hub.RunUntilDead(main);
             hub.KillRemaining();
@@ -181,6 +181,11 @@ public sealed partial class Hub
         if (_idleWaiters is { Count: > 0 } idle)
         {
             idle.WakeAll(true);
+            return true;
+        }
+
+        if (_joinWaiters is not null && WakeJoinersIfOutOfWork())
+        {
             return true;
         }
 

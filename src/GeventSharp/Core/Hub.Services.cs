@@ -37,6 +37,9 @@ public sealed partial class Hub
 
     internal Greenlet? CurrentForMonitor => _current;
 
+    /// <summary>Items posted from other threads that the hub has not taken in yet (the monitor reads it).</summary>
+    internal int PendingPosts => Volatile.Read(ref _inboxCount);
+
     internal bool Closed => _closed;
 
     internal void AddKeepAlive() => Interlocked.Increment(ref _keepAlive);
@@ -120,7 +123,7 @@ public sealed partial class Hub
     {
         if (threshold is { } t && t > TimeSpan.Zero)
         {
-            _monitor = new HubMonitor(this, t, stackCapture);
+            _monitor = new HubMonitor(this, t, stackCapture, LibC.CurrentOsThreadId());
         }
     }
 

@@ -105,7 +105,7 @@ public sealed partial class Hub
 
     /// <summary>
     /// The default error handler: writes the exception with its stack, then a line like
-    /// <c>2026-11-25T10:00:00Z &lt;Greenlet "fail" #2&gt; failed with Exception</c>, to standard error.
+    /// <c>2026-11-25T10:00:00Z &lt;Greenlet "fail" #2&gt; failed with Exception</c> (or <c>blocked the hub</c> for a monitor report), to standard error.
     /// </summary>
     public static void DefaultErrorHandler(Greenlet? greenlet, Exception exception)
     {
@@ -113,7 +113,8 @@ public sealed partial class Hub
         sb.Append(exception.ToString()).Append('\n');
         DateTimeOffset now = (greenlet?.Hub.TimeProvider ?? TimeProvider.System).GetUtcNow();
         sb.Append(now.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", System.Globalization.CultureInfo.InvariantCulture)).Append(' ');
-        sb.Append(greenlet?.ToString() ?? "<Hub>").Append(" failed with ").Append(exception.GetType().Name).Append("\n\n");
+        sb.Append(greenlet?.ToString() ?? "<Hub>")
+          .Append(exception is HubBlockedException ? " blocked the hub" : " failed with " + exception.GetType().Name).Append("\n\n");
         Console.Out.Flush();
         Console.Error.Write(sb.ToString());
         Console.Error.Flush();

@@ -3,81 +3,193 @@ using System.Diagnostics;
 namespace GeventSharp;
 
 /// <summary>
-/// The monitor thread: notices when one greenlet (or hub callback) has held the hub longer than a
-/// threshold and reports it through the hub's error handler as a <see cref="HubBlockedException"/>.
+/// The hub monitor: notices when one greenlet (or hub callback) has held the hub longer than a
+/// threshold and reports it as a <see cref="HubBlockedException"/>.
 /// </summary>
 /// <remarks>
-/// The hub counts the items it runs; the monitor samples the count every half threshold. A count
-/// that stays odd (an item running) for a whole threshold means the hub is blocked. Each blocking
-/// episode is reported once, through <see cref="Hub.Post(Action)"/>, so the handler runs on the
-/// hub thread as soon as the blocking call returns (or, if the hub has finished meanwhile, on the
-/// monitor thread: a report is never dropped).
+/// <para>
+/// The hub counts the items it runs; one monitor thread for the whole process samples every hub's
+/// count every quarter threshold (of the smallest threshold among the hubs). A
+/// count that stays odd (an item running) means the hub is held. The time counted is wall time
+/// minus what the hub thread could not help: garbage-collection pauses and, on Linux, the time
+/// the thread sat runnable on a busy machine's run queue (<c>/proc/self/task/TID/schedstat</c>).
+/// So a loaded machine or a collection does not read as a blocking call; a busy loop, a
+/// synchronous wait or a slow synchronous call does.
+/// </para>
+/// <para>
+/// The first report of an episode, at the threshold, is posted to the hub, so the error handler
+/// runs on the hub thread as soon as the blocking call returns. If the hub has not come back by
+/// one and a half thresholds — a <c>.Result</c> deadlock never does — the monitor thread reports
+/// itself (<see cref="HubBlockedException.StillBlocked"/>), and again each time the held time
+/// doubles. The posted report is then dropped, so each episode is told once on the hub thread or
+/// on the monitor thread, never twice for the same moment.
+/// </para>
 /// </remarks>
 internal sealed class HubMonitor : IDisposable
 {
+    private static readonly TimeSpan s_longestInterval = TimeSpan.FromMinutes(10);
+
+    // One monitor thread for every hub of the process, started with the first hub: a hub costs a
+    // list entry, not a thread, so Gevent.Run in a loop or one hub per core stays cheap.
+    private static readonly List<HubMonitor> s_all = new();
+    private static readonly AutoResetEvent s_changed = new(false);
+    private static Thread? s_thread;
+    private static int s_version;
+
     private readonly Hub _hub;
     private readonly TimeSpan _threshold;
-    private readonly ManualResetEventSlim _stop = new();
-    private readonly Thread _thread;
     private readonly Func<Thread, string?>? _stackCapture;
+    private readonly string? _schedstat;
+    private readonly Episode _episode = new();
+    private int _last = -1;
+    private int _reported;
+    private volatile bool _disposed;
 
-    public HubMonitor(Hub hub, TimeSpan threshold, Func<Thread, string?>? stackCapture)
+    public HubMonitor(Hub hub, TimeSpan threshold, Func<Thread, string?>? stackCapture, int hubOsThreadId)
     {
         _hub = hub;
         _threshold = threshold;
         _stackCapture = stackCapture;
-        _thread = new Thread(Loop) { IsBackground = true, Name = "GeventSharp hub monitor" };
-        _thread.Start();
-    }
-
-    /// <summary>Blocking episodes reported so far (posted to the hub).</summary>
-    public int Reported => Volatile.Read(ref _reported);
-
-    private int _reported;
-
-    public void Dispose() => _stop.Set();
-
-    private void Loop()
-    {
-        TimeSpan period = TimeSpan.FromTicks(Math.Max(_threshold.Ticks / 4, TimeSpan.TicksPerMillisecond));
-        int last = -1;
-        long since = Stopwatch.GetTimestamp();
-        bool reported = false;
-        while (!_stop.Wait(period))
+        _schedstat = hubOsThreadId > 0 ? $"/proc/self/task/{hubOsThreadId}/schedstat" : null;
+        lock (s_all)
         {
-            int counter = _hub._runCounter;
-            long now = Stopwatch.GetTimestamp();
-            if (counter != last)
+            s_all.Add(this);
+            s_version++;
+            if (s_thread is null)
             {
-                last = counter;
-                since = now;
-                reported = false;
-                continue;
-            }
-
-            TimeSpan held = Stopwatch.GetElapsedTime(since, now);
-            if ((counter & 1) == 1 && !reported && held >= _threshold)
-            {
-                reported = true;
-                Greenlet? g = _hub.CurrentForMonitor;
-                string? stack = CaptureStack();
-                var error = new HubBlockedException(g, held, _hub.Thread, stack);
-                if (!_hub.TryPostInternal(static s =>
-                    {
-                        var e = (HubBlockedException)s!;
-                        (e.Greenlet?.Hub ?? Hub.Current)?.ReportError(e.Greenlet, e);
-                    }, error))
-                {
-                    // The hub finished while the monitor was looking (a slow stack capture): no
-                    // hub thread is left to run the handler, so report from here rather than lose it.
-                    _hub.ReportError(g, error);
-                }
-
-                Interlocked.Increment(ref _reported);
+                s_thread = new Thread(Loop) { IsBackground = true, Name = "GeventSharp hub monitor" };
+                s_thread.Start();
             }
         }
 
-        _stop.Dispose();
+        s_changed.Set();
+    }
+
+    /// <summary>Reports made so far (posted to the hub or delivered from the monitor thread).</summary>
+    public int Reported => Volatile.Read(ref _reported);
+
+    public void Dispose()
+    {
+        _disposed = true;
+        lock (s_all)
+        {
+            s_all.Remove(this);
+            s_version++;
+        }
+
+        s_changed.Set();
+    }
+
+    private static void Loop()
+    {
+        HubMonitor[] monitors = [];
+        int seen = -1;
+        TimeSpan period = System.Threading.Timeout.InfiniteTimeSpan;
+        while (true)
+        {
+            s_changed.WaitOne(period);
+            lock (s_all)
+            {
+                if (s_version != seen)
+                {
+                    seen = s_version;
+                    monitors = s_all.ToArray();
+                    period = monitors.Length == 0
+                        ? System.Threading.Timeout.InfiniteTimeSpan
+                        : TimeSpan.FromTicks(Math.Max(monitors.Min(m => m._threshold).Ticks / 4, TimeSpan.TicksPerMillisecond));
+                }
+            }
+
+            foreach (HubMonitor m in monitors)
+            {
+                if (!m._disposed)
+                {
+                    m.Sample(Stopwatch.GetTimestamp());
+                }
+            }
+        }
+    }
+
+    private void Sample(long now)
+    {
+        Episode episode = _episode;
+        int counter = _hub._runCounter;
+        if (counter != _last || (counter & 1) == 0)
+        {
+            // The hub moved on, or sleeps between items (waiting for I/O or timers is not blocking).
+            // The baselines are taken here, at every change, so that a monitor thread that itself
+            // waited long for a CPU on a loaded machine still subtracts everything the hub could not help.
+            _last = counter;
+            episode.Reset(now, _threshold, GC.GetTotalPauseDuration(), (counter & 1) == 1 ? ReadRunQueueDelay() : TimeSpan.Zero);
+            return;
+        }
+
+        if (!episode.Suspected)
+        {
+            // Running, but the baseline was taken while the hub slept between items: take it now.
+            episode.Suspect(GC.GetTotalPauseDuration(), ReadRunQueueDelay());
+        }
+
+        TimeSpan held = Stopwatch.GetElapsedTime(episode.Since, now)
+            - (GC.GetTotalPauseDuration() - episode.GcPauseAtStart)
+            - (ReadRunQueueDelay() - episode.RunQueueDelayAtStart);
+        if (held >= episode.NextReportAt)
+        {
+            Report(episode, held);
+        }
+    }
+
+    private void Report(Episode episode, TimeSpan held)
+    {
+        Greenlet? g = _hub.CurrentForMonitor;
+        bool waiting = (_hub.Thread.ThreadState & System.Threading.ThreadState.WaitSleepJoin) != 0;
+        int pending = _hub.PendingPosts - (episode.Posted is null ? 0 : 1); // not counting the monitor's own report
+        Interlocked.Increment(ref _reported);
+        if (episode.Posted is null)
+        {
+            // At the threshold: tell the hub, which runs the handler when the call returns.
+            var error = new HubBlockedException(g, held, _hub.Thread, CaptureStack(), stillBlocked: false, waiting, pending);
+            var posted = new PostedReport(error);
+            episode.Posted = posted;
+            episode.NextReportAt = _threshold + _threshold / 2;
+            if (!_hub.TryPostInternal(static s => ((PostedReport)s!).DeliverOnHub(), posted))
+            {
+                // The hub finished while the monitor was looking (a slow stack capture): no hub
+                // thread is left to run the handler, so report from here rather than lose it.
+                posted.DeliverHere(_hub);
+            }
+
+            return;
+        }
+
+        // The hub has not come back: report from this thread, and again each time the held time doubles.
+        episode.Posted.Cancel();
+        episode.NextReportAt = held + (held < s_longestInterval ? held : s_longestInterval);
+        _hub.ReportError(g, new HubBlockedException(g, held, _hub.Thread, CaptureStack(), stillBlocked: true, waiting, pending));
+    }
+
+    /// <summary>Nanoseconds the hub thread spent runnable but not running, as a TimeSpan; zero where unknown.</summary>
+    private TimeSpan ReadRunQueueDelay()
+    {
+        if (_schedstat is null)
+        {
+            return TimeSpan.Zero;
+        }
+
+        try
+        {
+            // "<ns on cpu> <ns waiting on a run queue> <timeslices>"
+            string[] fields = File.ReadAllText(_schedstat).Split(' ');
+            return fields.Length >= 2 && long.TryParse(fields[1], out long ns) ? TimeSpan.FromTicks(ns / 100) : TimeSpan.Zero;
+        }
+        catch (IOException)
+        {
+            return TimeSpan.Zero;
+        }
+        catch (UnauthorizedAccessException)
+        {
+            return TimeSpan.Zero;
+        }
     }
 
     /// <summary>The blocked hub thread's stack, if a capture is configured; a failing capture is reported in its place.</summary>
@@ -97,54 +209,61 @@ internal sealed class HubMonitor : IDisposable
             return $"(the stack could not be captured: {e.GetType().Name}: {e.Message})";
         }
     }
-}
 
-/// <summary>
-/// Reported (not thrown) by the hub monitor: a greenlet kept the hub busy longer than
-/// <see cref="HubOptions.MonitorThreshold"/>, so every other greenlet waited — usually a
-/// synchronous blocking call (<c>Thread.Sleep</c>, <c>.Result</c>, a synchronous socket or file
-/// call) that belongs in <see cref="Hub.ThreadPool"/> or should be awaited.
-/// </summary>
-/// <remarks>
-/// The report names the greenlet and the function it runs, and how long it had held the hub when
-/// noticed (at least the threshold). .NET cannot read another thread's stack in-process; with
-/// <see cref="HubOptions.MonitorStackCapture"/> set (e.g. to <c>GeventSharp.Diagnostics.HubStacks.Capture</c>)
-/// the report carries the blocked thread's stack too (<see cref="BlockedStack"/>).
-/// </remarks>
-/// <example>
-/// <code>
-/// var options = new HubOptions
-/// {
-///     MonitorThreshold = TimeSpan.FromMilliseconds(100),
-///     ErrorHandler = (g, e) =&gt; { if (e is HubBlockedException b) log.Warn(b.Message); },
-/// };
-/// </code>
-/// </example>
-public sealed class HubBlockedException : Exception
-{
-    /// <summary>Creates the report.</summary>
-    public HubBlockedException(Greenlet? greenlet, TimeSpan held, Thread hubThread, string? blockedStack = null)
-        : base(Describe(greenlet, held, hubThread, blockedStack))
+    /// <summary>One stretch of the hub held by one item, as the monitor sees it.</summary>
+    private sealed class Episode
     {
-        Greenlet = greenlet;
-        Held = held;
-        BlockedStack = blockedStack;
+        public long Since { get; private set; }
+
+        public bool Suspected { get; private set; }
+
+        public TimeSpan GcPauseAtStart { get; private set; }
+
+        public TimeSpan RunQueueDelayAtStart { get; private set; }
+
+        public TimeSpan NextReportAt { get; set; }
+
+        public PostedReport? Posted { get; set; }
+
+        public void Reset(long now, TimeSpan threshold, TimeSpan gcPause, TimeSpan runQueueDelay)
+        {
+            Since = now;
+            Posted = null;
+            NextReportAt = threshold;
+            GcPauseAtStart = gcPause;
+            RunQueueDelayAtStart = runQueueDelay;
+            Suspected = runQueueDelay != TimeSpan.Zero; // a run-queue reading is a complete baseline
+        }
+
+        public void Suspect(TimeSpan gcPause, TimeSpan runQueueDelay)
+        {
+            Suspected = true;
+            GcPauseAtStart = gcPause;
+            RunQueueDelayAtStart = runQueueDelay;
+        }
     }
 
-    /// <summary>The hub thread's stack while it was blocked, if <see cref="HubOptions.MonitorStackCapture"/> captured it.</summary>
-    public string? BlockedStack { get; }
-
-    /// <summary>The greenlet that held the hub, or null for a hub callback.</summary>
-    public Greenlet? Greenlet { get; }
-
-    /// <summary>How long the hub had been held when the monitor noticed.</summary>
-    public TimeSpan Held { get; }
-
-    private static string Describe(Greenlet? g, TimeSpan held, Thread hubThread, string? stack)
+    /// <summary>The first report of an episode, delivered once: on the hub when it comes back, unless the monitor spoke first.</summary>
+    private sealed class PostedReport(HubBlockedException error)
     {
-        string who = g is null ? "a hub callback" : $"{g} (running {g.FunctionDescription})";
-        string text = $"The hub (thread {hubThread.ManagedThreadId}) was blocked for at least {held.TotalMilliseconds:F0} ms by {who}: " +
-            "a synchronous blocking call? Await it, or move it to Hub.ThreadPool (Gevent.RunBlockingAsync).";
-        return stack is null ? text : text + "\nBlocked at:\n" + stack;
+        private int _done;
+
+        public void Cancel() => Interlocked.Exchange(ref _done, 1);
+
+        public void DeliverOnHub()
+        {
+            if (Interlocked.Exchange(ref _done, 1) == 0)
+            {
+                (error.Greenlet?.Hub ?? Hub.Current)?.ReportError(error.Greenlet, error);
+            }
+        }
+
+        public void DeliverHere(Hub hub)
+        {
+            if (Interlocked.Exchange(ref _done, 1) == 0)
+            {
+                hub.ReportError(error.Greenlet, error);
+            }
+        }
     }
 }

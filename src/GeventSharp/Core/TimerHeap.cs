@@ -80,6 +80,21 @@ internal sealed class TimerHeap
         return false;
     }
 
+    /// <summary>True if a live timer other than those <paramref name="exempt"/> picks out is pending (a scan: for rare checks only).</summary>
+    public bool AnyLiveExcept(Func<ITimerTarget, bool> exempt)
+    {
+        for (int i = 0; i < _count; i++)
+        {
+            ref Entry e = ref _heap[i];
+            if (e.Target.IsTimerLive(e.Token) && !exempt(e.Target))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
     /// <summary>Removes and returns the earliest timer if it is due at <paramref name="now"/>.</summary>
     public bool TryPopDue(long now, out ITimerTarget target, out long token)
     {

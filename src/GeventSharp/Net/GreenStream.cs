@@ -118,7 +118,9 @@ public sealed class GreenStream : Stream
                     {
                         done.TrySetResult(await operation());
                     }
+                    #pragma warning disable GS0004 // the helper greenlet hands every outcome, a kill included, to the foreign caller waiting on done, which rethrows it
                     catch (Exception e)
+                    #pragma warning restore GS0004
                     {
                         done.TrySetException(e);
                     }

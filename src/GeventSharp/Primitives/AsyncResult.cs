@@ -206,6 +206,9 @@ public sealed class AsyncResult<T> : Waitable
         }
     }
 
+    /// <summary>A link callback setting this result from a dead <see cref="Greenlet{T}"/> (equal each time, so it can be unlinked).</summary>
+    internal Action<Greenlet> TypedSetter => SetFromTypedGreenlet;
+
     private void SetFromTypedGreenlet(Greenlet greenlet)
     {
         if (greenlet.Exception is { } e)

@@ -5,7 +5,7 @@ namespace GeventSharp;
 /// <summary>Mapping work over members: gevent's <c>map</c>, <c>imap</c>, <c>imap_unordered</c>, <c>apply</c>.</summary>
 public partial class Group
 {
-    /// <summary>How many started-but-unread results an <see cref="MapEachAsync{TIn, TOut}"/> holds when no maxsize is given (null: no limit).</summary>
+    /// <summary>How many started-but-unread results an <see cref="MapEachAsync{TIn, TOut}(Func{TIn, Task{TOut}}, IEnumerable{TIn}, int?, CancellationToken)"/> holds when no maxsize is given (null: no limit).</summary>
     private protected virtual int? DefaultMapWindow => null;
 
     /// <summary>
@@ -14,10 +14,21 @@ public partial class Group
     /// remaining calls are killed.
     /// </summary>
     /// <param name="function">The work for one item.</param>
-    /// <param name="items">Read lazily, as for <see cref="MapEachAsync{TIn, TOut}"/>.</param>
+    /// <param name="items">Read lazily, as for <see cref="MapEachAsync{TIn, TOut}(Func{TIn, Task{TOut}}, IEnumerable{TIn}, int?, CancellationToken)"/>.</param>
     /// <param name="cancellationToken">Stops the map: the calls still running are killed and <see cref="OperationCanceledException"/> is thrown.</param>
     /// <example><code>IReadOnlyList&lt;int&gt; lengths = await pool.MapAsync(async url =&gt; (await FetchAsync(url)).Length, urls);</code></example>
-    public async Task<IReadOnlyList<TOut>> MapAsync<TIn, TOut>(Func<TIn, Task<TOut>> function, IEnumerable<TIn> items, CancellationToken cancellationToken = default)
+    public Task<IReadOnlyList<TOut>> MapAsync<TIn, TOut>(Func<TIn, Task<TOut>> function, IEnumerable<TIn> items, CancellationToken cancellationToken = default)
+        => MapAsync(function, AsyncSource(items), cancellationToken);
+
+    /// <summary>
+    /// Like <see cref="MapAsync{TIn, TOut}(Func{TIn, Task{TOut}}, IEnumerable{TIn}, CancellationToken)"/>, over a source
+    /// whose items arrive over time: a <see cref="Queue{T}"/> or <see cref="Channel{T}"/> (read until it
+    /// is shut down), or any <see cref="IAsyncEnumerable{T}"/>.
+    /// </summary>
+    /// <param name="function">The work for one item.</param>
+    /// <param name="items">Read lazily by a producer greenlet, as for <see cref="MapEachAsync{TIn, TOut}(Func{TIn, Task{TOut}}, IAsyncEnumerable{TIn}, int?, CancellationToken)"/>.</param>
+    /// <param name="cancellationToken">Stops the map: the calls still running are killed and <see cref="OperationCanceledException"/> is thrown.</param>
+    public async Task<IReadOnlyList<TOut>> MapAsync<TIn, TOut>(Func<TIn, Task<TOut>> function, IAsyncEnumerable<TIn> items, CancellationToken cancellationToken = default)
     {
         var results = new List<TOut>();
         await foreach (TOut r in MapEachAsync(function, items, null, cancellationToken))
@@ -44,8 +55,35 @@ public partial class Group
     /// (break, exception, cancellation) kills the producer and the calls still running, and waits
     /// until they are dead: no call outlives the loop.
     /// </remarks>
+    public IAsyncEnumerable<TOut> MapEachAsync<TIn, TOut>(
+        Func<TIn, Task<TOut>> function, IEnumerable<TIn> items, int? maxsize = null, CancellationToken cancellationToken = default)
+        => MapEachAsync(function, AsyncSource(items), maxsize, cancellationToken);
+
+    /// <summary>
+    /// Runs <paramref name="function"/> on every item of a source whose items arrive over time, and
+    /// yields the results in the order of the items (gevent's <c>imap</c> over a queue).
+    /// </summary>
+    /// <param name="function">The work for one item.</param>
+    /// <param name="items">
+    /// Read by a producer greenlet as items arrive and slots free up: a <see cref="Queue{T}"/> or
+    /// <see cref="Channel{T}"/> ends the map when it is shut down (gevent's <c>StopIteration</c>
+    /// sentinel put in the queue); any other <see cref="IAsyncEnumerable{T}"/> when it ends.
+    /// </param>
+    /// <param name="maxsize">At most this many calls started and not yet read (default: the pool size for a <see cref="Pool"/>, unlimited for a plain group).</param>
+    /// <param name="cancellationToken">Stops the iteration.</param>
+    /// <remarks>As <see cref="MapEachAsync{TIn, TOut}(Func{TIn, Task{TOut}}, IEnumerable{TIn}, int?, CancellationToken)"/>: no call outlives the loop.</remarks>
+    /// <example>
+    /// <code>
+    /// var urls = new Queue&lt;string&gt;();
+    /// Gevent.Spawn(async () =&gt; { foreach (string u in Crawl()) { await urls.PutAsync(u); } urls.Shutdown(); });
+    /// await foreach (int length in pool.MapEachAsync(FetchLengthAsync, urls))
+    /// {
+    ///     Console.WriteLine(length); // in the order the urls were put
+    /// }
+    /// </code>
+    /// </example>
     public async IAsyncEnumerable<TOut> MapEachAsync<TIn, TOut>(
-        Func<TIn, Task<TOut>> function, IEnumerable<TIn> items, int? maxsize = null, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+        Func<TIn, Task<TOut>> function, IAsyncEnumerable<TIn> items, int? maxsize = null, [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
         int? window = MapWindow(function, items, maxsize);
 
@@ -58,10 +96,10 @@ public partial class Group
         {
             try
             {
-                foreach (TIn item in items)
+                await foreach (TIn item in items)
                 {
                     Greenlet<TOut> g = await SpawnWithinWindowAsync(limit, function, item);
-                    await started.PutAsync(g); // unbounded: completes at once
+                    await started.PutAsync(g, cancellationToken: CancellationToken.None); // unbounded: completes at once
                 }
             }
             finally
@@ -93,7 +131,7 @@ public partial class Group
                 yield return result;
             }
 
-            await producer.GetAsync(); // an exception from enumerating the items
+            await producer.GetAsync(cancellationToken: cancellationToken); // an exception from enumerating the items
         }
         finally
         {
@@ -113,14 +151,26 @@ public partial class Group
     }
 
     /// <summary>
-    /// Like <see cref="MapEachAsync{TIn, TOut}"/>, but yields results in the order the calls finish (gevent's <c>imap_unordered</c>).
+    /// Like <see cref="MapEachAsync{TIn, TOut}(Func{TIn, Task{TOut}}, IEnumerable{TIn}, int?, CancellationToken)"/>, but yields results in the order the calls finish (gevent's <c>imap_unordered</c>).
     /// </summary>
     /// <param name="function">The work for one item.</param>
     /// <param name="items">Read lazily by a producer greenlet.</param>
-    /// <param name="maxsize">At most this many calls started and not yet read (default as for <see cref="MapEachAsync{TIn, TOut}"/>).</param>
+    /// <param name="maxsize">At most this many calls started and not yet read (default as for <see cref="MapEachAsync{TIn, TOut}(Func{TIn, Task{TOut}}, IEnumerable{TIn}, int?, CancellationToken)"/>).</param>
+    /// <param name="cancellationToken">Stops the iteration.</param>
+    public IAsyncEnumerable<TOut> MapEachUnorderedAsync<TIn, TOut>(
+        Func<TIn, Task<TOut>> function, IEnumerable<TIn> items, int? maxsize = null, CancellationToken cancellationToken = default)
+        => MapEachUnorderedAsync(function, AsyncSource(items), maxsize, cancellationToken);
+
+    /// <summary>
+    /// Like <see cref="MapEachAsync{TIn, TOut}(Func{TIn, Task{TOut}}, IAsyncEnumerable{TIn}, int?, CancellationToken)"/>, but yields
+    /// results in the order the calls finish (gevent's <c>imap_unordered</c> over a queue).
+    /// </summary>
+    /// <param name="function">The work for one item.</param>
+    /// <param name="items">Read as items arrive; a <see cref="Queue{T}"/> or <see cref="Channel{T}"/> ends the map when shut down.</param>
+    /// <param name="maxsize">At most this many calls started and not yet read.</param>
     /// <param name="cancellationToken">Stops the iteration.</param>
     public async IAsyncEnumerable<TOut> MapEachUnorderedAsync<TIn, TOut>(
-        Func<TIn, Task<TOut>> function, IEnumerable<TIn> items, int? maxsize = null, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+        Func<TIn, Task<TOut>> function, IAsyncEnumerable<TIn> items, int? maxsize = null, [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
         int? window = MapWindow(function, items, maxsize);
 
@@ -138,7 +188,7 @@ public partial class Group
         {
             try
             {
-                foreach (TIn item in items)
+                await foreach (TIn item in items)
                 {
                     Greenlet<TOut> g = await SpawnWithinWindowAsync(limit, function, item);
                     spawned++;
@@ -172,7 +222,7 @@ public partial class Group
                 yield return await g;
             }
 
-            await producer.GetAsync();
+            await producer.GetAsync(cancellationToken: cancellationToken);
         }
         finally
         {
@@ -281,6 +331,18 @@ public partial class Group
         }
 
         return await SpawnMemberWaitingAsync(() => Gevent.Spawn(function, item), null, default);
+    }
+
+    /// <summary>A plain sequence as an async one, read item by item (synchronously) by the producer.</summary>
+    private static async IAsyncEnumerable<T> AsyncSource<T>(IEnumerable<T> items)
+    {
+        ArgumentNullException.ThrowIfNull(items);
+        foreach (T item in items)
+        {
+            yield return item;
+        }
+
+        await Task.CompletedTask; // an iterator with no await of its own
     }
 
     /// <summary>Checks the arguments of a lazy map and returns its window (calls started and not yet read; null is unbounded).</summary>

@@ -31,7 +31,9 @@ public partial class Group
             await group.AbortAsync();
             ExceptionDispatchInfo.Capture(e).Throw();
         }
+        #pragma warning disable GS0004 // the clause above took everything but the group's own interrupt (a kill and a Timeout included): only that interrupt reaches here
         catch (Exception)
+        #pragma warning restore GS0004
         {
             // a member failed and interrupted the body: DisposeAsync rethrows that failure
         }

@@ -16,8 +16,8 @@ namespace GeventSharp;
 /// <para><see cref="RunStructuredAsync(Func{Group, Task})"/> (or <see cref="Structured"/>) gives a
 /// structured group (Trio's nursery): when a member fails, the others are killed and the failure
 /// is rethrown to the owner, so no member outlives the scope.</para>
-/// <para>The map family (<see cref="MapAsync{TIn, TOut}"/>, <see cref="MapEachAsync{TIn, TOut}"/>,
-/// <see cref="MapEachUnorderedAsync{TIn, TOut}"/>, <see cref="ApplyAsync{T}(Func{Task{T}})"/>,
+/// <para>The map family (<see cref="MapAsync{TIn, TOut}(Func{TIn, Task{TOut}}, IEnumerable{TIn}, CancellationToken)"/>, <see cref="MapEachAsync{TIn, TOut}(Func{TIn, Task{TOut}}, IEnumerable{TIn}, int?, CancellationToken)"/>,
+/// <see cref="MapEachUnorderedAsync{TIn, TOut}(Func{TIn, Task{TOut}}, IEnumerable{TIn}, int?, CancellationToken)"/>, <see cref="ApplyAsync{T}(Func{Task{T}})"/>,
 /// <see cref="ApplyInBackground{T}(Func{Task{T}}, Action{T}?)"/>) runs each call in a member
 /// greenlet; on a <see cref="Pool"/> the pool size bounds how many run at once.</para>
 /// </remarks>

@@ -33,6 +33,8 @@ public class LayerTests
     /// <summary>The src projects, lowest layer first; projects of one layer may not reference each other. A new project must be placed here.</summary>
     private static readonly string[][] s_projectLayers =
     [
+        ["GeventSharp.Analyzers"],
+        ["GeventSharp.Analyzers.CodeFixes"],
         ["GeventSharp"],
         ["GeventSharp.Http"],
         ["GeventSharp.Testing", "GeventSharp.Diagnostics"],

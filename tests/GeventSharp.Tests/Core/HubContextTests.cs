@@ -21,7 +21,7 @@ public class HubContextTests
                 seen.Add((who, SynchronizationContext.Current));
                 await Gevent.Sleep(0.001);
                 seen.Add((who, SynchronizationContext.Current));
-                await Task.Delay(1); // real-time: a foreign timer must resume in the greenlet's own context
+                await Task.Delay(1, Greenlet.Current!.CancellationToken); // real-time: a foreign timer must resume in the greenlet's own context
                 seen.Add((who, SynchronizationContext.Current));
                 Assert.Equal(who, Greenlet.Current!.Name);
             }
@@ -85,7 +85,9 @@ public class HubContextTests
         {
             Greenlet g = Gevent.Spawn(async () =>
             {
+                #pragma warning disable GS0003 // the test checks what ConfigureAwait(false) does to a greenlet
                 await OnTheHubAsync().ConfigureAwait(false);
+                #pragma warning restore GS0003
                 await Gevent.Sleep(0);
             });
             error = await Assert.ThrowsAsync<InvalidOperationException>(async () => await g.GetAsync());

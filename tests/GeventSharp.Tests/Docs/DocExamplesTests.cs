@@ -7,6 +7,7 @@ using GeventSharp.Testing;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
+using Microsoft.CodeAnalysis.Diagnostics;
 using Microsoft.CodeAnalysis.Text;
 using Xunit;
 using Xunit.Abstractions;
@@ -24,7 +25,9 @@ namespace GeventSharp.Tests.Docs;
 /// is what a reader's project has: the SDK's implicit usings, <c>System.Net</c>, the library's namespaces,
 /// and the aliases that docs/primitives/README.md ("Name clashes with the BCL") tells readers to write
 /// (<c>Lock</c>, <c>Semaphore</c>, <c>Timeout</c>), unless the block declares that alias itself.
-/// Errors fail the block's test case; warnings do not.</para>
+/// Errors fail the block's test case; warnings do not, except the GS analyzers' (docs/analyzers.md): a
+/// block raises none, or exactly the rules named by a preceding <c>&lt;!-- analyzer: GS0001, GS0004 --&gt;</c>
+/// line (a block that shows the mistake a rule catches).</para>
 /// <para>A block preceded by the line <c>&lt;!-- not compiled: reason --&gt;</c> is not compiled; its test
 /// case still appears, with the reason in its name.</para>
 /// </remarks>
@@ -81,6 +84,22 @@ public class DocExamplesTests(ITestOutputHelper output)
             return; // shown as "file:line (not compiled: reason)" in the test's name
         }
 
+        CSharpCompilation compilation = Compile(doc);
+        ImmutableArray<Diagnostic> diagnostics = compilation.GetDiagnostics();
+        foreach (Diagnostic warning in diagnostics.Where(d => d.Severity == DiagnosticSeverity.Warning))
+        {
+            output.WriteLine(Describe(warning, doc)); // shown, not failed: unused variables and the like
+        }
+
+        Diagnostic[] errors = diagnostics.Where(d => d.Severity == DiagnosticSeverity.Error).ToArray();
+        Assert.True(errors.Length == 0, $"The C# block at {doc.File}:{doc.FenceLine} does not compile:\n"
+            + string.Join("\n", errors.Select(e => Describe(e, doc)))
+            + "\n\n" + doc.Code);
+    }
+
+    /// <summary>The block as the one file of a program (or a library), with a reader's project's usings.</summary>
+    private static CSharpCompilation Compile(DocBlock doc)
+    {
         SyntaxTree snippet = CSharpSyntaxTree.ParseText(doc.Code, s_parseOptions, path: doc.File, encoding: Encoding.UTF8);
         var root = (CompilationUnitSyntax)snippet.GetRoot();
         var declaredAliases = root.Usings.Where(u => u.Alias is not null).Select(u => u.Alias!.Name.Identifier.ValueText).ToHashSet();
@@ -99,17 +118,28 @@ public class DocExamplesTests(ITestOutputHelper output)
         CSharpCompilation compilation = s_baseCompilation.Value
             .WithOptions(s_baseCompilation.Value.Options.WithOutputKind(hasStatements ? OutputKind.ConsoleApplication : OutputKind.DynamicallyLinkedLibrary))
             .AddSyntaxTrees(CSharpSyntaxTree.ParseText(prelude.ToString(), s_parseOptions, path: "GlobalUsings.g.cs", encoding: Encoding.UTF8), snippet);
+        return compilation;
+    }
 
-        ImmutableArray<Diagnostic> diagnostics = compilation.GetDiagnostics();
-        foreach (Diagnostic warning in diagnostics.Where(d => d.Severity == DiagnosticSeverity.Warning))
+    [Theory]
+    [MemberData(nameof(Blocks))]
+    public async Task Block_RaisesOnlyTheAnalyzerRulesItShows(BlockCase block)
+    {
+        ArgumentNullException.ThrowIfNull(block);
+        DocBlock doc = s_blocks.Value[block.Name];
+        if (doc.SkipReason is not null)
         {
-            output.WriteLine(Describe(warning, doc)); // shown, not failed: unused variables and the like
+            return;
         }
 
-        Diagnostic[] errors = diagnostics.Where(d => d.Severity == DiagnosticSeverity.Error).ToArray();
-        Assert.True(errors.Length == 0, $"The C# block at {doc.File}:{doc.FenceLine} does not compile:\n"
-            + string.Join("\n", errors.Select(e => Describe(e, doc)))
-            + "\n\n" + doc.Code);
+        CSharpCompilation compilation = Compile(doc);
+        ImmutableArray<Diagnostic> found = await compilation.WithAnalyzers(Analyzers.AnalyzerHarness.Analyzers).GetAnalyzerDiagnosticsAsync();
+        string[] rules = [.. found.Select(d => d.Id).Distinct().Order(StringComparer.Ordinal)];
+        Assert.True(
+            rules.SequenceEqual(doc.ExpectedRules),
+            $"The C# block at {doc.File}:{doc.FenceLine} raises [{string.Join(", ", rules)}], expected [{string.Join(", ", doc.ExpectedRules)}]"
+            + " (a block showing a mistake names its rules in a preceding <!-- analyzer: GS000x --> line):\n"
+            + string.Join("\n", found.Select(d => Describe(d, doc))));
     }
 
     [Fact]
@@ -154,6 +184,7 @@ public class DocExamplesTests(ITestOutputHelper output)
         var open = new Regex(@"^(?<indent>[ \t]*)```(csharp|cs|c#)\s*$", RegexOptions.IgnoreCase);
         var close = new Regex(@"^[ \t]*```\s*$");
         var skip = new Regex(@"^\s*<!--\s*not compiled:\s*(?<reason>.*?)\s*-->\s*$");
+        var rules = new Regex(@"^\s*<!--\s*analyzer:\s*(?<rules>GS\d{4}(\s*,\s*GS\d{4})*)\s*-->\s*$");
         foreach (string file in DocFiles())
         {
             string[] lines = File.ReadAllLines(Path.Combine(s_repo, file));
@@ -190,7 +221,9 @@ public class DocExamplesTests(ITestOutputHelper output)
                     throw new InvalidOperationException($"{file}:{i}: a 'not compiled' marker needs a reason");
                 }
 
-                yield return new DocBlock(file, i + 1, indent, code, reason);
+                Match r = i > 0 ? rules.Match(lines[i - 1]) : Match.Empty;
+                string[] expected = r.Success ? [.. r.Groups["rules"].Value.Split(',').Select(x => x.Trim()).Order(StringComparer.Ordinal)] : [];
+                yield return new DocBlock(file, i + 1, indent, code, reason, expected);
                 i = end;
             }
         }
@@ -249,7 +282,7 @@ public class DocExamplesTests(ITestOutputHelper output)
         public override string ToString() => Name;
     }
 
-    private sealed record DocBlock(string File, int FenceLine, int Indent, string Code, string? SkipReason)
+    private sealed record DocBlock(string File, int FenceLine, int Indent, string Code, string? SkipReason, string[] ExpectedRules)
     {
         public string Name => SkipReason is null ? $"{File}:{FenceLine}" : $"{File}:{FenceLine} (not compiled: {SkipReason})";
     }

@@ -36,7 +36,7 @@ public class GreenStreamTests
         var all = new List<byte>();
         while (true)
         {
-            ReadResult r = await pipe.ReadAsync();
+            ReadResult r = await pipe.ReadAsync(Greenlet.Current!.CancellationToken);
             foreach (ReadOnlyMemory<byte> seg in r.Buffer)
             {
                 all.AddRange(seg.ToArray());

@@ -35,7 +35,7 @@ public class TlsTests
                 using var reader = new StreamReader(tls, leaveOpen: true);
                 using var writer = new StreamWriter(tls, leaveOpen: true) { AutoFlush = true };
                 string? line;
-                while ((line = await reader.ReadLineAsync()) is not null)
+                while ((line = await reader.ReadLineAsync(Greenlet.Current!.CancellationToken)) is not null)
                 {
                     await writer.WriteLineAsync(line.ToUpperInvariant());
                 }
@@ -44,13 +44,13 @@ public class TlsTests
 
             using GreenSocket sock = await GreenSocket.CreateConnectionAsync("127.0.0.1", server.Address!.Port, TimeSpan.FromSeconds(10));
             await using var client = new SslStream(sock.GetStream(), leaveInnerStreamOpen: false, (_, c, _, _) => c is not null && c.GetCertHashString() == cert.GetCertHashString());
-            await client.AuthenticateAsClientAsync(new SslClientAuthenticationOptions { TargetHost = "localhost" });
+            await client.AuthenticateAsClientAsync(new SslClientAuthenticationOptions { TargetHost = "localhost" }, Greenlet.Current!.CancellationToken);
             using var r = new StreamReader(client, leaveOpen: true);
             using var w = new StreamWriter(client, leaveOpen: true) { AutoFlush = true };
             await w.WriteLineAsync("hello tls");
-            Assert.Equal("HELLO TLS", await r.ReadLineAsync());
+            Assert.Equal("HELLO TLS", await r.ReadLineAsync(Greenlet.Current!.CancellationToken));
             await w.WriteLineAsync("again");
-            Assert.Equal("AGAIN", await r.ReadLineAsync());
+            Assert.Equal("AGAIN", await r.ReadLineAsync(Greenlet.Current!.CancellationToken));
         });
     }
 
@@ -67,13 +67,13 @@ public class TlsTests
             File.WriteAllText(key, cert.GetECDsaPrivateKey()!.ExportPkcs8PrivateKeyPem());
             NetHub.Run(PollerKind.Epoll, async () =>
             {
-                await using var server = StreamServer.CreateTls(NetHub.Loopback0, crt, key, async (tls, peer) => await tls.WriteAsync("pem ok"u8.ToArray()));
+                await using var server = StreamServer.CreateTls(NetHub.Loopback0, crt, key, async (tls, peer) => await tls.WriteAsync("pem ok"u8.ToArray(), Greenlet.Current!.CancellationToken));
                 server.Start();
                 using GreenSocket sock = await GreenSocket.CreateConnectionAsync("127.0.0.1", server.Address!.Port, TimeSpan.FromSeconds(10));
                 await using var client = new SslStream(sock.GetStream(), false, (_, c, _, _) => c is not null && c.GetCertHashString() == cert.GetCertHashString());
-                await client.AuthenticateAsClientAsync(new SslClientAuthenticationOptions { TargetHost = "localhost" });
+                await client.AuthenticateAsClientAsync(new SslClientAuthenticationOptions { TargetHost = "localhost" }, Greenlet.Current!.CancellationToken);
                 byte[] buffer = new byte[16];
-                int n = await client.ReadAsync(buffer);
+                int n = await client.ReadAsync(buffer, Greenlet.Current!.CancellationToken);
                 Assert.Equal("pem ok", System.Text.Encoding.ASCII.GetString(buffer, 0, n));
             });
         }

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.IO.Compression;
 using System.Text.RegularExpressions;
 using System.Xml.Linq;
@@ -8,12 +7,13 @@ namespace GeventSharp.Tests.Packaging;
 
 /// <summary>
 /// <c>dotnet pack</c> yields packages a consumer can use: identity, description, authors, license,
-/// a readme that stands on its own, the assembly with its XML docs, and a symbols package.
+/// a readme that stands on its own, the assembly with its XML docs, a symbols package, and (in
+/// GeventSharp's) the GS analyzers with their settings.
 /// </summary>
 public class PackageTests
 {
-    private static readonly string s_repo = FindRepoRoot();
-    private static readonly string s_configuration = AppContext.BaseDirectory.Contains($"{Path.DirectorySeparatorChar}Debug{Path.DirectorySeparatorChar}", StringComparison.Ordinal) ? "Debug" : "Release";
+    private static readonly string s_repo = DotnetCli.RepoRoot;
+    private static readonly string s_configuration = DotnetCli.Configuration;
 
     [Theory]
     [InlineData("GeventSharp")]
@@ -45,6 +45,18 @@ public class PackageTests
 
             Assert.NotNull(zip.GetEntry($"lib/net10.0/{project}.dll"));
             Assert.NotNull(zip.GetEntry($"lib/net10.0/{project}.xml"));
+
+            // The GS analyzers travel inside GeventSharp (every other package depends on it), never as a package of their own.
+            string[] analyzers = ["analyzers/dotnet/cs/GeventSharp.Analyzers.dll", "analyzers/dotnet/cs/GeventSharp.Analyzers.CodeFixes.dll",
+                "buildTransitive/GeventSharp.props", "buildTransitive/GeventSharp.globalconfig"];
+            foreach (string entry in analyzers)
+            {
+                Assert.True((zip.GetEntry(entry) is not null) == (project == "GeventSharp"), $"{entry} in {project}'s package: {zip.GetEntry(entry) is not null}");
+            }
+
+            Assert.DoesNotContain(
+                metadata.Descendants().Where(e => e.Name.LocalName == "dependency").Select(e => (string?)e.Attribute("id") ?? ""),
+                id => id.StartsWith("GeventSharp.Analyzers", StringComparison.Ordinal));
             using var reader = new StreamReader(zip.GetEntry("README.md")!.Open());
             string readme = reader.ReadToEnd();
             Assert.Contains("```csharp", readme, StringComparison.Ordinal);
@@ -58,36 +70,60 @@ public class PackageTests
         }
     }
 
-    private static (int Exit, string Log) Dotnet(params string[] args)
+    [Fact]
+    public void AConsumerOfThePackage_GetsTheAnalyzers_WithNothingToSetUp()
     {
-        var psi = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        foreach (string a in args)
+        string dir = Directory.CreateTempSubdirectory("geventsharp-consumer-").FullName;
+        try
         {
-            psi.ArgumentList.Add(a);
-        }
+            string feed = Path.Combine(dir, "feed");
+            (int exit, string log) = Dotnet("pack", Path.Combine(s_repo, "src", "GeventSharp"), "-c", s_configuration, "--no-build", "-o", feed);
+            Assert.True(exit == 0, log);
+            string nupkg = Path.GetFileName(Assert.Single(Directory.GetFiles(feed, "GeventSharp.*.nupkg"), f => !f.EndsWith(".snupkg", StringComparison.Ordinal)));
+            string version = nupkg["GeventSharp.".Length..^".nupkg".Length];
 
-        using Process p = Process.Start(psi)!;
-        Task<string> stderr = p.StandardError.ReadToEndAsync();
-        string stdout = p.StandardOutput.ReadToEnd();
-        if (!p.WaitForExit(120_000))
+            // Outside the repository (no Directory.Build.props), restoring from the packed package only,
+            // into a packages folder of its own (never a stale copy of the same version from the global cache).
+            File.WriteAllText(Path.Combine(dir, "nuget.config"), $"""
+                <configuration><packageSources><clear /><add key="local" value="{feed}" /></packageSources></configuration>
+                """);
+            File.WriteAllText(Path.Combine(dir, "Consumer.csproj"), $"""
+                <Project Sdk="Microsoft.NET.Sdk">
+                  <PropertyGroup>
+                    <OutputType>Exe</OutputType>
+                    <TargetFramework>net10.0</TargetFramework>
+                    <ImplicitUsings>enable</ImplicitUsings>
+                    <Nullable>enable</Nullable>
+                    <RestorePackagesPath>{Path.Combine(dir, "packages")}</RestorePackagesPath>
+                  </PropertyGroup>
+                  <ItemGroup>
+                    <PackageReference Include="GeventSharp" Version="{version}" />
+                  </ItemGroup>
+                </Project>
+                """);
+            File.WriteAllText(Path.Combine(dir, "Program.cs"), """
+                using GeventSharp;
+
+                Gevent.Run(async () =>
+                {
+                    Greenlet napper = Gevent.Spawn(() => Thread.Sleep(10));
+                    await napper.JoinAsync();
+                });
+                """);
+
+            (exit, log) = Dotnet("build", Path.Combine(dir, "Consumer.csproj"), "-nologo");
+            Assert.True(exit == 0, log);
+            Assert.Matches(@"Program\.cs\(5,\d+\): warning GS0001", log);
+        }
+        finally
         {
-            p.Kill(entireProcessTree: true);
-            throw new TimeoutException($"dotnet {string.Join(' ', args)} did not finish in 120 s");
+            Directory.Delete(dir, recursive: true);
         }
-
-        return (p.ExitCode, stdout + stderr.Result);
     }
 
-    private static string FindRepoRoot()
+    private static (int Exit, string Log) Dotnet(params string[] args)
     {
-        for (DirectoryInfo? d = new(AppContext.BaseDirectory); d is not null; d = d.Parent)
-        {
-            if (File.Exists(Path.Combine(d.FullName, "GeventSharp.slnx")))
-            {
-                return d.FullName;
-            }
-        }
-
-        throw new InvalidOperationException("repository root (GeventSharp.slnx) not found above " + AppContext.BaseDirectory);
+        (int exit, string stdout, string stderr) = DotnetCli.Run(null, args);
+        return (exit, stdout + stderr);
     }
 }

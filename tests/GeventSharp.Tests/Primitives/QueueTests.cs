@@ -301,3 +301,28 @@ public sealed class QueueTests
         });
     }
 }
+
+/// <summary>
+/// gevent.queue.SimpleQueue (Python's unbounded SimpleQueue) maps to an unbounded <see cref="Queue{T}"/>:
+/// put never waits, FIFO, get waits, a get that times out raises Empty.
+/// </summary>
+public sealed class SimpleQueueMappingTests
+{
+    [Fact]
+    public void SimpleQueue_IsAnUnboundedQueue()
+    {
+        Run(async () =>
+        {
+            var s = new Queue<int>(); // gevent.queue.SimpleQueue()
+            await s.PutAsync(1);
+            await s.PutAsync(2, TimeSpan.Zero); // put(block=True, timeout=0) never waits
+            Assert.Equal(2, s.Count);
+            Assert.Equal(1, await s.GetAsync());
+            Assert.True(s.TryGet(out int second));
+            Assert.Equal(2, second);
+            Assert.True(s.IsEmpty);
+            Assert.Null(s.MaxSize);
+            await Assert.ThrowsAsync<QueueEmptyException>(async () => await s.GetAsync(0.01));
+        });
+    }
+}

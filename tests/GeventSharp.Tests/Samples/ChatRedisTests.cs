@@ -178,7 +178,7 @@ public class ChatRedisOutageTests
                 status = r.StatusCode;
                 if (status == HttpStatusCode.ServiceUnavailable)
                 {
-                    Assert.Contains("try again", await r.Content.ReadAsStringAsync());
+                    Assert.Contains("try again", await r.Content.ReadAsStringAsync(Greenlet.Current!.CancellationToken));
                     Assert.NotNull(r.Headers.RetryAfter);
                 }
                 else

@@ -49,6 +49,31 @@ internal static unsafe partial class LibC
     [LibraryImport(Lib, SetLastError = true)]
     public static partial int close(int fd);
 
+    [LibraryImport(Lib)]
+    private static partial int gettid();
+
+    /// <summary>The calling thread's kernel thread id on Linux (for its <c>/proc</c> entries); 0 elsewhere or where libc lacks <c>gettid</c>.</summary>
+    public static int CurrentOsThreadId()
+    {
+        if (!OperatingSystem.IsLinux())
+        {
+            return 0;
+        }
+
+        try
+        {
+            return gettid();
+        }
+        catch (EntryPointNotFoundException)
+        {
+            return 0;
+        }
+        catch (DllNotFoundException)
+        {
+            return 0;
+        }
+    }
+
     /// <summary>
     /// Reads the outcome of a syscall that just returned <paramref name="result"/>: true when a
     /// signal interrupted it (EINTR) and it should simply be made again; otherwise false, with
