@@ -87,7 +87,15 @@ public static partial class Gevent
         var collector = new ReadyCollector();
         foreach (T item in items)
         {
-            item.Rawlink(collector.OnReady);
+            if (item.Ready)
+            {
+                // Ready now: first, in the order given, without a hub turn (so a zero timeout still returns it).
+                collector.Arrived.Enqueue(item);
+            }
+            else
+            {
+                item.Rawlink(collector.OnReady);
+            }
         }
 
         try
@@ -180,17 +188,43 @@ public static partial class Gevent
     /// Runs <paramref name="function"/> in the current greenlet with a timeout; throws
     /// <see cref="Timeout"/> if it takes longer (gevent's <c>with_timeout</c>).
     /// </summary>
+    /// <remarks>
+    /// A function without a result has no value to return instead: for gevent's
+    /// <c>with_timeout(s, f, timeout_value=None)</c> use <see cref="Timeout.RunSilentlyAsync(double, Func{Task})"/>,
+    /// which returns false on timeout. There is no overload for a synchronous function: it never waits,
+    /// so a timeout could never interrupt it.
+    /// </remarks>
+    [OverloadResolutionPriority(1)] // an async lambda fits Func<Task> and Func<ValueTask>: Task wins
     public static Task WithTimeoutAsync(double seconds, Func<Task> function)
     {
         ArgumentNullException.ThrowIfNull(function);
         return WithTimeoutCore(seconds, async () => { await function(); return true; }, hasTimeoutValue: false, timeoutValue: false);
     }
 
+    /// <summary>
+    /// Runs a function returning a <see cref="ValueTask"/> — a library wait such as
+    /// <c>() =&gt; Gevent.Sleep(10)</c> — with a timeout; see <see cref="WithTimeoutAsync(double, Func{Task})"/>.
+    /// </summary>
+    /// <example><code>await Gevent.WithTimeoutAsync(0.3, () =&gt; Gevent.Sleep(10)); // throws Timeout after 0.3 s</code></example>
+    public static Task WithTimeoutAsync(double seconds, Func<ValueTask> function)
+    {
+        ArgumentNullException.ThrowIfNull(function);
+        return WithTimeoutCore(seconds, async () => { await function(); return true; }, hasTimeoutValue: false, timeoutValue: false);
+    }
+
     /// <summary>Runs <paramref name="function"/> with a timeout; throws <see cref="Timeout"/> if it takes longer.</summary>
+    [OverloadResolutionPriority(1)]
     public static Task<T> WithTimeoutAsync<T>(double seconds, Func<Task<T>> function)
     {
         ArgumentNullException.ThrowIfNull(function);
         return WithTimeoutCore(seconds, function, hasTimeoutValue: false, timeoutValue: default!);
+    }
+
+    /// <summary>Runs a function returning a <see cref="ValueTask{T}"/> with a timeout; throws <see cref="Timeout"/> if it takes longer.</summary>
+    public static Task<T> WithTimeoutAsync<T>(double seconds, Func<ValueTask<T>> function)
+    {
+        ArgumentNullException.ThrowIfNull(function);
+        return WithTimeoutCore(seconds, () => function().AsTask(), hasTimeoutValue: false, timeoutValue: default!);
     }
 
     /// <summary>
@@ -198,10 +232,21 @@ public static partial class Gevent
     /// instead of throwing if it takes longer.
     /// </summary>
     /// <example><code>string page = await Gevent.WithTimeoutAsync(2, FetchAsync, timeoutValue: "(timed out)");</code></example>
+    [OverloadResolutionPriority(1)]
     public static Task<T> WithTimeoutAsync<T>(double seconds, Func<Task<T>> function, T timeoutValue)
     {
         ArgumentNullException.ThrowIfNull(function);
         return WithTimeoutCore(seconds, function, hasTimeoutValue: true, timeoutValue);
+    }
+
+    /// <summary>
+    /// Runs a function returning a <see cref="ValueTask{T}"/> with a timeout; returns
+    /// <paramref name="timeoutValue"/> instead of throwing if it takes longer.
+    /// </summary>
+    public static Task<T> WithTimeoutAsync<T>(double seconds, Func<ValueTask<T>> function, T timeoutValue)
+    {
+        ArgumentNullException.ThrowIfNull(function);
+        return WithTimeoutCore(seconds, () => function().AsTask(), hasTimeoutValue: true, timeoutValue);
     }
 
     /// <summary>
@@ -231,11 +276,23 @@ public static partial class Gevent
     }
 
     /// <summary>Runs <paramref name="function"/> with a timeout; see <see cref="WithTimeoutAsync(double, Func{Task})"/>.</summary>
+    [OverloadResolutionPriority(1)]
     public static Task WithTimeoutAsync(TimeSpan timeout, Func<Task> function) => WithTimeoutAsync(timeout.TotalSeconds, function);
 
+    /// <summary>Runs a <see cref="ValueTask"/> function with a timeout; see <see cref="WithTimeoutAsync(double, Func{ValueTask})"/>.</summary>
+    public static Task WithTimeoutAsync(TimeSpan timeout, Func<ValueTask> function) => WithTimeoutAsync(timeout.TotalSeconds, function);
+
     /// <summary>Runs <paramref name="function"/> with a timeout; see <see cref="WithTimeoutAsync{T}(double, Func{Task{T}})"/>.</summary>
+    [OverloadResolutionPriority(1)]
     public static Task<T> WithTimeoutAsync<T>(TimeSpan timeout, Func<Task<T>> function) => WithTimeoutAsync(timeout.TotalSeconds, function);
 
+    /// <summary>Runs a <see cref="ValueTask{T}"/> function with a timeout; see <see cref="WithTimeoutAsync{T}(double, Func{ValueTask{T}})"/>.</summary>
+    public static Task<T> WithTimeoutAsync<T>(TimeSpan timeout, Func<ValueTask<T>> function) => WithTimeoutAsync(timeout.TotalSeconds, function);
+
     /// <summary>Runs <paramref name="function"/> with a timeout; see <see cref="WithTimeoutAsync{T}(double, Func{Task{T}}, T)"/>.</summary>
+    [OverloadResolutionPriority(1)]
     public static Task<T> WithTimeoutAsync<T>(TimeSpan timeout, Func<Task<T>> function, T timeoutValue) => WithTimeoutAsync(timeout.TotalSeconds, function, timeoutValue);
+
+    /// <summary>Runs a <see cref="ValueTask{T}"/> function with a timeout; see <see cref="WithTimeoutAsync{T}(double, Func{ValueTask{T}}, T)"/>.</summary>
+    public static Task<T> WithTimeoutAsync<T>(TimeSpan timeout, Func<ValueTask<T>> function, T timeoutValue) => WithTimeoutAsync(timeout.TotalSeconds, function, timeoutValue);
 }

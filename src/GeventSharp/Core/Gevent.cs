@@ -180,6 +180,43 @@ public static partial class Gevent
     /// <summary>Creates a greenlet that runs the synchronous <paramref name="function"/> after <paramref name="delay"/> and keeps its result.</summary>
     public static Greenlet<T> SpawnLater<T>(TimeSpan delay, Func<T> function) => StartedLater(new Greenlet<T>(function), delay);
 
+    /// <summary>
+    /// Creates a greenlet that runs <paramref name="function"/>(<paramref name="arg"/>) after
+    /// <paramref name="seconds"/> (gevent's <c>spawn_later(seconds, f, arg)</c>); it is named after the function.
+    /// </summary>
+    /// <example><code>Greenlet reminder = Gevent.SpawnLater(5, NotifyAsync, "ann");</code></example>
+    public static Greenlet SpawnLater<TArg>(double seconds, Func<TArg, Task> function, TArg arg)
+        => SpawnLater(SecondsToTimeSpan(seconds, nameof(seconds)), function, arg);
+
+    /// <summary>Creates a greenlet that runs <paramref name="function"/>(<paramref name="arg"/>) after <paramref name="delay"/>.</summary>
+    public static Greenlet SpawnLater<TArg>(TimeSpan delay, Func<TArg, Task> function, TArg arg)
+    {
+        ArgumentNullException.ThrowIfNull(function);
+        return Named(StartedLater(new Greenlet(() => function(arg)), delay), function);
+    }
+
+    /// <summary>Creates a greenlet that runs the synchronous <paramref name="function"/>(<paramref name="arg"/>) after <paramref name="seconds"/>.</summary>
+    public static Greenlet SpawnLater<TArg>(double seconds, Action<TArg> function, TArg arg)
+        => SpawnLater(SecondsToTimeSpan(seconds, nameof(seconds)), function, arg);
+
+    /// <summary>Creates a greenlet that runs the synchronous <paramref name="function"/>(<paramref name="arg"/>) after <paramref name="delay"/>.</summary>
+    public static Greenlet SpawnLater<TArg>(TimeSpan delay, Action<TArg> function, TArg arg)
+    {
+        ArgumentNullException.ThrowIfNull(function);
+        return Named(StartedLater(new Greenlet(() => function(arg)), delay), function);
+    }
+
+    /// <summary>Creates a greenlet with a result that runs <paramref name="function"/>(<paramref name="arg"/>) after <paramref name="seconds"/>.</summary>
+    public static Greenlet<T> SpawnLater<TArg, T>(double seconds, Func<TArg, Task<T>> function, TArg arg)
+        => SpawnLater(SecondsToTimeSpan(seconds, nameof(seconds)), function, arg);
+
+    /// <summary>Creates a greenlet with a result that runs <paramref name="function"/>(<paramref name="arg"/>) after <paramref name="delay"/>.</summary>
+    public static Greenlet<T> SpawnLater<TArg, T>(TimeSpan delay, Func<TArg, Task<T>> function, TArg arg)
+    {
+        ArgumentNullException.ThrowIfNull(function);
+        return Named(StartedLater(new Greenlet<T>(() => function(arg)), delay), function);
+    }
+
     private static TG StartedLater<TG>(TG g, TimeSpan delay)
         where TG : Greenlet
     {

@@ -12,14 +12,16 @@ public partial class Greenlet
     /// <summary>True for the greenlet <see cref="Gevent.Run(Func{Task}, HubOptions?)"/> runs: its failure is rethrown by Run, not reported.</summary>
     internal bool IsMain => ReferenceEquals(_homeHub.Main, this);
 
-    /// <summary>Schedules the greenlet to start at the hub's next turn.</summary>
-    /// <exception cref="InvalidOperationException">Already started, or dead.</exception>
+    /// <summary>
+    /// Schedules the greenlet to start at the hub's next turn. Does nothing if it was already started
+    /// (or scheduled to start) or is dead, as gevent's <c>start()</c>: a greenlet runs once.
+    /// </summary>
     public void Start()
     {
         _homeHub.VerifyHubThread("Greenlet.Start");
         if (_phase != GreenletState.Unstarted)
         {
-            throw new InvalidOperationException($"{this} was already started; a greenlet runs once.");
+            return;
         }
 
         CallSpawnCallbacks();
@@ -27,14 +29,16 @@ public partial class Greenlet
         _homeHub.EnqueueResume(this);
     }
 
-    /// <summary>Schedules the greenlet to start after <paramref name="delay"/>.</summary>
-    /// <exception cref="InvalidOperationException">Already started, or dead.</exception>
+    /// <summary>
+    /// Schedules the greenlet to start after <paramref name="delay"/>. Does nothing if it was already
+    /// started (or scheduled to start) or is dead, as gevent's <c>start_later()</c>.
+    /// </summary>
     public void StartLater(TimeSpan delay)
     {
         _homeHub.VerifyHubThread("Greenlet.StartLater");
         if (_phase != GreenletState.Unstarted)
         {
-            throw new InvalidOperationException($"{this} was already started; a greenlet runs once.");
+            return;
         }
 
         CallSpawnCallbacks();
@@ -175,9 +179,16 @@ public partial class Greenlet
         _task = null;
         _rare?.Deferred?.Take();
         _waitingOn = null;
-        if (_rare is { Locals: not null } rare)
+        if (_rare is { Locals: { } locals } rare)
         {
-            rare.Locals = null; // greenlet-local values die with the greenlet
+            // Greenlet-local values die with the greenlet: empty each slot now (the table's own
+            // handles are only freed when it is finalized, two collections later).
+            foreach (KeyValuePair<object, object> slot in locals)
+            {
+                ((ILocalSlot)slot.Value).Drop();
+            }
+
+            rare.Locals = null;
         }
         ForgetContinuation();
         if (_rare?.Cts is { } cts)

@@ -90,6 +90,9 @@ public partial class Greenlet
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     internal bool IsWaiting(short version) => _phase == GreenletState.Waiting && _waitVersion == version;
 
+    /// <summary>True while this greenlet was woken from its wait number <paramref name="version"/> and has not resumed yet.</summary>
+    internal bool IsWokenAndNotResumed(short version) => _phase == GreenletState.Woken && _waitVersion == version;
+
     /// <summary>True while this greenlet is in its wait number <paramref name="version"/> and registered on <paramref name="list"/>.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     internal bool IsWaitingIn(WaitList list, short version) => ReferenceEquals(_waitList, list) && _waitVersion == version;
@@ -132,6 +135,24 @@ public partial class Greenlet
         _wakeResult = true;
         _homeHub.EnqueueResume(this);
         return new ValueTask(this, _waitVersion);
+    }
+
+    /// <summary>
+    /// <see cref="Yield"/> for a greenlet that has just handed something over that cannot be taken
+    /// back (a channel put taken by a waiting getter, which runs first, as in gevent): a kill or
+    /// timeout that arrives before it resumes does not fail this yield but is raised at its next wait,
+    /// and one already pending is left for that wait too.
+    /// </summary>
+    internal ValueTask YieldAfterHandoff()
+    {
+        if (_rare?.Deferred is { Exception: not null })
+        {
+            return default;
+        }
+
+        ValueTask wait = Yield();
+        _wakeStands = true;
+        return wait;
     }
 
     private bool BeginWait(out ValueTask<bool> early, CancellationToken cancellationToken)

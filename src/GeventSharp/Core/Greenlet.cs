@@ -173,7 +173,7 @@ public partial class Greenlet : Waitable
         public Exception? KilledWith;
         public Interrupts? Interrupts;
         public CancellationTokenRegistration CancelRegistration;
-        public Dictionary<object, object>? Locals;
+        public System.Runtime.CompilerServices.ConditionalWeakTable<object, object>? Locals;
         public long SpawnerId = -1;
         public Dictionary<object, object?>? TreeLocals;
     }
@@ -185,16 +185,27 @@ public partial class Greenlet : Waitable
     /// <summary>The id of the greenlet that created this one (0: the hub itself; -1: not recorded), for run-info dumps.</summary>
     internal long SpawnerId => _rare?.SpawnerId ?? -1;
 
-    /// <summary>This greenlet's greenlet-local values (<c>Local&lt;T&gt;</c>, a primitive; created on first use).</summary>
-    internal Dictionary<object, object> LocalSlots => RareState.Locals ??= new Dictionary<object, object>(ReferenceEqualityComparer.Instance);
+    /// <summary>
+    /// This greenlet's greenlet-local values (<c>Local&lt;T&gt;</c>, a primitive; created on first use),
+    /// keyed weakly by their <c>Local</c>: a local nobody references any more is collected with its
+    /// value even while this greenlet runs (gevent #981).
+    /// </summary>
+    internal ConditionalWeakTable<object, object> LocalSlots => RareState.Locals ??= new ConditionalWeakTable<object, object>();
 
     /// <summary>This greenlet's greenlet-local values, or null if it never set one.</summary>
-    internal Dictionary<object, object>? LocalSlotsOrNull => _rare?.Locals;
+    internal ConditionalWeakTable<object, object>? LocalSlotsOrNull => _rare?.Locals;
 
     private string StateText => _phase.ToString();
 
     /// <summary>Like gevent's repr: <c>&lt;Greenlet "name" #id&gt;</c>.</summary>
     public sealed override string ToString() => $"<Greenlet \"{Name}\" #{_id}>";
+}
+
+/// <summary>One greenlet's value of one <c>Local&lt;T&gt;</c>: emptied when the greenlet dies.</summary>
+internal interface ILocalSlot
+{
+    /// <summary>Lets go of the value.</summary>
+    void Drop();
 }
 
 /// <summary>Readable names for greenlet functions.</summary>

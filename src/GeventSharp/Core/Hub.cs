@@ -271,17 +271,6 @@ public sealed partial class Hub
     internal void EnqueueCallback(Greenlet? g, Action<object?> callback, object? state)
         => _ready.Enqueue(new WorkItem(g, callback, state));
 
-    internal void ScheduleLink(Waitable source, in LinkEntry entry)
-        => _ready.Enqueue(new WorkItem(null, s_runLink, new LinkInvocation(source, entry)));
-
-    private static readonly Action<object?> s_runLink = static s =>
-    {
-        var inv = (LinkInvocation)s!;
-        inv.Source.InvokeLink(inv.Entry);
-    };
-
-    private sealed record LinkInvocation(Waitable Source, LinkEntry Entry);
-
     /// <summary>Posts hub-level work from any thread.</summary>
     internal void PostInternal(Action<object?> callback, object? state) => PostWork(new WorkItem(null, callback, state));
 

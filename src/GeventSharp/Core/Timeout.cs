@@ -108,7 +108,31 @@ public sealed class Timeout : Exception, IDisposable, ITimerTarget
     /// </summary>
     internal static Timeout NotReady() => new((TimeSpan?)null) { _message = string.Empty };
 
-    private Timeout(TimeSpan? duration, bool silent)
+    /// <summary>
+    /// A timeout of <paramref name="seconds"/> that is <paramref name="silent"/> (gevent's
+    /// <c>Timeout(seconds, False)</c>); call <see cref="Start"/>.
+    /// </summary>
+    /// <remarks>
+    /// A silent timeout fires like any other: a C# <c>using</c> block cannot swallow the exception
+    /// at its end, as gevent's <c>with</c> does. Catch it with <c>catch (Timeout t) when (t == quiet)</c>,
+    /// or let <see cref="RunSilentlyAsync(double, Func{Task})"/> do it. <see cref="Silent"/> and the
+    /// message (<c>1 second (silent)</c>) say what it is.
+    /// </remarks>
+    /// <example>
+    /// <code>
+    /// var quiet = Timeout.StartNew(1, silent: true);
+    /// try { await Gevent.Sleep(10); }
+    /// catch (Timeout t) when (t == quiet) { } // ends the block quietly, as gevent's with Timeout(1, False)
+    /// finally { quiet.Cancel(); }
+    /// </code>
+    /// </example>
+    public Timeout(double seconds, bool silent)
+        : this(Gevent.SecondsToTimeSpan(seconds, nameof(seconds)), silent)
+    {
+    }
+
+    /// <summary>A timeout of <paramref name="duration"/> that is <paramref name="silent"/>; see <see cref="Timeout(double, bool)"/>.</summary>
+    public Timeout(TimeSpan? duration, bool silent)
     {
         _duration = duration;
         Silent = silent;
@@ -142,6 +166,12 @@ public sealed class Timeout : Exception, IDisposable, ITimerTarget
     /// <summary>Creates and starts a timeout in the current greenlet.</summary>
     public static Timeout StartNew(TimeSpan duration) => new Timeout(duration).Start();
 
+    /// <summary>Creates and starts a timeout that is <paramref name="silent"/> (gevent's <c>Timeout.start_new(seconds, False)</c>); see <see cref="Timeout(double, bool)"/>.</summary>
+    public static Timeout StartNew(double seconds, bool silent) => new Timeout(seconds, silent).Start();
+
+    /// <summary>Creates and starts a timeout that is <paramref name="silent"/>; see <see cref="Timeout(double, bool)"/>.</summary>
+    public static Timeout StartNew(TimeSpan duration, bool silent) => new Timeout(duration, silent).Start();
+
     /// <summary>Creates and starts a timeout that raises <paramref name="exception"/>.</summary>
     public static Timeout StartNew(double seconds, Exception exception) => new Timeout(seconds, exception).Start();
 
@@ -159,11 +189,30 @@ public sealed class Timeout : Exception, IDisposable, ITimerTarget
     /// if the time is up, the body is interrupted and the call returns false instead of throwing.
     /// </summary>
     /// <returns>True if the body finished in time.</returns>
-    /// <example><code>bool finished = await Timeout.RunSilentlyAsync(1, () =&gt; Gevent.Sleep(10).AsTask()); // false</code></example>
+    /// <example><code>bool finished = await Timeout.RunSilentlyAsync(1, () =&gt; Gevent.Sleep(10)); // false</code></example>
+    [System.Runtime.CompilerServices.OverloadResolutionPriority(1)] // an async lambda fits Func<Task> and Func<ValueTask>: Task wins
     public static Task<bool> RunSilentlyAsync(double seconds, Func<Task> body)
         => RunSilentlyAsync(Gevent.SecondsToTimeSpan(seconds, nameof(seconds)), body);
 
+    /// <summary>
+    /// Runs a body returning a <see cref="ValueTask"/> (a library wait such as <c>() =&gt; Gevent.Sleep(10)</c>)
+    /// with a silent timeout; see <see cref="RunSilentlyAsync(double, Func{Task})"/>.
+    /// </summary>
+    public static Task<bool> RunSilentlyAsync(double seconds, Func<ValueTask> body)
+    {
+        ArgumentNullException.ThrowIfNull(body);
+        return RunSilentlyAsync(seconds, () => body().AsTask());
+    }
+
+    /// <summary>Runs a body returning a <see cref="ValueTask"/> with a silent timeout; see <see cref="RunSilentlyAsync(double, Func{Task})"/>.</summary>
+    public static Task<bool> RunSilentlyAsync(TimeSpan duration, Func<ValueTask> body)
+    {
+        ArgumentNullException.ThrowIfNull(body);
+        return RunSilentlyAsync(duration, () => body().AsTask());
+    }
+
     /// <summary>Runs <paramref name="body"/> with a silent timeout; see <see cref="RunSilentlyAsync(double, Func{Task})"/>.</summary>
+    [System.Runtime.CompilerServices.OverloadResolutionPriority(1)]
     public static async Task<bool> RunSilentlyAsync(TimeSpan duration, Func<Task> body)
     {
         ArgumentNullException.ThrowIfNull(body);

@@ -30,6 +30,23 @@ internal sealed class WaitList
     /// <summary>The owner's one-shot link callbacks (kept here so a waitable has one lazy field).</summary>
     public List<LinkEntry>? Links;
 
+    /// <summary>
+    /// The links of a notification under way: taken one at a time by the owner's notifier (one hub
+    /// callback), so a callback that unlinks a later one stops it (gevent's <c>_notify_links</c>).
+    /// Null when no notifier is scheduled.
+    /// </summary>
+    public List<LinkEntry>? Notifying;
+
+    private Greenlet? _lastWoken;
+    private short _lastWokenVersion;
+
+    /// <summary>
+    /// True while the last <see cref="WakeAll"/> is still being delivered: a greenlet it woke has not
+    /// run yet, or its link callbacks have not all run. A wait that arrives then queues behind them
+    /// (gevent #1520), instead of jumping ahead of the greenlets that were woken first.
+    /// </summary>
+    public bool NotificationPending => Notifying is not null || (_lastWoken is { } g && g.IsWokenAndNotResumed(_lastWokenVersion));
+
     /// <summary>Live waiters.</summary>
     public int Count => _entries.Count - _stale;
 
@@ -143,6 +160,8 @@ internal sealed class WaitList
             if (ticket.IsWaitingIn(this))
             {
                 ticket.Greenlet!.WakeFromList(result);
+                _lastWoken = ticket.Greenlet;
+                _lastWokenVersion = ticket.Version;
             }
         }
 

@@ -26,6 +26,9 @@ internal readonly struct WaitTicket
     /// <summary>The waiting greenlet, or null for the empty ticket.</summary>
     public Greenlet? Greenlet => _greenlet;
 
+    /// <summary>The number of the wait.</summary>
+    public short Version => _version;
+
     /// <summary>True while the greenlet is still blocked in this wait.</summary>
     public bool IsCurrent
     {

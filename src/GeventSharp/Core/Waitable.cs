@@ -47,60 +47,119 @@ public abstract class Waitable
         AddLink(Hub.CurrentOrThrow("Link"), new LinkEntry(callback, LinkKind.Raw));
     }
 
-    /// <summary>Removes a callback registered with <see cref="Rawlink"/> (or a greenlet's <c>Link</c> family); false if it was not registered.</summary>
-    public bool Unlink(Delegate callback)
+    /// <summary>
+    /// Removes a callback registered with <see cref="Rawlink"/> (or a greenlet's <c>Link</c> family);
+    /// false if it was not registered. A callback not yet run when this is called never runs, even if
+    /// the object is already ready (so a link callback can unlink a later one). A null callback is
+    /// ignored (false), as gevent's <c>unlink(None)</c>.
+    /// </summary>
+    public bool Unlink(Delegate? callback)
     {
-        ArgumentNullException.ThrowIfNull(callback);
-        List<LinkEntry>? links = _waiters?.Links;
+        if (callback is null || _waiters is not { } w)
+        {
+            return false;
+        }
+
+        return RemoveLink(w.Links, callback) || RemoveLink(w.Notifying, callback);
+    }
+
+    private static bool RemoveLink(List<LinkEntry>? links, Delegate callback)
+    {
         if (links is null)
         {
             return false;
         }
 
-        int i = links.FindIndex(e => Equals(e.Callback, callback));
-        if (i < 0)
+        for (int i = 0; i < links.Count; i++)
         {
-            return false;
+            if (Equals(links[i].Callback, callback))
+            {
+                links.RemoveAt(i);
+                return true;
+            }
         }
 
-        links.RemoveAt(i);
-        return true;
+        return false;
     }
 
     /// <summary>Registers a link made on <paramref name="hub"/>'s thread; schedules it at once if the object is ready.</summary>
     private protected virtual void AddLink(Hub hub, LinkEntry entry)
     {
+        WaitList w = Waiters;
+        (w.Links ??= new List<LinkEntry>()).Add(entry);
         if (Ready)
         {
-            hub.ScheduleLink(this, entry);
-            return;
+            ScheduleLinks(hub, w);
         }
-
-        (Waiters.Links ??= new List<LinkEntry>()).Add(entry);
     }
 
     /// <summary>Runs one link callback; called by the hub after the object became ready.</summary>
     internal virtual void InvokeLink(in LinkEntry entry) => ((Action<Waitable>)entry.Callback)(this);
 
     /// <summary>Link callbacks not yet run.</summary>
-    public int LinkCount => _waiters?.Links?.Count ?? 0;
+    public int LinkCount => (_waiters?.Links?.Count ?? 0) + (_waiters?.Notifying?.Count ?? 0);
 
     /// <summary>
-    /// Wakes every waiting greenlet (FIFO) with <paramref name="result"/> and schedules every link
-    /// callback, then forgets the callbacks.
+    /// Wakes every waiting greenlet (FIFO) with <paramref name="result"/> and schedules the link
+    /// callbacks: one hub callback runs them in the order they were linked, then forgets them.
     /// </summary>
     private protected void NotifyAll(Hub hub, bool result = true)
     {
-        _waiters?.WakeAll(result);
-        if (_waiters?.Links is { Count: > 0 } links)
+        if (_waiters is not { } w)
         {
-            foreach (LinkEntry entry in links)
-            {
-                hub.ScheduleLink(this, entry);
-            }
-
-            links.Clear();
+            return;
         }
+
+        w.WakeAll(result);
+        if (w.Links is { Count: > 0 })
+        {
+            ScheduleLinks(hub, w);
+        }
+    }
+
+    /// <summary>Hands the pending links to the notifier, scheduling it unless it is already scheduled.</summary>
+    private void ScheduleLinks(Hub hub, WaitList w)
+    {
+        List<LinkEntry> links = w.Links!;
+        if (w.Notifying is { } running)
+        {
+            running.AddRange(links); // the scheduled notifier takes them in turn
+            links.Clear();
+            return;
+        }
+
+        w.Notifying = links;
+        w.Links = null;
+        hub.EnqueueCallback(null, s_notifyLinks, this);
+    }
+
+    private static readonly Action<object?> s_notifyLinks = static s => ((Waitable)s!).NotifyLinks();
+
+    /// <summary>
+    /// The notifier: runs the links of the notification one at a time, taking each from the front,
+    /// so a callback that unlinks a later one (or links a new one) is heeded. A callback that throws
+    /// is reported to the hub's error handler, and the others still run.
+    /// </summary>
+    private void NotifyLinks()
+    {
+        WaitList w = _waiters!;
+        List<LinkEntry> links = w.Notifying!;
+        while (links.Count > 0)
+        {
+            LinkEntry entry = links[0];
+            links.RemoveAt(0);
+            try
+            {
+                InvokeLink(entry);
+            }
+            catch (Exception e)
+            {
+                Hub.Current!.ReportError(null, e);
+            }
+        }
+
+        w.Notifying = null;
+        w.Links ??= links; // reuse the list
     }
 
     /// <summary>
@@ -118,12 +177,27 @@ public abstract class Waitable
     {
         if (Ready)
         {
-            return new ValueTask<bool>(true);
+            // Set, but still waking the greenlets that waited: queue behind them (gevent #1520).
+            return _waiters is { NotificationPending: true } ? WaitYourTurnAsync(api, cancellationToken) : new ValueTask<bool>(true);
         }
 
         Greenlet current = Hub.CurrentGreenletOrThrow(api);
         long ticks = current.Hub.TimeoutToTicks(timeout);
         return ticks == 0 ? new ValueTask<bool>(false) : WaitCoreAsync(current, ticks, cancellationToken);
+    }
+
+    /// <summary>Goes to the back of the ready queue, behind the greenlets and callbacks a notification woke, then returns true.</summary>
+    private static ValueTask<bool> WaitYourTurnAsync(string api, CancellationToken cancellationToken)
+    {
+        Greenlet? current = Greenlet.Current;
+        if (current is null)
+        {
+            return new ValueTask<bool>(true); // a hub callback cannot wait: the object is ready
+        }
+
+        ValueTask<bool> wait = current.SuspendOn(api, null, -1, cancellationToken, out WaitTicket ticket);
+        ticket.TryWake(true);
+        return wait;
     }
 
     /// <summary>A short description of the state for <c>ToString</c>, e.g. "set" or "3 waiters".</summary>

@@ -52,11 +52,17 @@ public sealed class Channel<T> : IAsyncEnumerable<T>, IWakeHandoff
     /// <summary>Items a get would take now without waiting: one per waiting putter (plus, rarely, an item orphaned by a killed getter).</summary>
     public int Count => Orphans + PutterCount;
 
-    /// <summary>True if a get would wait.</summary>
-    public bool IsEmpty => Count == 0;
+    /// <summary>
+    /// Always true, as gevent's <c>Channel.empty()</c>: a channel holds no items. Whether a get would
+    /// wait now is <c><see cref="Count"/> == 0</c> (no putter waiting).
+    /// </summary>
+    public bool IsEmpty => true;
 
-    /// <summary>True if a put would wait: no getter is waiting.</summary>
-    public bool IsFull => GetterCount == 0;
+    /// <summary>
+    /// Always true, as gevent's <c>Channel.full()</c>: a channel has no room. Whether a put would
+    /// wait now is <c><see cref="GetterCount"/> == 0</c> (no getter waiting).
+    /// </summary>
+    public bool IsFull => true;
 
     /// <summary>Waiting putters minus waiting getters (gevent's <c>balance</c>).</summary>
     public int Balance => PutterCount - GetterCount;
@@ -86,7 +92,8 @@ public sealed class Channel<T> : IAsyncEnumerable<T>, IWakeHandoff
         Hub.CurrentOrThrow("Channel.PutAsync");
         if (TryHandOver(item))
         {
-            return default;
+            // As gevent's put, the getter runs first: the putter goes behind it in the ready queue.
+            return Greenlet.Current is { } putter ? putter.YieldAfterHandoff() : default;
         }
 
         long ticks = BlockingCall.WaitTicksOrThrow<QueueFullException>("Channel.PutAsync", _shutdown, timeout, out Greenlet current);

@@ -36,6 +36,7 @@ public partial class Group : IReadOnlyCollection<Greenlet>
     private readonly LinkedList<Greenlet> _order = new();
     private readonly Event _empty = new();
     private readonly Action<Waitable> _onMemberDead;
+    private HashSet<Greenlet>? _dying; // members this group has shot: each is shot once (gevent's dying set)
 
     /// <summary>Creates an empty group.</summary>
     public Group() => _onMemberDead = w => MemberDied((Greenlet)w);
@@ -102,6 +103,7 @@ public partial class Group : IReadOnlyCollection<Greenlet>
         }
 
         _order.Remove(node);
+        _dying?.Remove(greenlet);
         greenlet.Unlink(_onMemberDead);
         OnDiscarded(greenlet);
         if (_index.Count == 0)
@@ -183,7 +185,11 @@ public partial class Group : IReadOnlyCollection<Greenlet>
     public ValueTask<bool> JoinAsync(double seconds, bool raiseError = false, CancellationToken cancellationToken = default)
         => JoinAsync(Gevent.SecondsToTimeSpan(seconds, nameof(seconds)), raiseError, cancellationToken);
 
-    /// <summary>Kills every member except the calling greenlet (see <see cref="Greenlet.Kill(Exception?)"/>) without waiting.</summary>
+    /// <summary>
+    /// Kills every member except the calling greenlet (see <see cref="Greenlet.Kill(Exception?)"/>)
+    /// without waiting. A member this group already killed (and that has not died yet) is not shot
+    /// again, as in gevent.
+    /// </summary>
     public void Kill(Exception? exception = null)
     {
         Greenlet? current = Greenlet.Current;
@@ -191,9 +197,26 @@ public partial class Group : IReadOnlyCollection<Greenlet>
         {
             if (!ReferenceEquals(g, current))
             {
-                g.Kill(exception);
+                Shoot(g, exception);
             }
         }
+    }
+
+    /// <summary>Kills a member unless this group already did; false if it was already dying.</summary>
+    private bool Shoot(Greenlet member, Exception? exception)
+    {
+        if (!(_dying ??= new HashSet<Greenlet>()).Add(member))
+        {
+            return false;
+        }
+
+        member.Kill(exception);
+        if (member.Ready)
+        {
+            _dying.Remove(member); // died at once (not started, or no wait to interrupt): nothing to track
+        }
+
+        return true;
     }
 
     /// <summary>
@@ -214,7 +237,11 @@ public partial class Group : IReadOnlyCollection<Greenlet>
                 return true;
             }
 
-            Gevent.KillAll(others, exception);
+            foreach (Greenlet g in others)
+            {
+                Shoot(g, exception);
+            }
+
             TimeSpan? left = timeout - clock.GetElapsedTime(start);
             if (left < TimeSpan.Zero)
             {
@@ -236,22 +263,21 @@ public partial class Group : IReadOnlyCollection<Greenlet>
     public ValueTask<bool> KillAsync(Exception? exception, double timeoutSeconds)
         => KillAsync(exception, Gevent.SecondsToTimeSpan(timeoutSeconds, nameof(timeoutSeconds)));
 
-    /// <summary>Kills <paramref name="greenlet"/> if it is a member, without waiting; false if it is not.</summary>
+    /// <summary>
+    /// Kills <paramref name="greenlet"/> if it is a member, without waiting; false if it is not, or if
+    /// this group already killed it and it has not died yet (it is not shot twice, as in gevent).
+    /// </summary>
     public bool KillOne(Greenlet greenlet, Exception? exception = null)
-    {
-        if (!Contains(greenlet))
-        {
-            return false;
-        }
+        => Contains(greenlet) && Shoot(greenlet, exception);
 
-        greenlet.Kill(exception);
-        return true;
-    }
-
-    /// <summary>Kills <paramref name="greenlet"/> if it is a member and waits until it is dead or the timeout elapses.</summary>
-    /// <returns>True if it is dead (or was not a member).</returns>
+    /// <summary>
+    /// Kills <paramref name="greenlet"/> if it is a member and waits until it is dead or the timeout
+    /// elapses. A member this group is already killing is neither shot nor waited on again (gevent's
+    /// <c>killone</c>): the call returns at once.
+    /// </summary>
+    /// <returns>True if it is dead (or was not a member); false if it is still alive.</returns>
     public ValueTask<bool> KillOneAsync(Greenlet greenlet, Exception? exception = null, TimeSpan? timeout = null)
-        => KillOne(greenlet, exception) ? greenlet.JoinAsync(timeout) : new ValueTask<bool>(true);
+        => KillOne(greenlet, exception) ? greenlet.JoinAsync(timeout) : new ValueTask<bool>(greenlet is null || greenlet.Ready || !Contains(greenlet));
 
     /// <summary>Like <see cref="KillOneAsync(Greenlet, Exception?, TimeSpan?)"/>, with the timeout in seconds.</summary>
     /// <returns>True if it is dead (or was not a member).</returns>

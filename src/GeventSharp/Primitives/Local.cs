@@ -13,8 +13,9 @@ namespace GeventSharp;
 /// local has an initial-value factory: then the factory runs once per greenlet, on its first read.
 /// <see cref="TryGetValue"/> never throws.</para>
 /// <para>A greenlet's values are dropped when it dies, so they can be collected even while the
-/// <see cref="Greenlet"/> object is still referenced. While a greenlet lives, it keeps its values
-/// (and the locals it used) reachable; call <see cref="Remove"/> to drop one early.</para>
+/// <see cref="Greenlet"/> object is still referenced. While a greenlet lives, a value stays reachable
+/// only as long as its <see cref="Local{T}"/> does: a local that nobody references any more is
+/// collected with its values (as in gevent). <see cref="Remove"/> drops one early.</para>
 /// <para>Use it only from greenlet code (not from hub callbacks or other threads).</para>
 /// </remarks>
 /// <example>
@@ -67,7 +68,7 @@ public sealed class Local<T>
             }
 
             T value = _initial();
-            Slots(current)[this] = new Box(value);
+            Slots(current).AddOrUpdate(this, new Box(value));
             return value;
         }
 
@@ -80,7 +81,7 @@ public sealed class Local<T>
                 return;
             }
 
-            Slots(current)[this] = new Box(value);
+            Slots(current).AddOrUpdate(this, new Box(value));
         }
     }
 
@@ -119,16 +120,18 @@ public sealed class Local<T>
         return false;
     }
 
-    private static Dictionary<object, object> Slots(Greenlet g) => g.LocalSlots;
+    private static System.Runtime.CompilerServices.ConditionalWeakTable<object, object> Slots(Greenlet g) => g.LocalSlots;
 
     private string Describe() => _name is null ? $"Local<{typeof(T).Name}>" : $"Local<{typeof(T).Name}> '{_name}'";
 
     /// <summary>Like <c>&lt;Local&lt;Int32&gt; 'x'&gt;</c>; the value is per greenlet, so it is not shown.</summary>
     public override string ToString() => $"<{Describe()}>";
 
-    private sealed class Box(T value)
+    private sealed class Box(T value) : ILocalSlot
     {
         public T Value = value;
+
+        public void Drop() => Value = default!;
     }
 }
 

@@ -28,12 +28,14 @@ public sealed class Pool : Group
     private readonly Semaphore _slots;
 
     /// <summary>Creates a pool of <paramref name="size"/> slots; null is unbounded (a plain group that never blocks).</summary>
-    /// <exception cref="ArgumentOutOfRangeException"><paramref name="size"/> is less than 1.</exception>
+    /// <remarks>A pool of size 0 is allowed, as in gevent: it has no free slot, so it is always full
+    /// and a spawn into it waits until its timeout (or forever).</remarks>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="size"/> is negative.</exception>
     public Pool(int? size = null)
     {
         if (size is { } n)
         {
-            ArgumentOutOfRangeException.ThrowIfLessThan(n, 1, nameof(size));
+            ArgumentOutOfRangeException.ThrowIfNegative(n, nameof(size));
             _slots = new BoundedSemaphore(n);
         }
         else

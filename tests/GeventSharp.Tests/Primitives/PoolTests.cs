@@ -142,9 +142,9 @@ public sealed class PoolTests
     }
 
     [Fact]
-    public void SizeBelowOne_IsRejected()
+    public void NegativeSize_IsRejected()
     {
-        Assert.Throws<ArgumentOutOfRangeException>(() => new Pool(0));
+        Assert.Throws<ArgumentOutOfRangeException>(() => new Pool(-1)); // 0 is allowed, as in gevent (PrimitivesFidelityTests)
     }
 
     [Fact]
