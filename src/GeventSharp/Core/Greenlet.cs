@@ -82,6 +82,27 @@ public partial class Greenlet : Waitable
     {
     }
 
+    /// <summary>
+    /// Creates an unstarted greenlet that will run <paramref name="function"/>(<paramref name="arg"/>),
+    /// named after the function (gevent's <c>Greenlet(f, arg)</c>; a C# constructor cannot be generic,
+    /// so this is a factory); call <see cref="Start"/>.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">Not called on a hub thread.</exception>
+    /// <example><code>Greenlet g = Greenlet.Create(GreetAsync, "ann"); g.Start(); // named "GreetAsync"</code></example>
+    public static Greenlet Create<TArg>(Func<TArg, Task> function, TArg arg)
+    {
+        ArgumentNullException.ThrowIfNull(function);
+        return new Greenlet(() => function(arg)) { Name = GreenletNames.Of(function) };
+    }
+
+    /// <summary>Creates an unstarted greenlet that will run the synchronous <paramref name="function"/>(<paramref name="arg"/>), named after the function.</summary>
+    /// <exception cref="InvalidOperationException">Not called on a hub thread.</exception>
+    public static Greenlet Create<TArg>(Action<TArg> function, TArg arg)
+    {
+        ArgumentNullException.ThrowIfNull(function);
+        return new Greenlet(() => function(arg)) { Name = GreenletNames.Of(function) };
+    }
+
     /// <summary>The greenlet running now on this thread's hub, or <see langword="null"/> outside greenlet code.</summary>
     public static Greenlet? Current => Hub.Current?._current;
 

@@ -251,4 +251,30 @@ public sealed class GeventFidelityTests
 
         static void Note(string s) => Assert.Equal("x", s);
     }
+
+    // gevent test__greenlet.py (Greenlet(f, arg)); issue 10 E.
+    // gevent 22.10: g = Greenlet(f, 21); g.start(); g.get() -> 42; repr names 'f(21)'.
+    [Fact]
+    public void GreenletCreate_TakesAnArgument_StartsUnstarted_AndIsNamedAfterTheFunction()
+    {
+        _h.Run(async () =>
+        {
+            var seen = new List<string>();
+            Greenlet g = Greenlet.Create(RecordAsync, "x");
+            Greenlet s = Greenlet.Create<string>(seen.Add, "y");
+            Assert.False(g.Started);
+            Assert.Equal("RecordAsync", g.Name);
+            Assert.Equal("Add", s.Name);
+            g.Start();
+            s.Start();
+            await Gevent.JoinAllAsync([g, s]);
+            Assert.Equal(["y", "x"], seen); // g yields at its Sleep(0), s runs in between
+
+            async Task RecordAsync(string value)
+            {
+                await Gevent.Sleep(0);
+                seen.Add(value);
+            }
+        });
+    }
 }
