@@ -155,6 +155,7 @@ public class HubMonitorTests
     }
 
     /// <summary>A synchronous wait on the hub thread, held until the monitor's snapshot is taken.</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)] // its frame is asserted on
     private static void BlockTheHub(ManualResetEventSlim captured) => captured.Wait(TimeSpan.FromSeconds(60));
 
     [Fact]

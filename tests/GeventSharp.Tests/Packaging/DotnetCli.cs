@@ -37,7 +37,27 @@ internal static class DotnetCli
             psi.Environment[name] = value;
         }
 
+        if (args.Length > 0 && args[0] is "build" or "pack" or "run" or "add" or "new")
+        {
+            // No long-lived MSBuild/compiler servers: every process of the build is a child of this
+            // one and inherits its priority (below).
+            psi.Environment["MSBUILDDISABLENODEREUSE"] = "1";
+            psi.Environment["DOTNET_CLI_USE_MSBUILD_SERVER"] = "0";
+            psi.Environment["UseSharedCompilation"] = "false";
+        }
+
         using Process p = Process.Start(psi)!;
+        try
+        {
+            // A package build inside the suite runs below normal priority, so the suite's
+            // latency-sensitive tests (the browser's, the servers') are not starved while it compiles.
+            p.PriorityClass = ProcessPriorityClass.BelowNormal;
+        }
+        catch (Exception e) when (e is InvalidOperationException or System.ComponentModel.Win32Exception)
+        {
+            // It may already have exited, or the system may refuse: the run is the same, only less polite.
+        }
+
         Task<string> stderr = p.StandardError.ReadToEndAsync();
         string stdout = p.StandardOutput.ReadToEnd();
         if (!p.WaitForExit(300_000))
