@@ -43,6 +43,7 @@ internal sealed class HubMonitor : IDisposable
     private readonly Episode _episode = new();
     private int _last = -1;
     private int _reported;
+    private int _reporting;
     private volatile bool _disposed;
 
     public HubMonitor(Hub hub, TimeSpan threshold, Func<Thread, string?>? stackCapture, int hubOsThreadId)
@@ -141,31 +142,56 @@ internal sealed class HubMonitor : IDisposable
 
     private void Report(Episode episode, TimeSpan held)
     {
+        if (Interlocked.CompareExchange(ref _reporting, 1, 0) != 0)
+        {
+            return; // this hub's previous report is still being captured or delivered: a later sample retries
+        }
+
+        // Decided here, on the monitor thread, which owns the episode; captured and delivered on a
+        // thread of the report's own, so that a slow stack capture or an error handler that blocks
+        // never stops the monitor from watching the process's other hubs.
         Greenlet? g = _hub.CurrentForMonitor;
         bool waiting = (_hub.Thread.ThreadState & System.Threading.ThreadState.WaitSleepJoin) != 0;
-        int pending = _hub.PendingPosts - (episode.Posted is null ? 0 : 1); // not counting the monitor's own report
-        Interlocked.Increment(ref _reported);
+        PostedReport? first = null;
         if (episode.Posted is null)
         {
             // At the threshold: tell the hub, which runs the handler when the call returns.
-            var error = new HubBlockedException(g, held, _hub.Thread, CaptureStack(), stillBlocked: false, waiting, pending);
-            var posted = new PostedReport(error);
-            episode.Posted = posted;
+            first = new PostedReport();
+            episode.Posted = first;
             episode.NextReportAt = _threshold + _threshold / 2;
-            if (!_hub.TryPostInternal(static s => ((PostedReport)s!).DeliverOnHub(), posted))
-            {
-                // The hub finished while the monitor was looking (a slow stack capture): no hub
-                // thread is left to run the handler, so report from here rather than lose it.
-                posted.DeliverHere(_hub);
-            }
-
-            return;
+        }
+        else
+        {
+            // The hub has not come back: report from here, and again each time the held time doubles.
+            episode.Posted.Cancel();
+            episode.NextReportAt = held + (held < s_longestInterval ? held : s_longestInterval);
         }
 
-        // The hub has not come back: report from this thread, and again each time the held time doubles.
-        episode.Posted.Cancel();
-        episode.NextReportAt = held + (held < s_longestInterval ? held : s_longestInterval);
-        _hub.ReportError(g, new HubBlockedException(g, held, _hub.Thread, CaptureStack(), stillBlocked: true, waiting, pending));
+        int pending = _hub.PendingPosts - (first is null ? 1 : 0); // not counting the monitor's own report
+        Interlocked.Increment(ref _reported);
+        var reporter = new Thread(() =>
+        {
+            try
+            {
+                var error = new HubBlockedException(g, held, _hub.Thread, CaptureStack(), stillBlocked: first is null, waiting, pending);
+                if (first is null)
+                {
+                    _hub.ReportError(g, error);
+                }
+                else if (!_hub.TryPostInternal(static s => ((PostedReport)s!).DeliverOnHub(), first.With(error)))
+                {
+                    // The hub finished while the report was being made (a slow stack capture): no hub
+                    // thread is left to run the handler, so report from here rather than lose it.
+                    first.DeliverHere(_hub);
+                }
+            }
+            finally
+            {
+                Volatile.Write(ref _reporting, 0);
+            }
+        })
+        { IsBackground = true, Name = "GeventSharp hub monitor report" };
+        reporter.Start();
     }
 
     /// <summary>
@@ -252,25 +278,32 @@ internal sealed class HubMonitor : IDisposable
     }
 
     /// <summary>The first report of an episode, delivered once: on the hub when it comes back, unless the monitor spoke first.</summary>
-    private sealed class PostedReport(HubBlockedException error)
+    private sealed class PostedReport
     {
+        private HubBlockedException? _error;
         private int _done;
+
+        public PostedReport With(HubBlockedException error)
+        {
+            _error = error;
+            return this;
+        }
 
         public void Cancel() => Interlocked.Exchange(ref _done, 1);
 
         public void DeliverOnHub()
         {
-            if (Interlocked.Exchange(ref _done, 1) == 0)
+            if (_error is { } e && Interlocked.Exchange(ref _done, 1) == 0)
             {
-                (error.Greenlet?.Hub ?? Hub.Current)?.ReportError(error.Greenlet, error);
+                (e.Greenlet?.Hub ?? Hub.Current)?.ReportError(e.Greenlet, e);
             }
         }
 
         public void DeliverHere(Hub hub)
         {
-            if (Interlocked.Exchange(ref _done, 1) == 0)
+            if (_error is { } e && Interlocked.Exchange(ref _done, 1) == 0)
             {
-                hub.ReportError(error.Greenlet, error);
+                hub.ReportError(e.Greenlet, e);
             }
         }
     }
