@@ -16,9 +16,9 @@ public class BlockingCallAnalyzerTests
             {
                 Gevent.Spawn(async () =>
                 {
-                    {|GS0001:Thread.Sleep(500)|};
-                    {|GS0001:Thread.Sleep(pause)|};
-                    {|GS0001:Thread.Sleep(ms)|};
+                    {|GS0001:Thread.Sleep(500)|}; // real-time: analyzer input, never run
+                    {|GS0001:Thread.Sleep(pause)|}; // real-time: analyzer input, never run
+                    {|GS0001:Thread.Sleep(ms)|}; // real-time: analyzer input, never run
                     await Task.Yield();
                 });
             }
@@ -32,9 +32,9 @@ public class BlockingCallAnalyzerTests
             {
                 Gevent.Spawn(async () =>
                 {
-                    await Gevent.Sleep(0.5);
-                    await Gevent.Sleep(pause);
-                    await Gevent.Sleep(TimeSpan.FromMilliseconds(ms));
+                    await Gevent.Sleep(0.5); // real-time: analyzer input, never run
+                    await Gevent.Sleep(pause); // real-time: analyzer input, never run
+                    await Gevent.Sleep(TimeSpan.FromMilliseconds(ms)); // real-time: analyzer input, never run
                     await Task.Yield();
                 });
             }
@@ -103,7 +103,7 @@ public class BlockingCallAnalyzerTests
         using GeventSharp;
         class C
         {
-            void M() => Gevent.Spawn(() => {|GS0001:Thread.Sleep(10)|});
+            void M() => Gevent.Spawn(() => {|GS0001:Thread.Sleep(10)|}); // real-time: analyzer input, never run
         }
         """);
 
@@ -115,15 +115,15 @@ public class BlockingCallAnalyzerTests
         {
             void NotGreenletCode(Task<int> t)
             {
-                Thread.Sleep(10);
+                Thread.Sleep(10); // real-time: analyzer input, never run
                 _ = t.Result;
             }
 
             async Task OnTheHub(Task<int> t)
             {
                 await Gevent.Sleep(0);
-                await Task.Run(() => Thread.Sleep(10));
-                await Gevent.RunBlockingAsync(() => Thread.Sleep(10));
+                await Task.Run(() => Thread.Sleep(10)); // real-time: analyzer input, never run
+                await Gevent.RunBlockingAsync(() => Thread.Sleep(10)); // real-time: analyzer input, never run
                 var worker = new Thread(() => t.Wait());
                 int fast = t.IsCompleted ? t.Result : await t;
                 if (t.IsCompletedSuccessfully)

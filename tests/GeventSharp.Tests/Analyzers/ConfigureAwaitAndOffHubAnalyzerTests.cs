@@ -78,7 +78,7 @@ public class ConfigureAwaitAndOffHubAnalyzerTests
             {
                 var t = new Thread(() => Gevent.Run(async () => await Gevent.Sleep(1)));
                 _ = Task.Run(() => hub.Post(() => Gevent.Spawn(() => { })));
-                _ = Task.Run(() => Thread.Sleep(1));
+                _ = Task.Run(() => Thread.Sleep(1)); // real-time: analyzer input, never run
             }
         }
         """);

@@ -11,7 +11,7 @@ namespace GeventSharp.Tests.Bench;
 /// </summary>
 public class CompareHarnessSmokeTests
 {
-    private static readonly string s_repo = FindRepoRoot();
+    private static readonly string s_repo = GeventSharp.Tests.Packaging.DotnetCli.RepoRoot;
     private static readonly string s_configuration = AppContext.BaseDirectory.Contains($"{Path.DirectorySeparatorChar}Debug{Path.DirectorySeparatorChar}", StringComparison.Ordinal) ? "Debug" : "Release";
 
     [Theory]
@@ -117,36 +117,5 @@ public class CompareHarnessSmokeTests
     }
 
     private static (int Exit, string Stdout, string Stderr) RunDotnet(string dll, params string[] args)
-    {
-        var psi = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        psi.ArgumentList.Add(dll);
-        foreach (string a in args)
-        {
-            psi.ArgumentList.Add(a);
-        }
-
-        using Process p = Process.Start(psi)!;
-        Task<string> stderr = p.StandardError.ReadToEndAsync();
-        string stdout = p.StandardOutput.ReadToEnd();
-        if (!p.WaitForExit(60_000))
-        {
-            p.Kill(entireProcessTree: true);
-            throw new TimeoutException($"dotnet {dll} {string.Join(' ', args)} did not finish in 60 s");
-        }
-
-        return (p.ExitCode, stdout, stderr.Result);
-    }
-
-    private static string FindRepoRoot()
-    {
-        for (DirectoryInfo? d = new(AppContext.BaseDirectory); d is not null; d = d.Parent)
-        {
-            if (File.Exists(Path.Combine(d.FullName, "GeventSharp.slnx")))
-            {
-                return d.FullName;
-            }
-        }
-
-        throw new InvalidOperationException("repository root (GeventSharp.slnx) not found above " + AppContext.BaseDirectory);
-    }
+        => GeventSharp.Tests.Packaging.DotnetCli.Run(null, [dll, .. args]);
 }

@@ -20,7 +20,7 @@ public class HubMonitorTests
         Assert.Equal("sleeper", greenlet!.Name);
         Assert.Same(greenlet, blocked.Greenlet);
         Assert.True(blocked.Held >= TimeSpan.FromMilliseconds(100));
-        Assert.True(blocked.HubThreadWaiting); // Thread.Sleep
+        Assert.True(blocked.HubThreadWaiting); // real-time: the sleeper's sleep is a synchronous wait
         Assert.Contains("sleeper", blocked.Message);
         Assert.Contains("HubMonitorTests", blocked.Message); // the function it was running
         Assert.Contains("synchronous wait", blocked.Message);

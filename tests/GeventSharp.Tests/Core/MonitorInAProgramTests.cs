@@ -5,7 +5,8 @@ namespace GeventSharp.Tests.Core;
 
 /// <summary>
 /// The monitor as a user meets it: a program built in Release against the library, with no
-/// configuration at all, whose greenlet calls <c>Thread.Sleep(500)</c>. The report must reach
+/// configuration at all, whose greenlet blocks the hub for half a second (real-time: that is the
+/// mistake under test, in the child program). The report must reach
 /// standard error by itself.
 /// </summary>
 public class MonitorInAProgramTests
@@ -15,7 +16,7 @@ public class MonitorInAProgramTests
 
         Gevent.Run(async () =>
         {
-            Greenlet sleepy = Gevent.Spawn(() => Thread.Sleep(500)); // the mistake: blocks the hub
+            Greenlet sleepy = Gevent.Spawn(() => Thread.Sleep(500)); // real-time: the mistake, blocking the hub
             sleepy.Name = "sleepy";
             await sleepy.JoinAsync();
             Console.WriteLine("done");
@@ -53,7 +54,7 @@ public class MonitorInAProgramTests
             Assert.Contains("HubBlockedException", run.Stderr);
             Assert.Contains("\"sleepy\"", run.Stderr);
             Assert.Contains("synchronous wait", run.Stderr);
-            Assert.Contains("Thread.Sleep", run.Stderr);
+            Assert.Contains("Thread.Sleep", run.Stderr); // real-time: names the child's blocking call
         }
         finally
         {

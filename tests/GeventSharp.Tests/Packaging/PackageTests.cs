@@ -107,7 +107,7 @@ public class PackageTests
 
                 Gevent.Run(async () =>
                 {
-                    Greenlet napper = Gevent.Spawn(() => Thread.Sleep(10));
+                    Greenlet napper = Gevent.Spawn(() => Thread.Sleep(10)); // real-time: the consumer's mistake GS0001 must flag
                     await napper.JoinAsync();
                 });
                 """);
