@@ -1,7 +1,7 @@
 namespace GeventSharp.Samples.Seed;
 
 /// <summary>
-/// S9: a producer puts 1..9 into a <see cref="Queue{T}"/>; three consumers take items until it is
+/// S9: a producer puts 1..9 into a <see cref="FifoQueue{T}"/>; three consumers take items until it is
 /// empty, yielding after each. The original's <c>print('%s Quit')</c> bug is kept on purpose (the
 /// oracle prints a literal <c>%s Quit</c>); the fixed line would be <c>$"{name} Quit"</c>.
 /// </summary>
@@ -9,7 +9,7 @@ public static class S09Queue
 {
     public static async Task Run()
     {
-        var products = new Queue<int>();
+        var products = new FifoQueue<int>();
 
         async Task Consumer(string name)
         {

@@ -22,7 +22,7 @@ public partial class Group
 
     /// <summary>
     /// Like <see cref="MapAsync{TIn, TOut}(Func{TIn, Task{TOut}}, IEnumerable{TIn}, CancellationToken)"/>, over a source
-    /// whose items arrive over time: a <see cref="Queue{T}"/> or <see cref="Channel{T}"/> (read until it
+    /// whose items arrive over time: a <see cref="FifoQueue{T}"/> or <see cref="Channel{T}"/> (read until it
     /// is shut down), or any <see cref="IAsyncEnumerable{T}"/>.
     /// </summary>
     /// <param name="function">The work for one item.</param>
@@ -65,7 +65,7 @@ public partial class Group
     /// </summary>
     /// <param name="function">The work for one item.</param>
     /// <param name="items">
-    /// Read by a producer greenlet as items arrive and slots free up: a <see cref="Queue{T}"/> or
+    /// Read by a producer greenlet as items arrive and slots free up: a <see cref="FifoQueue{T}"/> or
     /// <see cref="Channel{T}"/> ends the map when it is shut down (gevent's <c>StopIteration</c>
     /// sentinel put in the queue); any other <see cref="IAsyncEnumerable{T}"/> when it ends.
     /// </param>
@@ -74,7 +74,7 @@ public partial class Group
     /// <remarks>As <see cref="MapEachAsync{TIn, TOut}(Func{TIn, Task{TOut}}, IEnumerable{TIn}, int?, CancellationToken)"/>: no call outlives the loop.</remarks>
     /// <example>
     /// <code>
-    /// var urls = new Queue&lt;string&gt;();
+    /// var urls = new FifoQueue&lt;string&gt;();
     /// Gevent.Spawn(async () =&gt; { foreach (string u in Crawl()) { await urls.PutAsync(u); } urls.Shutdown(); });
     /// await foreach (int length in pool.MapEachAsync(FetchLengthAsync, urls))
     /// {
@@ -87,7 +87,7 @@ public partial class Group
     {
         int? window = MapWindow(function, items, maxsize);
 
-        var started = new Queue<Greenlet<TOut>>();
+        var started = new FifoQueue<Greenlet<TOut>>();
 
         // A permit per call started and not yet yielded: taken before the spawn, given back when
         // the reader yields the result, so a slow reader stops new calls.
@@ -166,7 +166,7 @@ public partial class Group
     /// results in the order the calls finish (gevent's <c>imap_unordered</c> over a queue).
     /// </summary>
     /// <param name="function">The work for one item.</param>
-    /// <param name="items">Read as items arrive; a <see cref="Queue{T}"/> or <see cref="Channel{T}"/> ends the map when shut down.</param>
+    /// <param name="items">Read as items arrive; a <see cref="FifoQueue{T}"/> or <see cref="Channel{T}"/> ends the map when shut down.</param>
     /// <param name="maxsize">At most this many calls started and not yet read.</param>
     /// <param name="cancellationToken">Stops the iteration.</param>
     public async IAsyncEnumerable<TOut> MapEachUnorderedAsync<TIn, TOut>(
@@ -174,7 +174,7 @@ public partial class Group
     {
         int? window = MapWindow(function, items, maxsize);
 
-        var finished = new Queue<Greenlet<TOut>?>(); // null: the producer is done
+        var finished = new FifoQueue<Greenlet<TOut>?>(); // null: the producer is done
         var limit = window is { } w ? new Semaphore(w) : null;
         var running = new HashSet<Greenlet>();
         int spawned = 0;

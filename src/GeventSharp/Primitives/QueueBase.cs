@@ -3,7 +3,7 @@ using System.Diagnostics;
 namespace GeventSharp;
 
 /// <summary>
-/// What every queue shares: <see cref="Queue{T}"/> (FIFO), <see cref="LifoQueue{T}"/>,
+/// What every queue shares: <see cref="FifoQueue{T}"/> (FIFO), <see cref="LifoQueue{T}"/>,
 /// <see cref="PriorityQueue{T}"/> and <see cref="JoinableQueue{T}"/> derive from it, and only they
 /// can. Take a <see cref="QueueBase{T}"/> to accept any of the four (gevent's code takes any
 /// subclass of <c>gevent.queue.Queue</c>); <see cref="Channel{T}"/> is the unbuffered kind.
@@ -434,7 +434,7 @@ public abstract class QueueBase<T> : IAsyncEnumerable<T>
         }
     }
 
-    /// <summary>Like <c>&lt;Queue&lt;Int32&gt; 3/10 items, 0 getters, 2 putters&gt;</c>.</summary>
+    /// <summary>Like <c>&lt;FifoQueue&lt;Int32&gt; 3/10 items, 0 getters, 2 putters&gt;</c>.</summary>
     public override string ToString()
     {
         string name = GetType().Name;

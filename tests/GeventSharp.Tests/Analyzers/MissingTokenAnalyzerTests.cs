@@ -72,7 +72,7 @@ public class MissingTokenAnalyzerTests
         using GeventSharp;
         class C
         {
-            async Task Passed(Stream s, GeventSharp.Queue<int> q)
+            async Task Passed(Stream s, FifoQueue<int> q)
             {
                 await Gevent.Sleep(0);
                 await s.FlushAsync(CancellationToken.None);

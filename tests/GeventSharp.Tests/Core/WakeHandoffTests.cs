@@ -169,7 +169,7 @@ public sealed class WakeHandoffTests
     {
         Run(async () =>
         {
-            var q = new Queue<int>();
+            var q = new FifoQueue<int>();
             ValueTask<int> get = q.GetAsync();
             Fork(() => { Assert.True(q.TryPut(1)); return Task.CompletedTask; });
             Assert.Equal(1, await get);

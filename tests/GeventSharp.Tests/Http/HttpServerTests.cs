@@ -566,7 +566,7 @@ public class HttpServerTests
     {
         VirtualClockRun(async () =>
         {
-            var updates = new GeventSharp.Queue<string>();
+            var updates = new FifoQueue<string>();
             await using HttpServer server = StartServer(async (request, response) =>
             {
                 try

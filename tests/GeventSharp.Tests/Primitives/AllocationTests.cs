@@ -97,7 +97,7 @@ public sealed class AllocationTests(ITestOutputHelper output)
     [Fact]
     public void BoundedQueuePingPong_AllocatesNothingPerRound()
     {
-        var requests = new Queue<int>(1);
+        var requests = new FifoQueue<int>(1);
         var replies = new LifoQueue<int>(1);
         AssertNoPerRoundAllocation(Measure("Queue(1)", async n =>
         {

@@ -19,7 +19,7 @@ public sealed class MapOverAsyncSourceTests
         Run(async () =>
         {
             var pool = new Pool(size);
-            var q = new Queue<int>();
+            var q = new FifoQueue<int>();
             q.TryPut(123);
             Gevent.SpawnLater(0.1, () => q.Shutdown()); // gevent puts StopIteration
             var results = new List<int>();
@@ -39,7 +39,7 @@ public sealed class MapOverAsyncSourceTests
         Run(async () =>
         {
             var pool = new Pool(size);
-            var q = new Queue<int>();
+            var q = new FifoQueue<int>();
             q.TryPut(1234);
             Gevent.SpawnLater(0.1, () => q.Shutdown());
             var results = new List<int>();
@@ -76,7 +76,7 @@ public sealed class MapOverAsyncSourceTests
     private static async Task<(List<int> Results, int Peak)> MapArrivingAsync(int? size, bool unorderedMap)
     {
         var pool = new Pool(size);
-        var q = new Queue<int>();
+        var q = new FifoQueue<int>();
         int running = 0, peak = 0;
         async Task<int> Work(int x)
         {
@@ -158,7 +158,7 @@ public sealed class MapOverAsyncSourceTests
         Run(async () =>
         {
             var pool = new Pool(2);
-            Queue<int> q = QueueOfFirst(6);
+            FifoQueue<int> q = QueueOfFirst(6);
 
             q.Shutdown();
             int taken = 0;
@@ -179,7 +179,7 @@ public sealed class MapOverAsyncSourceTests
         Run(async () =>
         {
             var pool = new Pool(2);
-            Queue<int> q = QueueOfFirst(5);
+            FifoQueue<int> q = QueueOfFirst(5);
 
             await foreach (int r in pool.MapEachAsync(async x => { await Gevent.Sleep(1); return x; }, q))
             {
@@ -193,9 +193,9 @@ public sealed class MapOverAsyncSourceTests
     }
 
     /// <summary>A queue holding 0 .. <paramref name="n"/> - 1.</summary>
-    private static Queue<int> QueueOfFirst(int n)
+    private static FifoQueue<int> QueueOfFirst(int n)
     {
-        var q = new Queue<int>();
+        var q = new FifoQueue<int>();
         for (int i = 0; i < n; i++)
         {
             q.TryPut(i);

@@ -50,11 +50,11 @@ public sealed class PrimitivesFuzzTests
         int? max = rng.Next(3) == 0 ? null : rng.Next(1, 4);
         QueueBase<int> q = kind switch
         {
-            0 => new Queue<int>(max),
+            0 => new FifoQueue<int>(max),
             1 => new LifoQueue<int>(max),
             2 => new PriorityQueue<int>(null, max),
             3 => new JoinableQueue<int>(max),
-            _ => new Queue<int>(rng.Next(1, 3)),
+            _ => new FifoQueue<int>(rng.Next(1, 3)),
         };
         return new Q
         {

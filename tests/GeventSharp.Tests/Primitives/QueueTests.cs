@@ -10,7 +10,7 @@ public sealed class QueueTests
     {
         Run(async () =>
         {
-            var q = new Queue<int>();
+            var q = new FifoQueue<int>();
             for (int i = 1; i <= 3; i++)
             {
                 await q.PutAsync(i);
@@ -27,8 +27,8 @@ public sealed class QueueTests
     {
         Run(() =>
         {
-            Assert.Null(new Queue<int>().MaxSize);
-            var q = new Queue<int>(0);
+            Assert.Null(new FifoQueue<int>().MaxSize);
+            var q = new FifoQueue<int>(0);
             Assert.Null(q.MaxSize);
             for (int i = 0; i < 1000; i++)
             {
@@ -45,7 +45,7 @@ public sealed class QueueTests
     {
         var h = Run(async () =>
         {
-            var q = new Queue<int>(1);
+            var q = new FifoQueue<int>(1);
             await q.PutAsync(1);
             Assert.True(q.IsFull);
             Fork(async () => { await Gevent.Sleep(2); Assert.Equal(1, await q.GetAsync()); });
@@ -60,12 +60,12 @@ public sealed class QueueTests
     {
         Run(async () =>
         {
-            var q = new Queue<int>(1);
+            var q = new FifoQueue<int>(1);
             Assert.False(q.TryGet(out _));
             Assert.True(q.TryPut(1));
             Assert.False(q.TryPut(2));
             await Assert.ThrowsAsync<QueueFullException>(async () => await q.PutAsync(2, TimeSpan.Zero));
-            await Assert.ThrowsAsync<QueueEmptyException>(async () => await new Queue<int>().GetAsync(TimeSpan.Zero));
+            await Assert.ThrowsAsync<QueueEmptyException>(async () => await new FifoQueue<int>().GetAsync(TimeSpan.Zero));
             await Assert.ThrowsAsync<QueueFullException>(async () => await q.PutAsync(2, 1.5));
             Assert.False(q.TryPut(2));
             Assert.Equal(1, q.Count);
@@ -77,7 +77,7 @@ public sealed class QueueTests
     {
         var h = Run(async () =>
         {
-            var q = new Queue<string>();
+            var q = new FifoQueue<string>();
             await Assert.ThrowsAsync<QueueEmptyException>(async () => await q.GetAsync(1.5));
             Assert.Equal(0, q.GetterCount);
         });
@@ -89,7 +89,7 @@ public sealed class QueueTests
     {
         Run(async () =>
         {
-            var q = new Queue<int>();
+            var q = new FifoQueue<int>();
             var got = new List<int>();
             Greenlet g = Go(async () => got.Add(await q.GetAsync()));
             await Settle();
@@ -107,7 +107,7 @@ public sealed class QueueTests
     {
         Run(async () =>
         {
-            var q = new Queue<int>();
+            var q = new FifoQueue<int>();
             Assert.False(q.TryPeek(out _));
             Greenlet<int> peeker = Go(() => q.PeekAsync().AsTask());
             await Settle();
@@ -124,7 +124,7 @@ public sealed class QueueTests
     {
         Run(async () =>
         {
-            var q = new Queue<int>();
+            var q = new FifoQueue<int>();
             var log = new List<string>();
             var ws = new List<Greenlet>
             {
@@ -147,7 +147,7 @@ public sealed class QueueTests
     {
         Run(async () =>
         {
-            var q = new Queue<int>();
+            var q = new FifoQueue<int>();
             Fork(async () =>
             {
                 for (int i = 0; i < 5; i++)
@@ -173,7 +173,7 @@ public sealed class QueueTests
     {
         Run(async () =>
         {
-            var q = new Queue<int>(1);
+            var q = new FifoQueue<int>(1);
             Assert.True(q.TryPut(1));
             Greenlet putter = Go(async () => await q.PutAsync(2));
             await Settle();
@@ -193,7 +193,7 @@ public sealed class QueueTests
     {
         Run(async () =>
         {
-            var q = new Queue<int>();
+            var q = new FifoQueue<int>();
             Greenlet getter = Go(() => q.GetAsync().AsTask());
             await Settle();
             q.Shutdown();
@@ -207,7 +207,7 @@ public sealed class QueueTests
     {
         Run(async () =>
         {
-            var q = new Queue<int>();
+            var q = new FifoQueue<int>();
             Greenlet getter = Go(() => q.GetAsync().AsTask());
             await Settle();
             Assert.True(q.TryPut(1)); // promised to the getter
@@ -224,7 +224,7 @@ public sealed class QueueTests
     {
         Run(async () =>
         {
-            var q = new Queue<int>();
+            var q = new FifoQueue<int>();
             Greenlet first = Go(() => q.GetAsync().AsTask());
             Greenlet<int> second = Go(() => q.GetAsync().AsTask());
             await Settle();
@@ -240,7 +240,7 @@ public sealed class QueueTests
     {
         Run(async () =>
         {
-            var q = new Queue<int>(1);
+            var q = new FifoQueue<int>(1);
             Assert.True(q.TryPut(0));
             Greenlet first = Go(async () => await q.PutAsync(1));
             Greenlet second = Go(async () => await q.PutAsync(2));
@@ -256,7 +256,7 @@ public sealed class QueueTests
     [Fact]
     public void UseOffTheHubThread_Throws()
     {
-        var q = new Queue<int>();
+        var q = new FifoQueue<int>();
         var c = new Channel<int>();
         Assert.Throws<InvalidOperationException>(() => q.TryPut(1));
         Assert.Throws<InvalidOperationException>(() => q.TryGet(out _));
@@ -271,14 +271,14 @@ public sealed class QueueTests
     {
         Run(async () =>
         {
-            var q = new Queue<int>();
+            var q = new FifoQueue<int>();
             Greenlet blockedPeeker = Go(() => q.PeekAsync().AsTask());
             await Settle();
             q.Shutdown();
             await blockedPeeker.JoinAsync();
             Assert.IsType<QueueShutDownException>(blockedPeeker.Exception);
 
-            var r = new Queue<int>();
+            var r = new FifoQueue<int>();
             Assert.True(r.TryPut(4));
             r.Shutdown();
             Assert.Equal(4, await r.PeekAsync());
@@ -294,16 +294,16 @@ public sealed class QueueTests
     {
         Run(async () =>
         {
-            var q = new Queue<int>(3);
+            var q = new FifoQueue<int>(3);
             Assert.True(q.TryPut(1));
-            Assert.Equal("<Queue<Int32> 1/3 items, 0 getters, 0 putters>", q.ToString());
+            Assert.Equal("<FifoQueue<Int32> 1/3 items, 0 getters, 0 putters>", q.ToString());
             await Task.CompletedTask;
         });
     }
 }
 
 /// <summary>
-/// gevent.queue.SimpleQueue (Python's unbounded SimpleQueue) maps to an unbounded <see cref="Queue{T}"/>:
+/// gevent.queue.SimpleQueue (Python's unbounded SimpleQueue) maps to an unbounded <see cref="FifoQueue{T}"/>:
 /// put never waits, FIFO, get waits, a get that times out raises Empty.
 /// </summary>
 public sealed class SimpleQueueMappingTests
@@ -313,7 +313,7 @@ public sealed class SimpleQueueMappingTests
     {
         Run(async () =>
         {
-            var s = new Queue<int>(); // gevent.queue.SimpleQueue()
+            var s = new FifoQueue<int>(); // gevent.queue.SimpleQueue()
             await s.PutAsync(1);
             await s.PutAsync(2, TimeSpan.Zero); // put(block=True, timeout=0) never waits
             Assert.Equal(2, s.Count);

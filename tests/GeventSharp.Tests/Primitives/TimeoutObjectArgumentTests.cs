@@ -64,11 +64,11 @@ public sealed class TimeoutObjectArgumentTests
             Greenlet<int> sleeper = Go(async () => { await Gevent.Sleep(10); return 1; });
             var waits = new Func<Timeout, Task>[]
             {
-                async t => await new Queue<int>().GetAsync(t),
+                async t => await new FifoQueue<int>().GetAsync(t),
                 async t => await new AsyncResult<int>().GetAsync(t),
                 async t => await sleeper.GetAsync(t),
                 async t => await ((Greenlet)sleeper).GetAsync(t),
-                async t => { var q = new Queue<int>(1); q.TryPut(1); await q.PutAsync(2, t); },
+                async t => { var q = new FifoQueue<int>(1); q.TryPut(1); await q.PutAsync(2, t); },
                 async t => await new Channel<int>().GetAsync(t),
             };
             foreach (Func<Timeout, Task> wait in waits)

@@ -47,12 +47,12 @@ public sealed class WaitableInteropTests
     [Fact]
     public void ADeadlock_IsReported_NamingThePrimitiveEachGreenletWaitsOn()
     {
-        var q = new Queue<int>();
+        var q = new FifoQueue<int>();
         var e = Assert.Throws<LoopExitException>(() => Run(async () =>
         {
             await q.GetAsync();
         }));
-        Assert.Contains("<Queue<Int32> 0 items, 1 getters, 0 putters>", e.Message);
+        Assert.Contains("<FifoQueue<Int32> 0 items, 1 getters, 0 putters>", e.Message);
     }
 
     [Fact]

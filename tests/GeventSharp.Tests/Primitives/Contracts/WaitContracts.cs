@@ -87,12 +87,12 @@ public abstract class QueueGetContract : EmptyQueueContract
 
 public sealed class QueueGetContractTests : QueueGetContract
 {
-    protected override QueueBase<int> NewQueue() => new Queue<int>();
+    protected override QueueBase<int> NewQueue() => new FifoQueue<int>();
 }
 
 public sealed class BoundedQueueGetContractTests : QueueGetContract
 {
-    protected override QueueBase<int> NewQueue() => new Queue<int>(2);
+    protected override QueueBase<int> NewQueue() => new FifoQueue<int>(2);
 }
 
 public sealed class LifoQueueGetContractTests : QueueGetContract
@@ -138,7 +138,7 @@ public abstract class QueuePutContract : WaitContract
 
 public sealed class QueuePutContractTests : QueuePutContract
 {
-    protected override QueueBase<int> NewQueueOfOne() => new Queue<int>(1);
+    protected override QueueBase<int> NewQueueOfOne() => new FifoQueue<int>(1);
 }
 
 public sealed class LifoQueuePutContractTests : QueuePutContract
@@ -167,7 +167,7 @@ public abstract class QueuePeekContract : EmptyQueueContract
 
 public sealed class QueuePeekContractTests : QueuePeekContract
 {
-    protected override QueueBase<int> NewQueue() => new Queue<int>();
+    protected override QueueBase<int> NewQueue() => new FifoQueue<int>();
 }
 
 public sealed class LifoQueuePeekContractTests : QueuePeekContract

@@ -8,13 +8,13 @@ namespace GeventSharp;
 /// </summary>
 /// <typeparam name="T">The type of the items.</typeparam>
 /// <remarks>
-/// Name clash: <c>System.Collections.Generic.Queue&lt;T&gt;</c> is imported by implicit usings;
-/// outside the <c>GeventSharp</c> namespace write <c>using GQueue = GeventSharp.Queue&lt;int&gt;;</c> or
-/// qualify the name (<c>GeventSharp.Queue&lt;int&gt;</c>).
+/// Named <c>FifoQueue</c>, not gevent's <c>Queue</c>: <c>System.Collections.Generic.Queue&lt;T&gt;</c> is
+/// imported by implicit usings, and a generic type cannot be aliased away, so the gevent name would
+/// be ambiguous (CS0104) in every file that uses both.
 /// </remarks>
 /// <example>
 /// <code>
-/// var products = new Queue&lt;int&gt;();
+/// var products = new FifoQueue&lt;int&gt;();
 /// Gevent.Spawn(async () =&gt; { for (int i = 1; i &lt; 10; i++) await products.PutAsync(i); products.Shutdown(); });
 /// await foreach (int p in products)
 /// {
@@ -22,11 +22,11 @@ namespace GeventSharp;
 /// }
 /// </code>
 /// </example>
-public sealed class Queue<T> : QueueBase<T>
+public sealed class FifoQueue<T> : QueueBase<T>
 {
     /// <summary>Creates a queue holding at most <paramref name="maxsize"/> items; null (or 0, as in gevent) is unbounded.</summary>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="maxsize"/> is negative.</exception>
-    public Queue(int? maxsize = null)
+    public FifoQueue(int? maxsize = null)
         : base(maxsize)
     {
     }
