@@ -239,7 +239,7 @@ internal sealed class HttpConnection
         return _request = new HttpRequest(head.Method, head.Target, head.Version, head.Headers, host, _body, contentLength, _peer);
     }
 
-    /// <summary>Answers a request that could not be read (400, 408, 413, 431, 501, 505) and ends the connection.</summary>
+    /// <summary>Answers a request that could not be read (400, 408, 413, 414, 431, 501, 505) and ends the connection.</summary>
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
     private async ValueTask SendErrorAsync(HttpBadRequestException rejection)
     {
