@@ -147,9 +147,15 @@ public sealed class HttpHeaders : IReadOnlyCollection<KeyValuePair<string, strin
     /// <summary>Adds a field parsed from a request: already validated, so no checks.</summary>
     internal void AddParsed(string name, string value) => _fields.Add(new KeyValuePair<string, string>(name, value));
 
-    internal int IndexOf(string name)
+    /// <summary>Replaces the value of the field at <paramref name="index"/>, keeping its place (the value is valid already).</summary>
+    internal void ReplaceValueAt(int index, string value) => _fields[index] = new KeyValuePair<string, string>(_fields[index].Key, value);
+
+    /// <summary>The value of the field at <paramref name="index"/>.</summary>
+    internal string ValueAt(int index) => _fields[index].Value;
+
+    internal int IndexOf(string name, int start = 0)
     {
-        for (int i = 0; i < _fields.Count; i++)
+        for (int i = start; i < _fields.Count; i++)
         {
             if (string.Equals(_fields[i].Key, name, StringComparison.OrdinalIgnoreCase))
             {

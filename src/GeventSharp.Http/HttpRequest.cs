@@ -32,8 +32,9 @@ public sealed class HttpRequest
     private NameValueCollection? _query;
     private string? _path;
 
-    internal HttpRequest(string method, string target, string version, HttpHeaders headers, Stream body, long? contentLength, EndPoint? remoteEndPoint)
+    internal HttpRequest(string method, string target, string version, HttpHeaders headers, string? host, Stream body, long? contentLength, EndPoint? remoteEndPoint)
     {
+        Host = host;
         Method = method;
         Target = target;
         Version = version;
@@ -83,8 +84,13 @@ public sealed class HttpRequest
     /// <summary>True for a WebSocket handshake (GET with <c>Connection: Upgrade</c>, <c>Upgrade: websocket</c> and a key): accept it with <see cref="HttpResponse.AcceptWebSocketAsync"/>.</summary>
     public bool IsWebSocketRequest => WebSocketUpgrade.IsHandshake(this);
 
-    /// <summary>The <c>Host</c> header, or null.</summary>
-    public string? Host => Headers["Host"];
+    /// <summary>
+    /// The host (and port, if sent) the request is for: the authority of an absolute-form target
+    /// (<c>GET http://example.com/ HTTP/1.1</c>, which also replaces the <c>Host</c> header, as RFC
+    /// 9112 §3.2.2 asks), else the <c>Host</c> header; null for an HTTP/1.0 request without one.
+    /// </summary>
+    /// <remarks>The server has checked it: an HTTP/1.1 request without exactly one valid <c>Host</c> got 400 and never reached the handler.</remarks>
+    public string? Host { get; }
 
     /// <summary>Reads the whole body.</summary>
     /// <exception cref="HttpBadRequestException">The body is larger than <see cref="HttpServerOptions.MaxRequestBodySize"/> (413), or malformed (400).</exception>

@@ -143,7 +143,13 @@ public sealed class HttpResponse
     /// </summary>
     /// <param name="subProtocol">The subprotocol to speak, one the client offered; null for none.</param>
     /// <param name="keepAliveInterval">How often to ping the client; null for .NET's default (30 s), <see cref="TimeSpan.Zero"/> for never.</param>
-    /// <exception cref="HttpBadRequestException">The request is not a version-13 WebSocket handshake (400, 426); if it escapes the handler, that is the answer.</exception>
+    /// <remarks>
+    /// A client that breaks the protocol (a malformed frame, invalid UTF-8 in a text message, a
+    /// message over <see cref="HttpServerOptions.MaxWebSocketMessageSize"/>) gets the close code that
+    /// says so (1002, 1007, 1009) and the receive throws a <see cref="WebSocketException"/>; if that
+    /// escapes the handler, the connection is closed and nothing is reported: the client is at fault.
+    /// </remarks>
+    /// <exception cref="HttpBadRequestException">The request is not a version-13 WebSocket handshake, or has a body (400, 426); if it escapes the handler, that is the answer.</exception>
     /// <exception cref="InvalidOperationException">Something was already sent, or the client did not offer <paramref name="subProtocol"/>.</exception>
     /// <example>
     /// <code>

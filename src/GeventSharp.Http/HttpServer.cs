@@ -14,7 +14,7 @@ namespace GeventSharp.Http;
 /// sleeps or other sockets (a long poll) without holding up other connections.</para>
 /// <para>HTTP/1.1 keep-alive and pipelining, chunked request and response bodies,
 /// <c>Expect: 100-continue</c>, HEAD, and HTTP/1.0 clients are handled by the server. Malformed
-/// or oversized requests are answered (400, 408, 413, 431, 501, 505) with a sentence saying what
+/// or oversized requests are answered (400, 408, 413, 414, 431, 501, 505) with a sentence saying what
 /// was wrong, and the connection is closed. A handler that throws gets a 500 (if nothing was
 /// sent yet) and its exception is reported through the hub's error handler; the server keeps
 /// serving. Limits are in <see cref="HttpServerOptions"/>.</para>

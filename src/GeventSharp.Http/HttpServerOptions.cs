@@ -28,6 +28,13 @@ public sealed class HttpServerOptions
     /// <summary>The longest request line plus headers, in bytes; 32 KiB by default. Longer: 431. The trailer fields of a chunked body get the same budget.</summary>
     public int MaxRequestHeadSize { get; set; } = 32 * 1024;
 
+    /// <summary>
+    /// The longest request line (<c>GET /path?query HTTP/1.1</c>, without its CRLF), in bytes;
+    /// 8 KiB by default, as Kestrel's <c>MaxRequestLineSize</c>. Longer: 414 URI Too Long, as soon
+    /// as that many bytes have arrived without the line's end.
+    /// </summary>
+    public int MaxRequestLineSize { get; set; } = 8 * 1024;
+
     /// <summary>The most header fields in a request; 100 by default. More: 431.</summary>
     public int MaxRequestHeaderCount { get; set; } = 100;
 
@@ -55,6 +62,14 @@ public sealed class HttpServerOptions
     /// </summary>
     public int ResponseBufferSize { get; set; } = 16 * 1024;
 
+    /// <summary>
+    /// The largest WebSocket message a client may send, in bytes (all its frames together); 1 MiB
+    /// by default. A larger one closes the WebSocket with 1009 (Message Too Big) once that many bytes
+    /// have arrived, and the receive that saw them throws a <see cref="System.Net.WebSockets.WebSocketException"/>.
+    /// Null: no limit (as ASP.NET Core's WebSockets).
+    /// </summary>
+    public long? MaxWebSocketMessageSize { get; set; } = 1024 * 1024;
+
     /// <summary>Send a <c>Date</c> header (true by default, as HTTP/1.1 asks of servers with a clock).</summary>
     public bool SendDateHeader { get; set; } = true;
 
@@ -64,7 +79,13 @@ public sealed class HttpServerOptions
     internal void Validate()
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(MaxRequestHeadSize, 256, nameof(MaxRequestHeadSize));
+        ArgumentOutOfRangeException.ThrowIfLessThan(MaxRequestLineSize, 16, nameof(MaxRequestLineSize));
         ArgumentOutOfRangeException.ThrowIfLessThan(MaxRequestHeaderCount, 1, nameof(MaxRequestHeaderCount));
+        if (MaxWebSocketMessageSize is { } maxMessage)
+        {
+            ArgumentOutOfRangeException.ThrowIfLessThan(maxMessage, 1, nameof(MaxWebSocketMessageSize));
+        }
+
         ArgumentOutOfRangeException.ThrowIfNegative(MaxRequestBodySize, nameof(MaxRequestBodySize));
         ArgumentOutOfRangeException.ThrowIfLessThan(ResponseBufferSize, 256, nameof(ResponseBufferSize));
         ArgumentNullException.ThrowIfNull(Server, nameof(Server));

@@ -35,6 +35,7 @@ internal sealed class HttpConnection
     private readonly Stream _stream;
     private readonly EndPoint? _peer;
     private readonly HttpServerOptions _options;
+    private readonly HeadLimits _limits;
     private readonly StallGuard _stall;
     private readonly ConnectionInput _input;
     private readonly ResponseWriter _writer;
@@ -49,6 +50,7 @@ internal sealed class HttpConnection
         _stream = stream;
         _peer = peer;
         _options = options;
+        _limits = new HeadLimits(options.MaxRequestHeadSize, options.MaxRequestLineSize, options.MaxRequestHeaderCount);
         _stall = new StallGuard(options.IoTimeout);
         _input = new ConnectionInput(stream, _stall);
         _writer = new ResponseWriter(server, stream, _stall, options);
@@ -89,7 +91,7 @@ internal sealed class HttpConnection
 
     /// <summary>Answers the upgrade (101) and turns the connection into a WebSocket (RFC 6455).</summary>
     public async ValueTask<WebSocket> AcceptWebSocketAsync(HttpResponse response, string? subProtocol, TimeSpan? keepAliveInterval)
-        => _webSocket = await WebSocketUpgrade.AcceptAsync(_request!, response, _writer, _input, _stream, subProtocol, keepAliveInterval).ConfigureAwait(false);
+        => _webSocket = await WebSocketUpgrade.AcceptAsync(_request!, response, _writer, _input, _stream, subProtocol, keepAliveInterval, _options.MaxWebSocketMessageSize).ConfigureAwait(false);
 
     /// <summary>Reads one request and answers it; false when the connection should close.</summary>
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
@@ -156,7 +158,12 @@ internal sealed class HttpConnection
         }
         catch (HttpBadRequestException e) when (!_writer.HasStarted)
         {
-            await _writer.ReplaceWithErrorAsync((HttpStatusCode)e.StatusCode, e.Message).ConfigureAwait(false);
+            await _writer.ReplaceWithErrorAsync(e).ConfigureAwait(false);
+        }
+        catch (WebSocketException) when (_webSocket is not null)
+        {
+            // The client broke the protocol (a bad frame, a message over the limit): the WebSocket
+            // has sent the close code that says so, and the client is at fault, not the handler.
         }
         catch (Exception e) when (_stall.Caused(e))
         {
@@ -207,7 +214,7 @@ internal sealed class HttpConnection
     {
         while (true)
         {
-            bool complete = HttpRequestParser.TryParse(_input.Buffered, _options.MaxRequestHeadSize, _options.MaxRequestHeaderCount, out int consumed, out RequestHead head);
+            bool complete = HttpRequestParser.TryParse(_input.Buffered, _limits, out int consumed, out RequestHead head);
             _input.Consume(consumed);
             if (complete)
             {
@@ -227,18 +234,19 @@ internal sealed class HttpConnection
         _body.End();
         _webSocket = null;
         bool http11 = head.Version == "HTTP/1.1";
+        string? host = RequestHost.Resolve(head.Target, http11, head.Headers);
         _body = RequestBodyReader.Open(head.Headers, http11, _options, _input, _writer, out long? contentLength);
-        return _request = new HttpRequest(head.Method, head.Target, head.Version, head.Headers, _body, contentLength, _peer);
+        return _request = new HttpRequest(head.Method, head.Target, head.Version, head.Headers, host, _body, contentLength, _peer);
     }
 
-    /// <summary>Answers a request that could not be read (400, 408, 413, 431, 501, 505) and ends the connection.</summary>
+    /// <summary>Answers a request that could not be read (400, 408, 413, 414, 431, 501, 505) and ends the connection.</summary>
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
     private async ValueTask SendErrorAsync(HttpBadRequestException rejection)
     {
         _writer.Begin(new HttpResponse(this), headOnly: false, http10: false, keepAlive: false);
         try
         {
-            await _writer.ReplaceWithErrorAsync((HttpStatusCode)rejection.StatusCode, rejection.Message).ConfigureAwait(false);
+            await _writer.ReplaceWithErrorAsync(rejection).ConfigureAwait(false);
             await _writer.CompleteAsync().ConfigureAwait(false);
         }
         catch (Exception e) when (e is IOException or SocketException)

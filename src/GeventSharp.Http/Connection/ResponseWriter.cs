@@ -172,12 +172,21 @@ internal sealed class ResponseWriter : IDisposable
         return KeepAlive;
     }
 
+    /// <summary>Answers a rejection: its status, its sentence and the header it asks for (a 426's <c>Sec-WebSocket-Version</c>); the connection will close.</summary>
+    public ValueTask ReplaceWithErrorAsync(HttpBadRequestException rejection)
+        => ReplaceWithErrorAsync((HttpStatusCode)rejection.StatusCode, rejection.Message, rejection.Reason is { } reason ? HttpRejection.HeaderFor(reason) : null);
+
     /// <summary>The server's answer replaces whatever the handler had set and written (nothing was sent yet); the connection will close.</summary>
-    public ValueTask ReplaceWithErrorAsync(HttpStatusCode status, string message)
+    public ValueTask ReplaceWithErrorAsync(HttpStatusCode status, string message, (string Name, string Value)? header = null)
     {
         HttpResponse response = _response!;
         response.ResetForError((int)status);
         response.ContentType = "text/plain; charset=utf-8";
+        if (header is { } field)
+        {
+            response.Headers[field.Name] = field.Value;
+        }
+
         KeepAlive = false;
         _bodyLen = 0;
         _headBodyLength = 0;

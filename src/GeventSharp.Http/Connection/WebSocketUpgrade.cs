@@ -25,9 +25,10 @@ internal static class WebSocketUpgrade
     /// <param name="transport">The connection's stream.</param>
     /// <param name="subProtocol">The subprotocol to speak, one the client offered; null for none.</param>
     /// <param name="keepAliveInterval">How often to ping; null for .NET's default.</param>
+    /// <param name="maxMessageSize">The largest message the client may send (1009 beyond); null for no limit.</param>
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     public static async ValueTask<WebSocket> AcceptAsync(
-        HttpRequest request, HttpResponse response, ResponseWriter writer, ConnectionInput input, Stream transport, string? subProtocol, TimeSpan? keepAliveInterval)
+        HttpRequest request, HttpResponse response, ResponseWriter writer, ConnectionInput input, Stream transport, string? subProtocol, TimeSpan? keepAliveInterval, long? maxMessageSize)
     {
         writer.CheckWritable(response);
         if (writer.HasStarted)
@@ -42,8 +43,12 @@ internal static class WebSocketUpgrade
 
         if (request.Headers["Sec-WebSocket-Version"] != "13")
         {
-            response.Headers["Sec-WebSocket-Version"] = "13";
-            throw HttpRejection.Create(RejectReason.WebSocketVersionNotSupported);
+            throw HttpRejection.Create(RejectReason.WebSocketVersionNotSupported); // answered with Sec-WebSocket-Version: 13 (HttpRejection.HeaderFor)
+        }
+
+        if (request.ContentLength != 0)
+        {
+            throw HttpRejection.Create(RejectReason.WebSocketHandshakeWithBody);
         }
 
         string key = request.Headers["Sec-WebSocket-Key"]!.Trim();
@@ -61,12 +66,13 @@ internal static class WebSocketUpgrade
         await writer.WriteRawAsync(Head(key, subProtocol, response.Headers), default).ConfigureAwait(false);
 
         Stream stream = input.Count > 0 ? new PrefixedStream(input.TakeAll(), transport) : transport;
-        return WebSocket.CreateFromStream(stream, new WebSocketCreationOptions
+        WebSocket ws = WebSocket.CreateFromStream(stream, new WebSocketCreationOptions
         {
             IsServer = true,
             SubProtocol = subProtocol,
             KeepAliveInterval = keepAliveInterval ?? WebSocket.DefaultKeepAliveInterval,
         });
+        return maxMessageSize is { } max ? new SizeLimitedWebSocket(ws, max) : ws;
     }
 
     /// <summary>The 101 response that accepts <paramref name="key"/>.</summary>

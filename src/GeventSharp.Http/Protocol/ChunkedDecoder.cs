@@ -15,12 +15,16 @@ namespace GeventSharp.Http;
 /// arrives, up to the destination's room.</para>
 /// <para>It is strict, as the head parser is: a control character in a chunk-size line or trailer
 /// (a bare CR or LF included) is refused rather than read one way here and another way by a
-/// proxy in front. Chunk extensions are ignored and trailer fields are dropped.</para>
+/// proxy in front; so is a trailer field that would not be a valid header field. A line is
+/// checked as soon as its first bytes arrive, not only once its CRLF has: a bare LF is answered at
+/// once. Chunk extensions are ignored and trailer fields are dropped.</para>
 /// </remarks>
 internal struct ChunkedDecoder
 {
     /// <summary>The longest chunk-size or trailer line accepted, without its CRLF.</summary>
     public const int MaxLine = 4096;
+
+    private static readonly SearchValues<byte> s_hexDigits = SearchValues.Create("0123456789abcdefABCDEF"u8);
 
     private readonly long _maxBodySize;
     private readonly int _maxTrailerSize;
@@ -112,7 +116,9 @@ internal struct ChunkedDecoder
                     int line = rest.IndexOf("\r\n"u8);
                     if (line < 0)
                     {
-                        return rest.Length > MaxLine ? Reject(RejectReason.ChunkLineTooLong) : OperationStatus.NeedMoreData;
+                        return rest.Length > MaxLine ? Reject(RejectReason.ChunkLineTooLong)
+                            : CheckPartialLine(rest.EndsWith((byte)'\r') ? rest[..^1] : rest) ? OperationStatus.NeedMoreData
+                            : OperationStatus.InvalidData;
                     }
 
                     if (!TakeLine(rest[..line]))
@@ -171,7 +177,7 @@ internal struct ChunkedDecoder
                 _state = State.Size;
                 return true;
 
-            default: // trailer fields are checked and dropped
+            default: // trailer fields are checked like header fields, then dropped
                 if (HasControlCharacter(line))
                 {
                     return Fail(RejectReason.TrailerControlCharacter);
@@ -186,9 +192,51 @@ internal struct ChunkedDecoder
                 if (line.IsEmpty)
                 {
                     _state = State.Done;
+                    return true;
                 }
 
-                return true;
+                return HttpRequestParser.CheckField(line, out _, out _) is null || Fail(RejectReason.TrailerFieldMalformed);
+        }
+    }
+
+    /// <summary>
+    /// Checks the start of a line whose CRLF has not arrived (without a CR at its end, which may be
+    /// the CRLF's first half): false, and invalid, if no more bytes could make it valid — a bare LF
+    /// or other control character, a size that is not hex, data past a chunk's declared end — so
+    /// the client is answered at once instead of the server waiting for a CRLF.
+    /// </summary>
+    private bool CheckPartialLine(ReadOnlySpan<byte> partial)
+    {
+        switch (_state)
+        {
+            case State.Size:
+            {
+                if (HasControlCharacter(partial))
+                {
+                    return Fail(RejectReason.ChunkSizeLineControlCharacter);
+                }
+
+                int semicolon = partial.IndexOf((byte)';');
+                ReadOnlySpan<byte> size = semicolon >= 0 ? partial[..semicolon] : partial;
+                ReadOnlySpan<byte> hex = size.TrimEnd(" \t"u8);
+                bool ended = semicolon >= 0 || hex.Length < size.Length;
+                return (!hex.ContainsAnyExcept(s_hexDigits) && hex.Length <= 15 && !(ended && hex.IsEmpty)) || Fail(RejectReason.ChunkSizeNotHex);
+            }
+
+            case State.DataEnd:
+                return partial.IsEmpty || Fail(RejectReason.ChunkLongerThanDeclared);
+
+            default:
+            {
+                if (HasControlCharacter(partial))
+                {
+                    return Fail(RejectReason.TrailerControlCharacter);
+                }
+
+                int colon = partial.IndexOf((byte)':');
+                ReadOnlySpan<byte> name = colon >= 0 ? partial[..colon] : partial;
+                return colon != 0 && !name.ContainsAnyExcept(HttpRequestParser.TokenChars) || Fail(RejectReason.TrailerFieldMalformed);
+            }
         }
     }
 

@@ -27,6 +27,7 @@ internal static class HttpStatus
         409 => "Conflict",
         411 => "Length Required",
         413 => "Content Too Large",
+        414 => "URI Too Long",
         415 => "Unsupported Media Type",
         422 => "Unprocessable Content",
         426 => "Upgrade Required",

@@ -420,8 +420,15 @@ public sealed class StreamServer : IAsyncDisposable
 /// <example><code>new StreamServerOptions { MaxConnections = 1000, Backlog = 4096 }</code></example>
 public sealed class StreamServerOptions
 {
-    /// <summary>The listen backlog; 128 by default.</summary>
-    public int Backlog { get; set; } = 128;
+    /// <summary>
+    /// The listen backlog: how many connections the kernel queues for the server to accept. By
+    /// default the system's maximum (Linux: <c>/proc/sys/net/core/somaxconn</c>, 4096 since 5.4),
+    /// or 512 (Kestrel's) where that cannot be read. Linux caps any larger value at that maximum.
+    /// </summary>
+    /// <remarks>A burst of connects larger than the backlog overflows it, and each connect that
+    /// overflowed waits for its SYN to be sent again (1 s, then 3 s...): gevent's 128 is too small
+    /// for a crowd.</remarks>
+    public int Backlog { get; set; } = ListenBacklog.SystemDefault;
 
     /// <summary>
     /// The most handlers that run at once; null (the default) for no cap. While the cap is reached

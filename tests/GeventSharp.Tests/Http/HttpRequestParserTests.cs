@@ -12,7 +12,9 @@ namespace GeventSharp.Tests.Http;
 public class HttpRequestParserTests
 {
     private const int MaxHead = 256;
+    private const int MaxLine = 128;
     private const int MaxHeaders = 4;
+    private static readonly HeadLimits s_limits = new(MaxHead, MaxLine, MaxHeaders);
 
     public static TheoryData<string, string, string, string, string> ValidHeads() => new()
     {
@@ -29,7 +31,24 @@ public class HttpRequestParserTests
 
     public static TheoryData<string, string, int> MalformedHeads() => new()
     {
-        { "GET / HTTP/1.1\nHost: x\r\n\r\n", nameof(RejectReason.BareLineFeedInRequestLine), 400 },
+        { "GET / HTTP/1.1\nHost: x\r\n\r\n", nameof(RejectReason.BareLineFeedInHead), 400 },
+        { "GET / HTTP/1.1\nHost: x\n\n", nameof(RejectReason.BareLineFeedInHead), 400 },
+        { "GET / HTTP/1.1\r\nHost: x\n\n", nameof(RejectReason.BareLineFeedInHead), 400 },
+        { "GET / HTTP/1.1\n", nameof(RejectReason.BareLineFeedInHead), 400 },
+        { "\n", nameof(RejectReason.BareLineFeedInHead), 400 },
+        { "GET / HTTP/1.1\r\nHost: a\rb", nameof(RejectReason.ControlCharacterInHead), 400 },
+        { "G\u0000", nameof(RejectReason.ControlCharacterInHead), 400 },
+        { "\u0016\u0003\u0001\u0002\u0000\u0001\u0000\u00fc\u0003\u0003", nameof(RejectReason.TlsHandshakeOnPlainPort), 400 },
+        { "\u0016\u0003\u0001 / HTTP/1.1\r\n\r\n", nameof(RejectReason.TlsHandshakeOnPlainPort), 400 },
+        { "GE(", nameof(RejectReason.MethodNotToken), 400 },
+        { " ", nameof(RejectReason.RequestLineNotThreeParts), 400 },
+        { "GET /a\u00ff", nameof(RejectReason.InvalidTarget), 400 },
+        { "GET /a b HTTP", nameof(RejectReason.InvalidTarget), 400 },
+        { "GET / HTTX", nameof(RejectReason.VersionMalformed), 400 },
+        { "GET / HTTP/1.1x", nameof(RejectReason.VersionMalformed), 400 },
+        { "GET /" + new string('a', MaxLine) + " HTTP/1.1\r\n\r\n", nameof(RejectReason.RequestLineTooLong), 414 },
+        { "GET /" + new string('a', MaxLine), nameof(RejectReason.RequestLineTooLong), 414 },
+        { "GET /" + new string('a', MaxLine) + " HTTP/1.1\r\nA: b", nameof(RejectReason.RequestLineTooLong), 414 },
         { "GET /\r\n\r\n", nameof(RejectReason.RequestLineNotThreeParts), 400 },
         { "GET\r\n\r\n", nameof(RejectReason.RequestLineNotThreeParts), 400 },
         { " / HTTP/1.1\r\n\r\n", nameof(RejectReason.RequestLineNotThreeParts), 400 },
@@ -47,7 +66,7 @@ public class HttpRequestParserTests
         { "GET / HTTP/1.1\r\n: value\r\n\r\n", nameof(RejectReason.HeaderLineWithoutColon), 400 },
         { "GET / HTTP/1.1\r\nHost : x\r\n\r\n", nameof(RejectReason.WhitespaceBeforeColon), 400 },
         { "GET / HTTP/1.1\r\nHo(st: x\r\n\r\n", nameof(RejectReason.HeaderNameNotToken), 400 },
-        { "GET / HTTP/1.1\r\nHost: a\nb\r\n\r\n", nameof(RejectReason.ControlCharacterInHeaderValue), 400 },
+        { "GET / HTTP/1.1\r\nHost: a\nb\r\n\r\n", nameof(RejectReason.BareLineFeedInHead), 400 },
         { "GET / HTTP/1.1\r\nHost: a\rb\r\n\r\n", nameof(RejectReason.ControlCharacterInHeaderValue), 400 },
         { "GET / HTTP/1.1\r\nHost: a\0b\r\n\r\n", nameof(RejectReason.ControlCharacterInHeaderValue), 400 },
         { "GET / HTTP/1.1\r\nHost: a\u007fb\r\n\r\n", nameof(RejectReason.ControlCharacterInHeaderValue), 400 },
@@ -62,7 +81,7 @@ public class HttpRequestParserTests
     {
         byte[] input = Latin1(raw + "GET /next");
 
-        Assert.True(HttpRequestParser.TryParse(input, MaxHead, MaxHeaders, out int consumed, out RequestHead head));
+        Assert.True(HttpRequestParser.TryParse(input, s_limits, out int consumed, out RequestHead head));
 
         Assert.Equal(raw.Length, consumed);
         Assert.Equal((method, target, version, headers), (head.Method, head.Target, head.Version, Describe(head.Headers)));
@@ -76,7 +95,7 @@ public class HttpRequestParserTests
         byte[] input = Latin1(raw);
         for (int cut = 0; cut < input.Length; cut++)
         {
-            bool complete = HttpRequestParser.TryParse(input.AsSpan(0, cut), MaxHead, MaxHeaders, out int consumed, out _);
+            bool complete = HttpRequestParser.TryParse(input.AsSpan(0, cut), s_limits, out int consumed, out _);
             Assert.False(complete, $"complete at {cut} bytes");
             Assert.Equal(0, consumed);
         }
@@ -94,7 +113,7 @@ public class HttpRequestParserTests
         for (int i = 0; i < input.Length && !complete; i++)
         {
             buffer.Add(input[i]);
-            complete = HttpRequestParser.TryParse(buffer.ToArray().AsSpan(used), MaxHead, MaxHeaders, out int consumed, out head);
+            complete = HttpRequestParser.TryParse(buffer.ToArray().AsSpan(used), s_limits, out int consumed, out head);
             used += consumed;
         }
 
@@ -106,8 +125,19 @@ public class HttpRequestParserTests
     [Fact]
     public void EmptyLinesBeforeTheRequestLine_AreConsumed_EvenWithoutAHead()
     {
-        Assert.False(HttpRequestParser.TryParse("\r\n\r\nGE"u8, MaxHead, MaxHeaders, out int consumed, out _));
+        Assert.False(HttpRequestParser.TryParse("\r\n\r\nGE"u8, s_limits, out int consumed, out _));
         Assert.Equal(4, consumed);
+    }
+
+    [Fact]
+    public void ARequestLineOfExactlyTheLimit_IsAccepted_WholeAndInPieces()
+    {
+        string raw = "GET /" + new string('a', MaxLine - 14) + " HTTP/1.1";
+        Assert.Equal(MaxLine, raw.Length);
+
+        Assert.False(HttpRequestParser.TryParse(Latin1(raw + "\r"), s_limits, out _, out _));
+        Assert.True(HttpRequestParser.TryParse(Latin1(raw + "\r\nHost: x\r\n\r\n"), s_limits, out _, out RequestHead head));
+        Assert.Equal(MaxLine - 13, head.Target.Length);
     }
 
     [Fact]
@@ -116,7 +146,7 @@ public class HttpRequestParserTests
         string raw = "GET / HTTP/1.1\r\nA: " + new string('a', MaxHead - 19);
         Assert.Equal(MaxHead, raw.Length);
 
-        Assert.True(HttpRequestParser.TryParse(Latin1(raw + "\r\n\r\n"), MaxHead, MaxHeaders, out _, out RequestHead head));
+        Assert.True(HttpRequestParser.TryParse(Latin1(raw + "\r\n\r\n"), s_limits, out _, out RequestHead head));
         Assert.Equal(MaxHead - 19, head.Headers["A"]!.Length);
     }
 
@@ -127,7 +157,7 @@ public class HttpRequestParserTests
         RejectReason reason = Enum.Parse<RejectReason>(reasonName);
         byte[] input = Latin1(raw);
 
-        HttpBadRequestException e = Assert.Throws<HttpBadRequestException>(() => HttpRequestParser.TryParse(input, MaxHead, MaxHeaders, out _, out _));
+        HttpBadRequestException e = Assert.Throws<HttpBadRequestException>(() => HttpRequestParser.TryParse(input, s_limits, out _, out _));
 
         Assert.Equal(reason, e.Reason);
         Assert.Equal(status, e.StatusCode);

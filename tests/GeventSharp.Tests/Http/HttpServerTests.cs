@@ -237,15 +237,15 @@ public class HttpServerTests
     [InlineData("GET /a b HTTP/1.1\r\n\r\n", 400, "target")]
     [InlineData("GET / HTTP/2.0\r\n\r\n", 505, "not supported")]
     [InlineData("GET / SPDY\r\n\r\n", 400, "version")]
-    [InlineData("POST / HTTP/1.1\r\nContent-Length: 3\r\nTransfer-Encoding: chunked\r\n\r\n", 400, "both Content-Length and Transfer-Encoding")]
-    [InlineData("POST / HTTP/1.1\r\nTransfer-Encoding: gzip\r\n\r\n", 501, "not supported")]
-    [InlineData("POST / HTTP/1.1\r\nContent-Length: -1\r\n\r\n", 400, "Content-Length")]
-    [InlineData("POST / HTTP/1.1\r\nContent-Length: 1, 2\r\n\r\n", 400, "Content-Length")]
-    [InlineData("POST / HTTP/1.1\r\nContent-Length: 2000\r\n\r\n", 413, "larger than the server accepts")]
-    [InlineData("POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n", 400, "chunk size")]
-    [InlineData("POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n5;a\nb\r\nhello\r\n0\r\n\r\n", 400, "chunk-size line")] // a bare LF in a chunk extension (found by the fuzz test)
-    [InlineData("POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n5;a=\u0001\r\nhello\r\n0\r\n\r\n", 400, "chunk-size line")]
-    [InlineData("POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n0\r\nX: a\rb\r\n\r\n", 400, "trailer field")]
+    [InlineData("POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\nTransfer-Encoding: chunked\r\n\r\n", 400, "both Content-Length and Transfer-Encoding")]
+    [InlineData("POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: gzip\r\n\r\n", 501, "not supported")]
+    [InlineData("POST / HTTP/1.1\r\nHost: x\r\nContent-Length: -1\r\n\r\n", 400, "Content-Length")]
+    [InlineData("POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 1, 2\r\n\r\n", 400, "Content-Length")]
+    [InlineData("POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 2000\r\n\r\n", 413, "larger than the server accepts")]
+    [InlineData("POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n", 400, "chunk size")]
+    [InlineData("POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n5;a\nb\r\nhello\r\n0\r\n\r\n", 400, "chunk-size line")] // a bare LF in a chunk extension (found by the fuzz test)
+    [InlineData("POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n5;a=\u0001\r\nhello\r\n0\r\n\r\n", 400, "chunk-size line")]
+    [InlineData("POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n0\r\nX: a\rb\r\n\r\n", 400, "trailer field")]
     public void MalformedRequests_GetAStatusThatSaysWhatWasWrong_AndTheConnectionCloses(string request, int status, string says)
     {
         NetHub.Run(PollerKind.Epoll, async () =>
@@ -268,7 +268,7 @@ public class HttpServerTests
     {
         await using HttpServer server = StartServer(Hello, new HttpServerOptions { MaxRequestHeadSize = 1024 });
         using RawHttpClient client = await RawHttpClient.ConnectAsync(server.Address!);
-        await client.SendAsync("GET / HTTP/1.1\r\nX-Big: " + new string('a', 2000) + "\r\n\r\n");
+        await client.SendAsync("GET / HTTP/1.1\r\nHost: x\r\nX-Big: " + new string('a', 2000) + "\r\n\r\n");
         RawResponse r = await client.ReadResponseAsync();
         Assert.Equal(431, r.Status);
         Assert.Contains("longer than 1024 bytes", r.Body);
@@ -287,7 +287,7 @@ public class HttpServerTests
             trailers.Append("X-T").Append(i).Append(": ").Append('a', 30).Append("\r\n"); // 40 fields of ~38 bytes: over 1 KiB in all
         }
 
-        await client.SendAsync("POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n0\r\n" + trailers + "\r\n");
+        await client.SendAsync("POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n0\r\n" + trailers + "\r\n");
         RawResponse r = await client.ReadResponseAsync();
         Assert.Equal(431, r.Status);
         Assert.Contains("trailer fields are longer than 1024 bytes", r.Body);

@@ -110,6 +110,25 @@ internal sealed class RawHttpClient : IDisposable
         return _end == _start && !await FillAsync();
     }
 
+    /// <summary>
+    /// True if the server has closed the connection: the end of the stream, or a reset (a server
+    /// that closes with bytes of ours unread resets the connection; what it sent before is read first).
+    /// </summary>
+    public async Task<bool> ClosedOrResetByServerAsync()
+    {
+        try
+        {
+            return await ClosedByServerAsync();
+        }
+        catch (System.Net.Sockets.SocketException e) when (e.SocketErrorCode == System.Net.Sockets.SocketError.ConnectionReset)
+        {
+            return true;
+        }
+    }
+
+    /// <summary>Sends <paramref name="data"/> as it is.</summary>
+    public ValueTask SendAsync(byte[] data) => _sock.SendAllAsync(data);
+
     public void Dispose() => _sock.Close();
 
     private async Task<string> ReadUntilAsync(string terminator)
