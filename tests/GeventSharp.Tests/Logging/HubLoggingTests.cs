@@ -1,0 +1,162 @@
+using Microsoft.Extensions.Logging;
+using Xunit;
+
+namespace GeventSharp.Tests.Logging;
+
+/// <summary>The hub's default error handler logs through <see cref="Hub.LoggerFactory"/>: failures and monitor reports, with event IDs and properties.</summary>
+public class HubLoggingTests
+{
+    [Fact]
+    public void AFailingGreenlet_IsLoggedAsAnError_WithItsNameIdAndFunction()
+    {
+        (ILoggerFactory loggers, CapturingLoggerProvider capture) = CapturingLoggerProvider.CreateFactory();
+        using ILoggerFactory _ = loggers;
+        Greenlet? failed = null;
+        Gevent.Run(async () =>
+        {
+            failed = Gevent.Spawn(Explode);
+            failed.Name = "worker";
+            await failed.JoinAsync();
+        }, new HubOptions { LoggerFactory = loggers, MonitorThreshold = null });
+
+        LogEntry entry = Assert.Single(capture.Entries);
+        Assert.Equal("GeventSharp.Hub", entry.Category);
+        Assert.Equal(LogLevel.Error, entry.Level);
+        Assert.Equal(new EventId(1, "GreenletFailed"), entry.EventId);
+        Assert.Equal("GreenletFailed", entry.EventId.Name);
+        Assert.Equal("worker", entry["GreenletName"]);
+        Assert.Equal(failed!.Id, entry["GreenletId"]);
+        Assert.Contains(nameof(Explode), (string)entry["Function"]!);
+        Assert.Equal(nameof(InvalidOperationException), entry["ExceptionType"]);
+        Assert.Equal("boom", Assert.IsType<InvalidOperationException>(entry.Exception).Message);
+        Assert.Contains("Greenlet \"worker\"", entry.Message);
+    }
+
+    [Fact]
+    public void AFailingHubCallback_IsLoggedAsCallbackFailed()
+    {
+        (ILoggerFactory loggers, CapturingLoggerProvider capture) = CapturingLoggerProvider.CreateFactory();
+        using ILoggerFactory _ = loggers;
+        Gevent.Run(async () =>
+        {
+            Hub.Current!.Post(() => throw new ArgumentException("from a callback"));
+            await Gevent.Sleep(0);
+        }, new HubOptions { LoggerFactory = loggers, MonitorThreshold = null });
+
+        LogEntry entry = Assert.Single(capture.Entries);
+        Assert.Equal(LogLevel.Error, entry.Level);
+        Assert.Equal(2, entry.EventId.Id);
+        Assert.Equal(nameof(ArgumentException), entry["ExceptionType"]);
+        Assert.IsType<ArgumentException>(entry.Exception);
+    }
+
+    [Fact]
+    public void AMonitorReport_IsLoggedAsAWarning_WithHowLongAndWhetherItLooksLikeADeadlock()
+    {
+        (ILoggerFactory loggers, CapturingLoggerProvider capture) = CapturingLoggerProvider.CreateFactory();
+        using ILoggerFactory _ = loggers;
+        Greenlet? blocker = null;
+        Gevent.Run(async () =>
+        {
+            blocker = Gevent.Spawn(() => Gevent.Sleep(0));
+            blocker.Name = "blocker";
+            Hub hub = Hub.Current!;
+
+            // What the monitor hands the error handler when the hub thread waits synchronously while two callbacks wait for it.
+            hub.ReportError(blocker, new HubBlockedException(blocker, TimeSpan.FromMilliseconds(250), hub.Thread, stillBlocked: true, hubThreadWaiting: true, pendingCallbacks: 2));
+            await blocker.JoinAsync();
+        }, new HubOptions { LoggerFactory = loggers, MonitorThreshold = null });
+
+        LogEntry entry = Assert.Single(capture.Entries);
+        Assert.Equal("GeventSharp.Hub", entry.Category);
+        Assert.Equal(LogLevel.Warning, entry.Level);
+        Assert.Equal(new EventId(3, "HubBlocked"), entry.EventId);
+        Assert.Equal(250.0, entry["BlockedMilliseconds"]);
+        Assert.Equal(blocker!.ToString(), entry["Greenlet"]);
+        Assert.Equal(true, entry["StillBlocked"]);
+        Assert.Equal(true, entry["LikelyDeadlock"]);
+        Assert.Contains("deadlock", Assert.IsType<HubBlockedException>(entry.Exception).Message);
+        Assert.Contains("at least 250 ms", entry.Message);
+    }
+
+    [Fact]
+    public void TheRealMonitor_ReportsThroughTheLog()
+    {
+        (ILoggerFactory loggers, CapturingLoggerProvider capture) = CapturingLoggerProvider.CreateFactory();
+        using ILoggerFactory _ = loggers;
+        Gevent.Run(
+            async () =>
+            {
+                Greenlet sleeper = Gevent.Spawn(Core.HubMonitorTests.SleepUntilTheMonitorReports);
+                sleeper.Name = "sleeper";
+                await sleeper.JoinAsync();
+            },
+            new HubOptions { LoggerFactory = loggers, MonitorThreshold = TimeSpan.FromMilliseconds(100) });
+
+        LogEntry entry = capture.WaitFor(e => e.EventId.Id == 3); // delivered on the hub, or from the report's thread if the hub had finished
+        Assert.Equal(LogLevel.Warning, entry.Level);
+        Assert.Contains("sleeper", (string)entry["Greenlet"]!);
+        Assert.Contains(nameof(Core.HubMonitorTests.SleepUntilTheMonitorReports), (string)entry["Function"]!);
+        Assert.True((double)entry["BlockedMilliseconds"]! >= 100);
+    }
+
+    [Fact]
+    public void AnErrorHandlerOfTheUser_WinsOverTheLog()
+    {
+        (ILoggerFactory loggers, CapturingLoggerProvider capture) = CapturingLoggerProvider.CreateFactory();
+        using ILoggerFactory _ = loggers;
+        var handled = new List<Exception>();
+        Gevent.Run(
+            async () => await Gevent.Spawn(Explode).JoinAsync(),
+            new HubOptions { LoggerFactory = loggers, ErrorHandler = (g, e) => handled.Add(e), MonitorThreshold = null });
+
+        Assert.IsType<InvalidOperationException>(Assert.Single(handled));
+        Assert.Empty(capture.Entries);
+    }
+
+    [Fact]
+    public void AnErrorHandlerThatThrows_IsLoggedAfterTheFailureItWasGiven()
+    {
+        (ILoggerFactory loggers, CapturingLoggerProvider capture) = CapturingLoggerProvider.CreateFactory();
+        using ILoggerFactory _ = loggers;
+        Gevent.Run(
+            async () =>
+            {
+                Hub.Current!.ErrorHandler = (g, e) => throw new NotSupportedException("handler bug");
+                await Gevent.Spawn(Explode).JoinAsync();
+            },
+            new HubOptions { LoggerFactory = loggers, MonitorThreshold = null });
+
+        Assert.Equal([1, 4], capture.Entries.Select(e => e.EventId.Id));
+        Assert.IsType<InvalidOperationException>(capture.Entries[0].Exception);
+        Assert.IsType<NotSupportedException>(capture.Entries[1].Exception);
+        Assert.Equal("ErrorHandlerFailed", capture.Entries[1].EventId.Name);
+    }
+
+    [Fact]
+    public void WithoutALoggerFactory_TheDefaultHandlerIsTheConsoleOne_AndAFactorySetLaterIsUsed()
+    {
+        (ILoggerFactory loggers, CapturingLoggerProvider capture) = CapturingLoggerProvider.CreateFactory();
+        using ILoggerFactory _ = loggers;
+        Gevent.Run(async () =>
+        {
+            Hub hub = Hub.Current!;
+            Assert.Null(hub.LoggerFactory); // so failures go to Hub.DefaultErrorHandler (standard error), as the seed oracle's output checks
+            hub.LoggerFactory = loggers;
+            await Gevent.Spawn(Explode).JoinAsync();
+        }, new HubOptions { MonitorThreshold = null });
+
+        Assert.Equal(1, Assert.Single(capture.Entries).EventId.Id);
+    }
+
+    [Fact]
+    public void ALevelTheLoggerDoesNotWant_IsNotLogged()
+    {
+        (ILoggerFactory loggers, CapturingLoggerProvider capture) = CapturingLoggerProvider.CreateFactory(LogLevel.Critical);
+        using ILoggerFactory _ = loggers;
+        Gevent.Run(async () => await Gevent.Spawn(Explode).JoinAsync(), new HubOptions { LoggerFactory = loggers, MonitorThreshold = null });
+        Assert.Empty(capture.Entries); // and not written to standard error either: the log is where reports go
+    }
+
+    private static void Explode() => throw new InvalidOperationException("boom");
+}
