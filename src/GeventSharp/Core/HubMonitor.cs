@@ -41,6 +41,7 @@ internal sealed class HubMonitor : IDisposable
     private readonly Func<Thread, string?>? _stackCapture;
     private readonly string? _schedstat;
     private readonly Episode _episode = new();
+    private PostedReport? _awaitingHub; // the last first-report posted to the hub (see Dispose)
     private int _last = -1;
     private int _reported;
     private int _reporting;
@@ -71,6 +72,12 @@ internal sealed class HubMonitor : IDisposable
 
     public void Dispose()
     {
+        // Called on the hub thread once the hub is closed. A report posted just before the close
+        // may have missed the hub's last turn: deliver it here, once, rather than lose it. The
+        // fence pairs with the one in AwaitHub, so either the reporter sees the hub closed (and
+        // delivers itself) or this sees its report.
+        Interlocked.MemoryBarrier();
+        Volatile.Read(ref _awaitingHub)?.DeliverHere(_hub);
         _disposed = true;
         lock (s_all)
         {
@@ -140,6 +147,12 @@ internal sealed class HubMonitor : IDisposable
         }
     }
 
+    private PostedReport AwaitHub(PostedReport report)
+    {
+        Interlocked.Exchange(ref _awaitingHub, report);
+        return report;
+    }
+
     private void Report(Episode episode, TimeSpan held)
     {
         if (Interlocked.CompareExchange(ref _reporting, 1, 0) != 0)
@@ -178,7 +191,7 @@ internal sealed class HubMonitor : IDisposable
                 {
                     _hub.ReportError(g, error);
                 }
-                else if (!_hub.TryPostInternal(static s => ((PostedReport)s!).DeliverOnHub(), first.With(error)))
+                else if (!_hub.TryPostInternal(static s => ((PostedReport)s!).DeliverOnHub(), AwaitHub(first.With(error))))
                 {
                     // The hub finished while the report was being made (a slow stack capture): no hub
                     // thread is left to run the handler, so report from here rather than lose it.
@@ -285,7 +298,7 @@ internal sealed class HubMonitor : IDisposable
 
         public PostedReport With(HubBlockedException error)
         {
-            _error = error;
+            Volatile.Write(ref _error, error);
             return this;
         }
 
@@ -293,7 +306,7 @@ internal sealed class HubMonitor : IDisposable
 
         public void DeliverOnHub()
         {
-            if (_error is { } e && Interlocked.Exchange(ref _done, 1) == 0)
+            if (Volatile.Read(ref _error) is { } e && Interlocked.Exchange(ref _done, 1) == 0)
             {
                 (e.Greenlet?.Hub ?? Hub.Current)?.ReportError(e.Greenlet, e);
             }
@@ -301,7 +314,7 @@ internal sealed class HubMonitor : IDisposable
 
         public void DeliverHere(Hub hub)
         {
-            if (_error is { } e && Interlocked.Exchange(ref _done, 1) == 0)
+            if (Volatile.Read(ref _error) is { } e && Interlocked.Exchange(ref _done, 1) == 0)
             {
                 hub.ReportError(e.Greenlet, e);
             }
