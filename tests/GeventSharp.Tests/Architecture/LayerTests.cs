@@ -323,7 +323,7 @@ public class LayerTests
             .Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries)
             .Where(p => string.Equals(Path.GetDirectoryName(p), runtimeDir, StringComparison.Ordinal))
             .Select(p => (MetadataReference)MetadataReference.CreateFromFile(p))
-            .Append(MetadataReference.CreateFromFile(typeof(Microsoft.Extensions.Logging.ILogger).Assembly.Location)); // the library's one package
+            .Append(LoggingGenerator.Reference); // the library's one package
 
         var compilation = CSharpCompilation.Create(
             "GeventSharp",
@@ -333,7 +333,7 @@ public class LayerTests
 
         // The [LibraryImport] and [LoggerMessage] methods are partial: without their generated halves the compiler drops
         // every call to them, arguments included, and the code around them does not bind as built.
-        CSharpGeneratorDriver.Create(LibraryImportGenerators().Concat(LoggingGenerators()).ToArray())
+        CSharpGeneratorDriver.Create(LibraryImportGenerators().Concat(LoggingGenerator.Generators()).ToArray())
             .WithUpdatedParseOptions(parse)
             .RunGeneratorsAndUpdateCompilation(compilation, out Compilation generated, out _);
         return (CSharpCompilation)generated;
@@ -351,24 +351,7 @@ public class LayerTests
             .Select(d => Path.Combine(d, "analyzers", "dotnet", "cs", "Microsoft.Interop.LibraryImportGenerator.dll"))
             .FirstOrDefault(File.Exists);
         Assert.True(dll is not null, $"the LibraryImport generator was not found under {dotnetRoot}/packs/Microsoft.NETCore.App.Ref");
-        return new AnalyzerFileReference(dll!, new GeneratorLoader()).GetGenerators(LanguageNames.CSharp);
-    }
-
-    /// <summary>The [LoggerMessage] generator of Microsoft.Extensions.Logging.Abstractions, from the package folder (the test project records its path).</summary>
-    private static IEnumerable<ISourceGenerator> LoggingGenerators()
-    {
-        string? dll = typeof(LayerTests).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>().SingleOrDefault(a => a.Key == "LoggingGenerator")?.Value;
-        Assert.True(dll is not null && File.Exists(dll), $"the logging generator was not found at {dll}");
-        return new AnalyzerFileReference(dll!, new GeneratorLoader()).GetGenerators(LanguageNames.CSharp);
-    }
-
-    private sealed class GeneratorLoader : IAnalyzerAssemblyLoader
-    {
-        public void AddDependencyLocation(string fullPath)
-        {
-        }
-
-        public Assembly LoadFromPath(string fullPath) => Assembly.LoadFrom(fullPath);
+        return new AnalyzerFileReference(dll!, new LoggingGenerator.Loader()).GetGenerators(LanguageNames.CSharp);
     }
 
     private static bool IsBuildOutput(string file)

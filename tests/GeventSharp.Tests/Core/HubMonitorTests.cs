@@ -144,7 +144,7 @@ public class HubMonitorTests
     /// Blocks the hub thread (the mistake the monitor exists to catch) until the monitor has
     /// reported it, so the test does not depend on how fast the monitor thread gets scheduled.
     /// </summary>
-    internal static void SleepUntilTheMonitorReports()
+    private static void SleepUntilTheMonitorReports()
     {
         HubMonitor monitor = Hub.Current!.Monitor!;
         long deadline = Environment.TickCount64 + 60_000;

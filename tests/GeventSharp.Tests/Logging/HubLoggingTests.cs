@@ -80,27 +80,6 @@ public class HubLoggingTests
     }
 
     [Fact]
-    public void TheRealMonitor_ReportsThroughTheLog()
-    {
-        (ILoggerFactory loggers, CapturingLoggerProvider capture) = CapturingLoggerProvider.CreateFactory();
-        using ILoggerFactory _ = loggers;
-        Gevent.Run(
-            async () =>
-            {
-                Greenlet sleeper = Gevent.Spawn(Core.HubMonitorTests.SleepUntilTheMonitorReports);
-                sleeper.Name = "sleeper";
-                await sleeper.JoinAsync();
-            },
-            new HubOptions { LoggerFactory = loggers, MonitorThreshold = TimeSpan.FromMilliseconds(100) });
-
-        LogEntry entry = capture.WaitFor(e => e.EventId.Id == 3); // delivered on the hub, or from the report's thread if the hub had finished
-        Assert.Equal(LogLevel.Warning, entry.Level);
-        Assert.Contains("sleeper", (string)entry["Greenlet"]!);
-        Assert.Contains(nameof(Core.HubMonitorTests.SleepUntilTheMonitorReports), (string)entry["Function"]!);
-        Assert.True((double)entry["BlockedMilliseconds"]! >= 100);
-    }
-
-    [Fact]
     public void AnErrorHandlerOfTheUser_WinsOverTheLog()
     {
         (ILoggerFactory loggers, CapturingLoggerProvider capture) = CapturingLoggerProvider.CreateFactory();
