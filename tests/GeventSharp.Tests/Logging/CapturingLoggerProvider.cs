@@ -22,6 +22,30 @@ internal sealed class CapturingLoggerProvider : ILoggerProvider
         return (LoggerFactory.Create(b => b.AddProvider(capture).SetMinimumLevel(minimum)), capture);
     }
 
+    /// <summary>
+    /// Runs <paramref name="main"/> (given the factory) on a hub whose <see cref="HubOptions.LoggerFactory"/>
+    /// logs here (unless <paramref name="factoryInOptions"/> is false), with the hub's own default
+    /// error handler unless <paramref name="errorHandler"/> is given, and the monitor off (its reports
+    /// would be about the test machine); the entries.
+    /// </summary>
+    public static CapturingLoggerProvider RunHub(
+        Func<ILoggerFactory, Task> main,
+        LogLevel minimum = LogLevel.Trace,
+        Action<Greenlet?, Exception>? errorHandler = null,
+        bool factoryInOptions = true,
+        PollerKind poller = PollerKind.Auto)
+    {
+        (ILoggerFactory loggers, CapturingLoggerProvider capture) = CreateFactory(minimum);
+        using (loggers)
+        {
+            Gevent.Run(
+                () => main(loggers),
+                new HubOptions { LoggerFactory = factoryInOptions ? loggers : null, ErrorHandler = errorHandler, MonitorThreshold = null, Poller = poller });
+        }
+
+        return capture;
+    }
+
     public IReadOnlyList<LogEntry> Entries
     {
         get

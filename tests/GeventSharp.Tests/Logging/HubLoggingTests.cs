@@ -9,15 +9,13 @@ public class HubLoggingTests
     [Fact]
     public void AFailingGreenlet_IsLoggedAsAnError_WithItsNameIdAndFunction()
     {
-        (ILoggerFactory loggers, CapturingLoggerProvider capture) = CapturingLoggerProvider.CreateFactory();
-        using ILoggerFactory _ = loggers;
         Greenlet? failed = null;
-        Gevent.Run(async () =>
+        CapturingLoggerProvider capture = CapturingLoggerProvider.RunHub(async _ =>
         {
             failed = Gevent.Spawn(Explode);
             failed.Name = "worker";
             await failed.JoinAsync();
-        }, new HubOptions { LoggerFactory = loggers, MonitorThreshold = null });
+        });
 
         LogEntry entry = Assert.Single(capture.Entries);
         Assert.Equal("GeventSharp.Hub", entry.Category);
@@ -35,13 +33,11 @@ public class HubLoggingTests
     [Fact]
     public void AFailingHubCallback_IsLoggedAsCallbackFailed()
     {
-        (ILoggerFactory loggers, CapturingLoggerProvider capture) = CapturingLoggerProvider.CreateFactory();
-        using ILoggerFactory _ = loggers;
-        Gevent.Run(async () =>
+        CapturingLoggerProvider capture = CapturingLoggerProvider.RunHub(async _ =>
         {
             Hub.Current!.Post(() => throw new ArgumentException("from a callback"));
             await Gevent.Sleep(0);
-        }, new HubOptions { LoggerFactory = loggers, MonitorThreshold = null });
+        });
 
         LogEntry entry = Assert.Single(capture.Entries);
         Assert.Equal(LogLevel.Error, entry.Level);
@@ -53,10 +49,8 @@ public class HubLoggingTests
     [Fact]
     public void AMonitorReport_IsLoggedAsAWarning_WithHowLongAndWhetherItLooksLikeADeadlock()
     {
-        (ILoggerFactory loggers, CapturingLoggerProvider capture) = CapturingLoggerProvider.CreateFactory();
-        using ILoggerFactory _ = loggers;
         Greenlet? blocker = null;
-        Gevent.Run(async () =>
+        CapturingLoggerProvider capture = CapturingLoggerProvider.RunHub(async _ =>
         {
             blocker = Gevent.Spawn(() => Gevent.Sleep(0));
             blocker.Name = "blocker";
@@ -65,7 +59,7 @@ public class HubLoggingTests
             // What the monitor hands the error handler when the hub thread waits synchronously while two callbacks wait for it.
             hub.ReportError(blocker, new HubBlockedException(blocker, TimeSpan.FromMilliseconds(250), hub.Thread, stillBlocked: true, hubThreadWaiting: true, pendingCallbacks: 2));
             await blocker.JoinAsync();
-        }, new HubOptions { LoggerFactory = loggers, MonitorThreshold = null });
+        });
 
         LogEntry entry = Assert.Single(capture.Entries);
         Assert.Equal("GeventSharp.Hub", entry.Category);
@@ -82,12 +76,8 @@ public class HubLoggingTests
     [Fact]
     public void AnErrorHandlerOfTheUser_WinsOverTheLog()
     {
-        (ILoggerFactory loggers, CapturingLoggerProvider capture) = CapturingLoggerProvider.CreateFactory();
-        using ILoggerFactory _ = loggers;
         var handled = new List<Exception>();
-        Gevent.Run(
-            async () => await Gevent.Spawn(Explode).JoinAsync(),
-            new HubOptions { LoggerFactory = loggers, ErrorHandler = (g, e) => handled.Add(e), MonitorThreshold = null });
+        CapturingLoggerProvider capture = CapturingLoggerProvider.RunHub(async _ => await Gevent.Spawn(Explode).JoinAsync(), errorHandler: (g, e) => handled.Add(e));
 
         Assert.IsType<InvalidOperationException>(Assert.Single(handled));
         Assert.Empty(capture.Entries);
@@ -96,15 +86,11 @@ public class HubLoggingTests
     [Fact]
     public void AnErrorHandlerThatThrows_IsLoggedAfterTheFailureItWasGiven()
     {
-        (ILoggerFactory loggers, CapturingLoggerProvider capture) = CapturingLoggerProvider.CreateFactory();
-        using ILoggerFactory _ = loggers;
-        Gevent.Run(
-            async () =>
-            {
-                Hub.Current!.ErrorHandler = (g, e) => throw new NotSupportedException("handler bug");
-                await Gevent.Spawn(Explode).JoinAsync();
-            },
-            new HubOptions { LoggerFactory = loggers, MonitorThreshold = null });
+        CapturingLoggerProvider capture = CapturingLoggerProvider.RunHub(async _ =>
+        {
+            Hub.Current!.ErrorHandler = (g, e) => throw new NotSupportedException("handler bug");
+            await Gevent.Spawn(Explode).JoinAsync();
+        });
 
         Assert.Equal([1, 4], capture.Entries.Select(e => e.EventId.Id));
         Assert.IsType<InvalidOperationException>(capture.Entries[0].Exception);
@@ -115,15 +101,15 @@ public class HubLoggingTests
     [Fact]
     public void WithoutALoggerFactory_TheDefaultHandlerIsTheConsoleOne_AndAFactorySetLaterIsUsed()
     {
-        (ILoggerFactory loggers, CapturingLoggerProvider capture) = CapturingLoggerProvider.CreateFactory();
-        using ILoggerFactory _ = loggers;
-        Gevent.Run(async () =>
-        {
-            Hub hub = Hub.Current!;
-            Assert.Null(hub.LoggerFactory); // so failures go to Hub.DefaultErrorHandler (standard error), as the seed oracle's output checks
-            hub.LoggerFactory = loggers;
-            await Gevent.Spawn(Explode).JoinAsync();
-        }, new HubOptions { MonitorThreshold = null });
+        CapturingLoggerProvider capture = CapturingLoggerProvider.RunHub(
+            async loggers =>
+            {
+                Hub hub = Hub.Current!;
+                Assert.Null(hub.LoggerFactory); // so failures go to Hub.DefaultErrorHandler (standard error), as the seed oracle's output checks
+                hub.LoggerFactory = loggers;
+                await Gevent.Spawn(Explode).JoinAsync();
+            },
+            factoryInOptions: false);
 
         Assert.Equal(1, Assert.Single(capture.Entries).EventId.Id);
     }
@@ -131,9 +117,7 @@ public class HubLoggingTests
     [Fact]
     public void ALevelTheLoggerDoesNotWant_IsNotLogged()
     {
-        (ILoggerFactory loggers, CapturingLoggerProvider capture) = CapturingLoggerProvider.CreateFactory(LogLevel.Critical);
-        using ILoggerFactory _ = loggers;
-        Gevent.Run(async () => await Gevent.Spawn(Explode).JoinAsync(), new HubOptions { LoggerFactory = loggers, MonitorThreshold = null });
+        CapturingLoggerProvider capture = CapturingLoggerProvider.RunHub(async _ => await Gevent.Spawn(Explode).JoinAsync(), minimum: LogLevel.Critical);
         Assert.Empty(capture.Entries); // and not written to standard error either: the log is where reports go
     }
 

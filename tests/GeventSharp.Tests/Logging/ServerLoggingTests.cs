@@ -14,11 +14,8 @@ public class ServerLoggingTests
     [Fact]
     public void AcceptErrors_AreLoggedAsWarnings_WithTheSocketError()
     {
-        (ILoggerFactory loggers, CapturingLoggerProvider capture) = CapturingLoggerProvider.CreateFactory();
-        using ILoggerFactory _ = loggers;
-        NetHub.Run(PollerKind.Epoll, async () =>
+        CapturingLoggerProvider capture = CapturingLoggerProvider.RunHub(async _ =>
         {
-            Hub.Current!.LoggerFactory = loggers;
             await using var server = new StreamServer(NetHub.Loopback0, (sock, peer) => Task.CompletedTask);
             int failures = 2;
             server.AcceptOne = listener => failures-- > 0
@@ -31,7 +28,7 @@ public class ServerLoggingTests
             {
                 await Gevent.Sleep(0.01); // until the accept loop is past its failures and has accepted
             }
-        });
+        }, poller: PollerKind.Epoll);
 
         IReadOnlyList<LogEntry> accepts = capture.WithEvent(101);
         Assert.Equal(2, accepts.Count);
@@ -45,11 +42,8 @@ public class ServerLoggingTests
     [Fact]
     public void HandlersKilledAtStop_AreLoggedAsAWarning_InsteadOfStandardError()
     {
-        (ILoggerFactory loggers, CapturingLoggerProvider capture) = CapturingLoggerProvider.CreateFactory();
-        using ILoggerFactory _ = loggers;
-        NetHub.Run(PollerKind.Epoll, async () =>
+        CapturingLoggerProvider capture = CapturingLoggerProvider.RunHub(async _ =>
         {
-            Hub.Current!.LoggerFactory = loggers;
             var running = new Event();
             var server = new StreamServer(NetHub.Loopback0, async (sock, peer) =>
             {
@@ -62,7 +56,7 @@ public class ServerLoggingTests
             await running.WaitAsync();
             await server.StopAsync(TimeSpan.Zero);
             Assert.Equal(1, server.HandlersKilledAtStop);
-        });
+        }, poller: PollerKind.Epoll);
 
         LogEntry entry = Assert.Single(capture.WithEvent(102));
         Assert.Equal(LogLevel.Warning, entry.Level);
@@ -74,10 +68,8 @@ public class ServerLoggingTests
     [Fact]
     public void EveryResponse_GetsOneAccessLogEntry_WithItsFields()
     {
-        (ILoggerFactory loggers, CapturingLoggerProvider capture) = CapturingLoggerProvider.CreateFactory();
-        using ILoggerFactory _ = loggers;
         byte[] big = new byte[40_000]; // more than the response buffer: sent chunked
-        RunHttp(loggers, null, async (request, response) =>
+        CapturingLoggerProvider capture = RunHttp(null, async (request, response) =>
         {
             await response.WriteAsync(request.Path == "/big" ? big : "hello"u8.ToArray());
         }, async client =>
@@ -111,9 +103,7 @@ public class ServerLoggingTests
     [Fact]
     public void ARejectedRequest_IsLoggedWithItsReason_AndInTheAccessLog()
     {
-        (ILoggerFactory loggers, CapturingLoggerProvider capture) = CapturingLoggerProvider.CreateFactory();
-        using ILoggerFactory _ = loggers;
-        RunHttp(loggers, null, (request, response) => Task.CompletedTask, async client =>
+        CapturingLoggerProvider capture = RunHttp(null, (request, response) => Task.CompletedTask, async client =>
         {
             await client.SendAsync("GET / HTTP/1.1\r\nHost: x\r\nno colon here\r\n\r\n");
             Assert.Equal(400, (await client.ReadResponseAsync()).Status);
@@ -136,9 +126,7 @@ public class ServerLoggingTests
     [Fact]
     public void ABodyTooLargeForTheHandler_IsLoggedAsARejection_WithTheRequestInTheAccessLog()
     {
-        (ILoggerFactory loggers, CapturingLoggerProvider capture) = CapturingLoggerProvider.CreateFactory();
-        using ILoggerFactory _ = loggers;
-        RunHttp(loggers, new HttpServerOptions { MaxRequestBodySize = 4 }, async (request, response) => await request.ReadBodyAsync(), async client =>
+        CapturingLoggerProvider capture = RunHttp(new HttpServerOptions { MaxRequestBodySize = 4 }, async (request, response) => await request.ReadBodyAsync(), async client =>
         {
             await client.SendAsync("POST /upload HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n10\r\n0123456789abcdef\r\n0\r\n\r\n");
             Assert.Equal(413, (await client.ReadResponseAsync()).Status);
@@ -152,9 +140,7 @@ public class ServerLoggingTests
     [Fact]
     public void AHandlerThatFails_IsLoggedByTheHub_AndAs500InTheAccessLog()
     {
-        (ILoggerFactory loggers, CapturingLoggerProvider capture) = CapturingLoggerProvider.CreateFactory();
-        using ILoggerFactory _ = loggers;
-        RunHttp(loggers, null, (request, response) => throw new InvalidOperationException("handler bug"), async client =>
+        CapturingLoggerProvider capture = RunHttp(null, (request, response) => throw new InvalidOperationException("handler bug"), async client =>
         {
             await client.SendAsync("GET /fail HTTP/1.1\r\nHost: x\r\n\r\n");
             Assert.Equal(500, (await client.ReadResponseAsync()).Status);
@@ -167,9 +153,7 @@ public class ServerLoggingTests
     [Fact]
     public void TheAccessLog_CanBeTurnedOff_RejectionsAreStillLogged()
     {
-        (ILoggerFactory loggers, CapturingLoggerProvider capture) = CapturingLoggerProvider.CreateFactory();
-        using ILoggerFactory _ = loggers;
-        RunHttp(loggers, new HttpServerOptions { AccessLog = false }, (request, response) => response.WriteAsync("ok").AsTask(), async client =>
+        CapturingLoggerProvider capture = RunHttp(new HttpServerOptions { AccessLog = false }, (request, response) => response.WriteAsync("ok").AsTask(), async client =>
         {
             await client.SendAsync("GET / HTTP/1.1\r\nHost: x\r\n\r\n");
             Assert.Equal(200, (await client.ReadResponseAsync()).Status);
@@ -181,21 +165,19 @@ public class ServerLoggingTests
         Assert.Equal("VersionNotSupported", Assert.Single(capture.WithEvent(201))["Reason"]);
     }
 
-    /// <summary>
-    /// Serves <paramref name="handler"/> on a hub logging to <paramref name="loggers"/> (with the
-    /// hub's own default error handler), runs <paramref name="client"/>, then stops the server, so
-    /// every entry is in. The monitor is off: its reports would be about the test machine.
-    /// </summary>
-    private static void RunHttp(ILoggerFactory loggers, HttpServerOptions? options, Func<HttpRequest, HttpResponse, Task> handler, Func<RawHttpClient, Task> client)
-        => Gevent.Run(async () =>
-        {
-            var server = new HttpServer(NetHub.Loopback0, handler, options);
-            server.Start();
-            using (RawHttpClient c = await RawHttpClient.ConnectAsync(server.Address!))
+    /// <summary>Serves <paramref name="handler"/> on a logging hub, runs <paramref name="client"/>, then stops the server (so every entry is in); the entries.</summary>
+    private static CapturingLoggerProvider RunHttp(HttpServerOptions? options, Func<HttpRequest, HttpResponse, Task> handler, Func<RawHttpClient, Task> client)
+        => CapturingLoggerProvider.RunHub(
+            async _ =>
             {
-                await client(c);
-            }
+                var server = new HttpServer(NetHub.Loopback0, handler, options);
+                server.Start();
+                using (RawHttpClient c = await RawHttpClient.ConnectAsync(server.Address!))
+                {
+                    await client(c);
+                }
 
-            await server.StopAsync();
-        }, new HubOptions { LoggerFactory = loggers, Poller = PollerKind.Epoll, MonitorThreshold = null });
+                await server.StopAsync();
+            },
+            poller: PollerKind.Epoll);
 }
