@@ -5,7 +5,7 @@ namespace GeventSharp;
 public sealed partial class Hub
 {
     private ILoggerFactory? _loggerFactory;
-    private ILogger? _logger;
+    private FactoryLogger? _logger;
 
     /// <summary>
     /// Where this hub and the servers started on it log (docs/logging.md); null when nothing is
@@ -26,20 +26,29 @@ public sealed partial class Hub
     public ILoggerFactory? LoggerFactory
     {
         get => _loggerFactory;
-        set
-        {
-            _loggerFactory = value;
-            _logger = null;
-        }
+        set => _loggerFactory = value;
     }
 
     /// <summary>The logger of category <c>GeventSharp.Hub</c>, or null without a logger factory.</summary>
+    /// <remarks>Read on the monitor's report threads too: the logger is cached with the factory it came
+    /// from, so a factory set while a report is made never leaves a logger of the old one behind.</remarks>
     internal ILogger? Logger
     {
         get
         {
             ILoggerFactory? factory = _loggerFactory;
-            return factory is null ? null : _logger ??= factory.CreateLogger(HubLog.Category);
+            if (factory is null)
+            {
+                return null;
+            }
+
+            FactoryLogger? cached = _logger;
+            if (cached is null || !ReferenceEquals(cached.Factory, factory))
+            {
+                _logger = cached = new FactoryLogger(factory, factory.CreateLogger(HubLog.Category));
+            }
+
+            return cached.Logger;
         }
     }
 
@@ -55,6 +64,8 @@ public sealed partial class Hub
             DefaultErrorHandler(greenlet, exception);
         }
     }
+
+    private sealed record FactoryLogger(ILoggerFactory Factory, ILogger Logger);
 
     /// <summary>The error handler threw while reporting <paramref name="exception"/>: both go to the hub's default reporting.</summary>
     private void ReportHandlerFailure(Greenlet? greenlet, Exception exception, Exception handlerFailure)
