@@ -47,7 +47,7 @@ try
     for (int i = 0; i < instances; i++)
     {
         int port = FreePort();
-        string chatArgs = $"{Path.Combine(AppContext.BaseDirectory, "Chat.dll")} --port {port} --no-limits {chatExtra} " + (redis is null ? "--memory" : $"--redis {redis}");
+        string chatArgs = $"{Path.Combine(AppContext.BaseDirectory, "Chat.dll")} --port {port} --no-limits --no-access-log {chatExtra} " + (redis is null ? "--memory" : $"--redis {redis}");
         Process chat = StartProcess("dotnet", chatArgs, "chat on");
         children.Add(chat);
         servers.Add((new IPEndPoint(IPAddress.Loopback, port), chat));

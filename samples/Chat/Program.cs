@@ -1,19 +1,22 @@
 // The seed's chat room (S12): gevent's minichat on GeventSharp's HttpServer, hardened.
 //
 //   dotnet run --project samples/Chat -c Release -- [--port 5000] [--host 127.0.0.1] [--db chat.db | --memory]
-//        [--redis HOST:PORT] [--cert server.pfx | --behind-https] [--origin https://chat.example] [--put-rate 2] [--no-limits] [--stop-timeout 2]
+//        [--redis HOST:PORT] [--cert server.pfx | --behind-https] [--origin https://chat.example] [--put-rate 2] [--no-limits] [--stop-timeout 2] [--no-access-log]
 //
 // Then open http://127.0.0.1:5000/ in a browser. History is kept in the SQLite file given by --db
 // (default chat.db in the current folder), so a restarted server resumes every page where it
 // was; --memory keeps it in memory only, as minichat did. --redis shares rooms, names, sessions
 // and history with every other process started with the same Redis: run several on different
 // ports behind any load balancer (no stickiness needed). SIGTERM (or Ctrl+C) stops gracefully:
-// pages are told to reconnect, requests in progress get a moment to finish.
+// pages are told to reconnect, requests in progress get a moment to finish. Logging
+// (docs/logging.md) goes to the console: an access-log line per response on standard output
+// (--no-access-log: none), warnings and errors on standard error.
 using System.Net;
 using System.Security.Cryptography.X509Certificates;
 using GeventSharp;
 using GeventSharp.Http;
 using GeventSharp.Samples.Chat;
+using Microsoft.Extensions.Logging;
 
 int port = 5000;
 string host = "127.0.0.1";
@@ -26,6 +29,7 @@ double? putRate = null;
 bool noLimits = false;
 int responseBuffer = 3070;
 double stopTimeout = 2;
+bool accessLog = true;
 for (int i = 0; i < args.Length; i++)
 {
     switch (args[i])
@@ -42,8 +46,9 @@ for (int i = 0; i < args.Length; i++)
         case "--no-limits": noLimits = true; break;
         case "--response-buffer": responseBuffer = int.Parse(args[++i]); break;
         case "--stop-timeout": stopTimeout = double.Parse(args[++i], System.Globalization.CultureInfo.InvariantCulture); break;
+        case "--no-access-log": accessLog = false; break;
         default:
-            Console.Error.WriteLine($"unknown argument {args[i]}; usage: Chat [--port 5000] [--host 127.0.0.1] [--db chat.db | --memory] [--redis HOST:PORT] [--cert server.pfx | --behind-https] [--origin URL] [--put-rate PER_SECOND] [--no-limits] [--stop-timeout SECONDS]");
+            Console.Error.WriteLine($"unknown argument {args[i]}; usage: Chat [--port 5000] [--host 127.0.0.1] [--db chat.db | --memory] [--redis HOST:PORT] [--cert server.pfx | --behind-https] [--origin URL] [--put-rate PER_SECOND] [--no-limits] [--stop-timeout SECONDS] [--no-access-log]");
             return 2;
     }
 }
@@ -60,6 +65,9 @@ if (noLimits)
     options = options with { PutBurst = 1e9, AddressPutBurst = 1e9, ClaimBurst = 1e9, ClaimsPerSecond = 1e9, MaxConnectionsPerAddress = int.MaxValue };
 }
 
+using ILoggerFactory loggers = LoggerFactory.Create(logging => logging
+    .AddConsole(console => console.LogToStandardErrorThreshold = LogLevel.Warning)
+    .AddSimpleConsole(format => format.SingleLine = true));
 using var sqlite = db is null || redis is not null ? null : new SqliteChatHistory(db);
 Gevent.Run(async () =>
 {
@@ -74,6 +82,7 @@ Gevent.Run(async () =>
         // power of two by the pool) for as long as it is open, WebSockets included: 3,070 bytes
         // keep it at 4 KiB instead of 32 KiB per member; larger pages simply go out chunked.
         ResponseBufferSize = responseBuffer,
+        AccessLog = accessLog,
         Server = new() { StopTimeout = TimeSpan.FromSeconds(stopTimeout) },
         Certificate = cert is null ? null : X509CertificateLoader.LoadPkcs12FromFile(cert, null),
     };
@@ -105,5 +114,5 @@ Gevent.Run(async () =>
     });
     await server.ServeForeverAsync();
     app.StopBackground();
-});
+}, new HubOptions { LoggerFactory = loggers });
 return 0;

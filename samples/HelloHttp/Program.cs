@@ -1,34 +1,42 @@
 // gevent's wsgiserver.py example on GeventSharp's HttpServer, with a graceful stop:
 //
-//   dotnet run --project samples/HelloHttp -c Release -- [--port 8088] [--stop-timeout 1]
+//   dotnet run --project samples/HelloHttp -c Release -- [--port 8088] [--stop-timeout 1] [--no-access-log]
 //
 // GET / says hello; GET /slow?seconds=3 sends "started", waits, then "done" (a request that is
 // still running when a stop begins). SIGTERM or Ctrl+C stop the server the way gevent's
 // server.stop(timeout) does: new connections are refused, idle keep-alive connections close,
 // requests in progress get --stop-timeout seconds to finish, the rest are killed (and reported).
+// Logging (docs/logging.md) goes to the console: an access-log line per response on standard
+// output, warnings and errors (a killed request, a failed handler) on standard error.
 using System.Globalization;
 using System.Net;
 using GeventSharp;
 using GeventSharp.Http;
 using GeventSharp.Net;
+using Microsoft.Extensions.Logging;
 
 int port = 8088;
 double stopTimeout = 1;
+bool accessLog = true;
 for (int i = 0; i < args.Length; i++)
 {
     switch (args[i])
     {
         case "--port": port = int.Parse(args[++i], CultureInfo.InvariantCulture); break;
         case "--stop-timeout": stopTimeout = double.Parse(args[++i], CultureInfo.InvariantCulture); break;
+        case "--no-access-log": accessLog = false; break;
         default:
-            Console.Error.WriteLine($"unknown argument {args[i]}; usage: HelloHttp [--port 8088] [--stop-timeout SECONDS]");
+            Console.Error.WriteLine($"unknown argument {args[i]}; usage: HelloHttp [--port 8088] [--stop-timeout SECONDS] [--no-access-log]");
             return 2;
     }
 }
 
+using ILoggerFactory loggers = LoggerFactory.Create(logging => logging
+    .AddConsole(console => console.LogToStandardErrorThreshold = LogLevel.Warning)
+    .AddSimpleConsole(format => format.SingleLine = true));
 Gevent.Run(async () =>
 {
-    var options = new HttpServerOptions { Server = new StreamServerOptions { StopTimeout = TimeSpan.FromSeconds(stopTimeout) } };
+    var options = new HttpServerOptions { AccessLog = accessLog, Server = new StreamServerOptions { StopTimeout = TimeSpan.FromSeconds(stopTimeout) } };
     var server = new HttpServer(new IPEndPoint(IPAddress.Loopback, port), HandleAsync, options);
     server.Start();
     Console.WriteLine($"Serving on http://{server.Address}/");
@@ -40,7 +48,7 @@ Gevent.Run(async () =>
     });
     await server.ServeForeverAsync();
     Console.WriteLine($"stopped after {server.RequestCount} request(s); {server.HandlersKilledAtStop} killed at the deadline");
-});
+}, new HubOptions { LoggerFactory = loggers });
 return 0;
 
 static async Task HandleAsync(HttpRequest request, HttpResponse response)

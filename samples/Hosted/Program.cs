@@ -6,7 +6,9 @@
 // curl -X POST 'http://127.0.0.1:8089/say?text=hi' in another. The server's settings are in the
 // "Http" section (environment variables such as Http__Port=9000 and command-line arguments
 // override them); SIGTERM or Ctrl+C stop the host: polls in progress finish (StopTimeout, 10 s),
-// new connections are refused, and the process exits 0.
+// new connections are refused, and the process exits 0. The hub logs through the host's logging
+// (docs/logging.md): the "Logging" section of appsettings.json turns the GeventSharp categories,
+// the HTTP access log among them, on at Information.
 using GeventSharp.Hosting;
 using GeventSharp.Samples.Hosted;
 using Microsoft.Extensions.DependencyInjection;

@@ -1,5 +1,6 @@
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
 
 namespace GeventSharp.Hosting;
 
@@ -8,9 +9,12 @@ namespace GeventSharp.Hosting;
 /// it, and on host shutdown stops the servers with their drain time, then kills the greenlets.
 /// </summary>
 /// <remarks>
-/// The host's shutdown token (cancelled when <c>HostOptions.ShutdownTimeout</c> runs out) brings
+/// <para>The hub logs through the host's <see cref="ILoggerFactory"/> (unless its
+/// <see cref="HubOptions.LoggerFactory"/> names another), and so do the servers on it: failures,
+/// monitor reports, rejected requests and the access log reach the host's logging providers.</para>
+/// <para>The host's shutdown token (cancelled when <c>HostOptions.ShutdownTimeout</c> runs out) brings
 /// every server's deadline forward: handlers still running then are killed, so the hub ends
-/// within the host's own limit even when a server's <c>StopTimeout</c> is longer.
+/// within the host's own limit even when a server's <c>StopTimeout</c> is longer.</para>
 /// </remarks>
 internal sealed class GeventHubService(HubRegistration registration, IServiceProvider services) : IHostedService
 {
@@ -73,7 +77,9 @@ internal sealed class GeventHubService(HubRegistration registration, IServicePro
 
     private async Task MainAsync()
     {
-        using IDisposable keepAlive = Hub.Current!.KeepAlive(); // the host's thread posts the stop
+        Hub hub = Hub.Current!;
+        hub.LoggerFactory ??= services.GetService<ILoggerFactory>(); // HubOptions.LoggerFactory, if set, wins
+        using IDisposable keepAlive = hub.KeepAlive(); // the host's thread posts the stop
         _stop = new Event();
         foreach (ServerRegistration server in services.GetServices<ServerRegistration>().Where(s => s.Hub == registration.Name))
         {

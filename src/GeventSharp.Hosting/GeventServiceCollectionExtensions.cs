@@ -25,6 +25,10 @@ namespace GeventSharp.Hosting;
 /// <para>Services: each HTTP request, and each stream connection, gets a DI scope of its own,
 /// disposed when it ends; scoped services resolved from it live as long as the request.
 /// Greenlets a handler spawns that outlive the request should take singletons, not scoped services.</para>
+/// <para>Logging: each hub gets the host's <c>ILoggerFactory</c> as its <see cref="Hub.LoggerFactory"/>
+/// (unless its <see cref="HubOptions"/> name one), so greenlet failures, monitor reports, rejected
+/// requests and the HTTP access log go to the host's providers, filtered by its <c>Logging</c>
+/// configuration (docs/logging.md).</para>
 /// <para>On host shutdown every server stops as <see cref="StreamServer.StopAsync(TimeSpan?)"/>
 /// does: new connections are refused, idle keep-alive connections close, requests in progress
 /// get <see cref="StreamServerOptions.StopTimeout"/> to finish (cut short if the host's

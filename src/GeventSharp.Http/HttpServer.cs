@@ -18,6 +18,9 @@ namespace GeventSharp.Http;
 /// was wrong, and the connection is closed. A handler that throws gets a 500 (if nothing was
 /// sent yet) and its exception is reported through the hub's error handler; the server keeps
 /// serving. Limits are in <see cref="HttpServerOptions"/>.</para>
+/// <para>With a <see cref="Hub.LoggerFactory"/> on its hub the server logs every refused request
+/// with its reason, and one access-log entry per response (<see cref="HttpServerOptions.AccessLog"/>);
+/// see docs/logging.md.</para>
 /// <para><see cref="StopAsync(TimeSpan?)"/> stops accepting, closes idle keep-alive connections at once,
 /// lets requests in progress finish up to the timeout, then kills them.</para>
 /// </remarks>
@@ -78,11 +81,15 @@ public sealed class HttpServer : IAsyncDisposable
 
     internal Hub Hub => _hub ?? Hub.CurrentOrThrow("HttpServer");
 
+    /// <summary>The server's loggers; null when its hub has no logger factory.</summary>
+    internal HttpServerLog? Log { get; private set; }
+
     /// <summary>Binds and starts accepting in a new greenlet; returns at once.</summary>
     /// <exception cref="InvalidOperationException">Already started or stopped.</exception>
     public void Start()
     {
         _hub = Hub.CurrentOrThrow("HttpServer.Start");
+        Log = HttpServerLog.Create(_hub, _options);
         _server.Start();
     }
 
@@ -105,6 +112,7 @@ public sealed class HttpServer : IAsyncDisposable
         _hub ??= Hub.CurrentOrThrow("HttpServer.ServeForeverAsync");
         if (!Started && !Closed)
         {
+            Log = HttpServerLog.Create(_hub, _options);
             _server.Start();
         }
 

@@ -76,6 +76,16 @@ public sealed class HttpServerOptions
     /// <summary>The value of the <c>Server</c> header, or null (the default) to send none.</summary>
     public string? ServerHeader { get; set; }
 
+    /// <summary>
+    /// Log one entry per response (category <c>GeventSharp.Http.AccessLog</c>, Information) with
+    /// the client's address, method, target, protocol, status, body bytes and duration, as
+    /// gevent's pywsgi prints; true by default. It takes effect only when the server's hub has a
+    /// <see cref="Hub.LoggerFactory"/>: without one nothing is logged or printed. Filtering the
+    /// category below Information turns it off as well (docs/logging.md).
+    /// </summary>
+    /// <example><code>new HttpServerOptions { AccessLog = false } // rejections and failures are still logged</code></example>
+    public bool AccessLog { get; set; } = true;
+
     internal void Validate()
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(MaxRequestHeadSize, 256, nameof(MaxRequestHeadSize));

@@ -43,6 +43,8 @@ internal sealed class HttpConnection
     private HttpRequest? _request;
     private RequestBodyReader _body = RequestBodyReader.Empty;
     private WebSocket? _webSocket;
+    private RequestHead? _head;
+    private long _requestStart;
 
     public HttpConnection(HttpServer server, Stream stream, EndPoint? peer, HttpServerOptions options)
     {
@@ -104,6 +106,7 @@ internal sealed class HttpConnection
         }
 
         RequestHead? head;
+        _head = null;
         _idle ??= new Timeout(_options.KeepAliveTimeout);
         _idle.Start();
         try
@@ -158,6 +161,7 @@ internal sealed class HttpConnection
         }
         catch (HttpBadRequestException e) when (!_writer.HasStarted)
         {
+            _server.Log?.Rejected(_peer, e);
             await _writer.ReplaceWithErrorAsync(e).ConfigureAwait(false);
         }
         catch (WebSocketException) when (_webSocket is not null)
@@ -182,6 +186,7 @@ internal sealed class HttpConnection
             _server.ReportHandlerError(e);
             if (_writer.HasStarted)
             {
+                LogAccess(response.StatusCode);
                 return false; // half a response went out: closing is the only honest end
             }
 
@@ -191,10 +196,13 @@ internal sealed class HttpConnection
         if (_webSocket is not null)
         {
             _webSocket.Dispose(); // the handler is done with it; the connection ends with the handler
+            LogAccess((int)HttpStatusCode.SwitchingProtocols);
             return false;
         }
 
-        if (!await _writer.CompleteAsync().ConfigureAwait(false))
+        bool keepAlive = await _writer.CompleteAsync().ConfigureAwait(false);
+        LogAccess(response.StatusCode);
+        if (!keepAlive)
         {
             return false;
         }
@@ -202,6 +210,9 @@ internal sealed class HttpConnection
         _server.NoteRequestServed();
         return !_server.Stopping && await _body.SkipRestAsync(MaxDrain).ConfigureAwait(false);
     }
+
+    /// <summary>The access-log entry of the response just sent (for a head that could not be read, its duration is 0).</summary>
+    private void LogAccess(int status) => _server.Log?.Access(_peer, _head, status, _writer.BodyBytesSent, _head is null ? 0 : _requestStart);
 
     /// <summary>The client went away: not the handler's fault, so not reported.</summary>
     private static bool IsConnectionError(Exception e)
@@ -231,6 +242,8 @@ internal sealed class HttpConnection
     /// <summary>Sets up the body's framing for a parsed head.</summary>
     private HttpRequest StartRequest(RequestHead head)
     {
+        _head = head;
+        _requestStart = _server.Log?.RequestStarted() ?? 0;
         _body.End();
         _webSocket = null;
         bool http11 = head.Version == "HTTP/1.1";
@@ -243,11 +256,13 @@ internal sealed class HttpConnection
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
     private async ValueTask SendErrorAsync(HttpBadRequestException rejection)
     {
+        _server.Log?.Rejected(_peer, rejection);
         _writer.Begin(new HttpResponse(this), headOnly: false, http10: false, keepAlive: false);
         try
         {
             await _writer.ReplaceWithErrorAsync(rejection).ConfigureAwait(false);
             await _writer.CompleteAsync().ConfigureAwait(false);
+            LogAccess(rejection.StatusCode);
         }
         catch (Exception e) when (e is IOException or SocketException)
         {

@@ -56,6 +56,9 @@ internal sealed class ResponseWriter : IDisposable
     /// <summary>True once the current response's head has been sent.</summary>
     public bool HasStarted => _started;
 
+    /// <summary>Body bytes of the current response sent so far (chunk framing not counted), for the access log.</summary>
+    public long BodyBytesSent => _sent;
+
     /// <summary>Makes <paramref name="response"/> the current response.</summary>
     /// <param name="response">The response the handler fills.</param>
     /// <param name="headOnly">A HEAD request: measure the body, send none.</param>
@@ -251,6 +254,7 @@ internal sealed class ResponseWriter : IDisposable
                 await WriteRawAsync(s_crlf, cancellationToken).ConfigureAwait(false);
             }
 
+            _sent += data.Length;
             return;
         }
 

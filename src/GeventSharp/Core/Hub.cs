@@ -60,7 +60,8 @@ public sealed partial class Hub
         _autoJump = _time as IAutoJumpClock;
         _frequency = _time.TimestampFrequency;
         _ticksPerTimeSpanTick = (double)_frequency / TimeSpan.TicksPerSecond;
-        ErrorHandler = options?.ErrorHandler ?? DefaultErrorHandler;
+        _loggerFactory = options?.LoggerFactory;
+        ErrorHandler = options?.ErrorHandler ?? LogOrWriteError;
         _poller = CreatePoller(options?.Poller ?? PollerKind.Auto);
         _threadPoolSize = options?.ThreadPoolSize ?? 10;
         StartMonitor(options is null ? new HubOptions().MonitorThreshold : options.MonitorThreshold, options?.MonitorStackCapture);
@@ -90,7 +91,9 @@ public sealed partial class Hub
 
     /// <summary>
     /// Receives every exception that escapes a greenlet (with the greenlet) or a hub callback
-    /// (with <see langword="null"/>). The hub keeps running whatever the handler does.
+    /// (with <see langword="null"/>). The hub keeps running whatever the handler does. By default
+    /// it logs through <see cref="LoggerFactory"/> when one is set, else it is
+    /// <see cref="DefaultErrorHandler"/>.
     /// </summary>
     public Action<Greenlet?, Exception> ErrorHandler { get; set; }
 
@@ -211,7 +214,7 @@ public sealed partial class Hub
     /// <paramref name="greenlet"/>, for code that catches a failure to keep going rather than let it
     /// end the greenlet: a server whose request handler threw answers 500, serves on, and reports
     /// the exception here. If the handler itself throws, both exceptions go to
-    /// <see cref="DefaultErrorHandler"/>; nothing escapes to the caller.
+    /// the hub's default reporting (the log, else <see cref="DefaultErrorHandler"/>); nothing escapes to the caller.
     /// </summary>
     /// <param name="greenlet">The greenlet the failure belongs to, or null for the hub itself.</param>
     /// <param name="exception">The failure.</param>
@@ -225,8 +228,7 @@ public sealed partial class Hub
         }
         catch (Exception handlerFailure)
         {
-            DefaultErrorHandler(greenlet, exception);
-            DefaultErrorHandler(null, handlerFailure);
+            ReportHandlerFailure(greenlet, exception, handlerFailure);
         }
     }
 

@@ -1,3 +1,5 @@
+using Microsoft.Extensions.Logging;
+
 namespace GeventSharp;
 
 /// <summary>Settings for a hub created by <see cref="Gevent.Run(Func{Task}, HubOptions?)"/>.</summary>
@@ -17,9 +19,26 @@ public sealed class HubOptions
 
     /// <summary>
     /// Receives every failure that escapes a greenlet (and every exception thrown by a hub
-    /// callback); <see cref="Hub.DefaultErrorHandler"/> by default, which writes to standard error.
+    /// callback). By default: logged through <see cref="LoggerFactory"/> when one is set, else
+    /// written to standard error by <see cref="Hub.DefaultErrorHandler"/>. A handler set here wins
+    /// over the logger.
     /// </summary>
     public Action<Greenlet?, Exception>? ErrorHandler { get; init; }
+
+    /// <summary>
+    /// Where the hub and the servers on it log (docs/logging.md): greenlet failures, monitor
+    /// reports, accept errors, rejected HTTP requests and the HTTP access log, with event IDs and
+    /// structured properties. Null (the default): nothing is logged, and failures and monitor
+    /// reports go to standard error as <see cref="Hub.DefaultErrorHandler"/> writes them.
+    /// GeventSharp.Hosting gives its hubs the host's <see cref="ILoggerFactory"/>.
+    /// </summary>
+    /// <example>
+    /// <code>
+    /// using ILoggerFactory loggers = LoggerFactory.Create(b =&gt; b.AddSimpleConsole());
+    /// Gevent.Run(MainAsync, new HubOptions { LoggerFactory = loggers });
+    /// </code>
+    /// </example>
+    public ILoggerFactory? LoggerFactory { get; init; }
 
     /// <summary>
     /// Which I/O poller the hub uses; <see cref="PollerKind.Auto"/> (epoll on Linux) by default.

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
+using Microsoft.Extensions.Logging;
 
 namespace GeventSharp.Net;
 
@@ -10,7 +11,9 @@ namespace GeventSharp.Net;
 /// <remarks>
 /// The receive loop runs in one greenlet and copies each datagram (up to 64 KiB) before spawning
 /// the handler, so handlers may keep the data. Reply with <see cref="SendToAsync"/>. Handler
-/// failures are reported through the hub's error handler; the server keeps serving.
+/// failures are reported through the hub's error handler; the server keeps serving. A receive
+/// error (an ICMP "port unreachable" for an earlier reply) does not stop it either: it is logged
+/// at Debug level when the hub has a <see cref="Hub.LoggerFactory"/>.
 /// </remarks>
 /// <example>
 /// <code>
@@ -27,6 +30,7 @@ public sealed class DatagramServer : IAsyncDisposable
     private readonly bool _reusePort;
     private GreenSocket? _socket;
     private Greenlet? _receiver;
+    private ILogger? _log;
 
     /// <summary>Creates a server that will bind <paramref name="localEndPoint"/> when started.</summary>
     public DatagramServer(EndPoint localEndPoint, Func<DatagramServer, byte[], EndPoint, Task> handler, bool reusePort = false)
@@ -59,6 +63,7 @@ public sealed class DatagramServer : IAsyncDisposable
         }
 
         _socket = GreenSocket.BindUdp(_bindTo, _reusePort);
+        _log = ServerLog.For<DatagramServer>();
         _receiver = Gevent.Spawn(ReceiveLoopAsync);
         _receiver.Name = "DatagramServer.receive";
     }
@@ -118,8 +123,13 @@ public sealed class DatagramServer : IAsyncDisposable
             {
                 return;
             }
-            catch (SocketException)
+            catch (SocketException e)
             {
+                if (_log is { } log)
+                {
+                    ServerLog.ReceiveFailed(log, ToString(), e.SocketErrorCode, e);
+                }
+
                 continue; // e.g. ECONNREFUSED from an earlier reply's ICMP: not fatal for a UDP server
             }
 

@@ -3,6 +3,7 @@ using System.Net;
 using System.Net.Security;
 using System.Net.Sockets;
 using System.Security.Cryptography.X509Certificates;
+using Microsoft.Extensions.Logging;
 
 namespace GeventSharp.Net;
 
@@ -21,7 +22,7 @@ namespace GeventSharp.Net;
 /// the same way, and a pool shared with other work caps them all together.</para>
 /// <para>Accept errors (EMFILE, ENFILE, ENOBUFS, a connection reset before accept…) never stop the
 /// server: it waits (10 ms, doubling up to 1 s) and accepts again, and counts them in
-/// <see cref="AcceptErrors"/>. A handler that throws is reported through the hub's error handler
+/// <see cref="AcceptErrors"/> (and logged, when the hub has a <see cref="Hub.LoggerFactory"/>). A handler that throws is reported through the hub's error handler
 /// like any failed greenlet; the server keeps serving.</para>
 /// </remarks>
 /// <example>
@@ -60,6 +61,7 @@ public sealed class StreamServer : IAsyncDisposable
     private readonly Event _stopped = new();
     private Task? _stop;
     private IPEndPoint? _boundAddress;
+    private ILogger? _log;
 
     /// <summary>Creates a server that will listen on <paramref name="localEndPoint"/> (port 0: any free port) when started.</summary>
     public StreamServer(EndPoint localEndPoint, Func<GreenSocket, EndPoint, Task> handler, StreamServerOptions? options = null)
@@ -150,6 +152,7 @@ public sealed class StreamServer : IAsyncDisposable
 
         _listener ??= GreenSocket.Listen(_bindTo!, _options.Backlog, _options.ReusePort);
         _boundAddress = _listener.LocalEndPoint as IPEndPoint;
+        _log = ServerLog.For<StreamServer>();
         _acceptor = Gevent.Spawn(AcceptLoopAsync);
         _acceptor.Name = "StreamServer.accept";
         _acceptor.Rawlink(_ => _stopRequested.Set()); // an accept loop that died on its own ends ServeForeverAsync too
@@ -213,7 +216,7 @@ public sealed class StreamServer : IAsyncDisposable
     /// <paramref name="timeout"/> shorter than what is left brings the deadline forward (a host whose own shutdown time runs
     /// out). The stop runs in a greenlet of its own, so killing a caller does not cut it short.
     /// Handlers killed at the deadline are counted in <see cref="HandlersKilledAtStop"/> and
-    /// reported on standard error.
+    /// reported: logged as a warning when the hub has a <see cref="Hub.LoggerFactory"/>, else on standard error.
     /// </remarks>
     public Task StopAsync(TimeSpan? timeout = null)
     {
@@ -282,7 +285,15 @@ public sealed class StreamServer : IAsyncDisposable
         {
             List<Greenlet> late = _handlers.ToList();
             HandlersKilledAtStop = late.Count;
-            Console.Error.WriteLine($"{this}: {late.Count} handler(s) still running {drain.TotalSeconds:0.###} s after the stop began were killed");
+            if (_log is { } log)
+            {
+                ServerLog.HandlersKilledAtStop(log, ToString(), late.Count, drain.TotalSeconds);
+            }
+            else
+            {
+                Console.Error.WriteLine($"{this}: {late.Count} handler(s) still running {drain.TotalSeconds:0.###} s after the stop began were killed");
+            }
+
             await Gevent.KillAllAsync(late, timeout: TimeSpan.FromSeconds(1));
         }
     }
@@ -306,12 +317,14 @@ public sealed class StreamServer : IAsyncDisposable
             // Accept only when a handler can run at once: the rest wait in the listen backlog.
             if (_slots is { Locked: true } slots)
             {
+                LogAcceptPaused();
                 await slots.WaitAsync();
                 continue;
             }
 
             if (_options.Pool is Pool pool && pool.IsFull)
             {
+                LogAcceptPaused();
                 await pool.WaitAvailableAsync(); // accept only when a handler can run at once
                 continue;
             }
@@ -330,6 +343,11 @@ public sealed class StreamServer : IAsyncDisposable
             {
                 AcceptErrors++;
                 LastAcceptError = e;
+                if (_log is { } log)
+                {
+                    ServerLog.AcceptFailed(log, ToString(), e.SocketErrorCode, delay.TotalMilliseconds, e);
+                }
+
                 await Gevent.Sleep(delay);
                 delay = delay * 2 > MaxDelay ? MaxDelay : delay * 2;
                 continue;
@@ -343,6 +361,14 @@ public sealed class StreamServer : IAsyncDisposable
             {
                 StartHandler(client);
             }
+        }
+    }
+
+    private void LogAcceptPaused()
+    {
+        if (_log is { } log && log.IsEnabled(LogLevel.Debug))
+        {
+            ServerLog.AcceptPaused(log, ToString(), _handlers.Count);
         }
     }
 

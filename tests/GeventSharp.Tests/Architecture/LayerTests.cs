@@ -322,7 +322,8 @@ public class LayerTests
         var framework = ((string)AppContext.GetData("TRUSTED_PLATFORM_ASSEMBLIES")!)
             .Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries)
             .Where(p => string.Equals(Path.GetDirectoryName(p), runtimeDir, StringComparison.Ordinal))
-            .Select(p => (MetadataReference)MetadataReference.CreateFromFile(p));
+            .Select(p => (MetadataReference)MetadataReference.CreateFromFile(p))
+            .Append(LoggingGenerator.Reference); // the library's one package
 
         var compilation = CSharpCompilation.Create(
             "GeventSharp",
@@ -330,9 +331,9 @@ public class LayerTests
             framework,
             new CSharpCompilationOptions(OutputKind.DynamicallyLinkedLibrary, allowUnsafe: true, nullableContextOptions: NullableContextOptions.Enable));
 
-        // The [LibraryImport] methods are partial: without their generated halves the compiler drops
+        // The [LibraryImport] and [LoggerMessage] methods are partial: without their generated halves the compiler drops
         // every call to them, arguments included, and the code around them does not bind as built.
-        CSharpGeneratorDriver.Create(LibraryImportGenerators().ToArray())
+        CSharpGeneratorDriver.Create(LibraryImportGenerators().Concat(LoggingGenerator.Generators()).ToArray())
             .WithUpdatedParseOptions(parse)
             .RunGeneratorsAndUpdateCompilation(compilation, out Compilation generated, out _);
         return (CSharpCompilation)generated;
@@ -350,16 +351,7 @@ public class LayerTests
             .Select(d => Path.Combine(d, "analyzers", "dotnet", "cs", "Microsoft.Interop.LibraryImportGenerator.dll"))
             .FirstOrDefault(File.Exists);
         Assert.True(dll is not null, $"the LibraryImport generator was not found under {dotnetRoot}/packs/Microsoft.NETCore.App.Ref");
-        return new AnalyzerFileReference(dll!, new GeneratorLoader()).GetGenerators(LanguageNames.CSharp);
-    }
-
-    private sealed class GeneratorLoader : IAnalyzerAssemblyLoader
-    {
-        public void AddDependencyLocation(string fullPath)
-        {
-        }
-
-        public Assembly LoadFromPath(string fullPath) => Assembly.LoadFrom(fullPath);
+        return new AnalyzerFileReference(dll!, new LoggingGenerator.Loader()).GetGenerators(LanguageNames.CSharp);
     }
 
     private static bool IsBuildOutput(string file)

@@ -248,6 +248,8 @@ public class DocExamplesTests(ITestOutputHelper output)
                 typeof(Microsoft.Extensions.DependencyInjection.OptionsConfigurationServiceCollectionExtensions),
                 typeof(Microsoft.Extensions.Configuration.IConfiguration), typeof(Microsoft.Extensions.Configuration.ConfigurationBinder),
                 typeof(Microsoft.Extensions.Logging.ILogger), typeof(Microsoft.Extensions.Logging.ILoggingBuilder),
+                // docs/logging.md: a logger factory with the console provider, as a program without the host makes one.
+                typeof(Microsoft.Extensions.Logging.LoggerFactory), typeof(Microsoft.Extensions.Logging.ConsoleLoggerExtensions),
                 typeof(Microsoft.Extensions.Diagnostics.Metrics.IMetricsBuilder),
             }
             .Select(t => t.Assembly.Location);

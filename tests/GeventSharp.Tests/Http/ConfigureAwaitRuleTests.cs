@@ -83,11 +83,13 @@ public class ConfigureAwaitRuleTests
         var parse = new CSharpParseOptions(LanguageVersion.Latest);
         string usings = string.Concat(s_implicitUsings.Select(u => $"global using {u};\n"));
         List<SyntaxTree> trees = [.. sources.Select(s => CSharpSyntaxTree.ParseText(s.Code, parse, path: s.Path))];
-        CSharpCompilation compilation = CSharpCompilation.Create(
-            "RuleCheck",
-            [.. trees, CSharpSyntaxTree.ParseText(usings, parse)],
-            References(),
-            new CSharpCompilationOptions(OutputKind.DynamicallyLinkedLibrary, nullableContextOptions: NullableContextOptions.Enable, allowUnsafe: true));
+        CSharpCompilation compilation = Architecture.LoggingGenerator.Run(
+            CSharpCompilation.Create(
+                "RuleCheck",
+                [.. trees, CSharpSyntaxTree.ParseText(usings, parse)],
+                References(),
+                new CSharpCompilationOptions(OutputKind.DynamicallyLinkedLibrary, nullableContextOptions: NullableContextOptions.Enable, allowUnsafe: true)),
+            parse);
         Diagnostic[] errors = compilation.GetDiagnostics().Where(d => d.Severity == DiagnosticSeverity.Error).ToArray();
         Assert.True(errors.Length == 0, "the sources do not compile for the check:\n" + string.Join("\n", errors.Take(20)));
 
@@ -122,7 +124,7 @@ public class ConfigureAwaitRuleTests
         IEnumerable<string> framework = ((string)AppContext.GetData("TRUSTED_PLATFORM_ASSEMBLIES")!)
             .Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries)
             .Where(p => string.Equals(Path.GetDirectoryName(p), runtimeDir, StringComparison.Ordinal));
-        return [.. framework.Append(typeof(Gevent).Assembly.Location).Select(p => (MetadataReference)MetadataReference.CreateFromFile(p))];
+        return [.. framework.Append(typeof(Gevent).Assembly.Location).Select(p => (MetadataReference)MetadataReference.CreateFromFile(p)), Architecture.LoggingGenerator.Reference];
     }
 
     private static string RepoRoot()

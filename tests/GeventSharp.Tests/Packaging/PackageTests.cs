@@ -83,10 +83,18 @@ public class PackageTests
             string nupkg = Path.GetFileName(Assert.Single(Directory.GetFiles(feed, "GeventSharp.*.nupkg"), f => !f.EndsWith(".snupkg", StringComparison.Ordinal)));
             string version = nupkg["GeventSharp.".Length..^".nupkg".Length];
 
-            // Outside the repository (no Directory.Build.props), restoring from the packed package only,
-            // into a packages folder of its own (never a stale copy of the same version from the global cache).
+            // Outside the repository (no Directory.Build.props), restoring GeventSharp from the packed
+            // package only (source mapping), its dependencies (Microsoft.Extensions.Logging.Abstractions)
+            // from this machine's package folder, into a packages folder of its own (never a stale
+            // copy of the same version from the global cache).
             File.WriteAllText(Path.Combine(dir, "nuget.config"), $"""
-                <configuration><packageSources><clear /><add key="local" value="{feed}" /></packageSources></configuration>
+                <configuration>
+                  <packageSources><clear /><add key="local" value="{feed}" /><add key="machine" value="{Architecture.LoggingGenerator.PackageRoot}" /></packageSources>
+                  <packageSourceMapping>
+                    <packageSource key="local"><package pattern="GeventSharp*" /></packageSource>
+                    <packageSource key="machine"><package pattern="*" /></packageSource>
+                  </packageSourceMapping>
+                </configuration>
                 """);
             File.WriteAllText(Path.Combine(dir, "Consumer.csproj"), $"""
                 <Project Sdk="Microsoft.NET.Sdk">
