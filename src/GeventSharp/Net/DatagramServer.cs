@@ -27,6 +27,7 @@ public sealed class DatagramServer : IAsyncDisposable
     private readonly bool _reusePort;
     private GreenSocket? _socket;
     private Greenlet? _receiver;
+    private ServerMetrics? _metrics;
 
     /// <summary>Creates a server that will bind <paramref name="localEndPoint"/> when started.</summary>
     public DatagramServer(EndPoint localEndPoint, Func<DatagramServer, byte[], EndPoint, Task> handler, bool reusePort = false)
@@ -59,6 +60,7 @@ public sealed class DatagramServer : IAsyncDisposable
         }
 
         _socket = GreenSocket.BindUdp(_bindTo, _reusePort);
+        _socket.Metrics = _metrics = ServerMetrics.Start(_socket.Hub, Address, "udp");
         _receiver = Gevent.Spawn(ReceiveLoopAsync);
         _receiver.Name = "DatagramServer.receive";
     }
@@ -91,6 +93,7 @@ public sealed class DatagramServer : IAsyncDisposable
 
         Closed = true;
         _socket?.Close();
+        _metrics?.Stop();
         if (_receiver is not null)
         {
             await _receiver.JoinAsync();
