@@ -155,11 +155,18 @@ public class RequestTelemetryTests
             await response.WriteAsync("ok");
         });
 
+        // A greenlet that was waiting before the request came, and that the handler wakes: it runs
+        // on the hub right after the handler's greenlet yields.
+        string? inBystander = "unset";
+        Greenlet bystander = Gevent.Spawn(async () =>
+        {
+            await inFirst.WaitAsync();
+            inBystander = Activity.Current?.Id;
+        });
         using RawHttpClient first = await RawHttpClient.ConnectAsync(server.Address!);
         await first.SendAsync("GET /first HTTP/1.1\r\nHost: x\r\n\r\n");
         await inFirst.WaitAsync();
-        string? inBystander = "unset";
-        await Gevent.Spawn(() => inBystander = Activity.Current?.Id).JoinAsync();
+        await bystander.JoinAsync();
         Assert.Null(Activity.Current);
 
         using RawHttpClient second = await RawHttpClient.ConnectAsync(server.Address!);
