@@ -66,8 +66,12 @@ public static class GeventMetrics
             if (s_probeTimer is null)
             {
                 // Once per process, never disposed (a timer does not keep the process alive). While
-                // nobody listens to the lag it only reads one flag a second.
-                s_probeTimer = new Timer(static _ => ProbeTick(), null, ProbeIdlePeriod, ProbeIdlePeriod);
+                // nobody listens to the lag it only reads one flag a second. Created without the
+                // caller's execution context, which it would otherwise keep alive for good.
+                using (ExecutionContext.SuppressFlow())
+                {
+                    s_probeTimer = new Timer(static _ => ProbeTick(), null, ProbeIdlePeriod, ProbeIdlePeriod);
+                }
             }
         }
     }

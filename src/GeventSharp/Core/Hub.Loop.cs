@@ -19,9 +19,9 @@ public sealed partial class Hub
         var hub = new Hub(options);
         SynchronizationContext? outerContext = SynchronizationContext.Current;
         t_current = hub;
-        GeventMetrics.Register(hub);
         try
         {
+            GeventMetrics.Register(hub);
             Greenlet main = createMain(hub);
             main.Name = "main";
             hub.Main = main;
