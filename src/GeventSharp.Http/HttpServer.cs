@@ -43,6 +43,15 @@ public sealed class HttpServer : IAsyncDisposable
     private readonly GeventSharp.Event _stopRequested = new();
     private Hub? _hub;
 
+    /// <summary>
+    /// The name of the <see cref="ActivitySource"/> of the server's requests: <c>GeventSharp.Http</c>.
+    /// Each request is an <see cref="ActivityKind.Server"/> activity following OpenTelemetry's HTTP
+    /// semantic conventions, the child of the W3C <c>traceparent</c> header when the client sent one,
+    /// and <see cref="Activity.Current"/> inside the handler (see <c>docs/tracing.md</c>).
+    /// </summary>
+    /// <example><code>tracing.AddSource(HttpServer.ActivitySourceName); // OpenTelemetry</code></example>
+    public const string ActivitySourceName = "GeventSharp.Http";
+
     /// <summary>Creates a server that will listen on <paramref name="localEndPoint"/> (port 0: any free port) when started.</summary>
     /// <exception cref="ArgumentOutOfRangeException">An option is out of range.</exception>
     public HttpServer(EndPoint localEndPoint, Func<HttpRequest, HttpResponse, Task> handler, HttpServerOptions? options = null)

@@ -45,6 +45,7 @@ internal sealed class HttpConnection
     private WebSocket? _webSocket;
     private RequestHead? _head;
     private long _requestStart;
+    private RequestTelemetry? _telemetry;
 
     public HttpConnection(HttpServer server, Stream stream, EndPoint? peer, HttpServerOptions options)
     {
@@ -73,6 +74,7 @@ internal sealed class HttpConnection
         {
             while (await ServeOneAsync().ConfigureAwait(false))
             {
+                _telemetry?.Stop();
             }
         }
         #pragma warning disable GS0004 // IsConnectionError matches socket and WebSocket errors only, and _stall.Caused this connection's own timeout: a kill and any other Timeout go through
@@ -80,9 +82,11 @@ internal sealed class HttpConnection
         #pragma warning restore GS0004
         {
             // The client went away (reset, closed mid-request or mid-WebSocket) or stalled: nothing to answer.
+            _telemetry?.NoteException(e);
         }
         finally
         {
+            _telemetry?.Stop();
             _idle?.Cancel();
             _stall.Cancel();
             _webSocket?.Dispose(); // also when the handler failed after accepting it (its keep-alive timer stops)
@@ -151,6 +155,11 @@ internal sealed class HttpConnection
         }
 
         var response = new HttpResponse(this);
+        if (RequestTelemetry.Listening)
+        {
+            (_telemetry ??= new RequestTelemetry(_server, _options.Certificate is not null)).Start(request, response);
+        }
+
         bool http11 = request.Version == "HTTP/1.1";
         HttpHeaders h = request.Headers;
         _writer.Begin(response, headOnly: request.Method == "HEAD", http10: !http11,
@@ -183,6 +192,7 @@ internal sealed class HttpConnection
         catch (Exception e) when (e is not GreenletExit && !IsConnectionError(e))
         #pragma warning restore GS0004
         {
+            _telemetry?.NoteException(e);
             _server.ReportHandlerError(e);
             if (_writer.HasStarted)
             {

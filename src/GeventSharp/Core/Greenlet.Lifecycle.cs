@@ -199,9 +199,13 @@ public partial class Greenlet
 
         LetGoOfDeadSpawner();
         _homeHub.RemoveLive(this);
-        if (error is not null && !IsMain && !_homeHub.IsNotError(error))
+        if (error is not null && !_homeHub.IsNotError(error))
         {
-            _homeHub.ReportError(this, error);
+            _homeHub.NoteGreenletFailed();
+            if (!IsMain)
+            {
+                _homeHub.ReportError(this, error);
+            }
         }
 
         NotifyAll(_homeHub);

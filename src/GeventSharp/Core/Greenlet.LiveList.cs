@@ -18,6 +18,9 @@ public partial class Greenlet
         /// <summary>How many greenlets are in the list.</summary>
         public int Count { get; private set; }
 
+        /// <summary>How many greenlets were ever added: the hub's spawn count (one plain increment per spawn).</summary>
+        public long Added { get; private set; }
+
         public void Add(Greenlet g)
         {
             g._liveNext = _head;
@@ -28,6 +31,7 @@ public partial class Greenlet
 
             _head = g;
             Count++;
+            Added++;
         }
 
         public void Remove(Greenlet g)

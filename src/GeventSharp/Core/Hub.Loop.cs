@@ -21,6 +21,7 @@ public sealed partial class Hub
         t_current = hub;
         try
         {
+            GeventMetrics.Register(hub);
             Greenlet main = createMain(hub);
             main.Name = "main";
             hub.Main = main;
@@ -32,6 +33,7 @@ public sealed partial class Hub
         finally
         {
             hub._closed = true;
+            GeventMetrics.Unregister(hub);
             t_current = null;
             hub.StopServices();
             SynchronizationContext.SetSynchronizationContext(outerContext);
@@ -110,7 +112,7 @@ public sealed partial class Hub
     {
         Greenlet? g = item.Greenlet;
         _current = g;
-        _runCounter++;
+        Volatile.Write(ref _runCounter, _runCounter + 1);
         if (g is not null)
         {
             GreenletSynchronizationContext context = g.SyncContext;
@@ -155,7 +157,7 @@ public sealed partial class Hub
         finally
         {
             _current = null;
-            _runCounter++;
+            Volatile.Write(ref _runCounter, _runCounter + 1);
         }
     }
 

@@ -13,8 +13,11 @@ public sealed partial class Hub
     /// <summary>The monitor thread, if <see cref="HubOptions.MonitorThreshold"/> started one (tests read its report count).</summary>
     internal HubMonitor? Monitor => _monitor;
 
-    // Odd while the hub runs an item (a greenlet step or a callback), even between items; the monitor reads it.
-    internal volatile int _runCounter;
+    // Odd while the hub runs an item (a greenlet step or a callback), even between items; the monitor
+    // reads it, and so does the switch counter of GeventMetrics (items run = counter / 2). A long,
+    // so that a hub switching 25 million times a second does not wrap it in a minute; written with
+    // Volatile.Write (a plain store on x64) and read with Volatile.Read from other threads.
+    internal long _runCounter;
 
     /// <summary>The poller the hub sleeps in; green sockets register with it.</summary>
     internal IHubPoller Poller => _poller;
@@ -126,6 +129,9 @@ public sealed partial class Hub
             _monitor = new HubMonitor(this, t, stackCapture, LibC.CurrentOsThreadId());
         }
     }
+
+    /// <summary>Calls queued for <see cref="ThreadPool"/> and not picked up by a worker yet (0 before its first use).</summary>
+    internal int ThreadPoolQueueLength => _threadPool?.QueueLength ?? 0;
 
     private void StopServices()
     {

@@ -42,7 +42,7 @@ internal sealed class HubMonitor : IDisposable
     private readonly string? _schedstat;
     private readonly Episode _episode = new();
     private PostedReport? _awaitingHub; // the last first-report posted to the hub (see Dispose)
-    private int _last = -1;
+    private long _last = -1;
     private int _reported;
     private int _reporting;
     private volatile bool _disposed;
@@ -121,7 +121,7 @@ internal sealed class HubMonitor : IDisposable
     private void Sample(long now)
     {
         Episode episode = _episode;
-        int counter = _hub._runCounter;
+        long counter = Volatile.Read(ref _hub._runCounter);
         if (counter != _last || (counter & 1) == 0)
         {
             // The hub moved on, or sleeps between items (waiting for I/O or timers is not blocking).

@@ -50,6 +50,18 @@ public sealed class HubThreadPool : IDisposable
     /// <summary>Calls submitted and not yet completed (running or queued).</summary>
     public int InFlight => Volatile.Read(ref _inFlight);
 
+    /// <summary>Calls waiting for a worker thread (read by the metrics from any thread).</summary>
+    internal int QueueLength
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return _queue.Count;
+            }
+        }
+    }
+
     /// <summary>Runs <paramref name="function"/> on a worker thread; the current greenlet waits for its result.</summary>
     /// <param name="function">The blocking call.</param>
     /// <param name="cancellationToken">Stops the wait (not the call) with <see cref="OperationCanceledException"/>.</param>

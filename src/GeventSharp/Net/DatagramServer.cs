@@ -31,6 +31,7 @@ public sealed class DatagramServer : IAsyncDisposable
     private GreenSocket? _socket;
     private Greenlet? _receiver;
     private ILogger? _log;
+    private ServerMetrics? _metrics;
 
     /// <summary>Creates a server that will bind <paramref name="localEndPoint"/> when started.</summary>
     public DatagramServer(EndPoint localEndPoint, Func<DatagramServer, byte[], EndPoint, Task> handler, bool reusePort = false)
@@ -64,6 +65,7 @@ public sealed class DatagramServer : IAsyncDisposable
 
         _socket = GreenSocket.BindUdp(_bindTo, _reusePort);
         _log = ServerLog.For<DatagramServer>();
+        _socket.Metrics = _metrics = ServerMetrics.Start(_socket.Hub, Address, "udp");
         _receiver = Gevent.Spawn(ReceiveLoopAsync);
         _receiver.Name = "DatagramServer.receive";
     }
@@ -96,6 +98,7 @@ public sealed class DatagramServer : IAsyncDisposable
 
         Closed = true;
         _socket?.Close();
+        _metrics?.Stop();
         if (_receiver is not null)
         {
             await _receiver.JoinAsync();

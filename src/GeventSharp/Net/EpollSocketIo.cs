@@ -130,6 +130,7 @@ internal sealed class EpollSocketIo : ISocketIo
                 _readiness.NoteDrained(); // a short read drained the queue; new data brings a new edge
             }
 
+            _owner.Metrics?.NoteReceived((int)n);
             return (int)n;
         }
 
@@ -201,7 +202,19 @@ internal sealed class EpollSocketIo : ISocketIo
             while (LibC.RetryOnEintr(n, out errno));
         }
 
-        return n >= 0 ? (int)n : -1;
+        return Sent(n);
+    }
+
+    /// <summary>A send's result: the bytes sent (counted for the owner's server, if any), or -1.</summary>
+    private int Sent(nint n)
+    {
+        if (n < 0)
+        {
+            return -1;
+        }
+
+        _owner.Metrics?.NoteSent((int)n);
+        return (int)n;
     }
 
     // ---- datagrams ----
@@ -248,6 +261,7 @@ internal sealed class EpollSocketIo : ISocketIo
         }
 
         address.Size = len;
+        _owner.Metrics?.NoteReceived((int)n);
         return (int)n;
     }
 
@@ -285,7 +299,7 @@ internal sealed class EpollSocketIo : ISocketIo
             while (LibC.RetryOnEintr(n, out errno));
         }
 
-        return n >= 0 ? (int)n : -1;
+        return Sent(n);
     }
 
     // ---- connect ----

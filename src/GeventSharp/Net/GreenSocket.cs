@@ -44,6 +44,9 @@ public sealed partial class GreenSocket : IDisposable
     private long _timeoutTicks = -1;
     private bool _closed;
 
+    /// <summary>The counters of the server this socket belongs to, which its I/O adds its bytes to; null for other sockets.</summary>
+    internal ServerMetrics? Metrics;
+
     /// <summary>Creates a green socket of the given family, type and protocol.</summary>
     /// <exception cref="InvalidOperationException">Not called on a hub thread.</exception>
     public GreenSocket(AddressFamily addressFamily, SocketType socketType, ProtocolType protocolType)

@@ -41,7 +41,9 @@ internal sealed class PortableSocketIo : ISocketIo
         var op = new Operation(this, cancellationToken);
         try
         {
-            return await _socket.ReceiveAsync(buffer, flags, op.Token);
+            int n = await _socket.ReceiveAsync(buffer, flags, op.Token);
+            _owner.Metrics?.NoteReceived(n);
+            return n;
         }
         catch (Exception e)
         {
@@ -59,7 +61,9 @@ internal sealed class PortableSocketIo : ISocketIo
         var op = new Operation(this, cancellationToken);
         try
         {
-            return await _socket.SendAsync(buffer, flags, op.Token);
+            int n = await _socket.SendAsync(buffer, flags, op.Token);
+            _owner.Metrics?.NoteSent(n);
+            return n;
         }
         catch (Exception e)
         {
@@ -86,7 +90,9 @@ internal sealed class PortableSocketIo : ISocketIo
         try
         {
             EndPoint any = _owner.AddressFamily == AddressFamily.InterNetworkV6 ? new IPEndPoint(IPAddress.IPv6Any, 0) : new IPEndPoint(IPAddress.Any, 0);
-            return await _socket.ReceiveFromAsync(buffer, flags, any, op.Token);
+            SocketReceiveFromResult r = await _socket.ReceiveFromAsync(buffer, flags, any, op.Token);
+            _owner.Metrics?.NoteReceived(r.ReceivedBytes);
+            return r;
         }
         catch (Exception e)
         {
@@ -104,7 +110,9 @@ internal sealed class PortableSocketIo : ISocketIo
         var op = new Operation(this, cancellationToken);
         try
         {
-            return await _socket.SendToAsync(buffer, flags, remote, op.Token);
+            int n = await _socket.SendToAsync(buffer, flags, remote, op.Token);
+            _owner.Metrics?.NoteSent(n);
+            return n;
         }
         catch (Exception e)
         {

@@ -62,6 +62,7 @@ public sealed class StreamServer : IAsyncDisposable
     private Task? _stop;
     private IPEndPoint? _boundAddress;
     private ILogger? _log;
+    private ServerMetrics? _metrics;
 
     /// <summary>Creates a server that will listen on <paramref name="localEndPoint"/> (port 0: any free port) when started.</summary>
     public StreamServer(EndPoint localEndPoint, Func<GreenSocket, EndPoint, Task> handler, StreamServerOptions? options = null)
@@ -153,6 +154,7 @@ public sealed class StreamServer : IAsyncDisposable
         _listener ??= GreenSocket.Listen(_bindTo!, _options.Backlog, _options.ReusePort);
         _boundAddress = _listener.LocalEndPoint as IPEndPoint;
         _log = ServerLog.For<StreamServer>();
+        _metrics = ServerMetrics.Start(_listener.Hub, _boundAddress, "tcp");
         _acceptor = Gevent.Spawn(AcceptLoopAsync);
         _acceptor.Name = "StreamServer.accept";
         _acceptor.Rawlink(_ => _stopRequested.Set()); // an accept loop that died on its own ends ServeForeverAsync too
@@ -261,6 +263,7 @@ public sealed class StreamServer : IAsyncDisposable
         var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         stopper.Rawlink(_ =>
         {
+            _metrics?.Stop();
             _stopped.Set();
             done.TrySetResult();
         });
@@ -334,6 +337,8 @@ public sealed class StreamServer : IAsyncDisposable
             {
                 client = await AcceptOne(listener);
                 delay = MinDelay;
+                client.Metrics = _metrics;
+                _metrics?.NoteAccepted();
             }
             catch (Exception e) when (_closing && e is SocketException or ObjectDisposedException)
             {
@@ -397,6 +402,7 @@ public sealed class StreamServer : IAsyncDisposable
         catch
         {
             client.Close(); // stopped (killed) while waiting for a slot: the connection is dropped, not leaked
+            _metrics?.NoteClosed();
             throw;
         }
 
@@ -413,6 +419,7 @@ public sealed class StreamServer : IAsyncDisposable
         finally
         {
             client.Close();
+            _metrics?.NoteClosed();
         }
     }
 
@@ -435,6 +442,7 @@ public sealed class StreamServer : IAsyncDisposable
         }
         catch (Exception e) when (e is System.Security.Authentication.AuthenticationException or IOException or SocketException)
         {
+            sock.Metrics?.NoteRejected();
             return; // a client that fails the handshake is the client's problem, not a server crash
         }
 
