@@ -1,0 +1,252 @@
+/*
+ * http_epoll: minimal single-threaded, level-triggered epoll HTTP/1.1 plaintext server, the C
+ * reference of bench/compare/http.sh (as echo_epoll is for echo.sh).
+ *
+ *   ./http_epoll PORT        (listens on 127.0.0.1:PORT)
+ *
+ * Keep-alive connections; a request ends at the first empty line (no request bodies: wrk's GETs
+ * have none). "GET /plaintext" and "GET /" answer 200 with Date, Content-Type: text/plain,
+ * Content-Length: 13 and "Hello, World!" (the headers Go's net/http sends); anything else 404.
+ * Every complete request in what was read is answered (pipelining), with one write per read.
+ * It parses no headers: it does the least an HTTP server can do, which is the point of a reference.
+ */
+#define _GNU_SOURCE
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#define IN_SIZE 8192
+#define OUT_SIZE 65536
+#define MAX_EVENTS 1024
+
+struct conn {
+    char in[IN_SIZE];
+    size_t in_len;
+    char *out;          /* unsent response bytes, or NULL */
+    size_t out_off, out_len;
+};
+
+static struct conn **conns; /* indexed by fd */
+static size_t conns_cap;
+static int ep;
+static char ok_resp[256], not_found_resp[256];
+static size_t ok_len, not_found_len;
+static time_t resp_time;
+
+static void die(const char *what)
+{
+    perror(what);
+    exit(1);
+}
+
+static void build_responses(void)
+{
+    time_t now = time(NULL);
+    if (now == resp_time)
+        return;
+    resp_time = now;
+    char date[64];
+    struct tm tm;
+    gmtime_r(&now, &tm);
+    strftime(date, sizeof date, "%a, %d %b %Y %H:%M:%S GMT", &tm);
+    ok_len = (size_t)snprintf(ok_resp, sizeof ok_resp,
+        "HTTP/1.1 200 OK\r\nDate: %s\r\nContent-Type: text/plain\r\nContent-Length: 13\r\n\r\nHello, World!", date);
+    not_found_len = (size_t)snprintf(not_found_resp, sizeof not_found_resp,
+        "HTTP/1.1 404 Not Found\r\nDate: %s\r\nContent-Type: text/plain\r\nContent-Length: 9\r\n\r\nNot Found", date);
+}
+
+static struct conn *conn_for(int fd)
+{
+    if ((size_t)fd >= conns_cap) {
+        size_t cap = conns_cap ? conns_cap : 1024;
+        while (cap <= (size_t)fd)
+            cap *= 2;
+        struct conn **p = realloc(conns, cap * sizeof *p);
+        if (!p)
+            die("realloc");
+        memset(p + conns_cap, 0, (cap - conns_cap) * sizeof *p);
+        conns = p;
+        conns_cap = cap;
+    }
+    if (!conns[fd] && !(conns[fd] = calloc(1, sizeof **conns)))
+        die("calloc");
+    return conns[fd];
+}
+
+static void close_conn(int fd)
+{
+    struct conn *c = conns[fd];
+    if (c) {
+        free(c->out);
+        free(c);
+        conns[fd] = NULL;
+    }
+    close(fd); /* also removes it from the epoll set */
+}
+
+static void set_events(int fd, unsigned events)
+{
+    struct epoll_event ev = { .events = events, .data.fd = fd };
+    if (epoll_ctl(ep, EPOLL_CTL_MOD, fd, &ev) < 0)
+        die("epoll_ctl MOD");
+}
+
+/* Writes buf[0..len); keeps what does not fit and waits for EPOLLOUT. -1 on error. */
+static int send_or_keep(int fd, struct conn *c, const char *buf, size_t len)
+{
+    size_t done = 0;
+    while (done < len) {
+        ssize_t w = write(fd, buf + done, len - done);
+        if (w > 0) {
+            done += (size_t)w;
+        } else if (w < 0 && errno == EINTR) {
+            continue;
+        } else if (w < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+            if (!(c->out = malloc(len - done)))
+                die("malloc");
+            memcpy(c->out, buf + done, len - done);
+            c->out_off = 0;
+            c->out_len = len - done;
+            set_events(fd, EPOLLOUT);
+            return 0;
+        } else {
+            return -1;
+        }
+    }
+    return 0;
+}
+
+/* Answers every complete request in c->in, one write for all; stops while a write is pending. */
+static void process(int fd, struct conn *c)
+{
+    static char out[OUT_SIZE];
+    size_t out_len = 0, start = 0;
+    build_responses();
+    while (!c->out) {
+        char *end = memmem(c->in + start, c->in_len - start, "\r\n\r\n", 4);
+        const char *req = c->in + start;
+        int ok = end && ((end - req >= 15 && memcmp(req, "GET /plaintext ", 15) == 0)
+                      || (end - req >= 6 && memcmp(req, "GET / ", 6) == 0));
+        size_t len = ok ? ok_len : not_found_len;
+        if (out_len > 0 && (!end || out_len + len > OUT_SIZE)) {
+            if (send_or_keep(fd, c, out, out_len) < 0) {
+                close_conn(fd);
+                return;
+            }
+            out_len = 0;
+            continue;
+        }
+        if (!end)
+            break;
+        memcpy(out + out_len, ok ? ok_resp : not_found_resp, len);
+        out_len += len;
+        start = (size_t)(end - c->in) + 4;
+    }
+    if (start > 0) {
+        memmove(c->in, c->in + start, c->in_len - start);
+        c->in_len -= start;
+    } else if (c->in_len == IN_SIZE) { /* a request head larger than the buffer */
+        close_conn(fd);
+    }
+}
+
+static void on_readable(int fd)
+{
+    struct conn *c = conn_for(fd);
+    ssize_t r = read(fd, c->in + c->in_len, IN_SIZE - c->in_len);
+    if (r == 0 || (r < 0 && errno != EINTR && errno != EAGAIN && errno != EWOULDBLOCK)) {
+        close_conn(fd);
+        return;
+    }
+    if (r > 0) {
+        c->in_len += (size_t)r;
+        process(fd, c);
+    }
+}
+
+static void on_writable(int fd)
+{
+    struct conn *c = conns[fd];
+    while (c->out_off < c->out_len) {
+        ssize_t w = write(fd, c->out + c->out_off, c->out_len - c->out_off);
+        if (w > 0) {
+            c->out_off += (size_t)w;
+        } else if (w < 0 && errno == EINTR) {
+            continue;
+        } else if (w < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+            return;
+        } else {
+            close_conn(fd);
+            return;
+        }
+    }
+    free(c->out);
+    c->out = NULL;
+    c->out_off = c->out_len = 0;
+    set_events(fd, EPOLLIN);
+    process(fd, c); /* requests that arrived while the write was pending */
+}
+
+int main(int argc, char **argv)
+{
+    if (argc != 2) {
+        fprintf(stderr, "usage: %s PORT\n", argv[0]);
+        return 2;
+    }
+    signal(SIGPIPE, SIG_IGN);
+    int lfd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
+    if (lfd < 0)
+        die("socket");
+    int one = 1;
+    setsockopt(lfd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+    struct sockaddr_in addr = { .sin_family = AF_INET, .sin_port = htons((unsigned short)atoi(argv[1])) };
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    if (bind(lfd, (struct sockaddr *)&addr, sizeof addr) < 0)
+        die("bind");
+    if (listen(lfd, 4096) < 0)
+        die("listen");
+    if ((ep = epoll_create1(0)) < 0)
+        die("epoll_create1");
+    struct epoll_event ev = { .events = EPOLLIN, .data.fd = lfd };
+    if (epoll_ctl(ep, EPOLL_CTL_ADD, lfd, &ev) < 0)
+        die("epoll_ctl ADD");
+    fprintf(stderr, "http_epoll listening on 127.0.0.1:%s\n", argv[1]);
+
+    struct epoll_event events[MAX_EVENTS];
+    for (;;) {
+        int n = epoll_wait(ep, events, MAX_EVENTS, -1);
+        if (n < 0) {
+            if (errno == EINTR)
+                continue;
+            die("epoll_wait");
+        }
+        for (int i = 0; i < n; i++) {
+            int fd = events[i].data.fd;
+            if (fd == lfd) {
+                for (;;) {
+                    int cfd = accept4(lfd, NULL, NULL, SOCK_NONBLOCK);
+                    if (cfd < 0)
+                        break;
+                    setsockopt(cfd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+                    conn_for(cfd);
+                    struct epoll_event cev = { .events = EPOLLIN, .data.fd = cfd };
+                    if (epoll_ctl(ep, EPOLL_CTL_ADD, cfd, &cev) < 0)
+                        close_conn(cfd);
+                }
+            } else if (events[i].events & EPOLLOUT) {
+                on_writable(fd);
+            } else if (events[i].events & (EPOLLIN | EPOLLHUP | EPOLLERR)) {
+                on_readable(fd);
+            }
+        }
+    }
+}
