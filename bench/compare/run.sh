@@ -239,5 +239,5 @@ meta end_date "$(date -u '+%Y-%m-%d %H:%M')" loadavg_end "$(cut -d' ' -f1-3 /pro
 # ---- report ----
 MD=$DOCS/benchmarks.md PNG=$DOCS/benchmarks.png
 cp "$RESULTS" "$DOCS/benchmarks.jsonl"
-dotnet Report/bin/Release/net10.0/Report.dll --results "$RESULTS" --bdn "$BDN_DIR" --notes notes.md --md "$MD" --png "$PNG" | tee -a "$LOG"
+dotnet Report/bin/Release/net10.0/Report.dll --results "$RESULTS" --bdn "$BDN_DIR" --method method.md --notes notes.md --md "$MD" --png "$PNG" | tee -a "$LOG"
 say "done: $MD, $PNG (raw lines: $DOCS/benchmarks.jsonl, log: $LOG)"
