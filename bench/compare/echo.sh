@@ -8,7 +8,11 @@
 #   core, $(nproc), on as many threads sharing the port with SO_REUSEPORT; bench/compare/shared/BenchHubs.cs),
 #   go (goroutine per connection), gevent (StreamServer), c (single-threaded epoll), dotnet
 #   (AsyncBaseline: async sockets on the thread pool)
-#   ./echo.sh                      # 3 rounds, 5 s each, 50 and 1000 connections
+#   ./echo.sh                      # 3 rounds, 5 s each after 5 s of warm-up load, 50 and 1000 connections
+#
+# The warm-up (-w, default 5 s, the same for every server) is load on the same connections that is
+# not measured: long enough for the JIT-compiled servers (.NET) to reach steady state, as the
+# compiled ones are from the start; after 1 s they were still tiering up.
 #
 # Servers run one at a time on 127.0.0.1; rounds are interleaved (every server once per round)
 # so that noise from other work on the machine spreads over all of them. Before each server starts
@@ -22,7 +26,7 @@
 set -euo pipefail
 cd "$(dirname "$0")"
 
-duration=5 warmup=1 rounds=3 servers="geventsharp geventsharp-nhubs go gevent c dotnet" port=9500
+duration=5 warmup=5 rounds=3 servers="geventsharp geventsharp-nhubs go gevent c dotnet" port=9500
 # shellcheck source=lib.sh
 . ./lib.sh
 NHUBS=$(nproc)

@@ -8,7 +8,11 @@
 #   kestrel (ASP.NET Core minimal API), go (net/http), gevent (pywsgi), c (c/http_epoll: single
 #   thread, epoll, the least an HTTP server can do: the reference of the goals); the GeventSharp
 #   servers are skipped, with a message, while geventsharp-http/GeventSharpHttp.csproj does not exist
-#   ./http.sh                      # 3 rounds, 5 s each, 50 and 1000 connections
+#   ./http.sh                      # 3 rounds, 5 s each after a 5 s warm-up run, 50 and 1000 connections
+#
+# The warm-up (-w, default 5 s, the same for every server) is long enough for the JIT-compiled
+# servers (GeventSharp, Kestrel) to reach steady state, as the compiled ones are from the start:
+# after 1 s they were still tiering up (GeventSharp's CPU per request was 4x its steady state).
 #
 # Every run is `wrk -t2 -cN -dS --latency http://127.0.0.1:PORT/plaintext` after a discarded
 # warm-up run of WARMUP seconds on the same connections count. Servers run one at a time on
@@ -23,7 +27,7 @@
 set -euo pipefail
 cd "$(dirname "$0")"
 
-duration=5 warmup=1 rounds=3 servers="geventsharp geventsharp-nhubs kestrel go gevent c" port=9700 conns_list=""
+duration=5 warmup=5 rounds=3 servers="geventsharp geventsharp-nhubs kestrel go gevent c" port=9700 conns_list=""
 while getopts "d:w:r:s:c:p:" opt; do
     case $opt in
         d) duration=$OPTARG ;;

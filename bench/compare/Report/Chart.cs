@@ -114,7 +114,7 @@ internal static class Chart
             }
 
             tickPositions.Add(groupStart + ((runtimes.Length - 1) / 2.0));
-            tickLabels.Add(MarkdownReport.WorkloadNames[workload].Replace(", ", "\n", StringComparison.Ordinal));
+            tickLabels.Add(MarkdownReport.WorkloadNames[workload].Replace("`", "", StringComparison.Ordinal).Replace(", ", "\n", StringComparison.Ordinal));
         }
 
         var barPlot = plot.Add.Bars(bars);

@@ -38,7 +38,7 @@ internal static class LoadTables
             string rpsShare = g.Key.Server != C && rps is not null && cRps is > 0 ? $"{(100 * rps / cRps)!.Value.ToString("0", Inv)}%" : "";
             int noisy = g.Count(e => e.Noisy);
             sb.AppendLine($"| {ServerName(g.Key.Server, r)} | {g.Key.Conns.ToString("N0", Inv)} | {Stats.F(rps, "N0")} | " +
-                          $"{Stats.F(Median(g, e => e.P50Us))} µs | {Stats.F(Median(g, e => e.P99Us))} µs | " +
+                          $"{Latency(Median(g, e => e.P50Us))} | {Latency(Median(g, e => e.P99Us))} | " +
                           $"{Us(cpu)} | {cpuRatio} | {rpsShare} | {Stats.F(Median(g, e => e.ServerCores), "0.00")} | " +
                           $"{Us(Median(g, e => e.ClientCpuUsPerReq))} | {g.Sum(e => e.Errors)} | {(noisy == 0 ? "0" : $"**{noisy}**")} of {g.Count()} |");
         }
@@ -89,6 +89,13 @@ internal static class LoadTables
 
     private static double? Median(IEnumerable<LoadRun> runs, Func<LoadRun, double?> field)
         => Stats.Median(runs.Select(field).Where(v => v is not null).Select(v => v!.Value));
+
+    private static string Latency(double? us) => us switch
+    {
+        null => "–",
+        >= 1000 => (us.Value / 1000).ToString(us >= 100_000 ? "0" : "0.0", Inv) + " ms",
+        _ => us.Value.ToString("0", Inv) + " µs",
+    };
 
     private static string Us(double? us) => us is { } v ? v.ToString(v >= 100 ? "0" : "0.00", Inv) + " µs" : "–";
 }

@@ -81,7 +81,7 @@ internal static class MarkdownReport
         }
         else
         {
-            sb.AppendLine("`go/bin/loadgen` holds N connections, each a closed loop (send 64 bytes, read the echo, check it); 1 s of warm-up " +
+            sb.AppendLine("`go/bin/loadgen` holds N connections, each a closed loop (send 64 bytes, read the echo, check it); 5 s of warm-up " +
                           "on the same connections, then the measured window. Server CPU per request is the server process's user + system " +
                           "CPU time (all threads, `/proc/PID/stat`) over the window divided by the requests counted in it; the load " +
                           "generator's is measured the same way. Medians over the rounds.");
@@ -98,8 +98,8 @@ internal static class MarkdownReport
         }
         else
         {
-            sb.AppendLine($"`wrk -t2 -cN -d5 --latency` ({r.Get("wrk_version", "wrk")}) sends `GET /plaintext` on N keep-alive connections after a " +
-                          "discarded 1 s warm-up run; every server answers 200 with `Content-Type: text/plain` and the 13-byte body `Hello, World!`. " +
+            sb.AppendLine($"`wrk -t2 -cN -dD --latency` ({r.Get("wrk_version", "wrk")}; D = 5 s unless `HTTP_ARGS` says otherwise) sends `GET /plaintext` on N keep-alive connections after a " +
+                          "discarded warm-up run (5 s unless `HTTP_ARGS` says otherwise, the same for every server); every server answers 200 with `Content-Type: text/plain` and the 13-byte body `Hello, World!`. " +
                           "Servers: GeventSharp (`HttpServer`, one hub, and one hub per core), Kestrel (ASP.NET Core " + r.Get("aspnetcore_runtime", "10") +
                           " minimal API, no logging, its default server GC), Go (`net/http`), gevent (`pywsgi`) and the C reference (`c/http_epoll`: one " +
                           "thread, epoll, no header parsing — the least an HTTP server does). Server CPU per request is the server's user + system " +
