@@ -11,22 +11,14 @@
  * It parses no headers: it does the least an HTTP server can do, which is the point of a reference.
  */
 #define _GNU_SOURCE
-#include <arpa/inet.h>
-#include <errno.h>
-#include <netinet/in.h>
-#include <netinet/tcp.h>
-#include <signal.h>
-#include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
-#include <sys/epoll.h>
-#include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
 
+#include "epoll_loop.h"
+
 #define IN_SIZE 8192
 #define OUT_SIZE 65536
-#define MAX_EVENTS 1024
 
 struct conn {
     char in[IN_SIZE];
@@ -37,16 +29,9 @@ struct conn {
 
 static struct conn **conns; /* indexed by fd */
 static size_t conns_cap;
-static int ep;
 static char ok_resp[256], not_found_resp[256];
 static size_t ok_len, not_found_len;
 static time_t resp_time;
-
-static void die(const char *what)
-{
-    perror(what);
-    exit(1);
-}
 
 static void build_responses(void)
 {
@@ -91,13 +76,6 @@ static void close_conn(int fd)
         conns[fd] = NULL;
     }
     close(fd); /* also removes it from the epoll set */
-}
-
-static void set_events(int fd, unsigned events)
-{
-    struct epoll_event ev = { .events = events, .data.fd = fd };
-    if (epoll_ctl(ep, EPOLL_CTL_MOD, fd, &ev) < 0)
-        die("epoll_ctl MOD");
 }
 
 /* Writes buf[0..len); keeps what does not fit and waits for EPOLLOUT. -1 on error. */
@@ -196,57 +174,12 @@ static void on_writable(int fd)
     process(fd, c); /* requests that arrived while the write was pending */
 }
 
+static void on_open(int fd)
+{
+    conn_for(fd);
+}
+
 int main(int argc, char **argv)
 {
-    if (argc != 2) {
-        fprintf(stderr, "usage: %s PORT\n", argv[0]);
-        return 2;
-    }
-    signal(SIGPIPE, SIG_IGN);
-    int lfd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
-    if (lfd < 0)
-        die("socket");
-    int one = 1;
-    setsockopt(lfd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
-    struct sockaddr_in addr = { .sin_family = AF_INET, .sin_port = htons((unsigned short)atoi(argv[1])) };
-    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    if (bind(lfd, (struct sockaddr *)&addr, sizeof addr) < 0)
-        die("bind");
-    if (listen(lfd, 4096) < 0)
-        die("listen");
-    if ((ep = epoll_create1(0)) < 0)
-        die("epoll_create1");
-    struct epoll_event ev = { .events = EPOLLIN, .data.fd = lfd };
-    if (epoll_ctl(ep, EPOLL_CTL_ADD, lfd, &ev) < 0)
-        die("epoll_ctl ADD");
-    fprintf(stderr, "http_epoll listening on 127.0.0.1:%s\n", argv[1]);
-
-    struct epoll_event events[MAX_EVENTS];
-    for (;;) {
-        int n = epoll_wait(ep, events, MAX_EVENTS, -1);
-        if (n < 0) {
-            if (errno == EINTR)
-                continue;
-            die("epoll_wait");
-        }
-        for (int i = 0; i < n; i++) {
-            int fd = events[i].data.fd;
-            if (fd == lfd) {
-                for (;;) {
-                    int cfd = accept4(lfd, NULL, NULL, SOCK_NONBLOCK);
-                    if (cfd < 0)
-                        break;
-                    setsockopt(cfd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
-                    conn_for(cfd);
-                    struct epoll_event cev = { .events = EPOLLIN, .data.fd = cfd };
-                    if (epoll_ctl(ep, EPOLL_CTL_ADD, cfd, &cev) < 0)
-                        close_conn(cfd);
-                }
-            } else if (events[i].events & EPOLLOUT) {
-                on_writable(fd);
-            } else if (events[i].events & (EPOLLIN | EPOLLHUP | EPOLLERR)) {
-                on_readable(fd);
-            }
-        }
-    }
+    return serve(argc, argv, "http_epoll", on_open, on_readable, on_writable);
 }
