@@ -15,11 +15,6 @@
 
 #define BUF_SIZE (64 * 1024)
 
-struct pending {
-    char *data;
-    size_t off, len;
-};
-
 static struct pending *pend;   /* indexed by fd */
 static size_t pend_cap;
 static char buf[BUF_SIZE];     /* the one read buffer */
@@ -42,38 +37,8 @@ static struct pending *pending_for(int fd)
 
 static void close_conn(int fd)
 {
-    struct pending *p = pending_for(fd);
-    free(p->data);
-    p->data = NULL;
-    p->off = p->len = 0;
+    pending_clear(pending_for(fd));
     close(fd); /* also removes it from the epoll set */
-}
-
-/* Write buf[0..len) to fd; keep what does not fit. Returns -1 on error. */
-static int send_or_keep(int fd, const char *buf, size_t len)
-{
-    size_t done = 0;
-    while (done < len) {
-        ssize_t w = write(fd, buf + done, len - done);
-        if (w > 0) {
-            done += (size_t)w;
-        } else if (w < 0 && errno == EINTR) {
-            continue;
-        } else if (w < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
-            struct pending *p = pending_for(fd);
-            p->data = malloc(len - done);
-            if (!p->data)
-                die("malloc");
-            memcpy(p->data, buf + done, len - done);
-            p->off = 0;
-            p->len = len - done;
-            set_events(fd, EPOLLOUT);
-            return 0;
-        } else {
-            return -1;
-        }
-    }
-    return 0;
 }
 
 static void on_readable(int fd)
@@ -81,7 +46,7 @@ static void on_readable(int fd)
     for (;;) {
         ssize_t r = read(fd, buf, BUF_SIZE);
         if (r > 0) {
-            if (send_or_keep(fd, buf, (size_t)r) < 0) {
+            if (write_or_keep(fd, pending_for(fd), buf, (size_t)r) < 0) {
                 close_conn(fd);
                 return;
             }
@@ -105,24 +70,8 @@ static void on_readable(int fd)
 
 static void on_writable(int fd)
 {
-    struct pending *p = pending_for(fd);
-    while (p->off < p->len) {
-        ssize_t w = write(fd, p->data + p->off, p->len - p->off);
-        if (w > 0) {
-            p->off += (size_t)w;
-        } else if (w < 0 && errno == EINTR) {
-            continue;
-        } else if (w < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
-            return;
-        } else {
-            close_conn(fd);
-            return;
-        }
-    }
-    free(p->data);
-    p->data = NULL;
-    p->off = p->len = 0;
-    set_events(fd, EPOLLIN);
+    if (flush_pending(fd, pending_for(fd)) < 0)
+        close_conn(fd);
 }
 
 static void on_open(int fd)

@@ -1,7 +1,8 @@
 /*
  * epoll_loop.h: the part the two C reference servers (echo_epoll.c, http_epoll.c) share: a
  * loopback listener, a single-threaded level-triggered epoll loop that accepts connections
- * (TCP_NODELAY, non-blocking) and dispatches their events, and two small helpers.
+ * (TCP_NODELAY, non-blocking) and dispatches their events, and the handling of a write that does
+ * not fit in the socket's send buffer (keep the tail, wait for EPOLLOUT, stop reading meanwhile).
  */
 #ifndef EPOLL_LOOP_H
 #define EPOLL_LOOP_H
@@ -14,8 +15,10 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/epoll.h>
 #include <sys/socket.h>
+#include <unistd.h>
 
 #define MAX_EVENTS 1024
 
@@ -32,6 +35,69 @@ static void set_events(int fd, unsigned events)
     struct epoll_event ev = { .events = events, .data.fd = fd };
     if (epoll_ctl(ep, EPOLL_CTL_MOD, fd, &ev) < 0)
         die("epoll_ctl MOD");
+}
+
+/* Bytes of a connection's response that did not fit in its socket yet (data NULL: none). */
+struct pending {
+    char *data;
+    size_t off, len;
+};
+
+static void pending_clear(struct pending *p)
+{
+    free(p->data);
+    p->data = NULL;
+    p->off = p->len = 0;
+}
+
+/*
+ * Writes buf[0..len) to fd; what does not fit goes to p, and the connection waits for EPOLLOUT
+ * instead of EPOLLIN. Returns -1 on an error (the caller closes the connection), else 0.
+ */
+static int write_or_keep(int fd, struct pending *p, const char *buf, size_t len)
+{
+    size_t done = 0;
+    while (done < len) {
+        ssize_t w = write(fd, buf + done, len - done);
+        if (w > 0) {
+            done += (size_t)w;
+        } else if (w < 0 && errno == EINTR) {
+            continue;
+        } else if (w < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+            if (!(p->data = malloc(len - done)))
+                die("malloc");
+            memcpy(p->data, buf + done, len - done);
+            p->off = 0;
+            p->len = len - done;
+            set_events(fd, EPOLLOUT);
+            return 0;
+        } else {
+            return -1;
+        }
+    }
+    return 0;
+}
+
+/*
+ * On EPOLLOUT: writes what p keeps. Returns 1 when all is written (the connection waits for
+ * EPOLLIN again), 0 while some is left, -1 on an error (the caller closes the connection).
+ */
+static int flush_pending(int fd, struct pending *p)
+{
+    while (p->off < p->len) {
+        ssize_t w = write(fd, p->data + p->off, p->len - p->off);
+        if (w > 0)
+            p->off += (size_t)w;
+        else if (w < 0 && errno == EINTR)
+            continue;
+        else if (w < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+            return 0;
+        else
+            return -1;
+    }
+    pending_clear(p);
+    set_events(fd, EPOLLIN);
+    return 1;
 }
 
 /*

@@ -23,8 +23,7 @@
 struct conn {
     char in[IN_SIZE];
     size_t in_len;
-    char *out;          /* unsent response bytes, or NULL */
-    size_t out_off, out_len;
+    struct pending out; /* unsent response bytes */
 };
 
 static struct conn **conns; /* indexed by fd */
@@ -71,36 +70,11 @@ static void close_conn(int fd)
 {
     struct conn *c = conns[fd];
     if (c) {
-        free(c->out);
+        pending_clear(&c->out);
         free(c);
         conns[fd] = NULL;
     }
     close(fd); /* also removes it from the epoll set */
-}
-
-/* Writes buf[0..len); keeps what does not fit and waits for EPOLLOUT. -1 on error. */
-static int send_or_keep(int fd, struct conn *c, const char *buf, size_t len)
-{
-    size_t done = 0;
-    while (done < len) {
-        ssize_t w = write(fd, buf + done, len - done);
-        if (w > 0) {
-            done += (size_t)w;
-        } else if (w < 0 && errno == EINTR) {
-            continue;
-        } else if (w < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
-            if (!(c->out = malloc(len - done)))
-                die("malloc");
-            memcpy(c->out, buf + done, len - done);
-            c->out_off = 0;
-            c->out_len = len - done;
-            set_events(fd, EPOLLOUT);
-            return 0;
-        } else {
-            return -1;
-        }
-    }
-    return 0;
 }
 
 /* Answers every complete request in c->in, one write for all; stops while a write is pending. */
@@ -109,14 +83,14 @@ static void process(int fd, struct conn *c)
     static char out[OUT_SIZE];
     size_t out_len = 0, start = 0;
     build_responses();
-    while (!c->out) {
+    while (!c->out.data) {
         char *end = memmem(c->in + start, c->in_len - start, "\r\n\r\n", 4);
         const char *req = c->in + start;
         int ok = end && ((end - req >= 15 && memcmp(req, "GET /plaintext ", 15) == 0)
                       || (end - req >= 6 && memcmp(req, "GET / ", 6) == 0));
         size_t len = ok ? ok_len : not_found_len;
         if (out_len > 0 && (!end || out_len + len > OUT_SIZE)) {
-            if (send_or_keep(fd, c, out, out_len) < 0) {
+            if (write_or_keep(fd, &c->out, out, out_len) < 0) {
                 close_conn(fd);
                 return;
             }
@@ -154,24 +128,11 @@ static void on_readable(int fd)
 static void on_writable(int fd)
 {
     struct conn *c = conns[fd];
-    while (c->out_off < c->out_len) {
-        ssize_t w = write(fd, c->out + c->out_off, c->out_len - c->out_off);
-        if (w > 0) {
-            c->out_off += (size_t)w;
-        } else if (w < 0 && errno == EINTR) {
-            continue;
-        } else if (w < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
-            return;
-        } else {
-            close_conn(fd);
-            return;
-        }
-    }
-    free(c->out);
-    c->out = NULL;
-    c->out_off = c->out_len = 0;
-    set_events(fd, EPOLLIN);
-    process(fd, c); /* requests that arrived while the write was pending */
+    int r = flush_pending(fd, &c->out);
+    if (r < 0)
+        close_conn(fd);
+    else if (r > 0)
+        process(fd, c); /* requests that arrived while the write was pending */
 }
 
 static void on_open(int fd)
