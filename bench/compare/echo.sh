@@ -7,7 +7,8 @@
 #   servers: geventsharp (one hub, the gevent-comparable setup), geventsharp-nhubs (one hub per
 #   core, $(nproc), on as many threads sharing the port with SO_REUSEPORT; bench/compare/shared/BenchHubs.cs),
 #   go (goroutine per connection), gevent (StreamServer), c (single-threaded epoll), dotnet
-#   (AsyncBaseline: async sockets on the thread pool)
+#   (AsyncBaseline: async sockets on the thread pool), kestrel (dotnet/Kestrel --echo: a Kestrel
+#   ConnectionHandler on its socket transport, pipes)
 #   ./echo.sh                      # 3 rounds, 5 s each after 5 s of warm-up load, 50 and 1000 connections
 #
 # The warm-up (-w, default 5 s, the same for every server) is load on the same connections that is
@@ -26,7 +27,7 @@
 set -euo pipefail
 cd "$(dirname "$0")"
 
-duration=5 warmup=5 rounds=3 servers="geventsharp geventsharp-nhubs go gevent c dotnet" port=9500
+duration=5 warmup=5 rounds=3 servers="geventsharp geventsharp-nhubs go gevent c dotnet kestrel" port=9500
 # shellcheck source=lib.sh
 . ./lib.sh
 NHUBS=$(nproc)
@@ -50,6 +51,7 @@ echo "building..." >&2
 make -s -C c >/dev/null
 dotnet build geventsharp/GeventSharpEcho.csproj -c Release --nologo -v q >/dev/null
 case " $servers " in *" dotnet "*) dotnet build dotnet/AsyncBaseline/AsyncBaseline.csproj -c Release --nologo -v q >/dev/null ;; esac
+case " $servers " in *" kestrel "*) dotnet build dotnet/Kestrel/Kestrel.csproj -c Release --nologo -v q >/dev/null ;; esac
 
 results=$(mktemp)
 monitor_log=$(mktemp)
@@ -63,6 +65,7 @@ start_server() { # $1 = name; sets pid
         gevent) /usr/bin/python3 python/echo.py --port "$port" >/dev/null 2>&1 & ;;
         c) c/echo_epoll "$port" >/dev/null 2>&1 & ;;
         dotnet) dotnet/AsyncBaseline/bin/Release/net10.0/AsyncBaseline echo --port "$port" >/dev/null 2>&1 & ;;
+        kestrel) dotnet/Kestrel/bin/Release/net10.0/Kestrel --port "$port" --echo >/dev/null 2>&1 & ;;
         *) echo "unknown server $1" >&2; exit 2 ;;
     esac
     pid=$!

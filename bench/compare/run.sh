@@ -52,7 +52,7 @@ while [ $# -gt 0 ]; do
         --scale-sizes) SCALE_SIZES=$2; SCALE_SET=1; shift ;;
         --workloads) WORKLOADS=$2; shift ;;
         --runtimes) RUNTIMES=$2; shift ;;
-        -h|--help) sed -n '2,29p' "$0"; exit 0 ;;
+        -h|--help) sed -n '2,27p' "$0"; exit 0 ;;
         *) echo "run.sh: unknown option $1 (try --help)" >&2; exit 2 ;;
     esac
     shift

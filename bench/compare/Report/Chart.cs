@@ -32,7 +32,7 @@ internal static class Chart
         ("geventsharp", "GeventSharp, 1 hub"),
         ("geventsharp-nhubs", "GeventSharp, a hub per core"),
         ("go", "Go"),
-        ("kestrel", "Kestrel (HTTP only)"),
+        ("kestrel", "Kestrel"),
         ("dotnet", ".NET sockets (echo only)"),
         ("gevent", "gevent"),
         ("c", "C epoll (reference)"),
