@@ -13,6 +13,6 @@ if [ -f geventsharp-http/GeventSharpHttp.csproj ]; then
     dotnet build geventsharp-http/GeventSharpHttp.csproj -c Release --nologo -v q
 fi
 dotnet build Report/Report.csproj -c Release --nologo -v q
-echo "built: go/bin/{micro,echo,httpserver,loadgen} c/echo_epoll dotnet/AsyncBaseline/bin/Release/net10.0/AsyncBaseline" \
+echo "built: go/bin/{micro,echo,httpserver,loadgen} c/echo_epoll c/http_epoll dotnet/AsyncBaseline/bin/Release/net10.0/AsyncBaseline" \
      "dotnet/Kestrel/bin/Release/net10.0/Kestrel" \
      "GeventSharpMicro/bin/Release/net10.0/GeventSharpMicro Report/bin/Release/net10.0/Report"

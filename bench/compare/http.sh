@@ -1,23 +1,33 @@
 #!/usr/bin/env bash
 # HTTP/1.1 plaintext benchmark: builds the HTTP servers, drives each with wrk (keep-alive
 # connections, GET /plaintext, 13-byte "Hello, World!" body) at each connection count, and prints
-# req/s, p50 and p99.
+# req/s, p50, p99 and the server's CPU time per request.
 #
-#   ./http.sh [-d SECONDS] [-w WARMUP] [-r ROUNDS] [-s "kestrel go gevent"] [-c "50 256"] [-p PORT] [CONNS...]
-#   servers: geventsharp (one hub), geventsharp-2hubs (two hubs), kestrel (ASP.NET Core minimal
-#   API), go (net/http), gevent (pywsgi); the two GeventSharp servers are skipped, with a message,
-#   while geventsharp-http/GeventSharpHttp.csproj does not exist
-#   ./http.sh                      # 3 rounds, 5 s each, 50 and 256 connections
+#   ./http.sh [-d SECONDS] [-w WARMUP] [-r ROUNDS] [-s "kestrel go gevent"] [-c "50 1000"] [-p PORT] [CONNS...]
+#   servers: geventsharp (one hub), geventsharp-nhubs (one hub per core, $(nproc); BenchHubs.cs),
+#   kestrel (ASP.NET Core minimal API), go (net/http), gevent (pywsgi), c (c/http_epoll: single
+#   thread, epoll, the least an HTTP server can do: the reference of the goals); the GeventSharp
+#   servers are skipped, with a message, while geventsharp-http/GeventSharpHttp.csproj does not exist
+#   ./http.sh                      # 3 rounds, 5 s each after a 5 s warm-up run, 50 and 1000 connections
+#
+# The warm-up (-w, default 5 s, the same for every server) is long enough for the JIT-compiled
+# servers (GeventSharp, Kestrel) to reach steady state, as the compiled ones are from the start:
+# after 1 s they were still tiering up (GeventSharp's CPU per request was 4x its steady state).
 #
 # Every run is `wrk -t2 -cN -dS --latency http://127.0.0.1:PORT/plaintext` after a discarded
 # warm-up run of WARMUP seconds on the same connections count. Servers run one at a time on
 # 127.0.0.1; rounds are interleaved (every server once per round) so that noise from other work on
-# the machine spreads over all of them. Each run gives one JSON line (HTTP_JSON=FILE copies them,
-# for run.sh); the summary gives, per server and connection count, the round with the median req/s.
+# the machine spreads over all of them. Around the measured wrk run the script reads the server's
+# user+sys CPU time (/proc/PID/stat, all threads), wrk's (/usr/bin/time) and the machine's
+# (/proc/stat): CPU per request is the server's CPU over the run divided by wrk's request count
+# (connection setup included, once per run). Before each server starts the machine's CPU use is
+# sampled (lib.sh); a run where it, or other processes' share during the run, is above QUIET_PCT
+# gets "noisy":true. Each run gives one JSON line (HTTP_JSON=FILE copies them, for run.sh); the
+# summary gives, per server and connection count, the medians over the rounds.
 set -euo pipefail
 cd "$(dirname "$0")"
 
-duration=5 warmup=1 rounds=3 servers="geventsharp geventsharp-2hubs kestrel go gevent" port=9700 conns_list=""
+duration=5 warmup=5 rounds=3 servers="geventsharp geventsharp-nhubs kestrel go gevent c" port=9700 conns_list=""
 while getopts "d:w:r:s:c:p:" opt; do
     case $opt in
         d) duration=$OPTARG ;;
@@ -32,7 +42,10 @@ done
 shift $((OPTIND - 1))
 # shellcheck disable=SC2086
 [ -z "$conns_list" ] || set -- $conns_list "$@"
-[ $# -gt 0 ] || set -- 50 256
+[ $# -gt 0 ] || set -- 50 1000
+# shellcheck source=lib.sh
+. ./lib.sh
+NHUBS=$(nproc)
 
 command -v wrk >/dev/null 2>&1 || { echo "http.sh: wrk is not installed (apt-get install wrk)" >&2; exit 1; }
 ulimit -n 65536 2>/dev/null || ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
@@ -41,12 +54,12 @@ GS_PROJ=geventsharp-http/GeventSharpHttp.csproj
 selected=""
 for server in $servers; do
     case $server in
-        geventsharp|geventsharp-2hubs)
+        geventsharp|geventsharp-nhubs)
             if [ ! -f "$GS_PROJ" ]; then
                 echo "http.sh: skipping $server: $GS_PROJ does not exist yet" >&2
                 continue
             fi ;;
-        kestrel|go|gevent) ;;
+        kestrel|go|gevent|c) ;;
         *) echo "unknown server $server" >&2; exit 2 ;;
     esac
     selected="$selected $server"
@@ -58,18 +71,21 @@ echo "building..." >&2
 case " $servers " in *" go "*) (cd go && go build -o bin/ ./...) ;; esac
 case " $servers " in *" kestrel "*) dotnet build dotnet/Kestrel/Kestrel.csproj -c Release --nologo -v q >/dev/null ;; esac
 case " $servers " in *" geventsharp"*) dotnet build "$GS_PROJ" -c Release --nologo -v q >/dev/null ;; esac
+case " $servers " in *" c "*) make -s -C c >/dev/null ;; esac
 
 results=$(mktemp)
 server_log=$(mktemp)
-trap 'rm -f "$results" "$server_log"' EXIT
+times=$(mktemp)
+trap 'rm -f "$results" "$server_log" "$times"' EXIT
 
 start_server() { # $1 = name; sets pid
     case $1 in
         geventsharp) geventsharp-http/bin/Release/net10.0/GeventSharpHttp --port "$port" >/dev/null 2>>"$server_log" & ;;
-        geventsharp-2hubs) geventsharp-http/bin/Release/net10.0/GeventSharpHttp --port "$port" --hubs 2 >/dev/null 2>>"$server_log" & ;;
+        geventsharp-nhubs) geventsharp-http/bin/Release/net10.0/GeventSharpHttp --port "$port" --hubs "$NHUBS" >/dev/null 2>>"$server_log" & ;;
         kestrel) dotnet/Kestrel/bin/Release/net10.0/Kestrel --port "$port" >/dev/null 2>>"$server_log" & ;;
         go) go/bin/httpserver -addr "127.0.0.1:$port" >/dev/null 2>>"$server_log" & ;;
         gevent) /usr/bin/python3 python/httpserver.py --port "$port" >/dev/null 2>>"$server_log" & ;;
+        c) c/http_epoll "$port" >/dev/null 2>>"$server_log" & ;;
     esac
     pid=$!
 }
@@ -102,6 +118,7 @@ parse_wrk() { # $1 = conns; wrk's output on stdin
 for round in $(seq "$rounds"); do
     for server in $servers; do
         port=$((port + 1))
+        wait_quiet
         start_server "$server"
         up=0
         for _ in $(seq 100); do
@@ -115,9 +132,22 @@ for round in $(seq "$rounds"); do
             if [ "$warmup" != 0 ]; then
                 wrk -t"$threads" -c"$conns" -d"$warmup" "$url" >/dev/null 2>&1 || true
             fi
-            line=$(wrk -t"$threads" -c"$conns" -d"$duration" --latency "$url" 2>&1 | parse_wrk "$conns" \
-                || echo '{"conns":'"$conns"',"rps":0,"p50_us":0,"p99_us":0,"errors":-1}')
-            echo "{\"http_server\":\"$server\",\"round\":$round,${line#\{}" | tee -a "$results" >&2
+            read -r b0 t0 < <(machine_ticks)
+            s0=$(proc_ticks "$pid")
+            wrk_out=$(/usr/bin/time -f "%U %S" -o "$times" wrk -t"$threads" -c"$conns" -d"$duration" --latency "$url" 2>&1 || true)
+            s1=$(proc_ticks "$pid")
+            read -r b1 t1 < <(machine_ticks)
+            client=$(awk -v hz="$CLK_TCK" 'END { printf "%d", ($1 + $2) * hz }' "$times" 2>/dev/null || echo 0)
+            line=$(parse_wrk "$conns" <<< "$wrk_out" || echo '{"conns":'"$conns"',"rps":0,"p50_us":0,"p99_us":0,"errors":-1}')
+            OTHERS_PCT=$(others_pct "$b0" "$t0" "$b1" "$t1" $(( s1 - s0 + client )))
+            cpu=$(awk -v s=$(( s1 - s0 )) -v c="$client" -v hz="$CLK_TCK" -v d="$duration" -v line="$line" 'BEGIN {
+                    if (match(line, /"seconds":[0-9.]+/)) d = substr(line, RSTART + 10, RLENGTH - 10) + 0
+                    if (match(line, /"requests":[0-9]+/) && (n = substr(line, RSTART + 11, RLENGTH - 11) + 0) > 0 && d > 0)
+                        printf "\"server_cpu_us_per_req\":%.3f,\"client_cpu_us_per_req\":%.3f,\"server_cores\":%.2f,",
+                            s / hz / n * 1e6, c / hz / n * 1e6, s / hz / d }')
+            hubs=0
+            case $server in geventsharp) hubs=1 ;; geventsharp-nhubs) hubs=$NHUBS ;; esac
+            echo "{\"http_server\":\"$server\",\"round\":$round,\"hubs\":$hubs,\"bg_busy_pct\":$BUSY,\"loadavg1\":$LOAD1,\"others_pct\":$OTHERS_PCT,\"noisy\":$(noisy_flag),$cpu${line#\{}" | tee -a "$results" >&2
         done
         kill -TERM "$pid" 2>/dev/null || true
         wait "$pid" 2>/dev/null || true

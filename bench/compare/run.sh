@@ -1,30 +1,42 @@
 #!/usr/bin/env bash
-# One command for the cross-runtime comparison (issue 5):
+# One command for the cross-runtime comparison (issues 5 and 14):
 #
 #   bench/compare/run.sh            full run: apt packages if missing, Release builds, every micro
-#                                   workload x runtime x repetition (medians), BenchmarkDotNet core
-#                                   figures, echo.sh and http.sh if present; writes docs/benchmarks.md,
-#                                   docs/benchmarks.png and docs/benchmarks.jsonl (the raw lines)
+#                                   workload x runtime x repetition (medians, a fresh process each),
+#                                   the GeventSharp scale sweep (10^3..10^6), BenchmarkDotNet core
+#                                   figures, echo.sh and http.sh (req/s, p50/p99, server CPU per
+#                                   request); writes docs/benchmarks.md, docs/benchmarks.png and
+#                                   docs/benchmarks.jsonl (the raw lines)
 #   bench/compare/run.sh --smoke    tiny sizes, 1 repetition, no apt, no BenchmarkDotNet, skips runtimes
 #                                   whose toolchain is missing; writes bench/compare/out/smoke/
 #
 # Options: --reps N  --out DIR (md/png/jsonl go there instead of docs/)  --no-apt  --no-bdn  --no-echo  --no-http
+#          --no-scale  --scale-sizes "1000 10000 100000 1000000"  --workloads "a b"  --runtimes "a b"
 #          --quiet-pct P (machine CPU use counted as quiet, default 25)  --quiet-max S (longest wait
-#          for quiet before a run, default 30; smoke 0)  --workloads "a b"  --runtimes "a b"
-#          --warmup-ms MS (time-based warm-up of the two .NET programs, default 1000; smoke 0)
+#          for quiet before a run, default 30; smoke 0)
+#
+# Runtimes: geventsharp, go-p1 and go-p2 (Go at GOMAXPROCS=1 and 2), gevent, dotnet-async (.NET
+# async on a single-threaded context) and dotnet-tpl (.NET Tasks on the thread pool). Every program
+# gets the same warm-up: one untimed pass of n/10 operations in the same process before the timed
+# pass (none for "blocked", whose memory figure starts from a fresh process).
 #
 # Before every run the harness samples the whole machine's CPU use for one second (/proc/stat) and
-# waits until it is at most --quiet-pct percent, or --quiet-max seconds have passed; the figure, the
-# 1-minute load average and the wait are added to that run's JSON line, and the report states them.
+# waits until it is at most --quiet-pct percent, or --quiet-max seconds have passed; during the run
+# it measures the CPU used by other processes (machine busy time minus the run's own CPU). Both
+# figures, the 1-minute load average and the wait are added to that run's JSON line, and a run where
+# either is above --quiet-pct is marked "noisy" there and in the report.
 set -euo pipefail
 cd "$(dirname "$0")"
 HERE=$(pwd)
 REPO=$(cd ../.. && pwd)
 
-SMOKE=0 REPS=3 OUT="" APT=1 BDN=1 ECHO=1 HTTP=1 QUIET_PCT=25 QUIET_MAX=30 WARMUP_MS=1000
-WORKLOADS="spawn_join yield channel_pingpong event_fanout blocked"
-RUNTIMES="geventsharp go gevent dotnet-async"
-REPS_SET=0 QUIET_MAX_SET=0 WARMUP_SET=0
+SMOKE=0 REPS=3 OUT="" APT=1 BDN=1 ECHO=1 HTTP=1 SCALE=1 QUIET_PCT=25 QUIET_MAX=30
+# The headline workloads, then GeventSharp's extra rows (other spellings of the same operation).
+WORKLOADS="spawn_join yield channel_pingpong event_fanout blocked spawn_join_each yield_awaiter blocked_direct"
+RUNTIMES="geventsharp go-p1 go-p2 gevent dotnet-async dotnet-tpl"
+SCALE_SIZES="1000 10000 100000 1000000"
+SCALE_WORKLOADS="switch_many spawn_join timer event_fanout"
+REPS_SET=0 QUIET_MAX_SET=0 SCALE_SET=0
 while [ $# -gt 0 ]; do
     case $1 in
         --smoke) SMOKE=1 ;;
@@ -36,10 +48,11 @@ while [ $# -gt 0 ]; do
         --no-http) HTTP=0 ;;
         --quiet-pct) QUIET_PCT=$2; shift ;;
         --quiet-max) QUIET_MAX=$2; QUIET_MAX_SET=1; shift ;;
+        --no-scale) SCALE=0 ;;
+        --scale-sizes) SCALE_SIZES=$2; SCALE_SET=1; shift ;;
         --workloads) WORKLOADS=$2; shift ;;
         --runtimes) RUNTIMES=$2; shift ;;
-        --warmup-ms) WARMUP_MS=$2; WARMUP_SET=1; shift ;;
-        -h|--help) sed -n '2,22p' "$0"; exit 0 ;;
+        -h|--help) sed -n '2,27p' "$0"; exit 0 ;;
         *) echo "run.sh: unknown option $1 (try --help)" >&2; exit 2 ;;
     esac
     shift
@@ -51,10 +64,14 @@ if [ "$SMOKE" = 1 ]; then
     APT=0 BDN=0 ECHO=0 HTTP=0 SAMPLE_S=0.2
     [ "$REPS_SET" = 1 ] || REPS=1
     [ "$QUIET_MAX_SET" = 1 ] || QUIET_MAX=0
-    [ "$WARMUP_SET" = 1 ] || WARMUP_MS=0
-    SIZE=([spawn_join]=2000 [yield]=20000 [channel_pingpong]=20000 [event_fanout]=1000 [blocked]=10000)
+    [ "$SCALE_SET" = 1 ] || SCALE_SIZES="1000 10000"
+    SIZE=([spawn_join]=2000 [spawn_join_each]=2000 [yield]=20000 [yield_awaiter]=20000 [channel_pingpong]=20000
+          [event_fanout]=1000 [blocked]=10000 [blocked_direct]=10000)
     OUT=${OUT:-$HERE/out/smoke}
 fi
+export QUIET_PCT QUIET_MAX SAMPLE_S
+# shellcheck source=lib.sh
+. "$HERE/lib.sh"
 MODE=$([ "$SMOKE" = 1 ] && echo smoke || echo full)
 DOCS=${OUT:-$REPO/docs}
 WORK=$HERE/out/$MODE-$(date -u +%Y%m%dT%H%M%SZ)
@@ -94,7 +111,7 @@ done
 
 available() {
     case $1 in
-        go) [ "$HAVE_GO" = 1 ] ;;
+        go-p*) [ "$HAVE_GO" = 1 ] ;;
         gevent) [ "$HAVE_GEVENT" = 1 ] ;;
         *) true ;;
     esac
@@ -121,59 +138,48 @@ meta date "$(date -u '+%Y-%m-%d %H:%M')" mode "$MODE" reps "$REPS" \
     aspnetcore_runtime "$(dotnet --list-runtimes | awk '/Microsoft.AspNetCore.App/ {v=$2} END {print v}')" \
     wrk_version "$(command -v wrk >/dev/null 2>&1 && { wrk --version 2>&1 || true; } | awk 'NR == 1 {print $1, $2}' || echo 'not installed')" \
     git_commit "$GIT_COMMIT" git_branch "$(git -C "$REPO" rev-parse --abbrev-ref HEAD 2>/dev/null || echo unknown)" \
-    quiet_busy_pct "$QUIET_PCT" quiet_max_wait_s "$QUIET_MAX" dotnet_warmup_ms "$WARMUP_MS" \
+    quiet_busy_pct "$QUIET_PCT" quiet_max_wait_s "$QUIET_MAX" warmup "n/10, one untimed pass in the same process, every runtime (none for blocked)" \
     loadavg_start "$(cut -d' ' -f1-3 /proc/loadavg)"
 
-# ---- quiet machine ----
-cpu_busy_pct() { # whole-machine CPU use over SAMPLE_S seconds, in percent
-    local a b
-    read -r -a a < /proc/stat
-    sleep "$SAMPLE_S"
-    read -r -a b < /proc/stat
-    local t1=$((a[1]+a[2]+a[3]+a[4]+a[5]+a[6]+a[7]+a[8])) t2=$((b[1]+b[2]+b[3]+b[4]+b[5]+b[6]+b[7]+b[8]))
-    local idle=$(( (b[4]+b[5]) - (a[4]+a[5]) )) total=$((t2 - t1))
-    [ "$total" -gt 0 ] || total=1
-    echo $(( (100 * (total - idle)) / total ))
-}
-BUSY=0 LOAD1=0 QWAIT=0
-wait_quiet() {
-    local start=$SECONDS
-    while :; do
-        BUSY=$(cpu_busy_pct)
-        if [ "$BUSY" -le "$QUIET_PCT" ] || [ $((SECONDS - start)) -ge "$QUIET_MAX" ]; then break; fi
-    done
-    QWAIT=$((SECONDS - start))
-    LOAD1=$(cut -d' ' -f1 /proc/loadavg)
-}
-
 # ---- micro runs ----
-micro_cmd() { # runtime workload -> CMD array
+micro_cmd() { # runtime workload [n] -> CMD array; fails for a workload the runtime does not have
+    case $2 in
+        spawn_join_each|yield_awaiter|blocked_direct|switch_many|timer) [ "$1" = geventsharp ] || return 1 ;;
+    esac
     case $1 in
-        geventsharp) CMD=(GeventSharpMicro/bin/Release/net10.0/GeventSharpMicro -workload "$2" -warmup-ms "$WARMUP_MS") ;;
-        go) CMD=(go/bin/micro -workload "$2") ;;
+        geventsharp) CMD=(GeventSharpMicro/bin/Release/net10.0/GeventSharpMicro -workload "$2") ;;
+        go-p*) CMD=(go/bin/micro -workload "$2" -procs "${1#go-p}") ;;
         gevent) CMD=(/usr/bin/python3 python/micro.py -workload "$2") ;;
-        dotnet-async) CMD=(dotnet/AsyncBaseline/bin/Release/net10.0/AsyncBaseline -workload "$2" -warmup-ms "$WARMUP_MS") ;;
+        dotnet-async) CMD=(dotnet/AsyncBaseline/bin/Release/net10.0/AsyncBaseline -workload "$2" -procs 1) ;;
+        dotnet-tpl) CMD=(dotnet/AsyncBaseline/bin/Release/net10.0/AsyncBaseline -workload "$2" -procs 0) ;;
         *) return 1 ;;
     esac
-    if [ -n "${SIZE[$2]:-}" ]; then CMD+=(-n "${SIZE[$2]}"); fi
-    if [ "$SMOKE" = 1 ]; then CMD+=(-warmup 100); fi
+    local n=${3:-${SIZE[$2]:-}}
+    if [ -n "$n" ]; then CMD+=(-n "$n"); fi
 }
 
-run_one() { # runtime workload rep
-    local rt=$1 w=$2 rep=$3 line rc
-    micro_cmd "$rt" "$w"
+run_one() { # runtime workload rep [n series]: one fresh process
+    local rt=$1 w=$2 rep=$3 line rc own b0 t0 b1 t1 times
+    micro_cmd "$rt" "$w" "${4:-}" || return 0
     wait_quiet
+    times=$(mktemp)
+    read -r b0 t0 < <(machine_ticks)
     set +e
-    line=$(timeout 600 "${CMD[@]}" 2>>"$LOG" | tail -n 1)
+    line=$(timeout 600 /usr/bin/time -f "%U %S" -o "$times" "${CMD[@]}" 2>>"$LOG" | tail -n 1)
     rc=$?
     set -e
-    local extra="\"rep\":$rep,\"bg_busy_pct\":$BUSY,\"loadavg1\":$LOAD1,\"quiet_wait_s\":$QWAIT"
+    read -r b1 t1 < <(machine_ticks)
+    own=$(awk -v hz="$CLK_TCK" 'END { printf "%d", ($1 + $2) * hz }' "$times" 2>/dev/null || echo 0)
+    rm -f "$times"
+    OTHERS_PCT=$(others_pct "$b0" "$t0" "$b1" "$t1" "${own:-0}")
+    local extra="\"rep\":$rep,\"bg_busy_pct\":$BUSY,\"others_pct\":$OTHERS_PCT,\"noisy\":$(noisy_flag),\"loadavg1\":$LOAD1,\"quiet_wait_s\":$QWAIT"
+    if [ -n "${5:-}" ]; then extra+=",\"series\":\"$5\""; fi
     if [[ ( $rc == 0 || $rc == 3 ) && $line == \{*\} ]]; then
         echo "${line%\}},$extra}" >> "$RESULTS"
     else
         echo "{\"workload\":\"$w\",\"runtime\":\"$rt\",\"error\":\"exit $rc\",$extra}" >> "$RESULTS"
     fi
-    say "rep $rep $w $rt (background ${BUSY}%, waited ${QWAIT}s): ${line:-exit $rc}"
+    say "rep $rep $w $rt${4:+ n=$4} (background ${BUSY}% before, others ${OTHERS_PCT}% during, waited ${QWAIT}s): ${line:-exit $rc}"
 }
 
 for rt in $RUNTIMES; do
@@ -186,6 +192,17 @@ for rep in $(seq "$REPS"); do
         done
     done
 done
+
+# ---- cost as work grows (GeventSharp, 10^3..10^6 greenlets, timers or waiters) ----
+if [ "$SCALE" = 1 ]; then
+    for rep in $(seq "$REPS"); do
+        for n in $SCALE_SIZES; do
+            for w in $SCALE_WORKLOADS; do
+                run_one geventsharp "$w" "$rep" "$n" scale
+            done
+        done
+    done
+fi
 
 # ---- BenchmarkDotNet core figures ----
 BDN_DIR=$WORK/bdn
@@ -222,5 +239,5 @@ meta end_date "$(date -u '+%Y-%m-%d %H:%M')" loadavg_end "$(cut -d' ' -f1-3 /pro
 # ---- report ----
 MD=$DOCS/benchmarks.md PNG=$DOCS/benchmarks.png
 cp "$RESULTS" "$DOCS/benchmarks.jsonl"
-dotnet Report/bin/Release/net10.0/Report.dll --results "$RESULTS" --bdn "$BDN_DIR" --notes notes.md --md "$MD" --png "$PNG" | tee -a "$LOG"
+dotnet Report/bin/Release/net10.0/Report.dll --results "$RESULTS" --bdn "$BDN_DIR" --method method.md --notes notes.md --md "$MD" --png "$PNG" | tee -a "$LOG"
 say "done: $MD, $PNG (raw lines: $DOCS/benchmarks.jsonl, log: $LOG)"

@@ -1,12 +1,11 @@
 // GeventSharpMicro: the bench/compare micro workloads on GeventSharp.
 //
-//   GeventSharpMicro -workload NAME [-n N] [-warmup W] [-warmup-ms MS]
+//   GeventSharpMicro -workload NAME [-n N] [-warmup W]
 //
 // Prints one JSON line in the format of go/micro, python/micro.py and AsyncBaseline
-// (see ../README.md), with "runtime":"geventsharp". Everything runs on one hub (one thread),
-// like GOMAXPROCS=1 Go and gevent. -warmup-ms MS repeats the warm-up until MS milliseconds have
-// passed, so tiered compilation has produced optimized code before timing (as BenchmarkDotNet's
-// warm-up does); run.sh passes the same value to AsyncBaseline.
+// (see ../README.md), with "runtime":"geventsharp". Everything runs on one hub (one thread).
+// Before the timed run an untimed warm-up pass of W operations runs in the same process; the
+// default, as in every program of the harness, is n/10 (0 disables it; "blocked" has none).
 using System.Globalization;
 using GeventSharpMicro;
 
@@ -26,9 +25,11 @@ static string? Opt(string[] args, string name)
 static int Usage(string message)
 {
     Console.Error.WriteLine(message);
-    Console.Error.WriteLine("usage: GeventSharpMicro -workload spawn_join|yield|channel_pingpong|event_fanout|blocked [-n N] [-warmup W] [-warmup-ms MS]");
+    Console.Error.WriteLine($"usage: GeventSharpMicro -workload {string.Join('|', Micro.DefaultN.Keys)} [-n N] [-warmup W]");
     return 2;
 }
+
+static string Num(double? v) => v is { } x ? x.ToString("R", CultureInfo.InvariantCulture) : "null";
 
 var inv = CultureInfo.InvariantCulture;
 string workload = Opt(args, "workload") ?? "";
@@ -42,13 +43,12 @@ if (Opt(args, "n") is { } nText && int.Parse(nText, inv) > 0)
     n = int.Parse(nText, inv);
 }
 
-int warmup = int.Parse(Opt(args, "warmup") ?? "10000", inv);
-int warmupMs = int.Parse(Opt(args, "warmup-ms") ?? "0", inv);
+bool blocked = workload.StartsWith("blocked", StringComparison.Ordinal);
+int warmup = blocked ? 0 : Opt(args, "warmup") is { } w ? int.Parse(w, inv) : n / 10;
 
-(double seconds, double? bytesPerOp) = Micro.Run(workload, n, warmup, warmupMs);
-string bytes = bytesPerOp is { } b ? b.ToString("R", inv) : "null";
+Measured m = Micro.Run(workload, n, warmup);
 Console.WriteLine(
-    $"{{\"workload\":\"{workload}\",\"runtime\":\"geventsharp\",\"n\":{n}," +
-    $"\"seconds\":{seconds.ToString("R", inv)}," +
-    $"\"ns_per_op\":{(seconds * 1e9 / n).ToString("R", inv)},\"bytes_per_op\":{bytes}}}");
+    $"{{\"workload\":\"{workload}\",\"runtime\":\"geventsharp\",\"n\":{n},\"ops\":{m.Ops},\"warmup\":{warmup}," +
+    $"\"seconds\":{Num(m.Seconds)},\"ns_per_op\":{Num(m.Seconds * 1e9 / m.Ops)}," +
+    $"\"bytes_per_op\":{Num(m.RssBytesPerOp)},\"heap_bytes_per_op\":{Num(m.HeapBytesPerOp)}}}");
 return 0;

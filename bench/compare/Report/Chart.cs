@@ -3,21 +3,25 @@ using ScottPlot;
 namespace Report;
 
 /// <summary>
-/// The chart in docs/benchmarks.png: time per operation of every workload and runtime (log scale,
-/// one group of bars per workload) above memory per blocked coroutine, above requests per second of
-/// the network workloads (linear scale, one group of bars per workload and connection count: TCP echo,
-/// then HTTP plaintext). The network panel is left out, and the image is shorter, when the results
-/// hold no echo or HTTP runs.
+/// The chart in docs/benchmarks.png: time per operation of every headline workload and runtime (log
+/// scale, one group of bars per workload) above memory per blocked coroutine (RSS), above requests per
+/// second and server CPU per request of the network workloads (linear scale, one group of bars per
+/// workload and connection count: TCP echo, then HTTP plaintext). The network panels are left out,
+/// and the image is shorter, when the results hold no echo or HTTP runs.
 /// </summary>
 internal static class Chart
 {
     private static readonly Dictionary<string, Color> Colors = new()
     {
         ["geventsharp"] = Color.FromHex("#6A1B9A"),
+        ["go-p1"] = Color.FromHex("#80D6EC"),
+        ["go-p2"] = Color.FromHex("#00ADD8"),
         ["go"] = Color.FromHex("#00ADD8"),
         ["gevent"] = Color.FromHex("#F2A900"),
-        ["dotnet-async"] = Color.FromHex("#9E9E9E"),
-        ["geventsharp-2hubs"] = Color.FromHex("#BA68C8"),
+        ["dotnet-async"] = Color.FromHex("#BDBDBD"),
+        ["dotnet-tpl"] = Color.FromHex("#757575"),
+        ["dotnet"] = Color.FromHex("#757575"),
+        ["geventsharp-nhubs"] = Color.FromHex("#BA68C8"),
         ["kestrel"] = Color.FromHex("#43A047"),
         ["c"] = Color.FromHex("#455A64"),
     };
@@ -26,11 +30,12 @@ internal static class Chart
     private static readonly (string Server, string Name)[] Servers =
     [
         ("geventsharp", "GeventSharp, 1 hub"),
-        ("geventsharp-2hubs", "GeventSharp, 2 hubs"),
+        ("geventsharp-nhubs", "GeventSharp, a hub per core"),
         ("go", "Go"),
-        ("kestrel", "Kestrel (HTTP only)"),
+        ("kestrel", "Kestrel"),
+        ("dotnet", ".NET sockets (echo only)"),
         ("gevent", "gevent"),
-        ("c", "C epoll (echo only)"),
+        ("c", "C epoll (reference)"),
     ];
 
     /// <summary>Rows of the layout grid, each 50 px high: the first two panels keep the 700 + 350 px they had alone.</summary>
@@ -40,8 +45,15 @@ internal static class Chart
     {
         Plot time = TimePlot(r);
         Plot memory = MemoryPlot(r);
-        Plot? network = r.Echo.Count + r.Http.Count > 0 ? NetworkPlot(r) : null;
-        int rows = TimeRows + MemoryRows + (network is null ? 0 : NetworkRows);
+        bool hasNetwork = r.Echo.Count + r.Http.Count > 0;
+        Plot? network = hasNetwork
+            ? NetworkPlot(r, e => e.Rps, "Requests per second (median over rounds, linear scale; higher is better)", "requests per second", Stats.KiloRps, y => Stats.Kilo(y))
+            : null;
+        Plot? cpu = hasNetwork
+            ? NetworkPlot(r, e => e.ServerCpuUsPerReq ?? 0, "Server CPU per request (user + system, median; lower is better)", "µs of server CPU per request",
+                v => v.ToString("0.0", System.Globalization.CultureInfo.InvariantCulture) + "\nµs", y => y.ToString("0.#", System.Globalization.CultureInfo.InvariantCulture))
+            : null;
+        int rows = TimeRows + MemoryRows + (network is null ? 0 : 2 * NetworkRows);
         var multi = new Multiplot();
         multi.AddPlot(time);
         multi.AddPlot(memory);
@@ -49,10 +61,12 @@ internal static class Chart
         var grid = (ScottPlot.MultiplotLayouts.CustomGrid)multi.Layout;
         grid.Set(time, new GridCell(0, 0, rows, 1, rowSpan: TimeRows));
         grid.Set(memory, new GridCell(TimeRows, 0, rows, 1, rowSpan: MemoryRows));
-        if (network is not null)
+        if (network is not null && cpu is not null)
         {
             multi.AddPlot(network);
             grid.Set(network, new GridCell(TimeRows + MemoryRows, 0, rows, 1, rowSpan: NetworkRows));
+            multi.AddPlot(cpu);
+            grid.Set(cpu, new GridCell(TimeRows + MemoryRows + NetworkRows, 0, rows, 1, rowSpan: NetworkRows));
         }
 
         Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
@@ -100,7 +114,7 @@ internal static class Chart
             }
 
             tickPositions.Add(groupStart + ((runtimes.Length - 1) / 2.0));
-            tickLabels.Add(MarkdownReport.WorkloadNames[workload].Replace(", ", "\n", StringComparison.Ordinal));
+            tickLabels.Add(MarkdownReport.WorkloadNames[workload].Replace("`", "", StringComparison.Ordinal).Replace(", ", "\n", StringComparison.Ordinal));
         }
 
         var barPlot = plot.Add.Bars(bars);
@@ -167,23 +181,24 @@ internal static class Chart
         plot.Axes.SetLimitsX(0, max * 1.15);
         plot.Axes.SetLimitsY(-0.6, Math.Max(p, 1) - 0.4);
         plot.Title("Memory per blocked coroutine (median; lower is better)", 16);
-        plot.XLabel("bytes per parked coroutine (Go: stack + heap in use; gevent: RSS; .NET: managed heap)", 13);
+        plot.XLabel("bytes of resident set size per parked coroutine, ordinary async body (every runtime measured the same way)", 13);
         plot.Grid.YAxisStyle.MajorLineStyle.Width = 0;
         return plot;
     }
 
     /// <summary>
-    /// Median requests per second of every server, one group of bars per workload and connection count
-    /// (echo first, then HTTP, fewer connections first); a group has a bar for each server that ran it.
+    /// One median figure (<paramref name="value"/>: requests per second, or server CPU per request) of every
+    /// server, one group of bars per workload and connection count (echo first, then HTTP, fewer
+    /// connections first); a group has a bar for each server that ran it.
     /// </summary>
-    private static Plot NetworkPlot(ResultSet r)
+    private static Plot NetworkPlot(ResultSet r, Func<LoadRun, double> value, string title0, string yLabel, Func<double, string> barLabel, Func<double, string> tickLabel)
     {
         var plot = new Plot();
         var groups = new List<(string Title, int Conns, List<(string Server, double Rps)> Bars)>();
         foreach (var (title, runs) in new[]
                  {
-                     ("TCP echo", r.Echo.Select(e => (e.Server, e.Conns, e.Rps))),
-                     ("HTTP plaintext", r.Http.Select(e => (e.Server, e.Conns, e.Rps))),
+                     ("TCP echo", r.Echo.Select(e => (e.Server, e.Conns, Rps: value(e)))),
+                     ("HTTP plaintext", r.Http.Select(e => (e.Server, e.Conns, Rps: value(e)))),
                  })
         {
             foreach (var byConns in runs.GroupBy(e => e.Conns).OrderBy(g => g.Key))
@@ -221,7 +236,7 @@ internal static class Chart
                     Value = rps,
                     FillColor = ColorOf(server),
                     LineWidth = 0,
-                    Label = Stats.KiloRps(rps),
+                    Label = barLabel(rps),
                 });
                 shown.Add(server);
                 position++;
@@ -236,14 +251,14 @@ internal static class Chart
 
         plot.Axes.Left.TickGenerator = new ScottPlot.TickGenerators.NumericAutomatic
         {
-            LabelFormatter = y => Stats.Kilo(y),
+            LabelFormatter = tickLabel,
         };
         plot.Axes.Left.TickLabelStyle.FontSize = 13;
         double max = bars.Count > 0 ? bars.Max(b => b.Value) : 1;
         plot.Axes.SetLimitsY(0, Math.Max(max, 1) * 1.15);
         plot.Axes.SetLimitsX(-1, position);
-        plot.Title("Requests per second (median over rounds, linear scale; higher is better)", 15);
-        plot.YLabel("requests per second", 14);
+        plot.Title(title0, 15);
+        plot.YLabel(yLabel, 14);
         plot.Grid.XAxisStyle.MajorLineStyle.Width = 0;
         foreach (var (server, name) in Servers.Where(s => shown.Contains(s.Server)))
         {

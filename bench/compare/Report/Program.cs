@@ -1,20 +1,21 @@
 // Report: turns the JSON lines written by bench/compare/run.sh into docs/benchmarks.md and a chart.
 //
-//   Report --results results.jsonl --md out.md --png out.png [--bdn DIR] [--notes notes.md] [--png-link benchmarks.png]
+//   Report --results results.jsonl --md out.md --png out.png [--bdn DIR] [--method method.md] [--notes notes.md] [--png-link benchmarks.png]
 //
 // Input lines (one JSON object each, see ../README.md):
 //   {"meta":{...}}                                    machine, versions, settings (written by run.sh)
-//   {"workload":..,"runtime":..,"ns_per_op":..,...}   one micro run (plus rep, bg_busy_pct, loadavg1, quiet_wait_s)
+//   {"workload":..,"runtime":..,"ns_per_op":..,...}   one micro run (plus rep, bg_busy_pct, others_pct, noisy, loadavg1, quiet_wait_s, series)
 //   {"benchmark":"blocked_...",...}                   GeventSharp.Benchmarks "blocked" phase figures
 //   {"server":..,"conns":..,"rps":..,...}             echo runs (bench/compare/echo.sh)
 //   {"http_server":..,"conns":..,"rps":..,...}        HTTP/1.1 plaintext runs (bench/compare/http.sh)
 // --bdn DIR: BenchmarkDotNet results directory (*-report-full.json) for the core figures section.
+// --method FILE and --notes FILE: hand-written markdown appended in that order (bench/compare/method.md, notes.md).
 using Report;
 
 var options = Options.Parse(args);
 if (options is null)
 {
-    Console.Error.WriteLine("usage: Report --results FILE --md FILE --png FILE [--bdn DIR] [--notes FILE] [--png-link NAME]");
+    Console.Error.WriteLine("usage: Report --results FILE --md FILE --png FILE [--bdn DIR] [--method FILE] [--notes FILE] [--png-link NAME]");
     return 2;
 }
 
@@ -25,16 +26,17 @@ if (options.BdnDir is { } bdn)
 }
 
 string? notes = options.Notes is { } n && File.Exists(n) ? File.ReadAllText(n) : null;
+string? method = options.Method is { } m && File.Exists(m) ? File.ReadAllText(m) : null;
 string pngLink = options.PngLink ?? Path.GetFileName(options.Png);
 Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(options.Md))!);
-File.WriteAllText(options.Md, MarkdownReport.Render(results, pngLink, notes));
+File.WriteAllText(options.Md, MarkdownReport.Render(results, pngLink, method, notes));
 Chart.Save(results, options.Png);
 Console.WriteLine($"wrote {options.Md} and {options.Png} ({results.Micro.Count} micro runs, {results.Echo.Count} echo runs, {results.Http.Count} http runs, {results.Core.Count} core benchmarks)");
 return 0;
 
 namespace Report
 {
-    internal sealed record Options(string Results, string Md, string Png, string? BdnDir, string? Notes, string? PngLink)
+    internal sealed record Options(string Results, string Md, string Png, string? BdnDir, string? Notes, string? PngLink, string? Method)
     {
         public static Options? Parse(string[] args)
         {
@@ -47,7 +49,7 @@ namespace Report
             string? results = Get("results"), md = Get("md"), png = Get("png");
             return results is null || md is null || png is null
                 ? null
-                : new Options(results, md, png, Get("bdn"), Get("notes"), Get("png-link"));
+                : new Options(results, md, png, Get("bdn"), Get("notes"), Get("png-link"), Get("method"));
         }
     }
 }

@@ -3,13 +3,40 @@ using System.Text.Json;
 
 namespace Report;
 
-/// <summary>One micro run: a JSON line of a micro program, with run.sh's annotations.</summary>
+/// <summary>
+/// One micro run: a JSON line of a micro program, with run.sh's annotations. <see cref="BytesPerOp"/>
+/// is RSS growth per blocked coroutine, <see cref="HeapBytesPerOp"/> the runtime's own meter (Go:
+/// stacks + heap in use; .NET: managed heap); <see cref="Series"/> is "scale" for the sweep's runs.
+/// </summary>
 internal sealed record MicroRun(
     string Workload, string Runtime, long N, double? Seconds, double? NsPerOp, double? BytesPerOp,
-    bool Skipped, string? Error, string? Reason, double? BgBusyPct, double? LoadAvg1, double? QuietWaitS);
+    bool Skipped, string? Error, string? Reason, double? BgBusyPct, double? LoadAvg1, double? QuietWaitS)
+{
+    public double? HeapBytesPerOp { get; init; }
 
-/// <summary>One load run against a server: an echo run (echo.sh) or an HTTP run (http.sh).</summary>
-internal sealed record LoadRun(string Server, int Conns, double Rps, double? P50Us, double? P99Us, long Errors);
+    public double? OthersPct { get; init; }
+
+    public bool Noisy { get; init; }
+
+    public string? Series { get; init; }
+}
+
+/// <summary>
+/// One load run against a server: an echo run (echo.sh) or an HTTP run (http.sh), with the server's
+/// and the load generator's CPU time per request when they were measured.
+/// </summary>
+internal sealed record LoadRun(string Server, int Conns, double Rps, double? P50Us, double? P99Us, long Errors)
+{
+    public double? ServerCpuUsPerReq { get; init; }
+
+    public double? ClientCpuUsPerReq { get; init; }
+
+    public double? ServerCores { get; init; }
+
+    public double? OthersPct { get; init; }
+
+    public bool Noisy { get; init; }
+}
 
 /// <summary>One BenchmarkDotNet benchmark, or one line of the "blocked" phase report.</summary>
 internal sealed record CoreFigure(string Name, double? NsPerOp, double? BytesPerOp, string Note);
@@ -17,8 +44,16 @@ internal sealed record CoreFigure(string Name, double? NsPerOp, double? BytesPer
 /// <summary>Everything one harness run produced.</summary>
 internal sealed class ResultSet
 {
-    public static readonly string[] Runtimes = ["geventsharp", "go", "gevent", "dotnet-async"];
+    public static readonly string[] Runtimes = ["geventsharp", "go-p1", "go-p2", "gevent", "dotnet-async", "dotnet-tpl"];
+
+    /// <summary>The headline workloads, measured on every runtime.</summary>
     public static readonly string[] Workloads = ["spawn_join", "yield", "channel_pingpong", "event_fanout", "blocked"];
+
+    /// <summary>GeventSharp's other spellings of a headline operation (extra rows, never the headline).</summary>
+    public static readonly string[] ExtraWorkloads = ["spawn_join_each", "yield_awaiter", "blocked_direct"];
+
+    /// <summary>The workloads of the scale sweep (run.sh, GeventSharp only, n = 10³ … 10⁶).</summary>
+    public static readonly string[] ScaleWorkloads = ["switch_many", "spawn_join", "timer", "event_fanout"];
 
     public Dictionary<string, string> Meta { get; } = new();
 
@@ -66,8 +101,13 @@ internal sealed class ResultSet
             {
                 set.Micro.Add(new MicroRun(
                     w.GetString()!, r.GetString()!, Long(e, "n") ?? 0, Num(e, "seconds"), Num(e, "ns_per_op"), Num(e, "bytes_per_op"),
-                    e.TryGetProperty("skipped", out JsonElement s) && s.ValueKind == JsonValueKind.True,
-                    Str(e, "error"), Str(e, "reason"), Num(e, "bg_busy_pct"), Num(e, "loadavg1"), Num(e, "quiet_wait_s")));
+                    True(e, "skipped"), Str(e, "error"), Str(e, "reason"), Num(e, "bg_busy_pct"), Num(e, "loadavg1"), Num(e, "quiet_wait_s"))
+                {
+                    HeapBytesPerOp = Num(e, "heap_bytes_per_op"),
+                    OthersPct = Num(e, "others_pct"),
+                    Noisy = True(e, "noisy"),
+                    Series = Str(e, "series"),
+                });
             }
             else if (e.TryGetProperty("benchmark", out JsonElement b) && b.GetString()!.StartsWith("blocked_", StringComparison.Ordinal))
             {
@@ -75,17 +115,26 @@ internal sealed class ResultSet
             }
             else if (e.TryGetProperty("http_server", out _) && e.TryGetProperty("conns", out _))
             {
-                set.Http.Add(new LoadRun(Str(e, "http_server") ?? "?", (int)(Long(e, "conns") ?? 0), Num(e, "rps") ?? 0, Num(e, "p50_us"), Num(e, "p99_us"), Long(e, "errors") ?? 0));
+                set.Http.Add(Load(e, Str(e, "http_server") ?? "?"));
             }
             else if (e.TryGetProperty("conns", out _) && e.TryGetProperty("rps", out _))
             {
-                string server = Str(e, "server") ?? Str(e, "runtime") ?? "?";
-                set.Echo.Add(new LoadRun(server, (int)(Long(e, "conns") ?? 0), Num(e, "rps") ?? 0, Num(e, "p50_us"), Num(e, "p99_us"), Long(e, "errors") ?? 0));
+                set.Echo.Add(Load(e, Str(e, "server") ?? Str(e, "runtime") ?? "?"));
             }
         }
 
         return set;
     }
+
+    private static LoadRun Load(JsonElement e, string server)
+        => new(server, (int)(Long(e, "conns") ?? 0), Num(e, "rps") ?? 0, Num(e, "p50_us"), Num(e, "p99_us"), Long(e, "errors") ?? 0)
+        {
+            ServerCpuUsPerReq = Num(e, "server_cpu_us_per_req"),
+            ClientCpuUsPerReq = Num(e, "client_cpu_us_per_req"),
+            ServerCores = Num(e, "server_cores"),
+            OthersPct = Num(e, "others_pct"),
+            Noisy = True(e, "noisy"),
+        };
 
     /// <summary>Reads every BenchmarkDotNet *-report-full.json under <paramref name="dir"/>.</summary>
     public void LoadBenchmarkDotNet(string dir)
@@ -115,12 +164,19 @@ internal sealed class ResultSet
         }
     }
 
-    /// <summary>Successful runs of one workload on one runtime.</summary>
+    /// <summary>Successful runs of one workload on one runtime (the scale sweep's runs excluded).</summary>
     public IReadOnlyList<MicroRun> Runs(string workload, string runtime)
-        => Micro.Where(m => m.Workload == workload && m.Runtime == runtime && m.Error is null && !m.Skipped && m.NsPerOp is not null).ToList();
+        => Micro.Where(m => m.Workload == workload && m.Runtime == runtime && m.Series is null && m.Error is null && !m.Skipped && m.NsPerOp is not null).ToList();
+
+    /// <summary>Successful runs of the scale sweep for one workload at one size.</summary>
+    public IReadOnlyList<MicroRun> ScaleRuns(string workload, long n)
+        => Micro.Where(m => m.Series == "scale" && m.Workload == workload && m.N == n && m.Error is null && !m.Skipped && m.NsPerOp is not null).ToList();
 
     public MicroRun? SkippedRun(string workload, string runtime)
-        => Micro.FirstOrDefault(m => m.Workload == workload && m.Runtime == runtime && (m.Skipped || m.Error is not null));
+        => Micro.FirstOrDefault(m => m.Workload == workload && m.Runtime == runtime && m.Series is null && (m.Skipped || m.Error is not null));
+
+    public double? MedianHeapBytes(string workload, string runtime)
+        => Stats.Median(Runs(workload, runtime).Where(r => r.HeapBytesPerOp is not null).Select(r => r.HeapBytesPerOp!.Value));
 
     public double? MedianNs(string workload, string runtime) => Stats.Median(Runs(workload, runtime).Select(r => r.NsPerOp!.Value));
 
@@ -131,6 +187,8 @@ internal sealed class ResultSet
         => Stats.Median(Runs(workload, runtime).Where(r => r.Seconds is not null).Select(r => r.Seconds!.Value));
 
     public string Get(string key, string fallback = "?") => Meta.TryGetValue(key, out string? v) && v.Length > 0 ? v : fallback;
+
+    private static bool True(JsonElement e, string name) => e.TryGetProperty(name, out JsonElement v) && v.ValueKind == JsonValueKind.True;
 
     private static double? Num(JsonElement e, string name)
         => e.TryGetProperty(name, out JsonElement v) && v.ValueKind == JsonValueKind.Number ? v.GetDouble() : null;

@@ -3,7 +3,9 @@
 
     /usr/bin/python3 micro.py -workload spawn_join|yield|channel_pingpong|event_fanout|blocked -n N [-warmup W]
 
-Same workloads and output format as go/micro (see ../README.md).
+Same workloads and output format as go/micro (see ../README.md). Before the timed run an untimed
+warm-up pass of W operations runs in the same process; the default, as in every program of the
+harness, is n/10 (0: none; blocked has none).
 """
 import argparse
 import gc
@@ -145,26 +147,31 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("-workload", "--workload", required=True, choices=sorted(WORKLOADS))
     ap.add_argument("-n", "--n", type=int, default=0, help="operation count (0 = workload default)")
-    ap.add_argument("-warmup", "--warmup", type=int, default=10000,
-                    help="untimed warm-up operations before the run (not for blocked)")
+    ap.add_argument("-warmup", "--warmup", type=int, default=-1,
+                    help="untimed warm-up operations before the run (-1 = n/10, 0 = none; never for blocked)")
     args = ap.parse_args()
 
     fn, default_n = WORKLOADS[args.workload]
     n = args.n if args.n > 0 else default_n
     bytes_per_op = None
+    warmup = 0
     if args.workload == "blocked":
         seconds, bytes_per_op = fn(n)
     else:
-        if args.warmup > 0:
-            fn(min(args.warmup, n))
+        warmup = min(n // 10 if args.warmup < 0 else args.warmup, n)
+        if warmup > 0:
+            fn(warmup)
         seconds = fn(n)
     print(json.dumps({
         "workload": args.workload,
         "runtime": "gevent",
         "n": n,
+        "ops": n,
+        "warmup": warmup,
         "seconds": seconds,
         "ns_per_op": seconds * 1e9 / n,
         "bytes_per_op": bytes_per_op,
+        "heap_bytes_per_op": None,
     }, separators=(",", ":")))
     sys.stdout.flush()
 

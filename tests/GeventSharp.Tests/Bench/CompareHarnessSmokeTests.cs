@@ -16,13 +16,18 @@ public class CompareHarnessSmokeTests
 
     [Theory]
     [InlineData("spawn_join", 500)]
+    [InlineData("spawn_join_each", 500)]
     [InlineData("yield", 2000)]
+    [InlineData("yield_awaiter", 2000)]
     [InlineData("channel_pingpong", 2000)]
     [InlineData("event_fanout", 500)]
     [InlineData("blocked", 2000)]
+    [InlineData("blocked_direct", 2000)]
+    [InlineData("switch_many", 500)]
+    [InlineData("timer", 500)]
     public void Micro_PrintsOneJsonLine_InTheCommonFormat(string workload, int n)
     {
-        (int exit, string stdout, string stderr) = RunDotnet(MicroDll, "-workload", workload, "-n", n.ToString(), "-warmup", "10", "-warmup-ms", "0");
+        (int exit, string stdout, string stderr) = RunDotnet(MicroDll, "-workload", workload, "-n", n.ToString());
         Assert.True(exit == 0, $"exit {exit}: {stderr}");
         JsonElement line = SingleJsonLine(stdout);
         Assert.Equal(workload, line.GetProperty("workload").GetString());
@@ -30,14 +35,25 @@ public class CompareHarnessSmokeTests
         Assert.Equal(n, line.GetProperty("n").GetInt32());
         Assert.True(line.GetProperty("seconds").GetDouble() > 0);
         Assert.True(line.GetProperty("ns_per_op").GetDouble() > 0);
-        JsonElement bytes = line.GetProperty("bytes_per_op");
-        if (workload == "blocked")
+        bool blocked = workload.StartsWith("blocked", StringComparison.Ordinal);
+
+        // The same warm-up rule as every runtime of the harness: n/10 operations, none for "blocked".
+        Assert.Equal(blocked ? 0 : n / 10, line.GetProperty("warmup").GetInt32());
+
+        // switch_many times about two million switches among its n greenlets; the others time n operations.
+        long ops = line.GetProperty("ops").GetInt64();
+        Assert.True(workload == "switch_many" ? ops >= 2L * n : ops == n, $"ops {ops}");
+        JsonElement rss = line.GetProperty("bytes_per_op"), heap = line.GetProperty("heap_bytes_per_op");
+        if (blocked)
         {
-            Assert.True(bytes.GetDouble() > 0);
+            // RSS growth is a number (its sign is up to the GC at this tiny n); the managed heap grew.
+            Assert.Equal(JsonValueKind.Number, rss.ValueKind);
+            Assert.True(heap.GetDouble() > 0);
         }
         else
         {
-            Assert.Equal(JsonValueKind.Null, bytes.ValueKind);
+            Assert.Equal(JsonValueKind.Null, rss.ValueKind);
+            Assert.Equal(JsonValueKind.Null, heap.ValueKind);
         }
     }
 
@@ -56,37 +72,55 @@ public class CompareHarnessSmokeTests
         Directory.CreateDirectory(dir);
         try
         {
-            var lines = new List<string> { "{\"meta\":{\"date\":\"test\",\"mode\":\"smoke\",\"reps\":\"1\",\"nproc\":\"2\"}}" };
-            foreach (string workload in new[] { "spawn_join", "yield", "channel_pingpong", "blocked" })
+            var lines = new List<string> { "{\"meta\":{\"date\":\"test\",\"mode\":\"smoke\",\"reps\":\"1\",\"nproc\":\"2\",\"quiet_busy_pct\":\"25\"}}" };
+            foreach (string workload in new[] { "spawn_join", "yield", "yield_awaiter", "blocked" })
             {
-                (_, string stdout, _) = RunDotnet(MicroDll, "-workload", workload, "-n", "1000", "-warmup", "10");
-                lines.Add(stdout.Trim().TrimEnd('}') + ",\"rep\":1,\"bg_busy_pct\":3,\"loadavg1\":0.5,\"quiet_wait_s\":0}");
+                (_, string stdout, _) = RunDotnet(MicroDll, "-workload", workload, "-n", "1000");
+                lines.Add(stdout.Trim().TrimEnd('}') + ",\"rep\":1,\"bg_busy_pct\":3,\"others_pct\":2,\"noisy\":false,\"loadavg1\":0.5,\"quiet_wait_s\":0}");
             }
 
-            // A line as another runtime would print it, so the ratio columns are exercised.
-            lines.Add("{\"workload\":\"yield\",\"runtime\":\"go\",\"n\":1000,\"seconds\":0.0001,\"ns_per_op\":100,\"bytes_per_op\":null,\"rep\":1}");
-            lines.Add("{\"workload\":\"blocked\",\"runtime\":\"go\",\"n\":1000,\"seconds\":0.002,\"ns_per_op\":2000,\"bytes_per_op\":2600,\"rep\":1}");
-            lines.Add("{\"server\":\"c\",\"conns\":50,\"seconds\":5,\"requests\":1000,\"rps\":200,\"p50_us\":100,\"p99_us\":300,\"errors\":0}");
-            // http.sh lines: "http_server", not "server", so they land in the HTTP table, not the echo one.
-            lines.Add("{\"http_server\":\"geventsharp\",\"round\":1,\"conns\":50,\"seconds\":3,\"requests\":900,\"rps\":300,\"p50_us\":150,\"p99_us\":900,\"errors\":0}");
-            lines.Add("{\"http_server\":\"kestrel\",\"round\":1,\"conns\":50,\"seconds\":3,\"requests\":600,\"rps\":200,\"p50_us\":200,\"p99_us\":800,\"errors\":0}");
+            // Lines as the other runtimes print them, so the columns and ratios are exercised; one is noisy.
+            lines.Add("{\"workload\":\"yield\",\"runtime\":\"go-p1\",\"n\":1000,\"seconds\":0.0001,\"ns_per_op\":100,\"bytes_per_op\":null,\"rep\":1}");
+            lines.Add("{\"workload\":\"yield\",\"runtime\":\"go-p2\",\"n\":1000,\"seconds\":0.0001,\"ns_per_op\":90,\"bytes_per_op\":null,\"rep\":1,\"noisy\":true}");
+            lines.Add("{\"workload\":\"blocked\",\"runtime\":\"go-p2\",\"n\":1000,\"seconds\":0.002,\"ns_per_op\":2000,\"bytes_per_op\":2700,\"heap_bytes_per_op\":2600,\"rep\":1}");
+            lines.Add("{\"workload\":\"spawn_join\",\"runtime\":\"dotnet-tpl\",\"n\":1000,\"seconds\":0.0005,\"ns_per_op\":500,\"bytes_per_op\":null,\"rep\":1}");
+
+            // The scale sweep: GeventSharp at two sizes.
+            lines.Add("{\"workload\":\"timer\",\"runtime\":\"geventsharp\",\"n\":1000,\"seconds\":0.0001,\"ns_per_op\":100,\"series\":\"scale\",\"rep\":1}");
+            lines.Add("{\"workload\":\"timer\",\"runtime\":\"geventsharp\",\"n\":1000000,\"seconds\":0.3,\"ns_per_op\":300,\"series\":\"scale\",\"rep\":1}");
+
+            // echo.sh and http.sh lines: "server" and "http_server", with CPU per request; C is the reference.
+            lines.Add("{\"server\":\"c\",\"conns\":50,\"seconds\":5,\"requests\":1000,\"rps\":200,\"p50_us\":100,\"p99_us\":300,\"errors\":0,\"server_cpu_us_per_req\":4,\"noisy\":false}");
+            lines.Add("{\"server\":\"geventsharp\",\"conns\":50,\"seconds\":5,\"requests\":900,\"rps\":180,\"p50_us\":110,\"p99_us\":320,\"errors\":0,\"server_cpu_us_per_req\":5,\"noisy\":false}");
+            lines.Add("{\"http_server\":\"geventsharp\",\"round\":1,\"conns\":50,\"seconds\":3,\"requests\":900,\"rps\":300,\"p50_us\":150,\"p99_us\":900,\"errors\":0,\"server_cpu_us_per_req\":12}");
+            lines.Add("{\"http_server\":\"c\",\"round\":1,\"conns\":50,\"seconds\":3,\"requests\":1200,\"rps\":400,\"p50_us\":100,\"p99_us\":500,\"errors\":0,\"server_cpu_us_per_req\":10}");
+            lines.Add("{\"http_server\":\"kestrel\",\"round\":1,\"conns\":50,\"seconds\":3,\"requests\":600,\"rps\":200,\"p50_us\":200,\"p99_us\":800,\"errors\":0,\"server_cpu_us_per_req\":30,\"noisy\":true}");
             string results = Path.Combine(dir, "results.jsonl");
             File.WriteAllLines(results, lines);
 
             string md = Path.Combine(dir, "benchmarks.md"), png = Path.Combine(dir, "benchmarks.png");
-            (int exit, _, string stderr) = RunDotnet(ReportDll, "--results", results, "--md", md, "--png", png);
+            string method = Path.Combine(s_repo, "bench", "compare", "method.md");
+            (int exit, _, string stderr) = RunDotnet(ReportDll, "--results", results, "--md", md, "--png", png, "--method", method);
             Assert.True(exit == 0, $"exit {exit}: {stderr}");
 
             string text = File.ReadAllText(md);
-            Assert.Contains("## Targets (issue 5)", text, StringComparison.Ordinal);
-            Assert.Contains("| GeventSharp | Go | gevent | .NET async |", text, StringComparison.Ordinal);
-            Assert.Contains("Yield switches ≥ 2× Go", text, StringComparison.Ordinal);
-            Assert.Contains("| c | 50 |", text, StringComparison.Ordinal);
+            Assert.Contains("## Goals", text, StringComparison.Ordinal);
+            Assert.Contains("| GeventSharp | Go, GOMAXPROCS=1 | Go, GOMAXPROCS=2 | gevent | .NET async, one-thread context | .NET Tasks, thread pool |", text, StringComparison.Ordinal);
+            Assert.Contains("| *switch with `Gevent.Yield()`* (n = 1,000) |", text, StringComparison.Ordinal);
+            Assert.Contains("<sub>noisy 1/1</sub>", text, StringComparison.Ordinal);
+            Assert.Contains("**This run is noisy", text, StringComparison.Ordinal);
+            Assert.Contains("| arm + cancel with n timers pending, per timer | 100 ns | 300 ns | 3.00× |", text, StringComparison.Ordinal);
+
+            // The goals are ratios to the C server: HTTP 12 vs 10 µs = 1.2× (met), 300 vs 400 req/s = 75% (not met); echo 5 vs 4 µs (not met).
+            Assert.Contains("| HTTP CPU per request ≤ 1.2× the C server's — GeventSharp, 1 hub, 50 connections | 12.00 µs vs 10.00 µs = 1.20× | yes |", text, StringComparison.Ordinal);
+            Assert.Contains("| HTTP requests/s ≥ 90% of the C server's — GeventSharp, 1 hub, 50 connections | 300 vs 400 req/s = 75% | **no** |", text, StringComparison.Ordinal);
+            Assert.Contains("| Echo CPU per request ≤ the C server's — GeventSharp, 1 hub, 50 connections | 5.00 µs vs 4.00 µs = 1.25× | **no** |", text, StringComparison.Ordinal);
             int http = text.IndexOf("## HTTP/1.1 plaintext (wrk, keep-alive)", StringComparison.Ordinal);
             Assert.True(http > 0, "no HTTP section");
-            Assert.DoesNotContain("kestrel", text[..http], StringComparison.Ordinal);
-            Assert.Contains("| kestrel | 50 | 200 |", text[http..], StringComparison.Ordinal);
-            Assert.Contains("- geventsharp at 50 connections: 1.50× kestrel", text[http..], StringComparison.Ordinal);
+            Assert.DoesNotContain("Kestrel |", text[..http], StringComparison.Ordinal);
+            Assert.Contains("| Kestrel | 50 | 200 |", text[http..], StringComparison.Ordinal);
+            Assert.Contains("| 30.00 µs | 3.00× | 50% |", text[http..], StringComparison.Ordinal);
+            Assert.Contains("## Method", text, StringComparison.Ordinal);
             Assert.Contains("](benchmarks.png)", text, StringComparison.Ordinal);
 
             byte[] head = File.ReadAllBytes(png).Take(8).ToArray();

@@ -6,7 +6,9 @@ namespace AsyncBaseline;
 /// <summary>
 /// Task/async-await versions of the micro workloads. Every workload is an
 /// async method; where it runs (single-threaded context or thread pool) is
-/// decided by the caller.
+/// decided by the caller. On the thread pool spawn_join is what a .NET user
+/// writes (<c>Task.Run</c> × n, <c>Task.WhenAll</c>); on the single-threaded
+/// context it is an async method that yields (Task.Run would leave the context).
 /// </summary>
 internal static class Micro
 {
@@ -19,10 +21,10 @@ internal static class Micro
         ["blocked"] = 1_000_000,
     };
 
-    /// <summary>Returns elapsed seconds, and bytes per op for "blocked" (else null).</summary>
-    public static Task<(double Seconds, double? BytesPerOp)> RunAsync(string workload, int n) => workload switch
+    /// <summary>Returns elapsed seconds, and RSS and managed-heap bytes per op for "blocked" (else null).</summary>
+    public static Task<(double Seconds, double? BytesPerOp, double? HeapBytesPerOp)> RunAsync(string workload, int n, bool threadPool) => workload switch
     {
-        "spawn_join" => Timed(SpawnJoinAsync(n)),
+        "spawn_join" => Timed(threadPool ? TaskRunWhenAllAsync(n) : SpawnJoinAsync(n)),
         "yield" => Timed(YieldAsync(n)),
         "channel_pingpong" => Timed(ChannelPingPongAsync(n)),
         "event_fanout" => Timed(EventFanoutAsync(n)),
@@ -30,7 +32,22 @@ internal static class Micro
         _ => throw new ArgumentException($"unknown workload {workload}"),
     };
 
-    private static async Task<(double, double?)> Timed(Task<double> t) => (await t, null);
+    private static async Task<(double, double?, double?)> Timed(Task<double> t) => (await t, null, null);
+
+    private static readonly Action s_noop = static () => { };
+
+    /// <summary>The thread-pool spawn + join: <c>Task.Run(noop)</c> × n, then <c>await Task.WhenAll</c>.</summary>
+    private static async Task<double> TaskRunWhenAllAsync(int n)
+    {
+        var tasks = new Task[n];
+        long start = Stopwatch.GetTimestamp();
+        for (int i = 0; i < n; i++)
+        {
+            tasks[i] = Task.Run(s_noop);
+        }
+        await Task.WhenAll(tasks);
+        return Stopwatch.GetElapsedTime(start).TotalSeconds;
+    }
 
     // A "spawned" unit of work: the method returns to its caller at the first
     // await and its body is resumed later by the scheduler, like a goroutine
@@ -142,18 +159,23 @@ internal static class Micro
         return Stopwatch.GetElapsedTime(start).TotalSeconds;
     }
 
-    private static async Task<(double, double?)> BlockedAsync(int n)
+    /// <summary>
+    /// n async methods parked on one TaskCompletionSource; memory is the growth of the process's RSS
+    /// per parked method (the meter of every runtime) and of the managed heap (a second figure).
+    /// </summary>
+    private static async Task<(double, double?, double?)> BlockedAsync(int n)
     {
+        long rssBefore = ProcessMemory.RssAfterFullCollection();
         long before = GC.GetTotalMemory(forceFullCollection: true);
         var p = new Parked(n);
         long start = Stopwatch.GetTimestamp();
         p.SpawnAll();
         double seconds = Stopwatch.GetElapsedTime(start).TotalSeconds;
+        long rssAfter = ProcessMemory.RssAfterFullCollection();
         long after = GC.GetTotalMemory(forceFullCollection: true);
-        double bytesPerOp = (double)(after - before) / n;
         p.Gate.TrySetResult();
         await p.AllDone.Task;
         GC.KeepAlive(p);
-        return (seconds, bytesPerOp);
+        return (seconds, (double)(rssAfter - rssBefore) / n, (double)(after - before) / n);
     }
 }

@@ -1,12 +1,13 @@
 // AsyncBaseline: plain .NET Task/async-await reference for bench/compare.
 //
-//   AsyncBaseline [micro] -workload NAME [-n N] [-procs P] [-warmup W] [-warmup-ms MS]
+//   AsyncBaseline [micro] -workload NAME [-n N] [-procs P] [-warmup W]
 //   AsyncBaseline echo --port PORT [--host 127.0.0.1]
 //
-// Micro workloads print one JSON line (see bench/compare/README.md). -warmup-ms MS repeats the
-// warm-up until MS milliseconds have passed (tiered compilation reaches optimized code first).
-// -procs 1 (default): everything runs on one thread under SingleThreadContext.
-// -procs 0: default thread pool. -procs P > 1: thread pool capped to P worker
+// Micro workloads print one JSON line (see bench/compare/README.md). Before the timed run an
+// untimed warm-up pass of W operations runs in the same process; the default, as in every program
+// of the harness, is n/10 (0: none; blocked has none).
+// -procs 1 (default): everything runs on one thread under SingleThreadContext ("dotnet-async").
+// -procs 0: default thread pool, as a .NET user writes it ("dotnet-tpl"). -procs P > 1: thread pool capped to P worker
 // threads (SetMinThreads/SetMaxThreads; the runtime refuses a cap below the
 // processor count, in which case a warning is printed and the default is kept).
 using System.Globalization;
@@ -28,7 +29,7 @@ static string? Opt(string[] args, string name)
 static int Usage(string message)
 {
     Console.Error.WriteLine(message);
-    Console.Error.WriteLine("usage: AsyncBaseline [micro] -workload spawn_join|yield|channel_pingpong|event_fanout|blocked [-n N] [-procs P] [-warmup W] [-warmup-ms MS]");
+    Console.Error.WriteLine("usage: AsyncBaseline [micro] -workload spawn_join|yield|channel_pingpong|event_fanout|blocked [-n N] [-procs P] [-warmup W]");
     Console.Error.WriteLine("       AsyncBaseline echo --port PORT [--host 127.0.0.1]");
     return 2;
 }
@@ -54,24 +55,19 @@ if (Opt(args, "n") is { } nText && int.Parse(nText, CultureInfo.InvariantCulture
     n = int.Parse(nText, CultureInfo.InvariantCulture);
 }
 int procs = int.Parse(Opt(args, "procs") ?? "1", CultureInfo.InvariantCulture);
-int warmup = int.Parse(Opt(args, "warmup") ?? "10000", CultureInfo.InvariantCulture);
-int warmupMs = int.Parse(Opt(args, "warmup-ms") ?? "0", CultureInfo.InvariantCulture);
+int warmup = workload == "blocked" ? 0 : Math.Min(n, Opt(args, "warmup") is { } w ? int.Parse(w, CultureInfo.InvariantCulture) : n / 10);
+bool threadPool = procs != 1;
 
-async Task<(double Seconds, double? BytesPerOp)> Measure()
+async Task<(double Seconds, double? BytesPerOp, double? HeapBytesPerOp)> Measure()
 {
-    if (workload != "blocked" && warmup > 0)
+    if (warmup > 0)
     {
-        long warmupStart = System.Diagnostics.Stopwatch.GetTimestamp();
-        do
-        {
-            await Micro.RunAsync(workload, Math.Min(warmup, n));
-        }
-        while (System.Diagnostics.Stopwatch.GetElapsedTime(warmupStart).TotalMilliseconds < warmupMs);
+        await Micro.RunAsync(workload, warmup, threadPool);
     }
-    return await Micro.RunAsync(workload, n);
+    return await Micro.RunAsync(workload, n, threadPool);
 }
 
-(double seconds, double? bytesPerOp) result;
+(double seconds, double? bytesPerOp, double? heapBytesPerOp) result;
 if (procs == 1)
 {
     result = SingleThreadContext.Run(Measure);
@@ -90,9 +86,9 @@ else
 }
 
 var inv = CultureInfo.InvariantCulture;
-string bytes = result.bytesPerOp is { } b ? b.ToString("R", inv) : "null";
+string Num(double? v) => v is { } x ? x.ToString("R", inv) : "null";
 Console.WriteLine(
-    $"{{\"workload\":\"{workload}\",\"runtime\":\"dotnet-async\",\"n\":{n}," +
-    $"\"seconds\":{result.seconds.ToString("R", inv)}," +
-    $"\"ns_per_op\":{(result.seconds * 1e9 / n).ToString("R", inv)},\"bytes_per_op\":{bytes}}}");
+    $"{{\"workload\":\"{workload}\",\"runtime\":\"{(threadPool ? "dotnet-tpl" : "dotnet-async")}\",\"n\":{n},\"ops\":{n},\"warmup\":{warmup}," +
+    $"\"seconds\":{Num(result.seconds)},\"ns_per_op\":{Num(result.seconds * 1e9 / n)}," +
+    $"\"bytes_per_op\":{Num(result.bytesPerOp)},\"heap_bytes_per_op\":{Num(result.heapBytesPerOp)}}}");
 return 0;

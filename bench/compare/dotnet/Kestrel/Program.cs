@@ -1,6 +1,7 @@
-// Kestrel: the ASP.NET Core minimal-API server of the HTTP/1.1 plaintext benchmark (bench/compare/http.sh).
+// Kestrel: the ASP.NET Core minimal-API server of the HTTP/1.1 plaintext benchmark (bench/compare/http.sh),
+// and with --echo Kestrel's TCP echo server of bench/compare/echo.sh (a ConnectionHandler, EchoHandler.cs).
 //
-//   Kestrel --port PORT [--host 127.0.0.1]
+//   Kestrel --port PORT [--host 127.0.0.1] [--echo]
 //
 // GET /plaintext and GET / answer 200 with "Content-Type: text/plain" and the 13-byte body
 // "Hello, World!"; other paths answer 404. Kestrel keeps HTTP/1.1 connections alive. No logging
@@ -9,6 +10,7 @@
 // the echo servers; TCP_NODELAY is Kestrel's default.
 using System.Globalization;
 using System.Net;
+using Microsoft.AspNetCore.Connections;
 
 static string? Opt(string[] args, string name)
 {
@@ -25,11 +27,12 @@ static string? Opt(string[] args, string name)
 
 if (!int.TryParse(Opt(args, "port"), NumberStyles.None, CultureInfo.InvariantCulture, out int port) || port is <= 0 or > 65535)
 {
-    Console.Error.WriteLine("usage: Kestrel --port PORT [--host 127.0.0.1]");
+    Console.Error.WriteLine("usage: Kestrel --port PORT [--host 127.0.0.1] [--echo]");
     return 2;
 }
 
 IPAddress host = IPAddress.Parse(Opt(args, "host") ?? "127.0.0.1");
+bool echo = args.Contains("--echo") || args.Contains("-echo");
 
 // No args: the command line is ours, not configuration.
 WebApplicationBuilder builder = WebApplication.CreateSlimBuilder();
@@ -38,7 +41,14 @@ builder.WebHost.UseSockets(s => s.Backlog = 4096);
 builder.WebHost.ConfigureKestrel(k =>
 {
     k.AddServerHeader = false;
-    k.Listen(host, port);
+    if (echo)
+    {
+        k.Listen(host, port, listen => listen.UseConnectionHandler<EchoHandler>());
+    }
+    else
+    {
+        k.Listen(host, port);
+    }
 });
 
 WebApplication app = builder.Build();
@@ -46,6 +56,6 @@ IResult Hello() => Results.Text("Hello, World!", "text/plain");
 app.MapGet("/plaintext", Hello);
 app.MapGet("/", Hello);
 
-Console.Error.WriteLine($"kestrel listening on {host}:{port}");
+Console.Error.WriteLine($"kestrel {(echo ? "echo" : "http")} listening on {host}:{port}");
 await app.RunAsync();
 return 0;

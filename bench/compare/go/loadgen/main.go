@@ -1,6 +1,12 @@
 // Command loadgen is the closed-loop load generator used for every echo server.
 //
-//	loadgen -addr 127.0.0.1:PORT -conns C -duration D -size 64 -warmup W
+//	loadgen -addr 127.0.0.1:PORT -conns C -duration D -size 64 -warmup W [-server-pid PID]
+//
+// With -server-pid, the server's CPU time (user+sys of all its threads, from
+// /proc/PID/stat), the load generator's own and the whole machine's (/proc/stat)
+// are read at the start and the end of the measurement window, and the line
+// gains server_cpu_us_per_req, client_cpu_us_per_req, server_cores and
+// others_pct (the share of the machine used by other processes meanwhile).
 //
 // Each of C connections repeatedly sends one -size byte message, waits until
 // the full echo has arrived and checks it, then sends the next one. Latency of
@@ -20,6 +26,8 @@ import (
 	"math/bits"
 	"net"
 	"os"
+	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -140,13 +148,68 @@ func (w *worker) run(addr *net.TCPAddr, size int, measureStart, end time.Time) {
 }
 
 type result struct {
-	Conns    int     `json:"conns"`
-	Seconds  float64 `json:"seconds"`
-	Requests uint64  `json:"requests"`
-	RPS      float64 `json:"rps"`
-	P50us    float64 `json:"p50_us"`
-	P99us    float64 `json:"p99_us"`
-	Errors   uint64  `json:"errors"`
+	Conns             int      `json:"conns"`
+	Seconds           float64  `json:"seconds"`
+	Requests          uint64   `json:"requests"`
+	RPS               float64  `json:"rps"`
+	P50us             float64  `json:"p50_us"`
+	P99us             float64  `json:"p99_us"`
+	Errors            uint64   `json:"errors"`
+	ServerCPUusPerReq *float64 `json:"server_cpu_us_per_req,omitempty"`
+	ClientCPUusPerReq *float64 `json:"client_cpu_us_per_req,omitempty"`
+	ServerCores       *float64 `json:"server_cores,omitempty"`
+	OthersPct         *float64 `json:"others_pct,omitempty"`
+}
+
+// clkTck is USER_HZ, the unit of /proc CPU times (100 on every Linux port Go runs on).
+const clkTck = 100
+
+// procTicks returns utime+stime of a process (all its threads) in clock ticks.
+func procTicks(pid string) (float64, bool) {
+	b, err := os.ReadFile("/proc/" + pid + "/stat")
+	if err != nil {
+		return 0, false
+	}
+	s := string(b)
+	f := strings.Fields(s[strings.LastIndexByte(s, ')')+1:]) // field 3 onwards
+	if len(f) < 13 {
+		return 0, false
+	}
+	u, _ := strconv.ParseFloat(f[11], 64)
+	k, _ := strconv.ParseFloat(f[12], 64)
+	return u + k, true
+}
+
+// machineTicks returns the whole machine's busy and total clock ticks (/proc/stat).
+func machineTicks() (busy, total float64) {
+	b, err := os.ReadFile("/proc/stat")
+	if err != nil {
+		return 0, 0
+	}
+	f := strings.Fields(strings.SplitN(string(b), "\n", 2)[0])
+	for i := 1; i < len(f) && i <= 8; i++ {
+		v, _ := strconv.ParseFloat(f[i], 64)
+		total += v
+		if i != 4 && i != 5 { // idle, iowait
+			busy += v
+		}
+	}
+	return busy, total
+}
+
+type cpuSample struct {
+	server, client, busy, total float64
+	ok                          bool
+}
+
+func sampleCPU(pid string) cpuSample {
+	var c cpuSample
+	var ok1, ok2 bool
+	c.server, ok1 = procTicks(pid)
+	c.client, ok2 = procTicks("self")
+	c.busy, c.total = machineTicks()
+	c.ok = ok1 && ok2
+	return c
 }
 
 func round1(v float64) float64 { return math.Round(v*10) / 10 }
@@ -157,6 +220,7 @@ func main() {
 	duration := flag.Float64("duration", 5, "measurement window in seconds")
 	size := flag.Int("size", 64, "message size in bytes")
 	warmup := flag.Float64("warmup", 1, "seconds of load before measuring")
+	serverPid := flag.Int("server-pid", 0, "server process to measure CPU time of during the window (0 = none)")
 	flag.Parse()
 
 	if *conns < 1 || *size < 1 || *duration <= 0 || *warmup < 0 {
@@ -189,6 +253,15 @@ func main() {
 	finished := make(chan struct{})
 	go func() { wg.Wait(); close(finished) }()
 
+	var cpu0, cpu1 cpuSample
+	if *serverPid > 0 {
+		pid := strconv.Itoa(*serverPid)
+		time.Sleep(time.Until(measureStart))
+		cpu0 = sampleCPU(pid)
+		time.Sleep(time.Until(end))
+		cpu1 = sampleCPU(pid)
+	}
+
 	timedOut := false
 	select {
 	case <-finished:
@@ -210,6 +283,19 @@ func main() {
 	res.RPS = round1(float64(res.Requests) / *duration)
 	res.P50us = round1(total.quantile(0.50) / 1000)
 	res.P99us = round1(total.quantile(0.99) / 1000)
+	if cpu0.ok && cpu1.ok && res.Requests > 0 {
+		server := (cpu1.server - cpu0.server) / clkTck
+		client := (cpu1.client - cpu0.client) / clkTck
+		perReq := func(sec float64) *float64 { v := math.Round(sec/float64(res.Requests)*1e9) / 1e3; return &v }
+		res.ServerCPUusPerReq = perReq(server)
+		res.ClientCPUusPerReq = perReq(client)
+		cores := math.Round(server / *duration * 100) / 100
+		res.ServerCores = &cores
+		if t := cpu1.total - cpu0.total; t > 0 {
+			o := math.Max(0, math.Round(((cpu1.busy-cpu0.busy)-(cpu1.server-cpu0.server)-(cpu1.client-cpu0.client))/t*1000)/10)
+			res.OthersPct = &o
+		}
+	}
 	out, _ := json.Marshal(res)
 	fmt.Println(string(out))
 	if timedOut {

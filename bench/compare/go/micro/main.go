@@ -2,9 +2,10 @@
 //
 //	micro -workload spawn_join|yield|channel_pingpong|event_fanout|blocked -n N [-procs P] [-warmup W]
 //
-// By default GOMAXPROCS is set to 1 inside the program so the Go scheduler is
-// compared with single-threaded hubs (gevent, a single-threaded .NET
-// SynchronizationContext). -procs overrides it (0 = leave the Go default).
+// -procs P sets GOMAXPROCS (default 1, the single-threaded comparison; 0 = leave the Go default).
+// run.sh runs every workload at -procs 1 and -procs 2: the runtime field says which ("go-p1",
+// "go-p2"). Before the timed run an untimed warm-up pass of W operations runs in the same
+// process; the default, as in every program of the harness, is n/10 (0: none; blocked has none).
 package main
 
 import (
@@ -13,17 +14,37 @@ import (
 	"fmt"
 	"os"
 	"runtime"
+	"strconv"
+	"strings"
 	"sync"
 	"time"
 )
 
 type result struct {
-	Workload   string   `json:"workload"`
-	Runtime    string   `json:"runtime"`
-	N          int      `json:"n"`
-	Seconds    float64  `json:"seconds"`
-	NsPerOp    float64  `json:"ns_per_op"`
-	BytesPerOp *float64 `json:"bytes_per_op"`
+	Workload       string   `json:"workload"`
+	Runtime        string   `json:"runtime"`
+	Procs          int      `json:"procs"`
+	N              int      `json:"n"`
+	Ops            int      `json:"ops"`
+	Warmup         int      `json:"warmup"`
+	Seconds        float64  `json:"seconds"`
+	NsPerOp        float64  `json:"ns_per_op"`
+	BytesPerOp     *float64 `json:"bytes_per_op"`
+	HeapBytesPerOp *float64 `json:"heap_bytes_per_op"`
+}
+
+// rss returns the resident set size in bytes (second field of /proc/self/statm), or 0.
+func rss() float64 {
+	b, err := os.ReadFile("/proc/self/statm")
+	if err != nil {
+		return 0
+	}
+	f := strings.Fields(string(b))
+	if len(f) < 2 {
+		return 0
+	}
+	pages, _ := strconv.ParseFloat(f[1], 64)
+	return pages * float64(os.Getpagesize())
 }
 
 // spawnJoin starts n goroutines that do nothing and waits for all of them.
@@ -105,13 +126,16 @@ func eventFanout(n int) time.Duration {
 }
 
 // blocked parks n goroutines on one channel at the same time and reports the
-// time to get them all parked and the StackInuse+HeapInuse growth per goroutine.
-func blocked(n int) (time.Duration, float64) {
+// time to get them all parked, the growth of the process's RSS per goroutine
+// (the meter every runtime uses) and the growth of StackInuse+HeapInuse (Go's
+// own meter) per goroutine, both after runtime.GC().
+func blocked(n int) (time.Duration, float64, float64) {
 	gate := make(chan struct{})
 	var ready, done sync.WaitGroup
 	runtime.GC()
 	var before, after runtime.MemStats
 	runtime.ReadMemStats(&before)
+	rssBefore := rss()
 	ready.Add(n)
 	done.Add(n)
 	start := time.Now()
@@ -128,19 +152,20 @@ func blocked(n int) (time.Duration, float64) {
 		time.Sleep(20 * time.Millisecond)
 	}
 	runtime.GC()
+	rssAfter := rss()
 	runtime.ReadMemStats(&after)
 	used := func(m *runtime.MemStats) float64 { return float64(m.StackInuse + m.HeapInuse) }
-	bytes := (used(&after) - used(&before)) / float64(n)
+	heap := (used(&after) - used(&before)) / float64(n)
 	close(gate)
 	done.Wait()
-	return elapsed, bytes
+	return elapsed, (rssAfter - rssBefore) / float64(n), heap
 }
 
 func main() {
 	workload := flag.String("workload", "", "spawn_join|yield|channel_pingpong|event_fanout|blocked")
 	n := flag.Int("n", 0, "operation count (0 = workload default)")
 	procs := flag.Int("procs", 1, "GOMAXPROCS to use (0 = Go default)")
-	warmup := flag.Int("warmup", 10000, "untimed warm-up operations before the run (not for blocked)")
+	warmup := flag.Int("warmup", -1, "untimed warm-up operations before the run (-1 = n/10, 0 = none; never for blocked)")
 	flag.Parse()
 
 	if *procs > 0 {
@@ -169,21 +194,27 @@ func main() {
 		"event_fanout":     eventFanout,
 	}
 
-	res := result{Workload: *workload, Runtime: "go", N: *n}
+	p := runtime.GOMAXPROCS(0)
+	res := result{Workload: *workload, Runtime: fmt.Sprintf("go-p%d", p), Procs: p, N: *n, Ops: *n}
 	var elapsed time.Duration
 	if *workload == "blocked" {
-		var b float64
-		elapsed, b = blocked(*n)
+		var b, h float64
+		elapsed, b, h = blocked(*n)
 		res.BytesPerOp = &b
+		res.HeapBytesPerOp = &h
 	} else {
 		fn := fns[*workload]
-		if *warmup > 0 {
-			w := *warmup
-			if w > *n {
-				w = *n
-			}
+		w := *warmup
+		if w < 0 {
+			w = *n / 10
+		}
+		if w > *n {
+			w = *n
+		}
+		if w > 0 {
 			fn(w)
 		}
+		res.Warmup = w
 		elapsed = fn(*n)
 	}
 	res.Seconds = elapsed.Seconds()
