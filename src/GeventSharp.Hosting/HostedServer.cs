@@ -7,7 +7,7 @@ namespace GeventSharp.Hosting;
 /// <summary>What a hub service needs of a server: start, serve until stopped, stop with a drain time.</summary>
 internal interface IHostedServer
 {
-    IPEndPoint? Address { get; }
+    IPEndPoint Address { get; }
 
     void Start();
 
@@ -19,7 +19,7 @@ internal interface IHostedServer
 /// <summary>An <see cref="HttpServer"/> as a hosted server.</summary>
 internal sealed class HostedHttpServer(HttpServer server) : IHostedServer
 {
-    public IPEndPoint? Address => server.Address;
+    public IPEndPoint Address => server.Address;
 
     public void Start() => server.Start();
 
@@ -31,7 +31,7 @@ internal sealed class HostedHttpServer(HttpServer server) : IHostedServer
 /// <summary>A <see cref="StreamServer"/> as a hosted server.</summary>
 internal sealed class HostedStreamServer(StreamServer server) : IHostedServer
 {
-    public IPEndPoint? Address => server.Address;
+    public IPEndPoint Address => server.Address;
 
     public void Start() => server.Start();
 

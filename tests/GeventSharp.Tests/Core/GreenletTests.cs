@@ -542,7 +542,7 @@ public class GreenletTests
             Greenlet g = Gevent.Spawn(Worker);
             Assert.Matches(@"^<Greenlet ""Worker"" #\d+>$", g.ToString());
             Greenlet lambda = Gevent.Spawn(() => { });
-            Assert.Contains("\"lambda\"", lambda.ToString());
+            Assert.Matches(@"^<Greenlet ""ToString_NamesTheFunction_AndCanBeRenamed\.lambda#\d+"" #\d+>$", lambda.ToString());
             lambda.Name = "renamed";
             Assert.Contains("\"renamed\"", lambda.ToString());
             Assert.True(lambda.Id > g.Id);
@@ -613,7 +613,7 @@ public class GreenletTests
         GC.WaitForPendingFinalizers();
         GC.Collect();
         Assert.False(captured.IsAlive);
-        Assert.Contains("\"lambda\"", g.ToString());
+        Assert.Matches(@"""SpawnCapturing\.lambda#\d+""", g.ToString());
     }
 
     [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]

@@ -84,7 +84,7 @@ public class WebSocketTests
     {
         await using var server = new HttpServer(NetHub.Loopback0, EchoUpper);
         server.Start();
-        using RawHttpClient raw = await RawHttpClient.ConnectAsync(server.Address!);
+        using RawHttpClient raw = await RawHttpClient.ConnectAsync(server.Address);
         // The key and accept value from RFC 6455 §1.3; a masked text frame "hi" follows the handshake in the same send.
         byte[] mask = [1, 2, 3, 4];
         string frame = Encoding.Latin1.GetString([0x81, 0x82, .. mask, (byte)('h' ^ 1), (byte)('i' ^ 2)]);
@@ -111,7 +111,7 @@ public class WebSocketTests
             await EchoUpper(request, response);
         });
         server.Start();
-        using (RawHttpClient raw = await RawHttpClient.ConnectAsync(server.Address!))
+        using (RawHttpClient raw = await RawHttpClient.ConnectAsync(server.Address))
         {
             await raw.SendAsync("GET /ws HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 8\r\n\r\n");
             RawResponse r = await raw.ReadResponseAsync();
@@ -119,7 +119,7 @@ public class WebSocketTests
             Assert.Contains("version 13", r.Body);
         }
 
-        using RawHttpClient plain = await RawHttpClient.ConnectAsync(server.Address!);
+        using RawHttpClient plain = await RawHttpClient.ConnectAsync(server.Address);
         await plain.SendAsync("GET / HTTP/1.1\r\nHost: x\r\n\r\n");
         Assert.Equal("plain http", (await plain.ReadResponseAsync()).Body);
     });
