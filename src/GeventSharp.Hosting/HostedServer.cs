@@ -46,5 +46,5 @@ internal sealed record ServerRegistration(string Name, string Hub, Func<IService
 /// <summary>A greenlet to run on hub <paramref name="Hub"/> while the host runs.</summary>
 internal sealed record GreenletRegistration(string Name, string Hub, Func<IServiceProvider, Task> Run);
 
-/// <summary>A hub: its name and the options its <see cref="Gevent.Run(Func{Task}, HubOptions?)"/> gets.</summary>
-internal sealed record HubRegistration(string Name, HubOptions? Options);
+/// <summary>A hub: its name and the options its <see cref="Gevent.Run(Func{Task}, HubOptions?)"/> gets, read when it starts.</summary>
+internal sealed record HubRegistration(string Name, Func<IServiceProvider, HubOptions?> Options);
