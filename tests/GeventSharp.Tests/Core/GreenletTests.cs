@@ -599,32 +599,6 @@ public class GreenletTests
     }
 
     [Fact]
-    public void DeadGreenlet_DropsWhatItsFunctionCaptured_ButKeepsItsName()
-    {
-        WeakReference captured = null!;
-        Greenlet g = null!;
-        _h.Run(async () =>
-        {
-            (g, captured) = SpawnCapturing();
-            await g.JoinAsync();
-        });
-
-        GC.Collect();
-        GC.WaitForPendingFinalizers();
-        GC.Collect();
-        Assert.False(captured.IsAlive);
-        Assert.Matches(@"""SpawnCapturing\.lambda#\d+""", g.ToString());
-    }
-
-    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
-    private static (Greenlet, WeakReference) SpawnCapturing()
-    {
-        var big = new byte[1000];
-        Greenlet g = Gevent.Spawn(() => { big[0] = 1; });
-        return (g, new WeakReference(big));
-    }
-
-    [Fact]
     public void Yield_IsSleepZero_RoundRobin()
     {
         var log = new List<string>();
