@@ -71,7 +71,7 @@ public class NetBenchmarks
         });
         server.Start();
         using GreenSocket client = GreenSocket.CreateTcp();
-        await client.ConnectAsync(server.Address!);
+        await client.ConnectAsync(server.Address);
         byte[] buffer = new byte[4096];
         for (int i = 0; i < RoundTrips; i++)
         {

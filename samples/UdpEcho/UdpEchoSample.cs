@@ -72,7 +72,7 @@ public static class UdpEchoSample
         server.Start();
         try
         {
-            return await SendAsync(server.Address!, message);
+            return await SendAsync(server.Address, message);
         }
         finally
         {

@@ -65,7 +65,7 @@ internal sealed class GeventHubService(HubRegistration registration, IServicePro
     {
         try
         {
-            Gevent.Run(MainAsync, registration.Options);
+            Gevent.Run(MainAsync, registration.Options(services));
             _finished.TrySetResult();
         }
         catch (Exception e)

@@ -63,7 +63,45 @@ public static class GeventServiceCollectionExtensions
             throw new InvalidOperationException($"The GeventSharp hub '{name}' is already registered.");
         }
 
-        AddHub(services, new HubRegistration(name, options));
+        AddHub(services, new HubRegistration(name, _ => options));
+        return services;
+    }
+
+    /// <summary>
+    /// Registers a hub named <paramref name="name"/> whose <see cref="HubOptions"/> are bound from
+    /// the configuration section <paramref name="configSectionPath"/> (appsettings.json, environment
+    /// variables, the command line), then <paramref name="configure"/> runs (for what configuration
+    /// cannot say: an error handler, a clock, a stack capture).
+    /// </summary>
+    /// <remarks>
+    /// The options are named options of <paramref name="name"/>: <c>services.Configure&lt;HubOptions&gt;(name, ...)</c>
+    /// works too. They are read when the hub starts; a section that does not bind (a threshold that
+    /// is not a time span) fails the host's start with the binder's error.
+    /// </remarks>
+    /// <exception cref="InvalidOperationException">A hub of that name is already registered.</exception>
+    /// <example>
+    /// <code>
+    /// // appsettings.json: { "Gevent": { "MonitorThreshold": "00:00:00.250", "ThreadPoolSize": 4 } }
+    /// services.AddGeventHub(GeventServiceCollectionExtensions.DefaultHub, "Gevent");
+    /// </code>
+    /// </example>
+    public static IServiceCollection AddGeventHub(this IServiceCollection services, string name, string configSectionPath, Action<HubOptions>? configure = null)
+    {
+        ArgumentNullException.ThrowIfNull(services);
+        ArgumentException.ThrowIfNullOrEmpty(name);
+        ArgumentException.ThrowIfNullOrEmpty(configSectionPath);
+        if (FindHub(services, name) is not null)
+        {
+            throw new InvalidOperationException($"The GeventSharp hub '{name}' is already registered.");
+        }
+
+        OptionsBuilder<HubOptions> options = services.AddOptions<HubOptions>(name).BindConfiguration(configSectionPath);
+        if (configure is not null)
+        {
+            options.Configure(configure);
+        }
+
+        AddHub(services, new HubRegistration(name, provider => provider.GetRequiredService<IOptionsMonitor<HubOptions>>().Get(name)));
         return services;
     }
 
@@ -218,7 +256,7 @@ public static class GeventServiceCollectionExtensions
                 throw new InvalidOperationException($"No GeventSharp hub '{hub}' is registered: call services.AddGeventHub(\"{hub}\") first.");
             }
 
-            AddHub(services, new HubRegistration(hub, null));
+            AddHub(services, new HubRegistration(hub, _ => null));
         }
     }
 

@@ -7,7 +7,7 @@ namespace GeventSharp.Hosting;
 /// <summary>What a hub service needs of a server: start, serve until stopped, stop with a drain time.</summary>
 internal interface IHostedServer
 {
-    IPEndPoint? Address { get; }
+    IPEndPoint Address { get; }
 
     void Start();
 
@@ -19,7 +19,7 @@ internal interface IHostedServer
 /// <summary>An <see cref="HttpServer"/> as a hosted server.</summary>
 internal sealed class HostedHttpServer(HttpServer server) : IHostedServer
 {
-    public IPEndPoint? Address => server.Address;
+    public IPEndPoint Address => server.Address;
 
     public void Start() => server.Start();
 
@@ -31,7 +31,7 @@ internal sealed class HostedHttpServer(HttpServer server) : IHostedServer
 /// <summary>A <see cref="StreamServer"/> as a hosted server.</summary>
 internal sealed class HostedStreamServer(StreamServer server) : IHostedServer
 {
-    public IPEndPoint? Address => server.Address;
+    public IPEndPoint Address => server.Address;
 
     public void Start() => server.Start();
 
@@ -46,5 +46,5 @@ internal sealed record ServerRegistration(string Name, string Hub, Func<IService
 /// <summary>A greenlet to run on hub <paramref name="Hub"/> while the host runs.</summary>
 internal sealed record GreenletRegistration(string Name, string Hub, Func<IServiceProvider, Task> Run);
 
-/// <summary>A hub: its name and the options its <see cref="Gevent.Run(Func{Task}, HubOptions?)"/> gets.</summary>
-internal sealed record HubRegistration(string Name, HubOptions? Options);
+/// <summary>A hub: its name and the options its <see cref="Gevent.Run(Func{Task}, HubOptions?)"/> gets, read when it starts.</summary>
+internal sealed record HubRegistration(string Name, Func<IServiceProvider, HubOptions?> Options);

@@ -75,8 +75,11 @@ public sealed class HttpServer : IAsyncDisposable
     /// <summary>Connections whose requests were still running at the stop's deadline and were killed.</summary>
     public int HandlersKilledAtStop => _server.HandlersKilledAtStop;
 
-    /// <summary>The address it listens on (the real port when started with port 0), once started.</summary>
-    public IPEndPoint? Address => _server.Address;
+    /// <summary>
+    /// Where it listens, as <see cref="StreamServer.Address"/>: the address it was given before
+    /// <see cref="Start"/>, the bound one (the real port when given port 0) from then on.
+    /// </summary>
+    public IPEndPoint Address => _server.Address;
 
     /// <summary>Open connections.</summary>
     public int ConnectionCount => _connections.Count;
@@ -163,7 +166,7 @@ public sealed class HttpServer : IAsyncDisposable
 
     /// <summary>Like <c>&lt;HttpServer 127.0.0.1:8000 serving, 3 connection(s), 120 request(s)&gt;</c>.</summary>
     public override string ToString()
-        => $"<HttpServer {Address?.ToString() ?? "(not bound)"} {(Closed ? "closed" : Started ? "serving" : "not started")}, {ConnectionCount} connection(s), {RequestCount} request(s)>";
+        => $"<HttpServer {Address} {(Closed ? "closed" : Started ? "serving" : "not started")}, {ConnectionCount} connection(s), {RequestCount} request(s)>";
 
     internal void NoteRequestServed() => RequestCount++;
 

@@ -167,7 +167,7 @@ public class ChatInBrowserTests
             var history1 = new SqliteChatHistory(db);
             var app1 = new ChatApp(history1, Options);
             HttpServer server = Serve(app1);
-            int port = server.Address!.Port;
+            int port = server.Address.Port;
             string site = $"http://{server.Address}";
             using IPlaywright playwright = await Playwright.CreateAsync();
             await using IBrowser browser = await LaunchAsync(playwright);

@@ -19,7 +19,7 @@ public static class S06WithTimeout
         }
         catch (Timeout e)
         {
-            Console.WriteLine($"caught {e.GetType().Name}: {e}");
+            Console.WriteLine($"caught {e.GetType().Name}: {Py.Str(e)}");
             Console.WriteLine($"isinstance(e, Timeout): {Py.Str(e is Timeout)}");
             Console.WriteLine($"isinstance(e, BaseException) and not Exception: {Py.Str(Py.IsBaseExceptionOnly(e))}");
             Console.WriteLine($"e.seconds: {e.Seconds}");

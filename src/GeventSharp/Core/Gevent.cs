@@ -234,7 +234,7 @@ public static partial class Gevent
     private static TG Named<TG>(TG g, Delegate function)
         where TG : Greenlet
     {
-        g.Name = GreenletNames.Of(function);
+        g.NameAfter(function); // worked out when the name is first read
         return g;
     }
 

@@ -176,6 +176,11 @@ public partial class Greenlet
             _body = closure.Method;
         }
 
+        if (_rare?.Name is Delegate { Target: not null } namedAfter)
+        {
+            _rare.Name = namedAfter.Method; // the same for the function a greenlet is named after
+        }
+
         _task = null;
         _rare?.Deferred?.Take();
         _waitingOn = null;

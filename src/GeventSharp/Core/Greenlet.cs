@@ -92,7 +92,9 @@ public partial class Greenlet : Waitable
     public static Greenlet Create<TArg>(Func<TArg, Task> function, TArg arg)
     {
         ArgumentNullException.ThrowIfNull(function);
-        return new Greenlet(() => function(arg)) { Name = GreenletNames.Of(function) };
+        var g = new Greenlet(() => function(arg));
+        g.NameAfter(function);
+        return g;
     }
 
     /// <summary>Creates an unstarted greenlet that will run the synchronous <paramref name="function"/>(<paramref name="arg"/>), named after the function.</summary>
@@ -100,7 +102,9 @@ public partial class Greenlet : Waitable
     public static Greenlet Create<TArg>(Action<TArg> function, TArg arg)
     {
         ArgumentNullException.ThrowIfNull(function);
-        return new Greenlet(() => function(arg)) { Name = GreenletNames.Of(function) };
+        var g = new Greenlet(() => function(arg));
+        g.NameAfter(function);
+        return g;
     }
 
     /// <summary>The greenlet running now on this thread's hub, or <see langword="null"/> outside greenlet code.</summary>
@@ -116,14 +120,27 @@ public partial class Greenlet : Waitable
     public long Id => _id;
 
     /// <summary>
-    /// A name for reports and <see cref="ToString"/>; defaults to the name of the function
-    /// (a local function's own name, <c>lambda</c> for a lambda).
+    /// A name for reports and <see cref="ToString"/>; defaults to the name of the function: a
+    /// method's or a local function's own name, and for a lambda the method it is written in with
+    /// the compiler's number for it (<c>Main.lambda#2</c>), so two lambdas of one method differ.
     /// </summary>
+    /// <remarks>Worked out on first read, not at spawn: most greenlets are never named.</remarks>
     public string Name
     {
-        get => RareState.Name ??= GreenletNames.Of(_body);
+        get
+        {
+            Rare rare = RareState;
+            return rare.Name as string ?? (string)(rare.Name = GreenletNames.Of(rare.Name ?? _body));
+        }
+
         set => RareState.Name = value ?? throw new ArgumentNullException(nameof(value));
     }
+
+    /// <summary>
+    /// Names this greenlet after <paramref name="function"/> (which its body calls), when its name is
+    /// first read.
+    /// </summary>
+    internal void NameAfter(Delegate function) => RareState.Name = function;
 
     /// <summary>True from <see cref="Start"/> (or spawn) until the greenlet dies, as gevent's <c>started</c>.</summary>
     public bool Started => _phase is not (GreenletState.Unstarted or GreenletState.Dead);
@@ -186,7 +203,8 @@ public partial class Greenlet : Waitable
     /// </summary>
     private sealed class Rare
     {
-        public string? Name;
+        /// <summary>The name; or, until it is first read, the function to name the greenlet after (when not its body).</summary>
+        public object? Name;
         public ExceptionDispatchInfo? Error;
         public object? Value;
         public CancellationTokenSource? Cts;
@@ -198,10 +216,8 @@ public partial class Greenlet : Waitable
         public long SpawnerId = -1;
         public Dictionary<object, object?>? TreeLocals;
     }
-    /// <summary>The method the greenlet runs, as <c>Type.Method</c>, for reports.</summary>
-    internal string FunctionDescription => ((_body as Delegate)?.Method ?? _body as System.Reflection.MethodInfo) is { DeclaringType: { } t } m
-        ? $"{t.FullName}.{m.Name}"
-        : Name;
+    /// <summary>The method the greenlet runs, as <c>Namespace.Type.Method</c> (<c>Program.Main.lambda#2</c>), for reports.</summary>
+    internal string FunctionDescription => GreenletNames.Describe(_rare?.Name is { } f and not string ? f : _body) ?? Name;
 
     /// <summary>The id of the greenlet that created this one (0: the hub itself; -1: not recorded), for run-info dumps.</summary>
     internal long SpawnerId => _rare?.SpawnerId ?? -1;
@@ -227,35 +243,4 @@ internal interface ILocalSlot
 {
     /// <summary>Lets go of the value.</summary>
     void Drop();
-}
-
-/// <summary>Readable names for greenlet functions.</summary>
-internal static class GreenletNames
-{
-    /// <summary>A method's own name; a local function's declared name; <c>lambda</c> for a lambda.</summary>
-    public static string Of(object? function)
-    {
-        System.Reflection.MethodInfo? method = function switch
-        {
-            Delegate d => d.Method,
-            System.Reflection.MethodInfo m => m,
-            _ => null,
-        };
-        if (method is null)
-        {
-            return "greenlet";
-        }
-
-        string name = method.Name;
-
-        // Local functions compile to "<Outer>g__name|1_0", lambdas to "<Outer>b__1_0".
-        int local = name.IndexOf("g__", StringComparison.Ordinal);
-        if (name.StartsWith('<') && local > 0)
-        {
-            int end = name.IndexOf('|', local);
-            return end > local ? name.Substring(local + 3, end - local - 3) : name;
-        }
-
-        return name.StartsWith('<') ? "lambda" : name;
-    }
 }

@@ -67,6 +67,9 @@ internal sealed class HubMonitor : IDisposable
         s_changed.Set();
     }
 
+    /// <summary>How long the hub may be held before a report (<see cref="HubOptions.MonitorThreshold"/>).</summary>
+    public TimeSpan Threshold => _threshold;
+
     /// <summary>Reports made so far (posted to the hub or delivered from the monitor thread).</summary>
     public int Reported => Volatile.Read(ref _reported);
 

@@ -3,6 +3,12 @@ using Microsoft.Extensions.Logging;
 namespace GeventSharp;
 
 /// <summary>Settings for a hub created by <see cref="Gevent.Run(Func{Task}, HubOptions?)"/>.</summary>
+/// <remarks>
+/// The hub reads them once, when it is created; changing them later changes nothing. The settable
+/// properties bind from <c>IConfiguration</c> (<c>"MonitorThreshold": "00:00:00.250"</c>,
+/// <c>"ThreadPoolSize": 4</c>, <c>"Poller": "Portable"</c>): GeventSharp.Hosting's
+/// <c>AddGeventHub(name, configSectionPath)</c> does it.
+/// </remarks>
 /// <example>
 /// <code>
 /// var options = new HubOptions { ErrorHandler = (g, e) =&gt; logger.LogError(e, "{Greenlet} failed", g) };
@@ -15,7 +21,7 @@ public sealed class HubOptions
     /// The clock the hub reads time from; <see cref="TimeProvider.System"/> by default. Tests pass
     /// the virtual clock of <c>GeventSharp.Testing</c> so timeouts run in microseconds, exactly.
     /// </summary>
-    public TimeProvider? TimeProvider { get; init; }
+    public TimeProvider? TimeProvider { get; set; }
 
     /// <summary>
     /// Receives every failure that escapes a greenlet (and every exception thrown by a hub
@@ -23,7 +29,7 @@ public sealed class HubOptions
     /// written to standard error by <see cref="Hub.DefaultErrorHandler"/>. A handler set here wins
     /// over the logger.
     /// </summary>
-    public Action<Greenlet?, Exception>? ErrorHandler { get; init; }
+    public Action<Greenlet?, Exception>? ErrorHandler { get; set; }
 
     /// <summary>
     /// Where the hub and the servers on it log (docs/logging.md): greenlet failures, monitor
@@ -38,14 +44,14 @@ public sealed class HubOptions
     /// Gevent.Run(MainAsync, new HubOptions { LoggerFactory = loggers });
     /// </code>
     /// </example>
-    public ILoggerFactory? LoggerFactory { get; init; }
+    public ILoggerFactory? LoggerFactory { get; set; }
 
     /// <summary>
     /// Which I/O poller the hub uses; <see cref="PollerKind.Auto"/> (epoll on Linux) by default.
     /// The environment variable <c>GEVENTSHARP_POLLER</c> (<c>epoll</c> or <c>portable</c>) overrides
     /// <see cref="PollerKind.Auto"/>.
     /// </summary>
-    public PollerKind Poller { get; init; }
+    public PollerKind Poller { get; set; }
 
     /// <summary>
     /// How long a greenlet may hold the hub before the monitor reports it through the
@@ -55,7 +61,7 @@ public sealed class HubOptions
     /// threshold; the hub's own cost is two increments per item it runs, paid with or without it.
     /// </summary>
     /// <example><code>Gevent.Run(MainAsync, new HubOptions { MonitorThreshold = null }); // no monitor</code></example>
-    public TimeSpan? MonitorThreshold { get; init; } = DefaultMonitorThreshold;
+    public TimeSpan? MonitorThreshold { get; set; } = DefaultMonitorThreshold;
 
     /// <summary>
     /// Captures the stack of the blocked hub thread for the monitor's report (called on the
@@ -64,16 +70,16 @@ public sealed class HubOptions
     /// <c>GeventSharp.Diagnostics.HubStacks.Capture</c> (ClrMD) fits. Null (the default): reports
     /// name the greenlet and its function only.
     /// </summary>
-    public Func<Thread, string?>? MonitorStackCapture { get; init; }
+    public Func<Thread, string?>? MonitorStackCapture { get; set; }
 
     /// <summary>
     /// Record which greenlet spawned each greenlet, for <see cref="Hub.FormatRunInfo"/>. Costs a
     /// side object per greenlet, so it is off by default in Release builds (on in Debug builds).
     /// </summary>
-    public bool RecordSpawners { get; init; } = DefaultRecordSpawners;
+    public bool RecordSpawners { get; set; } = DefaultRecordSpawners;
 
     /// <summary>The most worker threads <see cref="Hub.ThreadPool"/> starts; 10 by default, as gevent's.</summary>
-    public int ThreadPoolSize { get; init; } = 10;
+    public int ThreadPoolSize { get; set; } = 10;
 
     private static readonly TimeSpan? DefaultMonitorThreshold = TimeSpan.FromMilliseconds(100);
 

@@ -23,8 +23,10 @@ namespace GeventSharp;
 /// End a timeout started by hand with <see cref="Cancel"/> in a <c>finally</c>.</para>
 /// <para>A cancelled or disposed timeout never fires later. A C# <c>using</c> block cannot swallow
 /// an exception, so gevent's silent <c>Timeout(1, False)</c> is <see cref="RunSilentlyAsync(double, Func{Task})"/>.</para>
-/// <para><see cref="Timeout"/> clashes with <c>System.Threading.Timeout</c> when both namespaces are
-/// imported; add <c>using Timeout = GeventSharp.Timeout;</c>.</para>
+/// <para>Under implicit usings the package makes <c>Timeout</c> this type (a global alias that beats
+/// <c>System.Threading.Timeout</c>), and <see cref="Infinite"/> and <see cref="InfiniteTimeSpan"/>
+/// forward that class's two constants, so <c>Thread.Sleep(Timeout.Infinite)</c> and
+/// <c>Task.Delay(Timeout.InfiniteTimeSpan)</c> compile as before.</para>
 /// </remarks>
 /// <example>
 /// <code>
@@ -37,7 +39,7 @@ namespace GeventSharp;
 /// }
 /// catch (Timeout e)
 /// {
-///     Console.WriteLine($"caught Timeout: {e}"); // caught Timeout: 1 second
+///     Console.WriteLine($"caught Timeout: {e.Message}"); // caught Timeout: 1 second
 /// }
 /// </code>
 /// </example>
@@ -53,6 +55,27 @@ public sealed class Timeout : Exception, IDisposable, ITimerTarget
     private bool _pending;
     private static long s_startOrder;
 
+    /// <summary>
+    /// <c>System.Threading.Timeout.Infinite</c> (-1): "no time limit" for the BCL's waits that take
+    /// milliseconds (<c>Thread.Sleep</c>, <c>WaitHandle.WaitOne</c>, <c>System.Threading.Timer</c>).
+    /// </summary>
+    /// <remarks>
+    /// Here so code written against <c>System.Threading.Timeout</c> still compiles where <c>Timeout</c>
+    /// means this type (the package's implicit usings). It is not a number of seconds: GeventSharp's
+    /// waits take a null timeout for "no limit", and reject a negative number of seconds.
+    /// </remarks>
+    public const int Infinite = System.Threading.Timeout.Infinite;
+
+    /// <summary>
+    /// <c>System.Threading.Timeout.InfiniteTimeSpan</c> (-1 ms): "no time limit" for the BCL's
+    /// <see cref="TimeSpan"/> waits (<c>Task.Delay</c>, <c>CancellationTokenSource.CancelAfter</c>).
+    /// </summary>
+    /// <remarks>
+    /// Here so code written against <c>System.Threading.Timeout</c> still compiles where <c>Timeout</c>
+    /// means this type. A <see cref="Timeout"/> of this duration never fires, like one of null.
+    /// </remarks>
+    public static readonly TimeSpan InfiniteTimeSpan = System.Threading.Timeout.InfiniteTimeSpan;
+
     /// <summary>A timeout that never fires (gevent's <c>Timeout(None)</c>).</summary>
     public Timeout()
         : this((TimeSpan?)null)
@@ -65,10 +88,10 @@ public sealed class Timeout : Exception, IDisposable, ITimerTarget
     {
     }
 
-    /// <summary>A timeout of <paramref name="duration"/> (null: never fires); call <see cref="Start"/>.</summary>
+    /// <summary>A timeout of <paramref name="duration"/> (null or <see cref="InfiniteTimeSpan"/>: never fires); call <see cref="Start"/>.</summary>
     public Timeout(TimeSpan? duration)
     {
-        _duration = duration;
+        _duration = Finite(duration);
     }
 
     /// <summary>A timeout that raises <paramref name="exception"/> instead of itself.</summary>
@@ -80,7 +103,7 @@ public sealed class Timeout : Exception, IDisposable, ITimerTarget
     /// <summary>A timeout that raises <paramref name="exception"/> instead of itself.</summary>
     public Timeout(TimeSpan? duration, Exception exception)
     {
-        _duration = duration;
+        _duration = Finite(duration);
         _exception = Throw.IfNull(exception);
     }
 
@@ -98,7 +121,7 @@ public sealed class Timeout : Exception, IDisposable, ITimerTarget
     /// </summary>
     public Timeout(TimeSpan? duration, Type exceptionType)
     {
-        _duration = duration;
+        _duration = Finite(duration);
         _exceptionType = ValidateType(exceptionType);
     }
 
@@ -134,7 +157,7 @@ public sealed class Timeout : Exception, IDisposable, ITimerTarget
     /// <summary>A timeout of <paramref name="duration"/> that is <paramref name="silent"/>; see <see cref="Timeout(double, bool)"/>.</summary>
     public Timeout(TimeSpan? duration, bool silent)
     {
-        _duration = duration;
+        _duration = Finite(duration);
         Silent = silent;
     }
 
@@ -240,7 +263,7 @@ public sealed class Timeout : Exception, IDisposable, ITimerTarget
         Greenlet owner = Hub.CurrentGreenletOrThrow("Timeout.Start");
         if (_pending)
         {
-            throw new InvalidOperationException($"This timeout ({this}) is already pending; cancel it before starting it again.");
+            throw new InvalidOperationException($"This timeout ({Message}) is already pending; cancel it before starting it again.");
         }
 
         if (_raised is not null)
@@ -330,9 +353,6 @@ public sealed class Timeout : Exception, IDisposable, ITimerTarget
         return ReferenceEquals(exception, _raised) || (exception is OperationCanceledException && _raised is not null);
     }
 
-    /// <summary>Like gevent's: <c>1 second</c>, <c>2 seconds</c>, <c>0.5 seconds</c>, <c>1 second (silent)</c>.</summary>
-    public override string ToString() => Message;
-
     void ITimerTarget.OnTimer(long token)
     {
         if (!_pending || token != _generation)
@@ -365,6 +385,9 @@ public sealed class Timeout : Exception, IDisposable, ITimerTarget
     internal Exception? RaisedException => _raised;
 
     bool ITimerTarget.IsTimerLive(long token) => _pending && token == _generation;
+
+    /// <summary>The BCL's infinite duration (-1 ms) is "never fires" here too, as null is.</summary>
+    private static TimeSpan? Finite(TimeSpan? duration) => duration == InfiniteTimeSpan ? null : duration;
 
     private static Type ValidateType(Type exceptionType)
     {

@@ -30,21 +30,27 @@ public sealed class DatagramServer : IAsyncDisposable
     private readonly bool _reusePort;
     private GreenSocket? _socket;
     private Greenlet? _receiver;
+    private IPEndPoint _address;
     private ILogger? _log;
     private ServerMetrics? _metrics;
 
     /// <summary>Creates a server that will bind <paramref name="localEndPoint"/> when started.</summary>
+    /// <exception cref="ArgumentException"><paramref name="localEndPoint"/> is not an <see cref="IPEndPoint"/>.</exception>
     public DatagramServer(EndPoint localEndPoint, Func<DatagramServer, byte[], EndPoint, Task> handler, bool reusePort = false)
     {
-        ArgumentNullException.ThrowIfNull(localEndPoint);
+        _address = StreamServer.IPEndPointOf(localEndPoint, nameof(localEndPoint));
         ArgumentNullException.ThrowIfNull(handler);
         _bindTo = localEndPoint;
         _handler = handler;
         _reusePort = reusePort;
     }
 
-    /// <summary>The bound address (with the real port); null before <see cref="Start"/>.</summary>
-    public IPEndPoint? Address => _socket?.LocalEndPoint as IPEndPoint;
+    /// <summary>
+    /// Where the server receives (gevent's <c>server.address</c>): before <see cref="Start"/> the
+    /// address it was given (port 0 stays 0), from <see cref="Start"/> on the bound one, with the port
+    /// the system chose; after a stop it still says where the server received.
+    /// </summary>
+    public IPEndPoint Address => _address;
 
     /// <summary>True from <see cref="Start"/> until stopped.</summary>
     public bool Started => _receiver is not null && !Closed;
@@ -64,8 +70,9 @@ public sealed class DatagramServer : IAsyncDisposable
         }
 
         _socket = GreenSocket.BindUdp(_bindTo, _reusePort);
+        _address = (IPEndPoint)_socket.LocalEndPoint!;
         _log = ServerLog.For<DatagramServer>();
-        _socket.Metrics = _metrics = ServerMetrics.Start(_socket.Hub, Address, "udp");
+        _socket.Metrics = _metrics = ServerMetrics.Start(_socket.Hub, _address, "udp");
         _receiver = Gevent.Spawn(ReceiveLoopAsync);
         _receiver.Name = "DatagramServer.receive";
     }
@@ -109,7 +116,7 @@ public sealed class DatagramServer : IAsyncDisposable
     public async ValueTask DisposeAsync() => await StopAsync();
 
     /// <inheritdoc/>
-    public override string ToString() => $"<DatagramServer {(object?)Address ?? _bindTo} {(Closed ? "closed" : Started ? "serving" : "not started")}>";
+    public override string ToString() => $"<DatagramServer {Address} {(Closed ? "closed" : Started ? "serving" : "not started")}>";
 
     private async Task ReceiveLoopAsync()
     {

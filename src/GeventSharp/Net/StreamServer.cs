@@ -60,28 +60,29 @@ public sealed class StreamServer : IAsyncDisposable
     private readonly Event _drained = new();
     private readonly Event _stopped = new();
     private Task? _stop;
-    private IPEndPoint? _boundAddress;
+    private IPEndPoint _address;
     private ILogger? _log;
     private ServerMetrics? _metrics;
 
     /// <summary>Creates a server that will listen on <paramref name="localEndPoint"/> (port 0: any free port) when started.</summary>
+    /// <exception cref="ArgumentException"><paramref name="localEndPoint"/> is not an <see cref="IPEndPoint"/> (resolve a host name first, with <see cref="GreenDns"/>).</exception>
     public StreamServer(EndPoint localEndPoint, Func<GreenSocket, EndPoint, Task> handler, StreamServerOptions? options = null)
-        : this(handler, options)
+        : this(IPEndPointOf(localEndPoint, nameof(localEndPoint)), handler, options)
     {
-        ArgumentNullException.ThrowIfNull(localEndPoint);
         _bindTo = localEndPoint;
     }
 
     /// <summary>Creates a server on an already listening socket (it is closed when the server stops).</summary>
+    /// <exception cref="ArgumentException"><paramref name="listener"/> is not bound to an IP address.</exception>
     public StreamServer(GreenSocket listener, Func<GreenSocket, EndPoint, Task> handler, StreamServerOptions? options = null)
-        : this(handler, options)
+        : this(IPEndPointOf(Throw.IfNull(listener).LocalEndPoint, nameof(listener)), handler, options)
     {
-        ArgumentNullException.ThrowIfNull(listener);
         _listener = listener;
     }
 
-    private StreamServer(Func<GreenSocket, EndPoint, Task> handler, StreamServerOptions? options)
+    private StreamServer(IPEndPoint address, Func<GreenSocket, EndPoint, Task> handler, StreamServerOptions? options)
     {
+        _address = address;
         ArgumentNullException.ThrowIfNull(handler);
         _handler = handler;
         _options = options ?? new StreamServerOptions();
@@ -126,9 +127,12 @@ public sealed class StreamServer : IAsyncDisposable
     /// <summary>True once <see cref="StopAsync(TimeSpan?)"/> has begun (the server does not accept any more).</summary>
     public bool Closed { get; private set; }
 
-    /// <summary>The address the server listens on; with port 0, the port the system chose. Null before <see cref="Start"/>.</summary>
-    /// <remarks>After a stop it still says where the server listened.</remarks>
-    public IPEndPoint? Address => _listener?.LocalEndPoint as IPEndPoint ?? _boundAddress;
+    /// <summary>
+    /// Where the server listens (gevent's <c>server.address</c>): before <see cref="Start"/> the
+    /// address it was given (port 0 stays 0), from <see cref="Start"/> on the bound one, with the port
+    /// the system chose; after a stop it still says where the server listened.
+    /// </summary>
+    public IPEndPoint Address => _address;
 
     /// <summary>Handlers running now.</summary>
     public int ConnectionCount => _handlers.Count;
@@ -152,9 +156,9 @@ public sealed class StreamServer : IAsyncDisposable
         }
 
         _listener ??= GreenSocket.Listen(_bindTo!, _options.Backlog, _options.ReusePort);
-        _boundAddress = _listener.LocalEndPoint as IPEndPoint;
+        _address = (IPEndPoint)_listener.LocalEndPoint!;
         _log = ServerLog.For<StreamServer>();
-        _metrics = ServerMetrics.Start(_listener.Hub, _boundAddress, "tcp");
+        _metrics = ServerMetrics.Start(_listener.Hub, _address, "tcp");
         _acceptor = Gevent.Spawn(AcceptLoopAsync);
         _acceptor.Name = "StreamServer.accept";
         _acceptor.Rawlink(_ => _stopRequested.Set()); // an accept loop that died on its own ends ServeForeverAsync too
@@ -244,7 +248,18 @@ public sealed class StreamServer : IAsyncDisposable
 
     /// <summary>Like <c>&lt;StreamServer 127.0.0.1:5000 3 connections&gt;</c>.</summary>
     public override string ToString()
-        => $"<StreamServer {(object?)Address ?? _bindTo} {(Closed ? "closed" : Started ? "serving" : "not started")}, {_handlers.Count} connection(s)>";
+        => $"<StreamServer {Address} {(Closed ? "closed" : Started ? "serving" : "not started")}, {_handlers.Count} connection(s)>";
+
+    /// <summary>
+    /// The IP endpoint a server listens on or was given; anything else (a host name's
+    /// <see cref="DnsEndPoint"/>, a Unix socket) cannot be bound by these servers.
+    /// </summary>
+    internal static IPEndPoint IPEndPointOf(EndPoint? endPoint, string paramName)
+    {
+        ArgumentNullException.ThrowIfNull(endPoint, paramName);
+        return endPoint as IPEndPoint
+            ?? throw new ArgumentException($"A server listens on an IPEndPoint, not {endPoint.GetType().Name} {endPoint} (resolve a host name first: GreenDns.GetHostAddressesAsync).", paramName);
+    }
 
     /// <summary>The first stop: closes the listener at once, then drains in a greenlet of its own.</summary>
     private Task BeginStop(TimeSpan drain)

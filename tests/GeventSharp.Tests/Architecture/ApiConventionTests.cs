@@ -104,6 +104,27 @@ public class ApiConventionTests
     }
 
     [Fact]
+    public void PublicTypeNames_ClashWithImplicitUsings_OnlyWhereThePackageAliasesThem()
+    {
+        // What an SDK project with <ImplicitUsings>enable</ImplicitUsings> imports.
+        string[] implicitUsings = ["System", "System.Collections.Generic", "System.IO", "System.Linq", "System.Net.Http", "System.Threading", "System.Threading.Tasks"];
+        var bcl = Directory.GetFiles(System.Runtime.InteropServices.RuntimeEnvironment.GetRuntimeDirectory(), "System*.dll")
+            .Select(path => { try { return Assembly.Load(AssemblyName.GetAssemblyName(path)); } catch (BadImageFormatException) { return null; } })
+            .OfType<Assembly>()
+            .SelectMany(a => a.GetExportedTypes())
+            .Where(t => !t.IsNested && implicitUsings.Contains(t.Namespace))
+            .Select(t => t.Name) // with the generic arity: Queue`1 clashes with Queue`1 only
+            .ToHashSet();
+        var clashes = PublicTypes.Where(t => !t.IsNested && bcl.Contains(t.Name)).Select(t => t.FullName!).Order().ToList();
+
+        // The package's build props alias each clashing name to GeventSharp's type (docs/primitives/README.md).
+        var aliased = System.Xml.Linq.XDocument.Load(Path.Combine(Packaging.DotnetCli.RepoRoot, "src", "GeventSharp", "build", "GeventSharp.props"))
+            .Descendants().Where(e => e.Name.LocalName == "Using" && e.Attribute("Alias") is not null)
+            .Select(e => (string)e.Attribute("Include")!).Order().ToList();
+        Assert.Equal(aliased, clashes);
+    }
+
+    [Fact]
     public void NoPublicNonInterface_IsNamedLikeAnInterface()
     {
         static bool LooksLikeInterface(string name) => name.Length > 2 && name[0] == 'I' && char.IsUpper(name[1]);

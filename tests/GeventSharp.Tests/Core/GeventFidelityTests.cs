@@ -1,6 +1,5 @@
 using GeventSharp.Testing;
 using Xunit;
-using Timeout = GeventSharp.Timeout;
 
 namespace GeventSharp.Tests.Core;
 

@@ -219,9 +219,9 @@ public class TimeoutTests
     [InlineData(2, false, "2 seconds")]
     [InlineData(0.5, false, "0.5 seconds")]
     [InlineData(1, true, "1 second (silent)")]
-    public void ToString_IsLikeGevents(double seconds, bool silent, string expected)
+    public void Message_IsLikeGevents(double seconds, bool silent, string expected)
     {
-        string text = silent ? SilentText(seconds) : new Timeout(seconds).ToString();
+        string text = silent ? SilentText(seconds) : new Timeout(seconds).Message;
         Assert.Equal(expected, text);
     }
 
@@ -238,7 +238,7 @@ public class TimeoutTests
                 }
                 catch (Timeout t)
                 {
-                    text = t.ToString();
+                    text = t.Message;
                     throw;
                 }
             });

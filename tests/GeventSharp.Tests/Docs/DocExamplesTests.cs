@@ -22,9 +22,10 @@ namespace GeventSharp.Tests.Docs;
 /// <para>Each block is compiled on its own, in memory, as the one file of a console program with top-level
 /// statements (a library when it declares only usings and types), against the shared framework, the
 /// GeventSharp, GeventSharp.Http, GeventSharp.Testing, GeventSharp.Diagnostics and GeventSharp.Hosting assemblies (with the Microsoft.Extensions.Hosting assemblies a hosted app references) and xunit's Assert. Its context
-/// is what a reader's project has: the SDK's implicit usings, <c>System.Net</c>, the library's namespaces,
-/// and the aliases that docs/primitives/README.md ("Name clashes with the BCL") tells readers to write
-/// (<c>Lock</c>, <c>Semaphore</c>, <c>Timeout</c>), unless the block declares that alias itself.
+/// is what a reader's project has: the SDK's implicit usings, the global usings and aliases the package's
+/// build props add (read from src/GeventSharp/build/GeventSharp.props: <c>GeventSharp</c>, and <c>Lock</c>,
+/// <c>Semaphore</c>, <c>Timeout</c> as GeventSharp's; docs/primitives/README.md, "Name clashes with the
+/// BCL"), <c>System.Net</c> and the library's other namespaces.
 /// Errors fail the block's test case; warnings do not, except the GS analyzers' (docs/analyzers.md): a
 /// block raises none, or exactly the rules named by a preceding <c>&lt;!-- analyzer: GS0001, GS0004 --&gt;</c>
 /// line (a block that shows the mistake a rule catches).</para>
@@ -43,16 +44,19 @@ public class DocExamplesTests(ITestOutputHelper output)
     [
         // What an SDK project with <ImplicitUsings>enable</ImplicitUsings> imports ...
         "System", "System.Collections.Generic", "System.IO", "System.Linq", "System.Net.Http", "System.Threading", "System.Threading.Tasks",
-        // ... plus System.Net (endpoints, addresses) and the library's namespaces.
-        "System.Net", "GeventSharp", "GeventSharp.Net", "GeventSharp.Http", "GeventSharp.Testing", "GeventSharp.Diagnostics", "GeventSharp.Hosting",
+        // ... plus System.Net (endpoints, addresses) and the library's other namespaces (the package's own come from its props).
+        "System.Net", "GeventSharp.Net", "GeventSharp.Http", "GeventSharp.Testing", "GeventSharp.Diagnostics", "GeventSharp.Hosting",
     ];
 
-    private static readonly (string Alias, string Target)[] s_clashAliases =
-    [
-        ("Lock", "GeventSharp.Lock"),
-        ("Semaphore", "GeventSharp.Semaphore"),
-        ("Timeout", "GeventSharp.Timeout"),
-    ];
+    /// <summary>The package's global usings, as its build props declare them: <c>global using X;</c> or <c>global using A = X;</c>.</summary>
+    private static readonly Lazy<string[]> s_packageUsings = new(() => System.Xml.Linq.XDocument
+        .Load(Path.Combine(s_repo, "src", "GeventSharp", "build", "GeventSharp.props"))
+        .Descendants()
+        .Where(e => e.Name.LocalName == "Using")
+        .Select(e => (string?)e.Attribute("Alias") is { } alias
+            ? $"global using {alias} = {(string)e.Attribute("Include")!};"
+            : $"global using {(string)e.Attribute("Include")!};")
+        .ToArray());
 
     private static readonly CSharpParseOptions s_parseOptions = new(LanguageVersion.Latest, DocumentationMode.None);
 
@@ -102,16 +106,15 @@ public class DocExamplesTests(ITestOutputHelper output)
     {
         SyntaxTree snippet = CSharpSyntaxTree.ParseText(doc.Code, s_parseOptions, path: doc.File, encoding: Encoding.UTF8);
         var root = (CompilationUnitSyntax)snippet.GetRoot();
-        var declaredAliases = root.Usings.Where(u => u.Alias is not null).Select(u => u.Alias!.Name.Identifier.ValueText).ToHashSet();
         var prelude = new StringBuilder();
         foreach (string ns in s_implicitUsings)
         {
             prelude.Append("global using ").Append(ns).AppendLine(";");
         }
 
-        foreach ((string alias, string target) in s_clashAliases.Where(a => !declaredAliases.Contains(a.Alias)))
+        foreach (string line in s_packageUsings.Value)
         {
-            prelude.Append("global using ").Append(alias).Append(" = ").Append(target).AppendLine(";");
+            prelude.AppendLine(line);
         }
 
         bool hasStatements = root.Members.OfType<GlobalStatementSyntax>().Any();

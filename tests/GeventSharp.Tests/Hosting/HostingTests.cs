@@ -105,6 +105,34 @@ public class HostingTests
     }
 
     [Fact]
+    public async Task HubOptions_ComeFromConfiguration_ThenConfigure()
+    {
+        HostApplicationBuilder builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
+        builder.Configuration.AddInMemoryCollection(
+        [
+            new("Gevent:Hubs:io:MonitorThreshold", "00:00:00.250"),
+            new("Gevent:Hubs:io:ThreadPoolSize", "3"),
+        ]);
+        var failures = new List<Exception>();
+        builder.Services.AddGeventHub("io", "Gevent:Hubs:io", options => options.ErrorHandler = (g, e) => failures.Add(e));
+        var seen = new TaskCompletionSource<(TimeSpan? Threshold, int PoolSize)>(TaskCreationOptions.RunContinuationsAsynchronously);
+        builder.Services.AddGeventGreenlet("probe", services =>
+        {
+            Hub hub = Hub.Current!;
+            seen.TrySetResult((hub.Monitor?.Threshold, hub.ThreadPool.MaxSize));
+            throw new InvalidOperationException("reported through the configured handler");
+        }, hub: "io");
+        using IHost host = builder.Build();
+        await host.StartAsync();
+
+        (TimeSpan? threshold, int poolSize) = await seen.Task.WaitAsync(TimeSpan.FromSeconds(30));
+        Assert.Equal(TimeSpan.FromMilliseconds(250), threshold);
+        Assert.Equal(3, poolSize);
+        await host.StopAsync();
+        Assert.Contains(failures, e => e.Message == "reported through the configured handler");
+    }
+
+    [Fact]
     public void AServerOnAnUnregisteredHub_IsRefusedAtRegistration()
     {
         var services = new ServiceCollection();

@@ -65,7 +65,7 @@ public class HttpRequestValidationTests
                 handled++;
                 await resp.WriteAsync(await req.ReadBodyAsync());
             });
-            using RawHttpClient client = await RawHttpClient.ConnectAsync(server.Address!);
+            using RawHttpClient client = await RawHttpClient.ConnectAsync(server.Address);
             await client.SendAsync(request);
             RawResponse r = await client.ReadResponseAsync();
             Assert.Equal(TimeSpan.Zero, clock.Elapsed); // answered without waiting for any timeout
@@ -95,7 +95,7 @@ public class HttpRequestValidationTests
         {
             await using HttpServer server = Start(async (req, resp) =>
                 await resp.WriteAsync($"{req.Host ?? "(none)"}|{req.Headers["Host"] ?? "(none)"}|{req.Path}|{req.QueryString}"));
-            using RawHttpClient client = await RawHttpClient.ConnectAsync(server.Address!);
+            using RawHttpClient client = await RawHttpClient.ConnectAsync(server.Address);
             await client.SendAsync(request);
             RawResponse r = await client.ReadResponseAsync();
             Assert.Equal(200, r.Status);
@@ -111,13 +111,13 @@ public class HttpRequestValidationTests
     {
         await using HttpServer server = Start(async (req, resp) => await resp.WriteAsync(req.Target.Length.ToString()), new HttpServerOptions { MaxRequestLineSize = 100 });
         string target = "/" + new string('t', 100 - "GET  HTTP/1.1".Length - 1);
-        using (RawHttpClient client = await RawHttpClient.ConnectAsync(server.Address!))
+        using (RawHttpClient client = await RawHttpClient.ConnectAsync(server.Address))
         {
             await client.SendAsync($"GET {target} HTTP/1.1\r\nHost: x\r\n\r\n");
             Assert.Equal(target.Length.ToString(), (await client.ReadResponseAsync()).Body);
         }
 
-        using RawHttpClient over = await RawHttpClient.ConnectAsync(server.Address!);
+        using RawHttpClient over = await RawHttpClient.ConnectAsync(server.Address);
         await over.SendAsync($"GET {target}t HTTP/1.1\r\nHost: x\r\n\r\n");
         RawResponse r = await over.ReadResponseAsync();
         Assert.Equal(414, r.Status);
@@ -128,7 +128,7 @@ public class HttpRequestValidationTests
     public void AHeadArrivingByteByByte_IsServed_AndGarbageByteByByteIsRefusedAtItsFirstWrongByte() => RunAtOnce(async clock =>
     {
         await using HttpServer server = Start(async (req, resp) => await resp.WriteAsync("ok " + req.Host));
-        using (RawHttpClient client = await RawHttpClient.ConnectAsync(server.Address!))
+        using (RawHttpClient client = await RawHttpClient.ConnectAsync(server.Address))
         {
             foreach (char c in "GET / HTTP/1.1\r\nHost: h\r\n\r\n")
             {
@@ -139,7 +139,7 @@ public class HttpRequestValidationTests
             Assert.Equal("ok h", (await client.ReadResponseAsync()).Body);
         }
 
-        using RawHttpClient bad = await RawHttpClient.ConnectAsync(server.Address!);
+        using RawHttpClient bad = await RawHttpClient.ConnectAsync(server.Address);
         await bad.SendAsync("GET / HTTP/1.1\r\nHost: h\n"); // and nothing more: no CRLFCRLF will come
         RawResponse r = await bad.ReadResponseAsync();
         Assert.Equal(TimeSpan.Zero, clock.Elapsed);

@@ -176,7 +176,7 @@ public class HttpServerFuzzTests
     private static async Task<Exchange> ExchangeAsync(HttpServer server, FuzzCase c)
     {
         using GreenSocket sock = GreenSocket.CreateTcp();
-        await sock.ConnectAsync(server.Address!);
+        await sock.ConnectAsync(server.Address);
         var received = new MemoryStream();
         bool reset = false;
         Greenlet sender = Gevent.Spawn(async () =>

@@ -22,10 +22,10 @@ public class HttpServerStopTests
             await response.WriteAsync("done");
         }, new GeventSharp.Http.HttpServerOptions { Server = new StreamServerOptions { StopTimeout = TimeSpan.FromSeconds(10) } });
         server.Start();
-        using RawHttpClient idle = await RawHttpClient.ConnectAsync(server.Address!);
+        using RawHttpClient idle = await RawHttpClient.ConnectAsync(server.Address);
         await idle.SendAsync("GET / HTTP/1.1\r\nHost: x\r\n\r\n");
         Assert.Null((await idle.ReadResponseAsync()).Header("Connection")); // kept alive, now idle
-        using RawHttpClient slow = await RawHttpClient.ConnectAsync(server.Address!);
+        using RawHttpClient slow = await RawHttpClient.ConnectAsync(server.Address);
         await slow.SendAsync("GET /slow HTTP/1.1\r\nHost: x\r\n\r\n");
         await entered.WaitAsync();
 
@@ -50,7 +50,7 @@ public class HttpServerStopTests
         }, new GeventSharp.Http.HttpServerOptions { Server = new StreamServerOptions { StopTimeout = TimeSpan.FromSeconds(10) } });
         Greenlet serving = Gevent.Spawn(() => server.ServeForeverAsync());
         await Gevent.Yield(); // serving starts the server
-        using RawHttpClient slow = await RawHttpClient.ConnectAsync(server.Address!);
+        using RawHttpClient slow = await RawHttpClient.ConnectAsync(server.Address);
         await slow.SendAsync("GET /slow HTTP/1.1\r\nHost: x\r\n\r\n");
         await entered.WaitAsync();
 

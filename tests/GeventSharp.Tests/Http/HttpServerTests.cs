@@ -28,7 +28,7 @@ public class HttpServerTests
     public void SmallResponse_HasContentLengthAndDate_AndTheConnectionIsKeptAlive() => NetHub.Run(PollerKind.Epoll, async () =>
     {
         await using HttpServer server = StartServer(Hello);
-        using RawHttpClient client = await RawHttpClient.ConnectAsync(server.Address!);
+        using RawHttpClient client = await RawHttpClient.ConnectAsync(server.Address);
         await client.SendAsync("GET /a HTTP/1.1\r\nHost: x\r\n\r\n");
         RawResponse first = await client.ReadResponseAsync();
         await client.SendAsync("GET /b%20c?q=1 HTTP/1.1\r\nHost: x\r\n\r\n");
@@ -71,8 +71,8 @@ public class HttpServerTests
             await using HttpServer server = StartServer(Hello, new HttpServerOptions { Certificate = cert });
             using var handler = new HttpClientHandler { ServerCertificateCustomValidationCallback = (_, c, _, _) => c?.GetCertHashString() == cert.GetCertHashString() };
             using var http = new HttpClient(handler);
-            Assert.Equal("hello /secure", await http.GetStringAsync($"https://localhost:{server.Address!.Port}/secure"));
-            Assert.Equal("hello /again", await http.GetStringAsync($"https://localhost:{server.Address!.Port}/again")); // same connection, kept alive
+            Assert.Equal("hello /secure", await http.GetStringAsync($"https://localhost:{server.Address.Port}/secure"));
+            Assert.Equal("hello /again", await http.GetStringAsync($"https://localhost:{server.Address.Port}/again")); // same connection, kept alive
             Assert.Equal(1, server.ConnectionCount);
         });
     }
@@ -81,7 +81,7 @@ public class HttpServerTests
     public void PipelinedRequests_AreAnsweredInOrder() => NetHub.Run(PollerKind.Epoll, async () =>
     {
         await using HttpServer server = StartServer(Hello);
-        using RawHttpClient client = await RawHttpClient.ConnectAsync(server.Address!);
+        using RawHttpClient client = await RawHttpClient.ConnectAsync(server.Address);
         await client.SendAsync("GET /1 HTTP/1.1\r\nHost: x\r\n\r\nGET /2 HTTP/1.1\r\nHost: x\r\n\r\nGET /3 HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
         Assert.Equal("hello /1", (await client.ReadResponseAsync()).Body);
         Assert.Equal("hello /2", (await client.ReadResponseAsync()).Body);
@@ -95,7 +95,7 @@ public class HttpServerTests
     public void Http10_ClosesUnlessAskedToKeepAlive() => NetHub.Run(PollerKind.Epoll, async () =>
     {
         await using HttpServer server = StartServer(Hello);
-        using (RawHttpClient plain = await RawHttpClient.ConnectAsync(server.Address!))
+        using (RawHttpClient plain = await RawHttpClient.ConnectAsync(server.Address))
         {
             await plain.SendAsync("GET /old HTTP/1.0\r\n\r\n");
             RawResponse r = await plain.ReadResponseAsync();
@@ -104,7 +104,7 @@ public class HttpServerTests
             Assert.True(await plain.ClosedByServerAsync());
         }
 
-        using RawHttpClient keep = await RawHttpClient.ConnectAsync(server.Address!);
+        using RawHttpClient keep = await RawHttpClient.ConnectAsync(server.Address);
         await keep.SendAsync("GET /k HTTP/1.0\r\nConnection: keep-alive\r\n\r\n");
         Assert.Equal("keep-alive", (await keep.ReadResponseAsync()).Header("Connection"));
         await keep.SendAsync("GET /k2 HTTP/1.0\r\nConnection: keep-alive\r\n\r\n");
@@ -122,7 +122,7 @@ public class HttpServerTests
                 await response.WriteAsync(piece);
             }
         });
-        using (RawHttpClient client = await RawHttpClient.ConnectAsync(server.Address!))
+        using (RawHttpClient client = await RawHttpClient.ConnectAsync(server.Address))
         {
             await client.SendAsync("GET / HTTP/1.1\r\nHost: x\r\n\r\n");
             RawResponse r = await client.ReadResponseAsync();
@@ -132,7 +132,7 @@ public class HttpServerTests
             Assert.Equal(100_000, (await client.ReadResponseAsync()).Body.Length);
         }
 
-        using RawHttpClient old = await RawHttpClient.ConnectAsync(server.Address!);
+        using RawHttpClient old = await RawHttpClient.ConnectAsync(server.Address);
         await old.SendAsync("GET / HTTP/1.0\r\n\r\n");
         RawResponse o = await old.ReadResponseAsync();
         Assert.False(o.Chunked);
@@ -151,7 +151,7 @@ public class HttpServerTests
                 await response.WriteAsync(new byte[10_000]);
             }
         });
-        using RawHttpClient client = await RawHttpClient.ConnectAsync(server.Address!);
+        using RawHttpClient client = await RawHttpClient.ConnectAsync(server.Address);
         await client.SendAsync("GET / HTTP/1.1\r\nHost: x\r\n\r\n");
         RawResponse r = await client.ReadResponseAsync();
         Assert.False(r.Chunked);
@@ -170,7 +170,7 @@ public class HttpServerTests
             await go.WaitAsync();
             await response.WriteAsync("second");
         });
-        using RawHttpClient client = await RawHttpClient.ConnectAsync(server.Address!);
+        using RawHttpClient client = await RawHttpClient.ConnectAsync(server.Address);
         await client.SendAsync("GET / HTTP/1.1\r\nHost: x\r\n\r\n");
         RawResponse head = await client.ReadHeadAsync();
         Assert.True(head.Chunked);
@@ -188,7 +188,7 @@ public class HttpServerTests
             Assert.Equal(request.Headers["Transfer-Encoding"] is null ? 3 : null, request.ContentLength);
             await response.WriteAsync("got " + await request.ReadTextAsync());
         });
-        using RawHttpClient client = await RawHttpClient.ConnectAsync(server.Address!);
+        using RawHttpClient client = await RawHttpClient.ConnectAsync(server.Address);
         await client.SendAsync("POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n5;ext=1\r\nhello\r\n6\r\n world\r\n0\r\nX-Trailer: t\r\n\r\n");
         Assert.Equal("got hello world", (await client.ReadResponseAsync()).Body);
         await client.SendAsync("POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\n\r\nabc");
@@ -213,7 +213,7 @@ public class HttpServerTests
     public void UnreadBody_IsSkipped_BeforeTheNextRequest() => NetHub.Run(PollerKind.Epoll, async () =>
     {
         await using HttpServer server = StartServer(Hello);
-        using RawHttpClient client = await RawHttpClient.ConnectAsync(server.Address!);
+        using RawHttpClient client = await RawHttpClient.ConnectAsync(server.Address);
         await client.SendAsync("POST /ignored HTTP/1.1\r\nHost: x\r\nContent-Length: 10\r\n\r\n0123456789GET /next HTTP/1.1\r\nHost: x\r\n\r\n");
         Assert.Equal("hello /ignored", (await client.ReadResponseAsync()).Body);
         Assert.Equal("hello /next", (await client.ReadResponseAsync()).Body);
@@ -223,7 +223,7 @@ public class HttpServerTests
     public void Expect100Continue_IsSentWhenTheHandlerReadsTheBody() => NetHub.Run(PollerKind.Epoll, async () =>
     {
         await using HttpServer server = StartServer(async (request, response) => await response.WriteAsync("body=" + await request.ReadTextAsync()));
-        using RawHttpClient client = await RawHttpClient.ConnectAsync(server.Address!);
+        using RawHttpClient client = await RawHttpClient.ConnectAsync(server.Address);
         await client.SendAsync("PUT / HTTP/1.1\r\nHost: x\r\nContent-Length: 4\r\nExpect: 100-continue\r\n\r\n");
         RawResponse interim = await client.ReadResponseAsync();
         Assert.Equal(100, interim.Status);
@@ -253,7 +253,7 @@ public class HttpServerTests
             await using HttpServer server = StartServer(
                 async (req, resp) => await resp.WriteAsync(await req.ReadBodyAsync()),
                 new HttpServerOptions { MaxRequestBodySize = 1000 });
-            using RawHttpClient client = await RawHttpClient.ConnectAsync(server.Address!);
+            using RawHttpClient client = await RawHttpClient.ConnectAsync(server.Address);
             await client.SendAsync(request);
             RawResponse r = await client.ReadResponseAsync();
             Assert.Equal(status, r.Status);
@@ -267,7 +267,7 @@ public class HttpServerTests
     public void OversizedHead_Gets431() => NetHub.Run(PollerKind.Epoll, async () =>
     {
         await using HttpServer server = StartServer(Hello, new HttpServerOptions { MaxRequestHeadSize = 1024 });
-        using RawHttpClient client = await RawHttpClient.ConnectAsync(server.Address!);
+        using RawHttpClient client = await RawHttpClient.ConnectAsync(server.Address);
         await client.SendAsync("GET / HTTP/1.1\r\nHost: x\r\nX-Big: " + new string('a', 2000) + "\r\n\r\n");
         RawResponse r = await client.ReadResponseAsync();
         Assert.Equal(431, r.Status);
@@ -280,7 +280,7 @@ public class HttpServerTests
         await using HttpServer server = StartServer(
             async (req, resp) => await resp.WriteAsync(await req.ReadBodyAsync()),
             new HttpServerOptions { MaxRequestHeadSize = 1024 });
-        using RawHttpClient client = await RawHttpClient.ConnectAsync(server.Address!);
+        using RawHttpClient client = await RawHttpClient.ConnectAsync(server.Address);
         var trailers = new System.Text.StringBuilder();
         for (int i = 0; i < 40; i++)
         {
@@ -312,7 +312,7 @@ public class HttpServerTests
 
                     await Hello(request, response);
                 });
-                using (RawHttpClient client = await RawHttpClient.ConnectAsync(server.Address!))
+                using (RawHttpClient client = await RawHttpClient.ConnectAsync(server.Address))
                 {
                     await client.SendAsync("GET /boom HTTP/1.1\r\nHost: x\r\n\r\n");
                     RawResponse r = await client.ReadResponseAsync();
@@ -321,7 +321,7 @@ public class HttpServerTests
                     Assert.True(await client.ClosedByServerAsync());
                 }
 
-                using RawHttpClient next = await RawHttpClient.ConnectAsync(server.Address!);
+                using RawHttpClient next = await RawHttpClient.ConnectAsync(server.Address);
                 await next.SendAsync("GET /ok HTTP/1.1\r\nHost: x\r\n\r\n");
                 Assert.Equal("hello /ok", (await next.ReadResponseAsync()).Body);
             },
@@ -343,7 +343,7 @@ public class HttpServerTests
 
             throw new HttpBadRequestException(422, "The widget count must be positive.");
         });
-        using (RawHttpClient client = await RawHttpClient.ConnectAsync(server.Address!))
+        using (RawHttpClient client = await RawHttpClient.ConnectAsync(server.Address))
         {
             await client.SendAsync("GET /bye HTTP/1.1\r\nHost: x\r\n\r\n");
             RawResponse r = await client.ReadResponseAsync();
@@ -351,7 +351,7 @@ public class HttpServerTests
             Assert.True(await client.ClosedByServerAsync());
         }
 
-        using RawHttpClient other = await RawHttpClient.ConnectAsync(server.Address!);
+        using RawHttpClient other = await RawHttpClient.ConnectAsync(server.Address);
         await other.SendAsync("POST /widgets HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\n\r\n");
         RawResponse bad = await other.ReadResponseAsync();
         Assert.Equal(422, bad.Status);
@@ -371,7 +371,7 @@ public class HttpServerTests
 
             await response.WriteAsync("twelve bytes");
         });
-        using RawHttpClient client = await RawHttpClient.ConnectAsync(server.Address!);
+        using RawHttpClient client = await RawHttpClient.ConnectAsync(server.Address);
         await client.SendAsync("HEAD / HTTP/1.1\r\nHost: x\r\n\r\n");
         RawResponse head = await client.ReadResponseAsync(head: true);
         Assert.Equal("12", head.Header("Content-Length"));
@@ -393,7 +393,7 @@ public class HttpServerTests
             await response.FlushAsync();
             await response.WriteAsync(" more");
         });
-        using RawHttpClient client = await RawHttpClient.ConnectAsync(server.Address!);
+        using RawHttpClient client = await RawHttpClient.ConnectAsync(server.Address);
         await client.SendAsync("HEAD / HTTP/1.1\r\nHost: x\r\n\r\nGET / HTTP/1.1\r\nHost: x\r\n\r\n");
         RawResponse head = await client.ReadResponseAsync(head: true);
         Assert.Equal(200, head.Status);
@@ -440,12 +440,12 @@ public class HttpServerTests
         });
         var pollers = Enumerable.Range(0, 20).Select(_ => Gevent.Spawn(async Task<string> () =>
         {
-            using RawHttpClient c = await RawHttpClient.ConnectAsync(server.Address!);
+            using RawHttpClient c = await RawHttpClient.ConnectAsync(server.Address);
             await c.SendAsync("POST /poll HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\n\r\n");
             return (await c.ReadResponseAsync()).Body;
         })).ToList();
         await allWaiting.WaitAsync();
-        using (RawHttpClient other = await RawHttpClient.ConnectAsync(server.Address!))
+        using (RawHttpClient other = await RawHttpClient.ConnectAsync(server.Address))
         {
             await other.SendAsync("GET /now HTTP/1.1\r\nHost: x\r\n\r\n");
             Assert.Equal("hello /now", (await other.ReadResponseAsync()).Body);
@@ -483,10 +483,10 @@ public class HttpServerTests
                 throw;
             }
         });
-        using RawHttpClient idle = await RawHttpClient.ConnectAsync(server.Address!);
+        using RawHttpClient idle = await RawHttpClient.ConnectAsync(server.Address);
         await idle.SendAsync("GET /first HTTP/1.1\r\nHost: x\r\n\r\n");
         await idle.ReadResponseAsync(); // served, and now idle between requests
-        using RawHttpClient busy = await RawHttpClient.ConnectAsync(server.Address!);
+        using RawHttpClient busy = await RawHttpClient.ConnectAsync(server.Address);
         await busy.SendAsync("GET /slow HTTP/1.1\r\nHost: x\r\n\r\n");
         await slowStarted.WaitAsync();
         await server.StopAsync(TimeSpan.FromSeconds(0.05));
@@ -502,8 +502,8 @@ public class HttpServerTests
         VirtualClockRun(async () =>
         {
             await using HttpServer server = StartServer(Hello, new HttpServerOptions { KeepAliveTimeout = TimeSpan.FromSeconds(5) });
-            using RawHttpClient silent = await RawHttpClient.ConnectAsync(server.Address!);
-            using RawHttpClient slow = await RawHttpClient.ConnectAsync(server.Address!);
+            using RawHttpClient silent = await RawHttpClient.ConnectAsync(server.Address);
+            using RawHttpClient slow = await RawHttpClient.ConnectAsync(server.Address);
             await slow.SendAsync("GET / HTTP/1.1\r\nHo");
             Assert.True(await silent.ClosedByServerAsync());
             RawResponse r = await slow.ReadResponseAsync();
@@ -519,7 +519,7 @@ public class HttpServerTests
             await using HttpServer server = StartServer(
                 async (request, response) => await response.WriteAsync(await request.ReadBodyAsync()),
                 new HttpServerOptions { IoTimeout = TimeSpan.FromSeconds(5) });
-            using RawHttpClient client = await RawHttpClient.ConnectAsync(server.Address!);
+            using RawHttpClient client = await RawHttpClient.ConnectAsync(server.Address);
             await client.SendAsync("POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 10\r\n\r\nabc");
             RawResponse r = await client.ReadResponseAsync();
             Assert.Equal(408, r.Status);
@@ -554,7 +554,7 @@ public class HttpServerTests
                     }
                 },
                 new HttpServerOptions { IoTimeout = TimeSpan.FromSeconds(5) });
-            using RawHttpClient client = await RawHttpClient.ConnectAsync(server.Address!);
+            using RawHttpClient client = await RawHttpClient.ConnectAsync(server.Address);
             await client.SendAsync("GET /big HTTP/1.1\r\nHost: x\r\n\r\n");
             Assert.Equal("Timeout", await handlerEnded.GetAsync()); // the stalled write was given up on
             Assert.Equal(0, server.ConnectionCount);
@@ -578,7 +578,7 @@ public class HttpServerTests
                     await response.WriteAsync("[]");
                 }
             });
-            using RawHttpClient client = await RawHttpClient.ConnectAsync(server.Address!);
+            using RawHttpClient client = await RawHttpClient.ConnectAsync(server.Address);
             Greenlet producer = Gevent.SpawnLater(2, () => Assert.True(updates.TryPut("news")));
             await client.SendAsync("POST /poll HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\n\r\n");
             Assert.Equal("news", (await client.ReadResponseAsync()).Body);
@@ -603,7 +603,7 @@ public class HttpServerTests
             {
                 Greenlet unrelated = Gevent.SpawnLater(30, () => { });
                 await using HttpServer server = StartServer(async (request, response) => await response.WriteAsync("got " + await request.ReadTextAsync()));
-                using RawHttpClient client = await RawHttpClient.ConnectAsync(server.Address!);
+                using RawHttpClient client = await RawHttpClient.ConnectAsync(server.Address);
                 await client.SendAsync("POST /cl HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n\r\n");
                 await Gevent.Sleep(1);
                 await client.SendAsync("hello");

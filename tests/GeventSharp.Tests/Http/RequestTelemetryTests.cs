@@ -52,7 +52,7 @@ public class RequestTelemetryTests
         using var metrics = new MetricsRecorder();
         await using HttpServer server = Start((request, response) =>
             request.Path == "/boom" ? throw new InvalidOperationException("boom") : response.WriteAsync("ok").AsTask());
-        int port = server.Address!.Port;
+        int port = server.Address.Port;
         using RawHttpClient client = await RawHttpClient.ConnectAsync(server.Address);
         await client.SendAsync("GET /a HTTP/1.1\r\nHost: x\r\n\r\n");
         Assert.Equal(200, (await client.ReadResponseAsync()).Status);
@@ -89,7 +89,7 @@ public class RequestTelemetryTests
             seenInHandler = Activity.Current?.Id;
             return response.WriteAsync("ok").AsTask();
         });
-        using RawHttpClient client = await RawHttpClient.ConnectAsync(server.Address!);
+        using RawHttpClient client = await RawHttpClient.ConnectAsync(server.Address);
         await client.SendAsync($"GET /items?q=1 HTTP/1.1\r\nHost: example.com:8080\r\nUser-Agent: test/1.0\r\ntraceparent: {TraceParent}\r\ntracestate: rojo=00f067aa0ba902b7\r\n\r\n");
         Assert.Equal(200, (await client.ReadResponseAsync()).Status);
         await ServerMetricsTests.UntilAsync(() => activities.Stopped.Count == 1);
@@ -124,7 +124,7 @@ public class RequestTelemetryTests
             response.StatusCode = 503;
             return Task.CompletedTask;
         });
-        using RawHttpClient client = await RawHttpClient.ConnectAsync(server.Address!);
+        using RawHttpClient client = await RawHttpClient.ConnectAsync(server.Address);
         await client.SendAsync("DELETE / HTTP/1.1\r\nHost: x\r\n\r\n");
         Assert.Equal(503, (await client.ReadResponseAsync()).Status);
         await ServerMetricsTests.UntilAsync(() => activities.Stopped.Count == 1);
@@ -163,13 +163,13 @@ public class RequestTelemetryTests
             await inFirst.WaitAsync();
             inBystander = Activity.Current?.Id;
         });
-        using RawHttpClient first = await RawHttpClient.ConnectAsync(server.Address!);
+        using RawHttpClient first = await RawHttpClient.ConnectAsync(server.Address);
         await first.SendAsync("GET /first HTTP/1.1\r\nHost: x\r\n\r\n");
         await inFirst.WaitAsync();
         await bystander.JoinAsync();
         Assert.Null(Activity.Current);
 
-        using RawHttpClient second = await RawHttpClient.ConnectAsync(server.Address!);
+        using RawHttpClient second = await RawHttpClient.ConnectAsync(server.Address);
         await second.SendAsync("GET /second HTTP/1.1\r\nHost: x\r\n\r\n");
         Assert.Equal(200, (await second.ReadResponseAsync()).Status);
         await second.SendAsync("GET /third HTTP/1.1\r\nHost: x\r\n\r\n"); // the next request on the same connection
@@ -214,7 +214,7 @@ public class RequestTelemetryTests
         NetHub.Run(PollerKind.Epoll, async () =>
         {
             await using HttpServer server = Start(static (request, response) => response.WriteAsync("ok").AsTask());
-            using RawHttpClient client = await RawHttpClient.ConnectAsync(server.Address!);
+            using RawHttpClient client = await RawHttpClient.ConnectAsync(server.Address);
             for (int attempt = 0; attempt < 3; attempt++)
             {
                 long before = 0;

@@ -84,7 +84,7 @@ public class WebSocketTests
     {
         await using var server = new HttpServer(NetHub.Loopback0, EchoUpper);
         server.Start();
-        using RawHttpClient raw = await RawHttpClient.ConnectAsync(server.Address!);
+        using RawHttpClient raw = await RawHttpClient.ConnectAsync(server.Address);
         // The key and accept value from RFC 6455 §1.3; a masked text frame "hi" follows the handshake in the same send.
         byte[] mask = [1, 2, 3, 4];
         string frame = Encoding.Latin1.GetString([0x81, 0x82, .. mask, (byte)('h' ^ 1), (byte)('i' ^ 2)]);
@@ -111,7 +111,7 @@ public class WebSocketTests
             await EchoUpper(request, response);
         });
         server.Start();
-        using (RawHttpClient raw = await RawHttpClient.ConnectAsync(server.Address!))
+        using (RawHttpClient raw = await RawHttpClient.ConnectAsync(server.Address))
         {
             await raw.SendAsync("GET /ws HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 8\r\n\r\n");
             RawResponse r = await raw.ReadResponseAsync();
@@ -121,7 +121,7 @@ public class WebSocketTests
             Assert.True(await raw.ClosedByServerAsync());
         }
 
-        using RawHttpClient plain = await RawHttpClient.ConnectAsync(server.Address!);
+        using RawHttpClient plain = await RawHttpClient.ConnectAsync(server.Address);
         await plain.SendAsync("GET / HTTP/1.1\r\nHost: x\r\n\r\n");
         Assert.Equal("plain http", (await plain.ReadResponseAsync()).Body);
     });
@@ -136,7 +136,7 @@ public class WebSocketTests
     {
         await using var server = new HttpServer(NetHub.Loopback0, EchoUpper);
         server.Start();
-        using RawHttpClient raw = await RawHttpClient.ConnectAsync(server.Address!);
+        using RawHttpClient raw = await RawHttpClient.ConnectAsync(server.Address);
         await raw.SendAsync(Handshake + bodyPart);
         RawResponse r = await raw.ReadResponseAsync();
         Assert.Equal(400, r.Status);
@@ -153,7 +153,7 @@ public class WebSocketTests
     {
         await using var server = new HttpServer(NetHub.Loopback0, EchoUpper); // any error it let escape would fail the test (NetHub.Run)
         server.Start();
-        using RawHttpClient raw = await RawHttpClient.ConnectAsync(server.Address!);
+        using RawHttpClient raw = await RawHttpClient.ConnectAsync(server.Address);
         byte[] frame = what switch
         {
             "an unmasked frame" => [0x81, 0x06, .. "hello!"u8],
@@ -173,7 +173,7 @@ public class WebSocketTests
         await using var server = new HttpServer(NetHub.Loopback0, EchoUpper, new HttpServerOptions { MaxWebSocketMessageSize = 16 });
         server.Start();
 
-        using (RawHttpClient raw = await RawHttpClient.ConnectAsync(server.Address!))
+        using (RawHttpClient raw = await RawHttpClient.ConnectAsync(server.Address))
         {
             await raw.SendAsync(Handshake + "\r\n");
             Assert.Equal(101, (await raw.ReadHeadAsync()).Status);
@@ -188,7 +188,7 @@ public class WebSocketTests
             Assert.True(await raw.ClosedOrResetByServerAsync());
         }
 
-        using RawHttpClient huge = await RawHttpClient.ConnectAsync(server.Address!);
+        using RawHttpClient huge = await RawHttpClient.ConnectAsync(server.Address);
         await huge.SendAsync(Handshake + "\r\n");
         Assert.Equal(101, (await huge.ReadHeadAsync()).Status);
         await huge.SendAsync(Frame(0x82, new byte[5000], declaredLength: 1L << 30)); // a 1 GiB frame: cut at the first receive (the handler's 4 KiB), not streamed

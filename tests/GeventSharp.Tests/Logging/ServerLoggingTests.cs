@@ -23,7 +23,7 @@ public class ServerLoggingTests
                 : listener.AcceptAsync();
             server.Start();
             using GreenSocket c = GreenSocket.CreateTcp();
-            await c.ConnectAsync(server.Address!);
+            await c.ConnectAsync(server.Address);
             while (server.AcceptErrors < 2 || failures >= 0)
             {
                 await Gevent.Sleep(0.01); // until the accept loop is past its failures and has accepted
@@ -52,7 +52,7 @@ public class ServerLoggingTests
             });
             server.Start();
             using GreenSocket c = GreenSocket.CreateTcp();
-            await c.ConnectAsync(server.Address!);
+            await c.ConnectAsync(server.Address);
             await running.WaitAsync();
             await server.StopAsync(TimeSpan.Zero);
             Assert.Equal(1, server.HandlersKilledAtStop);
@@ -172,7 +172,7 @@ public class ServerLoggingTests
             {
                 var server = new HttpServer(NetHub.Loopback0, handler, options);
                 server.Start();
-                using (RawHttpClient c = await RawHttpClient.ConnectAsync(server.Address!))
+                using (RawHttpClient c = await RawHttpClient.ConnectAsync(server.Address))
                 {
                     await client(c);
                 }

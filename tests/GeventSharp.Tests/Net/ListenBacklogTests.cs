@@ -42,8 +42,8 @@ public class ListenBacklogTests
             await using var configured = new HttpServer(NetHub.Loopback0, (_, _) => Task.CompletedTask, new HttpServerOptions { Server = new StreamServerOptions { Backlog = 37 } });
             configured.Start();
 
-            Assert.Equal(somaxconn, KernelBacklog(byDefault.Address!));
-            Assert.Equal(37, KernelBacklog(configured.Address!));
+            Assert.Equal(somaxconn, KernelBacklog(byDefault.Address));
+            Assert.Equal(37, KernelBacklog(configured.Address));
         });
     }
 

@@ -17,7 +17,7 @@ public class SampleTests
         server.Start();
         var clients = Enumerable.Range(0, 5).Select(i => Gevent.Spawn(async Task<string> () =>
         {
-            using GreenSocket c = await GreenSocket.CreateConnectionAsync("127.0.0.1", server.Address!.Port, TimeSpan.FromSeconds(10));
+            using GreenSocket c = await GreenSocket.CreateConnectionAsync("127.0.0.1", server.Address.Port, TimeSpan.FromSeconds(10));
             await c.SendAllAsync(Encoding.ASCII.GetBytes($"message {i}"));
             string back = Encoding.ASCII.GetString(await NetHub.ReceiveExactlyAsync(c, $"message {i}".Length));
             c.Shutdown(System.Net.Sockets.SocketShutdown.Send);
@@ -33,9 +33,9 @@ public class SampleTests
     {
         await using StreamServer echo = EchoServerSample.Create(NetHub.Loopback0);
         echo.Start();
-        await using StreamServer forwarder = PortForwarderSample.Create(NetHub.Loopback0, echo.Address!);
+        await using StreamServer forwarder = PortForwarderSample.Create(NetHub.Loopback0, echo.Address);
         forwarder.Start();
-        using GreenSocket c = await GreenSocket.CreateConnectionAsync("127.0.0.1", forwarder.Address!.Port, TimeSpan.FromSeconds(10));
+        using GreenSocket c = await GreenSocket.CreateConnectionAsync("127.0.0.1", forwarder.Address.Port, TimeSpan.FromSeconds(10));
         byte[] big = new byte[200_000];
         new Random(7).NextBytes(big);
         Greenlet send = Gevent.Spawn(async Task () => await c.SendAllAsync(big));
@@ -66,7 +66,7 @@ public class SampleTests
         {
             using GreenSocket c = GreenSocket.CreateUdp();
             c.Timeout = TimeSpan.FromSeconds(10);
-            await c.SendToAsync(Encoding.ASCII.GetBytes($"abc{i}"), server.Address!);
+            await c.SendToAsync(Encoding.ASCII.GetBytes($"abc{i}"), server.Address);
             byte[] buffer = new byte[64];
             var r = await c.ReceiveFromAsync(buffer);
             return Encoding.ASCII.GetString(buffer, 0, r.ReceivedBytes);

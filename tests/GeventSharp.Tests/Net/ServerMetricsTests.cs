@@ -40,7 +40,7 @@ public class ServerMetricsTests
                 await sock.ReceiveAsync(buffer); // until the client closes
             });
             server.Start();
-            int port = server.Address!.Port;
+            int port = server.Address.Port;
             GreenSocket a = await GreenSocket.CreateConnectionAsync("127.0.0.1", port, TimeSpan.FromSeconds(10));
             GreenSocket b = await GreenSocket.CreateConnectionAsync("127.0.0.1", port, TimeSpan.FromSeconds(10));
             await a.SendAllAsync(Encoding.ASCII.GetBytes("hello"));
@@ -77,7 +77,7 @@ public class ServerMetricsTests
         {
             await using var server = StreamServer.CreateTls(NetHub.Loopback0, cert, (tls, peer) => Task.CompletedTask);
             server.Start();
-            int port = server.Address!.Port;
+            int port = server.Address.Port;
             using (GreenSocket plain = await GreenSocket.CreateConnectionAsync("127.0.0.1", port, TimeSpan.FromSeconds(10)))
             {
                 await plain.SendAllAsync(Encoding.ASCII.GetBytes("GET / HTTP/1.1\r\n\r\n")); // not a TLS hello
@@ -103,7 +103,7 @@ public class ServerMetricsTests
         using var metrics = new MetricsRecorder();
         await using var server = new DatagramServer(NetHub.Loopback0, (s, data, peer) => s.SendToAsync(data, peer).AsTask());
         server.Start();
-        int port = server.Address!.Port;
+        int port = server.Address.Port;
         using GreenSocket client = GreenSocket.CreateUdp();
         await client.SendToAsync(Encoding.ASCII.GetBytes("ping!"), server.Address);
         await client.ReceiveFromAsync(new byte[16]);

@@ -24,7 +24,7 @@ public class StreamServerAcceptErrorTests
         server.Start();
         using GreenSocket c = GreenSocket.CreateTcp();
         c.Timeout = TimeSpan.FromSeconds(30);
-        await c.ConnectAsync(server.Address!);
+        await c.ConnectAsync(server.Address);
         await c.SendAllAsync("ok"u8.ToArray());
         Assert.Equal("ok", System.Text.Encoding.ASCII.GetString(await NetHub.ReceiveExactlyAsync(c, 2)));
         Assert.True(server.Started);

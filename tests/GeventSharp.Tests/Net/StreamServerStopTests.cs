@@ -27,7 +27,7 @@ public class StreamServerStopTests
         await Assert.ThrowsAnyAsync<SocketException>(async () =>
         {
             using GreenSocket late = GreenSocket.CreateTcp();
-            await late.ConnectAsync(server.Address!); // the listener closed when StopAsync returned its task
+            await late.ConnectAsync(server.Address); // the listener closed when StopAsync returned its task
         });
         await serving.JoinAsync();
         Assert.True(finished); // serve_forever waited for the handler: it was not killed
@@ -106,7 +106,7 @@ public class StreamServerStopTests
         }, new StreamServerOptions { StopTimeout = stopTimeout });
         server.Start();
         GreenSocket client = GreenSocket.CreateTcp();
-        await client.ConnectAsync(server.Address!);
+        await client.ConnectAsync(server.Address);
         await entered.WaitAsync();
         return (server, client);
     }

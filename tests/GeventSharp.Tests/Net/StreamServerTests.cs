@@ -35,8 +35,8 @@ public class StreamServerTests
         Assert.False(server.Started);
         server.Start();
         Assert.True(server.Started);
-        Assert.NotEqual(0, server.Address!.Port);
-        var clients = Enumerable.Range(0, 20).Select(i => Gevent.Spawn(() => TalkAsync(server.Address!, $"hello {i}"))).ToList();
+        Assert.NotEqual(0, server.Address.Port);
+        var clients = Enumerable.Range(0, 20).Select(i => Gevent.Spawn(() => TalkAsync(server.Address, $"hello {i}"))).ToList();
         await Gevent.JoinAllAsync(clients, raiseError: true);
         for (int i = 0; i < clients.Count; i++)
         {
@@ -53,7 +53,7 @@ public class StreamServerTests
     {
         await using var server = new StreamServer(NetHub.Loopback6_0, EchoAsync);
         server.Start();
-        Assert.Equal("six", await TalkAsync(server.Address!, "six"));
+        Assert.Equal("six", await TalkAsync(server.Address, "six"));
     });
 
     [Fact]
@@ -63,7 +63,7 @@ public class StreamServerTests
         var server = new StreamServer(listener, EchoAsync);
         server.Start();
         Assert.Equal(listener.LocalEndPoint, server.Address);
-        Assert.Equal("x", await TalkAsync(server.Address!, "x"));
+        Assert.Equal("x", await TalkAsync(server.Address, "x"));
         await server.StopAsync();
         Assert.True(listener.Closed);
     });
@@ -94,7 +94,7 @@ public class StreamServerTests
             },
             usePool ? new StreamServerOptions { Pool = pool } : new StreamServerOptions { MaxConnections = 2 });
         server.Start();
-        var clients = Enumerable.Range(0, 6).Select(i => Gevent.Spawn(() => TalkAsync(server.Address!, $"c{i}"))).ToList();
+        var clients = Enumerable.Range(0, 6).Select(i => Gevent.Spawn(() => TalkAsync(server.Address, $"c{i}"))).ToList();
         Assert.Equal(["c0", "c1", "c2", "c3", "c4", "c5"], (await Gevent.JoinAllAsync(clients, raiseError: true)).Select(g => ((Greenlet<string>)g).Value).Order());
         Assert.Equal(2, peak);
         Assert.True(handlersWereMembers);
@@ -120,7 +120,7 @@ public class StreamServerTests
             },
             new StreamServerOptions { Pool = pool });
         server.Start();
-        var clients = Enumerable.Range(0, 4).Select(i => Gevent.Spawn(() => TalkAsync(server.Address!, $"c{i}"))).ToList();
+        var clients = Enumerable.Range(0, 4).Select(i => Gevent.Spawn(() => TalkAsync(server.Address, $"c{i}"))).ToList();
         await Gevent.JoinAllAsync(clients, raiseError: true);
         Assert.Equal(1, peak); // the other member holds one of the two slots
         await server.StopAsync();
@@ -151,7 +151,7 @@ public class StreamServerTests
             return listener.AcceptAsync();
         };
         server.Start();
-        var clients = Enumerable.Range(0, 3).Select(i => Gevent.Spawn(() => TalkAsync(server.Address!, $"c{i}"))).ToList();
+        var clients = Enumerable.Range(0, 3).Select(i => Gevent.Spawn(() => TalkAsync(server.Address, $"c{i}"))).ToList();
         await Gevent.JoinAllAsync(clients, raiseError: true);
         Assert.Equal([1, 2, 3], acceptsSeenByHandlers);
         await server.StopAsync();
@@ -180,8 +180,8 @@ public class StreamServerTests
         server.Start();
         using GreenSocket quick = GreenSocket.CreateTcp();
         using GreenSocket slow = GreenSocket.CreateTcp();
-        await quick.ConnectAsync(server.Address!);
-        await slow.ConnectAsync(server.Address!);
+        await quick.ConnectAsync(server.Address);
+        await slow.ConnectAsync(server.Address);
         await quick.SendAllAsync("q"u8.ToArray());
         await slow.SendAllAsync("s"u8.ToArray());
         while (server.ConnectionCount < 2)
@@ -229,11 +229,11 @@ public class StreamServerTests
                 server.Start();
                 using (GreenSocket first = GreenSocket.CreateTcp())
                 {
-                    await first.ConnectAsync(server.Address!);
+                    await first.ConnectAsync(server.Address);
                     Assert.Equal(0, await first.ReceiveAsync(new byte[1])); // closed by the server after the failure
                 }
 
-                Assert.Equal("ok", await TalkAsync(server.Address!, "ok"));
+                Assert.Equal("ok", await TalkAsync(server.Address, "ok"));
             },
             onError: (g, e) => reported.Add(e));
         Assert.IsType<InvalidOperationException>(Assert.Single(reported));

@@ -42,7 +42,7 @@ public class TlsTests
             });
             server.Start();
 
-            using GreenSocket sock = await GreenSocket.CreateConnectionAsync("127.0.0.1", server.Address!.Port, TimeSpan.FromSeconds(10));
+            using GreenSocket sock = await GreenSocket.CreateConnectionAsync("127.0.0.1", server.Address.Port, TimeSpan.FromSeconds(10));
             await using var client = new SslStream(sock.GetStream(), leaveInnerStreamOpen: false, (_, c, _, _) => c is not null && c.GetCertHashString() == cert.GetCertHashString());
             await client.AuthenticateAsClientAsync(new SslClientAuthenticationOptions { TargetHost = "localhost" }, Greenlet.Current!.CancellationToken);
             using var r = new StreamReader(client, leaveOpen: true);
@@ -69,7 +69,7 @@ public class TlsTests
             {
                 await using var server = StreamServer.CreateTls(NetHub.Loopback0, crt, key, async (tls, peer) => await tls.WriteAsync("pem ok"u8.ToArray(), Greenlet.Current!.CancellationToken));
                 server.Start();
-                using GreenSocket sock = await GreenSocket.CreateConnectionAsync("127.0.0.1", server.Address!.Port, TimeSpan.FromSeconds(10));
+                using GreenSocket sock = await GreenSocket.CreateConnectionAsync("127.0.0.1", server.Address.Port, TimeSpan.FromSeconds(10));
                 await using var client = new SslStream(sock.GetStream(), false, (_, c, _, _) => c is not null && c.GetCertHashString() == cert.GetCertHashString());
                 await client.AuthenticateAsClientAsync(new SslClientAuthenticationOptions { TargetHost = "localhost" }, Greenlet.Current!.CancellationToken);
                 byte[] buffer = new byte[16];
@@ -93,7 +93,7 @@ public class TlsTests
             server.Start();
             using GreenSocket sock = GreenSocket.CreateTcp();
             sock.Timeout = TimeSpan.FromSeconds(10);
-            await sock.ConnectAsync(server.Address!);
+            await sock.ConnectAsync(server.Address);
             await sock.SendAllAsync("GET / HTTP/1.0\r\n\r\n"u8.ToArray());
             byte[] buffer = new byte[256];
             while (await sock.ReceiveAsync(buffer) > 0)

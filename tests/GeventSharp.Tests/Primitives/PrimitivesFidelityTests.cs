@@ -1,6 +1,5 @@
 using System.Runtime.CompilerServices;
 using Xunit;
-using Timeout = GeventSharp.Timeout;
 using static GeventSharp.Tests.Primitives.Prim;
 
 namespace GeventSharp.Tests.Primitives;

@@ -286,7 +286,7 @@ public class ChatTests
         string cookie = $"chat_session={alice.Session}";
 
         // 25 MB declared, not one byte sent: the answer comes anyway, and the connection is closed.
-        using (RawHttpClient raw = await RawHttpClient.ConnectAsync(server.Address!))
+        using (RawHttpClient raw = await RawHttpClient.ConnectAsync(server.Address))
         {
             await raw.SendAsync($"POST /put/python/alice HTTP/1.1\r\nHost: x\r\nCookie: {cookie}\r\nX-CSRF-Token: {alice.Csrf}\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: 25000000\r\n\r\n");
             RawResponse r = await raw.ReadResponseAsync();
@@ -295,7 +295,7 @@ public class ChatTests
         }
 
         // Chunked, no length declared: read no further than the limit.
-        using (RawHttpClient raw = await RawHttpClient.ConnectAsync(server.Address!))
+        using (RawHttpClient raw = await RawHttpClient.ConnectAsync(server.Address))
         {
             string chunk = "message=" + new string('x', 8000);
             await raw.SendAsync($"POST /put/python/alice HTTP/1.1\r\nHost: x\r\nCookie: {cookie}\r\nX-CSRF-Token: {alice.Csrf}\r\nContent-Type: application/x-www-form-urlencoded\r\nTransfer-Encoding: chunked\r\n\r\n");
@@ -307,7 +307,7 @@ public class ChatTests
             Assert.Equal(413, (await raw.ReadResponseAsync()).Status);
         }
 
-        using (RawHttpClient raw = await RawHttpClient.ConnectAsync(server.Address!))
+        using (RawHttpClient raw = await RawHttpClient.ConnectAsync(server.Address))
         {
             await raw.SendAsync($"POST /poll/python/alice HTTP/1.1\r\nHost: x\r\nCookie: {cookie}\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: 5000\r\n\r\n");
             Assert.Equal(413, (await raw.ReadResponseAsync()).Status);
@@ -321,7 +321,7 @@ public class ChatTests
         {
             var app = NewApp(new ChatOptions { PutBurst = 3, PutsPerSecond = 1, ClaimBurst = 2, ClaimsPerSecond = 0.1 });
             (HttpServer server, Uri _) = await ChatServer.StartAsync(app);
-            using RawHttpClient client = await RawHttpClient.ConnectAsync(server.Address!);
+            using RawHttpClient client = await RawHttpClient.ConnectAsync(server.Address);
             RawResponse joined = await SendAsync(client, "GET /python/alice HTTP/1.1\r\nHost: x\r\n\r\n");
             string cookie = joined.Header("Set-Cookie")!.Split(';')[0];
             string csrf = System.Text.RegularExpressions.Regex.Match(joined.Body, "data-csrf=\"([^\"]*)\"").Groups[1].Value;
@@ -408,7 +408,7 @@ public class ChatTests
             (HttpServer server, Uri _) = await ChatServer.StartAsync(app);
             Greenlet janitor = app.StartJanitor();
             var time = (VirtualClock)Hub.Current!.TimeProvider;
-            using RawHttpClient alice = await RawHttpClient.ConnectAsync(server.Address!);
+            using RawHttpClient alice = await RawHttpClient.ConnectAsync(server.Address);
             RawResponse joined = await SendAsync(alice, "GET /python/alice HTTP/1.1\r\nHost: x\r\n\r\n");
             string cookie = joined.Header("Set-Cookie")!.Split(';')[0];
             string last = System.Text.RegularExpressions.Regex.Match(joined.Body, "data-last=\"([0-9]*)\"").Groups[1].Value;
@@ -424,7 +424,7 @@ public class ChatTests
             await Gevent.Sleep(75); // alice stops polling
             Assert.Equal(0, app.MemberCount("python"));
             Assert.Equal(0, app.UserCount);
-            using RawHttpClient other = await RawHttpClient.ConnectAsync(server.Address!);
+            using RawHttpClient other = await RawHttpClient.ConnectAsync(server.Address);
             RawResponse taken = await SendAsync(other, "GET /python/alice HTTP/1.1\r\nHost: x\r\n\r\n");
             Assert.Equal(200, taken.Status); // the name is free again
 
