@@ -84,6 +84,9 @@ public sealed class HttpServer : IAsyncDisposable
     /// <summary>Open connections.</summary>
     public int ConnectionCount => _connections.Count;
 
+    /// <summary>Open connections holding an input or output buffer (idle ones hold none); a test seam.</summary>
+    internal int ConnectionsHoldingBuffers => _connections.Count(c => c.HoldsBuffers);
+
     /// <summary>Requests answered so far.</summary>
     public long RequestCount { get; private set; }
 

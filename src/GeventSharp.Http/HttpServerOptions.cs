@@ -58,7 +58,8 @@ public sealed class HttpServerOptions
     /// <summary>
     /// How much of the response body is buffered before it is sent: a handler that writes less and
     /// returns gets a <c>Content-Length</c> response in one write; more (or a flush) starts a
-    /// chunked response. 16 KiB by default.
+    /// chunked response. 16 KiB by default. The buffer is rented from the shared array pool while a
+    /// response is written and returned when it is complete: an idle connection holds none.
     /// </summary>
     public int ResponseBufferSize { get; set; } = 16 * 1024;
 

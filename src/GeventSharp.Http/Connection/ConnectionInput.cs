@@ -8,16 +8,19 @@ namespace GeventSharp.Http;
 /// being parsed, then the body, then whatever the client pipelined after it.
 /// </summary>
 /// <remarks>
-/// The buffer starts at 4 KiB and grows only as far as the caller's limit allows (a head up to
+/// <para>The buffer starts at 4 KiB and grows only as far as the caller's limit allows (a head up to
 /// <see cref="HttpServerOptions.MaxRequestHeadSize"/>, a chunk line up to its maximum), so a client
-/// cannot make the server buffer more than one such unit. It is pooled and returned by
-/// <see cref="Dispose"/>.
+/// cannot make the server buffer more than one such unit.</para>
+/// <para>It is rented from <see cref="ArrayPool{T}.Shared"/> only while there is input to hold: an
+/// idle connection holds none (<see cref="Release"/>), and the next <see cref="FillAsync"/> waits
+/// for readability with a zero-byte read, without a buffer, before it rents one. An idle
+/// keep-alive connection thus costs no buffer memory.</para>
 /// </remarks>
 internal sealed class ConnectionInput(Stream stream, StallGuard stall) : IDisposable
 {
     private const int InitialSize = 4096;
 
-    private byte[] _buffer = ArrayPool<byte>.Shared.Rent(InitialSize);
+    private byte[] _buffer = [];
     private int _start;
     private int _end;
 
@@ -27,12 +30,16 @@ internal sealed class ConnectionInput(Stream stream, StallGuard stall) : IDispos
     /// <summary>How many bytes are buffered.</summary>
     public int Count => _end - _start;
 
+    /// <summary>True while a buffer is rented (false for an idle connection).</summary>
+    public bool HoldsBuffer => _buffer.Length > 0;
+
     /// <summary>Marks <paramref name="count"/> buffered bytes as used.</summary>
     public void Consume(int count) => _start += count;
 
     /// <summary>
     /// Reads more input, growing the buffer up to <paramref name="limit"/> bytes if it is full;
-    /// the bytes read, 0 at the end of the stream.
+    /// the bytes read, 0 at the end of the stream. Without a buffer, first waits for input with a
+    /// zero-byte read, then rents one.
     /// </summary>
     /// <param name="limit">How large the buffer may grow for what is being read.</param>
     /// <param name="guarded">Hold the read to the I/O timeout (a body); a head waits under the keep-alive timeout instead.</param>
@@ -44,7 +51,16 @@ internal sealed class ConnectionInput(Stream stream, StallGuard stall) : IDispos
             _start = _end = 0;
         }
 
-        if (_end == _buffer.Length)
+        if (_buffer.Length == 0)
+        {
+            // Idle: wait until the client sends something (or closes) holding no buffer, then rent one.
+            ValueTask<int> ready = stream.ReadAsync(Memory<byte>.Empty);
+            _ = ready.IsCompleted ? ready.GetAwaiter().GetResult()
+                : guarded ? await stall.GuardAsync(ready).ConfigureAwait(false)
+                : await ready;
+            _buffer = ArrayPool<byte>.Shared.Rent(InitialSize);
+        }
+        else if (_end == _buffer.Length)
         {
             if (_start > 0)
             {
@@ -74,7 +90,7 @@ internal sealed class ConnectionInput(Stream stream, StallGuard stall) : IDispos
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
     public async ValueTask EnsureAsync(RejectReason reason)
     {
-        if (_start == _end && await FillAsync(_buffer.Length, guarded: true).ConfigureAwait(false) == 0)
+        if (_start == _end && await FillAsync(Math.Max(_buffer.Length, InitialSize), guarded: true).ConfigureAwait(false) == 0)
         {
             throw HttpRejection.Create(reason);
         }
@@ -88,11 +104,27 @@ internal sealed class ConnectionInput(Stream stream, StallGuard stall) : IDispos
         return rest;
     }
 
+    /// <summary>Returns the buffer to the pool if nothing is buffered (the connection goes idle); true if none is held any more.</summary>
+    public bool Release()
+    {
+        if (_start != _end)
+        {
+            return false; // pipelined bytes: the next request is already here
+        }
+
+        Dispose();
+        return true;
+    }
+
     /// <summary>Returns the buffer to the pool.</summary>
     public void Dispose()
     {
-        ArrayPool<byte>.Shared.Return(_buffer);
-        _buffer = [];
+        if (_buffer.Length > 0)
+        {
+            ArrayPool<byte>.Shared.Return(_buffer);
+            _buffer = [];
+        }
+
         _start = _end = 0;
     }
 }

@@ -97,7 +97,32 @@ internal sealed class HttpConnection
 
     /// <summary>Answers the upgrade (101) and turns the connection into a WebSocket (RFC 6455).</summary>
     public async ValueTask<WebSocket> AcceptWebSocketAsync(HttpResponse response, string? subProtocol, TimeSpan? keepAliveInterval)
-        => _webSocket = await WebSocketUpgrade.AcceptAsync(_request!, response, _writer, _input, _stream, subProtocol, keepAliveInterval, _options.MaxWebSocketMessageSize).ConfigureAwait(false);
+    {
+        _webSocket = await WebSocketUpgrade.AcceptAsync(_request!, response, _writer, _input, _stream, subProtocol, keepAliveInterval, _options.MaxWebSocketMessageSize).ConfigureAwait(false);
+        ReleaseBuffers(); // the WebSocket reads and writes the stream itself (what followed the handshake was taken)
+        return _webSocket;
+    }
+
+    /// <summary>True while the connection holds an input or output buffer (an idle one holds neither).</summary>
+    public bool HoldsBuffers => _input.HoldsBuffer || _writer.HoldsBuffer;
+
+    /// <summary>Between requests: hold no buffer and nothing of the last request (its head, body reader, response) while waiting for the next.</summary>
+    private void ForgetLastRequest()
+    {
+        _request = null;
+        _body.End();
+        _body = RequestBodyReader.Empty;
+        ReleaseBuffers();
+    }
+
+    /// <summary>Returns the input and output buffers to the pool, unless input is buffered (a pipelined request).</summary>
+    private void ReleaseBuffers()
+    {
+        if (_input.Release())
+        {
+            _writer.Release();
+        }
+    }
 
     /// <summary>Reads one request and answers it; false when the connection should close.</summary>
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
@@ -108,6 +133,8 @@ internal sealed class HttpConnection
         {
             return false;
         }
+
+        ForgetLastRequest();
 
         RequestHead? head;
         _head = null;

@@ -16,6 +16,9 @@ namespace GeventSharp.Http;
 /// or delimited by the connection's close (HTTP/1.0).</para>
 /// <para>One writer per connection serves its responses one after another (<see cref="Begin"/>);
 /// an <see cref="HttpResponse"/> writes through it, and only the current one may.</para>
+/// <para>The buffer is rented from <see cref="ArrayPool{T}.Shared"/> by <see cref="Begin"/> and
+/// returned by <see cref="Release"/> once the response is complete and the connection goes idle
+/// (or is upgraded), so an idle connection holds none.</para>
 /// </remarks>
 internal sealed class ResponseWriter : IDisposable
 {
@@ -28,7 +31,7 @@ internal sealed class ResponseWriter : IDisposable
     private readonly Stream _stream;
     private readonly StallGuard _stall;
     private readonly HttpServerOptions _options;
-    private byte[] _out;
+    private byte[] _out = [];
 
     private HttpResponse? _response;
     private bool _headOnly;
@@ -47,7 +50,6 @@ internal sealed class ResponseWriter : IDisposable
         _stream = stream;
         _stall = stall;
         _options = options;
-        _out = ArrayPool<byte>.Shared.Rent(HeadReserve + options.ResponseBufferSize + 2);
     }
 
     /// <summary>Whether the connection stays open after the current response (cleared by <c>Connection: close</c>, errors, upgrades).</summary>
@@ -55,6 +57,9 @@ internal sealed class ResponseWriter : IDisposable
 
     /// <summary>True once the current response's head has been sent.</summary>
     public bool HasStarted => _started;
+
+    /// <summary>True while a buffer is rented (false for an idle connection).</summary>
+    public bool HoldsBuffer => _out.Length > 0;
 
     /// <summary>Body bytes of the current response sent so far (chunk framing not counted), for the access log.</summary>
     public long BodyBytesSent => _sent;
@@ -66,6 +71,11 @@ internal sealed class ResponseWriter : IDisposable
     /// <param name="keepAlive">Whether the request lets the connection stay open.</param>
     public void Begin(HttpResponse response, bool headOnly, bool http10, bool keepAlive)
     {
+        if (_out.Length == 0)
+        {
+            _out = ArrayPool<byte>.Shared.Rent(HeadReserve + _options.ResponseBufferSize + 2);
+        }
+
         _response = response;
         _headOnly = headOnly;
         _http10 = http10;
@@ -216,12 +226,23 @@ internal sealed class ResponseWriter : IDisposable
         return _stall.GuardAsync(write);
     }
 
-    /// <summary>Returns the buffer to the pool.</summary>
-    public void Dispose()
+    /// <summary>Returns the buffer to the pool (the response is complete or the connection upgraded; <see cref="Begin"/> rents it again).</summary>
+    public void Release()
     {
-        ArrayPool<byte>.Shared.Return(_out);
-        _out = [];
+        if (_complete)
+        {
+            _response = null; // done: not current any more, so it may neither write nor be kept alive by an idle connection
+        }
+
+        if (_out.Length > 0)
+        {
+            ArrayPool<byte>.Shared.Return(_out);
+            _out = [];
+        }
     }
+
+    /// <summary>Returns the buffer to the pool.</summary>
+    public void Dispose() => Release();
 
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
     private async ValueTask StartThenSendAsync(HttpResponse response, ReadOnlyMemory<byte> data, CancellationToken cancellationToken)

@@ -51,7 +51,8 @@ internal sealed class EpollSocketIo : ISocketIo
         if (buffer.Length == 0)
         {
             // A zero-byte read waits until there is something to read (the .NET convention SslStream relies on).
-            return IsReadyNow(write: false) ? new ValueTask<int>(0) : StartOp(_readOp, EpollOperationKind.WaitReadable, buffer, flags, 0, cancellationToken);
+            // Drained and no edge since: not readable, so wait for the edge without asking the kernel.
+            return _readiness.MayHaveInput && IsReadyNow(write: false) ? new ValueTask<int>(0) : StartOp(_readOp, EpollOperationKind.WaitReadable, buffer, flags, 0, cancellationToken);
         }
 
         if (!_readiness.MayHaveInput)
