@@ -1,8 +1,10 @@
 // GeventSharp HTTP server for bench/compare/http.sh: GET /plaintext and GET / answer
 // "Hello, World!" (text/plain), keep-alive, like the Go net/http, Kestrel and pywsgi servers.
 //
-//   GeventSharpHttp --port 9000 [--host 127.0.0.1] [--hubs N] [--monitor]
+//   GeventSharpHttp --port 9000 [--host 127.0.0.1] [--hubs N] [--monitor] [--idle]
 //
+// --idle adds what bench/idle-connections needs: GET /ws, a WebSocket echo, and GET /gc, a full
+// collection answered with the managed heap's size (shared/IdleBench.cs, as in the Kestrel server).
 // --hubs N runs N hubs on N threads, each with its own listener on the port (SO_REUSEPORT).
 // SIGTERM/SIGINT stop every hub; with --monitor the hub monitor (100 ms) is on and the number of
 // blocked-hub reports is printed on exit.
@@ -13,7 +15,7 @@ using GeventSharp.Net;
 
 int port = 9000, hubs = 1;
 string host = "127.0.0.1";
-bool monitor = false;
+bool monitor = false, idle = false;
 for (int i = 0; i < args.Length; i++)
 {
     switch (args[i].TrimStart('-'))
@@ -22,6 +24,7 @@ for (int i = 0; i < args.Length; i++)
         case "host": host = args[++i]; break;
         case "hubs": hubs = int.Parse(args[++i]); break;
         case "monitor": monitor = true; break;
+        case "idle": idle = true; break;
         default: Console.Error.WriteLine($"unknown argument {args[i]}"); return 2;
     }
 }
@@ -35,6 +38,16 @@ return BenchHubs.Run(hubs, monitor, PollerKind.Auto, async (index, onStop) =>
         {
             if (request.Path is not ("/plaintext" or "/"))
             {
+                if (idle && request.Path == "/ws" && request.IsWebSocketRequest)
+                {
+                    return EchoAsync(response);
+                }
+
+                if (idle && request.Path == "/gc")
+                {
+                    return response.WriteAsync(IdleBench.CollectAndMeasure()).AsTask();
+                }
+
                 response.StatusCode = 404;
                 return Task.CompletedTask;
             }
@@ -52,3 +65,9 @@ return BenchHubs.Run(hubs, monitor, PollerKind.Auto, async (index, onStop) =>
 
     await server.ServeForeverAsync();
 });
+
+static async Task EchoAsync(HttpResponse response)
+{
+    using System.Net.WebSockets.WebSocket ws = await response.AcceptWebSocketAsync();
+    await IdleBench.EchoAsync(ws);
+}

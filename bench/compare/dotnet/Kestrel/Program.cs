@@ -1,8 +1,10 @@
 // Kestrel: the ASP.NET Core minimal-API server of the HTTP/1.1 plaintext benchmark (bench/compare/http.sh),
 // and with --echo Kestrel's TCP echo server of bench/compare/echo.sh (a ConnectionHandler, EchoHandler.cs).
 //
-//   Kestrel --port PORT [--host 127.0.0.1] [--echo]
+//   Kestrel --port PORT [--host 127.0.0.1] [--echo] [--idle]
 //
+// --idle adds what bench/idle-connections needs: GET /ws, a WebSocket echo, and GET /gc, a full
+// collection answered with the managed heap's size (../../shared/IdleBench.cs, as in the GeventSharp server).
 // GET /plaintext and GET / answer 200 with "Content-Type: text/plain" and the 13-byte body
 // "Hello, World!"; other paths answer 404. Kestrel keeps HTTP/1.1 connections alive. No logging
 // provider is registered, so no request or lifetime logging is measured. Kestrel runs on the
@@ -33,6 +35,7 @@ if (!int.TryParse(Opt(args, "port"), NumberStyles.None, CultureInfo.InvariantCul
 
 IPAddress host = IPAddress.Parse(Opt(args, "host") ?? "127.0.0.1");
 bool echo = args.Contains("--echo") || args.Contains("-echo");
+bool idle = args.Contains("--idle");
 
 // No args: the command line is ours, not configuration.
 WebApplicationBuilder builder = WebApplication.CreateSlimBuilder();
@@ -55,6 +58,16 @@ WebApplication app = builder.Build();
 IResult Hello() => Results.Text("Hello, World!", "text/plain");
 app.MapGet("/plaintext", Hello);
 app.MapGet("/", Hello);
+if (idle)
+{
+    app.UseWebSockets();
+    app.Map("/ws", async (HttpContext context) =>
+    {
+        using System.Net.WebSockets.WebSocket ws = await context.WebSockets.AcceptWebSocketAsync();
+        await IdleBench.EchoAsync(ws);
+    });
+    app.MapGet("/gc", () => Results.Text(IdleBench.CollectAndMeasure(), "text/plain"));
+}
 
 Console.Error.WriteLine($"kestrel {(echo ? "echo" : "http")} listening on {host}:{port}");
 await app.RunAsync();
