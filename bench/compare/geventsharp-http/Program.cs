@@ -3,7 +3,8 @@
 //
 //   GeventSharpHttp --port 9000 [--host 127.0.0.1] [--hubs N] [--monitor]
 //
-// --hubs N runs N hubs on N threads, each with its own listener on the port (SO_REUSEPORT).
+// --hubs N runs N hubs on N threads through GeventSharp's HubGroup, each with its own listener on
+// the port (SO_REUSEPORT).
 // SIGTERM/SIGINT stop every hub; with --monitor the hub monitor (100 ms) is on and the number of
 // blocked-hub reports is printed on exit.
 using System.Net;
@@ -27,28 +28,44 @@ for (int i = 0; i < args.Length; i++)
 }
 
 byte[] hello = "Hello, World!"u8.ToArray();
-return BenchHubs.Run(hubs, monitor, PollerKind.Auto, async (index, onStop) =>
+int blockedReports = 0;
+var group = new HubGroup(new HubGroupOptions
 {
-    var server = new HttpServer(
-        new IPEndPoint(IPAddress.Parse(host), port),
-        (request, response) =>
+    Count = hubs,
+    HubOptions = new HubOptions
+    {
+        MonitorThreshold = monitor ? TimeSpan.FromMilliseconds(100) : null,
+        ErrorHandler = (g, e) =>
         {
-            if (request.Path is not ("/plaintext" or "/"))
+            if (e is HubBlockedException)
             {
-                response.StatusCode = 404;
-                return Task.CompletedTask;
+                Interlocked.Increment(ref blockedReports);
             }
 
-            response.ContentType = "text/plain";
-            return response.WriteAsync(hello).AsTask();
+            Hub.DefaultErrorHandler(g, e);
         },
-        new HttpServerOptions { Server = new StreamServerOptions { Backlog = 4096, ReusePort = hubs > 1 } });
-    server.Start();
-    onStop(() => server.StopAsync(TimeSpan.Zero));
-    if (index == 0)
-    {
-        Console.Error.WriteLine($"geventsharp http listening on {server.Address} ({hubs} hub(s))");
-    }
-
-    await server.ServeForeverAsync();
+    },
 });
+_ = group.Started.ContinueWith(
+    started => Console.Error.WriteLine($"geventsharp http listening on {started.Result} ({hubs} hub(s))"),
+    TaskContinuationOptions.OnlyOnRanToCompletion);
+group.Run(new IPEndPoint(IPAddress.Parse(host), port), endpoint => new HttpServer(
+    endpoint,
+    (request, response) =>
+    {
+        if (request.Path is not ("/plaintext" or "/"))
+        {
+            response.StatusCode = 404;
+            return Task.CompletedTask;
+        }
+
+        response.ContentType = "text/plain";
+        return response.WriteAsync(hello).AsTask();
+    },
+    new HttpServerOptions { Server = new StreamServerOptions { Backlog = 4096, StopTimeout = TimeSpan.Zero } }));
+if (monitor)
+{
+    Console.Error.WriteLine($"monitor: {blockedReports} blocked-hub report(s)");
+}
+
+return 0;
