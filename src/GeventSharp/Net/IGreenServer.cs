@@ -21,4 +21,7 @@ public interface IGreenServer
 
     /// <summary>Stops accepting and lets work in flight finish for up to <paramref name="timeout"/> (null: the server's default), then ends it.</summary>
     Task StopAsync(TimeSpan? timeout = null);
+
+    /// <summary>Like <see cref="StopAsync(TimeSpan?)"/>, with the grace period in seconds (gevent's <c>stop(timeout)</c>).</summary>
+    Task StopAsync(double timeoutSeconds) => StopAsync(Gevent.SecondsToTimeSpan(timeoutSeconds, nameof(timeoutSeconds)));
 }

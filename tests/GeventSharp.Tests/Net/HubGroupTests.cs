@@ -76,6 +76,60 @@ public class HubGroupTests
     }
 
     [Fact]
+    public async Task AnHttpServer_ServesOnEveryHub()
+    {
+        HubGroup group = NewGroup(2, reusePort: false);
+        Task run = group.RunAsync(NetHub.Loopback0, endPoint => new GeventSharp.Http.HttpServer(endPoint, (request, response) =>
+            response.WriteAsync($"hub {HubGroup.CurrentIndex}").AsTask()));
+        IPEndPoint address = await group.Started.WaitAsync(SafetyNet);
+
+        string Get()
+        {
+            using var client = new TcpClient();
+            client.Connect(address);
+            NetworkStream stream = client.GetStream();
+            stream.Write("GET / HTTP/1.1\r\nHost: test\r\nConnection: close\r\n\r\n"u8);
+            string reply = new StreamReader(stream, Encoding.ASCII).ReadToEnd();
+            return reply[(reply.IndexOf("\r\n\r\n", StringComparison.Ordinal) + 4)..];
+        }
+
+        Assert.Equal(new[] { "hub 0", "hub 1", "hub 0" }, new[] { Get(), Get(), Get() });
+        await group.StopAsync().WaitAsync(SafetyNet);
+        await run.WaitAsync(SafetyNet);
+    }
+
+    [Fact]
+    public async Task ADatagramServer_HasASocketOnEveryHub()
+    {
+        if (!OperatingSystem.IsLinux())
+        {
+            return; // datagrams cannot be handed over: a DatagramServer group needs SO_REUSEPORT
+        }
+
+        HubGroup group = NewGroup(2, reusePort: true);
+        Task run = group.RunAsync(NetHub.Loopback0, endPoint => new DatagramServer(endPoint, async (server, data, peer) =>
+            await server.SendToAsync(Encoding.UTF8.GetBytes($"hub {HubGroup.CurrentIndex}"), peer)));
+        IPEndPoint address = await group.Started.WaitAsync(SafetyNet);
+
+        // Each client socket (its own source port) hashes to one of the two sockets.
+        var seen = new HashSet<string>();
+        byte[] buffer = new byte[64];
+        for (int i = 0; i < 200 && seen.Count < 2; i++)
+        {
+            using var client = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
+            client.ReceiveTimeout = (int)SafetyNet.TotalMilliseconds;
+            client.Connect(address);
+            client.Send("?"u8);
+            int n = client.Receive(buffer); // loopback does not drop a lone datagram
+            seen.Add(Encoding.UTF8.GetString(buffer, 0, n));
+        }
+
+        Assert.Equal(new[] { "hub 0", "hub 1" }, seen.Order());
+        await group.StopAsync().WaitAsync(SafetyNet);
+        await run.WaitAsync(SafetyNet);
+    }
+
+    [Fact]
     public async Task Stop_IsGracefulAcrossHubs_RequestsInFlightFinish()
     {
         HubGroup group = NewGroup(2, reusePort: false);
