@@ -212,6 +212,45 @@ public class HubGroupTests
     }
 
     [Fact]
+    public async Task AHandlerThatThrows_IsReportedOnItsHub_AndServingGoesOn()
+    {
+        var reports = new ConcurrentQueue<(int? Hub, string Message)>();
+        var group = new HubGroup(new HubGroupOptions
+        {
+            Count = 2,
+            ReusePort = false,
+            StopOnShutdownSignal = false,
+            HubOptions = new HubOptions
+            {
+                ErrorHandler = (g, e) =>
+                {
+                    if (e is not HubBlockedException)
+                    {
+                        reports.Enqueue((HubGroup.CurrentIndex, e.Message));
+                    }
+                },
+            },
+        });
+        Task run = group.RunAsync(NetHub.Loopback0, endPoint => new StreamServer(endPoint, async (sock, peer) =>
+        {
+            if (HubGroup.CurrentIndex == 1)
+            {
+                throw new InvalidOperationException("a bug in a handler on hub 1");
+            }
+
+            await sock.SendAllAsync("ok"u8.ToArray());
+        }));
+        IPEndPoint address = await group.Started.WaitAsync(SafetyNet);
+
+        Assert.Equal("ok", ReadAll(address)); // hub 0
+        Assert.Equal("", ReadAll(address));   // hub 1: the handler failed, its connection was closed
+        Assert.Equal("ok", ReadAll(address)); // hub 0 again: the group serves on
+        await group.StopAsync().WaitAsync(SafetyNet);
+        await run.WaitAsync(SafetyNet); // a handler's failure is not a hub's
+        Assert.Equal(new (int?, string)[] { (1, "a bug in a handler on hub 1") }, reports);
+    }
+
+    [Fact]
     public void Options_AreChecked()
     {
         Assert.Throws<ArgumentOutOfRangeException>(() => new HubGroup(new HubGroupOptions { Count = 0 }));
