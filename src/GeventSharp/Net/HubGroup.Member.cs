@@ -16,7 +16,7 @@ public sealed partial class HubGroup
             {
                 accepted = await listener.AcceptDetachedAsync();
             }
-            catch (Exception) when (listener.Closed)
+            catch (Exception e) when (listener.Closed && e is not GreenletExit and not Timeout)
             {
                 return; // the group is stopping
             }

@@ -89,7 +89,9 @@ public sealed partial class HubGroup
             throw new InvalidOperationException("HubGroup.Run blocks its thread until every hub has stopped; on a hub, await RunAsync from a blocking call instead (Gevent.RunBlockingAsync), or call Run from Main.");
         }
 
+#pragma warning disable GS0001 // Run is for a plain thread (Main), checked above: no hub is blocked
         RunAsync(endPoint, createServer).GetAwaiter().GetResult();
+#pragma warning restore GS0001
     }
 
     /// <summary>
