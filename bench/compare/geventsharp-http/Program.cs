@@ -28,24 +28,8 @@ for (int i = 0; i < args.Length; i++)
 }
 
 byte[] hello = "Hello, World!"u8.ToArray();
-int blockedReports = 0;
-var group = new HubGroup(new HubGroupOptions
-{
-    Count = hubs,
-    HubOptions = new HubOptions
-    {
-        MonitorThreshold = monitor ? TimeSpan.FromMilliseconds(100) : null,
-        ErrorHandler = (g, e) =>
-        {
-            if (e is HubBlockedException)
-            {
-                Interlocked.Increment(ref blockedReports);
-            }
-
-            Hub.DefaultErrorHandler(g, e);
-        },
-    },
-});
+var blocked = new BlockedReports();
+var group = new HubGroup(new HubGroupOptions { Count = hubs, HubOptions = blocked.HubOptions(monitor) });
 _ = group.Started.ContinueWith(
     started => Console.Error.WriteLine($"geventsharp http listening on {started.Result} ({hubs} hub(s))"),
     TaskContinuationOptions.OnlyOnRanToCompletion);
@@ -65,7 +49,7 @@ group.Run(new IPEndPoint(IPAddress.Parse(host), port), endpoint => new HttpServe
     new HttpServerOptions { Server = new StreamServerOptions { Backlog = 4096, StopTimeout = TimeSpan.Zero } }));
 if (monitor)
 {
-    Console.Error.WriteLine($"monitor: {blockedReports} blocked-hub report(s)");
+    Console.Error.WriteLine($"monitor: {blocked.Count} blocked-hub report(s)");
 }
 
 return 0;

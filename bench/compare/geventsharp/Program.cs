@@ -33,25 +33,8 @@ for (int i = 0; i < args.Length; i++)
     }
 }
 
-int blockedReports = 0;
-var group = new HubGroup(new HubGroupOptions
-{
-    Count = hubs,
-    HubOptions = new HubOptions
-    {
-        Poller = poller,
-        MonitorThreshold = monitor ? TimeSpan.FromMilliseconds(100) : null,
-        ErrorHandler = (g, e) =>
-        {
-            if (e is HubBlockedException)
-            {
-                Interlocked.Increment(ref blockedReports);
-            }
-
-            Hub.DefaultErrorHandler(g, e);
-        },
-    },
-});
+var blocked = new BlockedReports();
+var group = new HubGroup(new HubGroupOptions { Count = hubs, HubOptions = blocked.HubOptions(monitor, poller) });
 _ = group.Started.ContinueWith(
     started => Console.Error.WriteLine($"geventsharp echo listening on {started.Result} ({hubs} hub(s), poller {poller})"),
     TaskContinuationOptions.OnlyOnRanToCompletion);
@@ -81,7 +64,7 @@ group.Run(new IPEndPoint(IPAddress.Parse(host), port), endpoint => new StreamSer
     new StreamServerOptions { Backlog = backlog, StopTimeout = TimeSpan.Zero }));
 if (monitor)
 {
-    Console.Error.WriteLine($"monitor: {blockedReports} blocked-hub report(s)");
+    Console.Error.WriteLine($"monitor: {blocked.Count} blocked-hub report(s)");
 }
 
 return 0;
