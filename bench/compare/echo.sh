@@ -5,7 +5,7 @@
 #
 #   ./echo.sh [-d SECONDS] [-w WARMUP] [-r ROUNDS] [-s "geventsharp go gevent c"] [CONNS...]
 #   servers: geventsharp (one hub, the gevent-comparable setup), geventsharp-nhubs (one hub per
-#   core, $(nproc), on as many threads sharing the port with SO_REUSEPORT; bench/compare/shared/BenchHubs.cs),
+#   core, $(nproc), on as many threads sharing the port with SO_REUSEPORT; GeventSharp's HubGroup),
 #   go (goroutine per connection), gevent (StreamServer), c (single-threaded epoll), dotnet
 #   (AsyncBaseline: async sockets on the thread pool), kestrel (dotnet/Kestrel --echo: a Kestrel
 #   ConnectionHandler on its socket transport, pipes)

@@ -4,7 +4,7 @@
 # req/s, p50, p99 and the server's CPU time per request.
 #
 #   ./http.sh [-d SECONDS] [-w WARMUP] [-r ROUNDS] [-s "kestrel go gevent"] [-c "50 1000"] [-p PORT] [CONNS...]
-#   servers: geventsharp (one hub), geventsharp-nhubs (one hub per core, $(nproc); BenchHubs.cs),
+#   servers: geventsharp (one hub), geventsharp-nhubs (one hub per core, $(nproc); the library's HubGroup),
 #   kestrel (ASP.NET Core minimal API), go (net/http), gevent (pywsgi), c (c/http_epoll: single
 #   thread, epoll, the least an HTTP server can do: the reference of the goals); the GeventSharp
 #   servers are skipped, with a message, while geventsharp-http/GeventSharpHttp.csproj does not exist

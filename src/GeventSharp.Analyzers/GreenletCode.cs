@@ -63,7 +63,7 @@ internal sealed class GreenletCode
     /// </summary>
     public bool IsHubOnly(IMethodSymbol method)
     {
-        if (!IsLibrary(method))
+        if (!IsLibrary(method) || IsAnyThread(method))
         {
             return false;
         }
@@ -77,6 +77,13 @@ internal sealed class GreenletCode
             || method.Name.StartsWith("Spawn", System.StringComparison.Ordinal)
             || method.Name is "Start" or "StartNew" or "Kill" or "KillAll";
     }
+
+    /// <summary>
+    /// A member of a GeventSharp type made for plain threads (<c>HubGroup</c>: run, stop, wait for
+    /// the hubs from <c>Main</c>): calling or awaiting it says nothing about being on a hub.
+    /// </summary>
+    private static bool IsAnyThread(ISymbol? symbol) =>
+        symbol?.ContainingType?.ToDisplayString() == "GeventSharp.Net.HubGroup";
 
     /// <summary>What kind of code the innermost function around <paramref name="node"/> is.</summary>
     public CodeKind KindAt(SyntaxNode node, SemanticModel model) => Classify(EnclosingFunction(node), model).Kind;
@@ -156,7 +163,8 @@ internal sealed class GreenletCode
             {
                 case AwaitExpressionSyntax awaitExpression:
                     ExpressionSyntax awaited = Awaitables.Unwrap(awaitExpression.Expression);
-                    if (IsLibrary(model.GetTypeInfo(awaited).Type) || IsLibrary(model.GetSymbolInfo(awaited).Symbol))
+                    ISymbol? awaitedSymbol = model.GetSymbolInfo(awaited).Symbol;
+                    if (IsLibrary(model.GetTypeInfo(awaited).Type) || (IsLibrary(awaitedSymbol) && !IsAnyThread(awaitedSymbol)))
                     {
                         return true;
                     }

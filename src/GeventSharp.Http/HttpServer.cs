@@ -35,7 +35,7 @@ namespace GeventSharp.Http;
 /// </code>
 /// </example>
 [DebuggerDisplay("{ToString(),nq}")]
-public sealed class HttpServer : IAsyncDisposable
+public sealed class HttpServer : IGreenServer, IAsyncDisposable
 {
     private readonly StreamServer _server;
     private readonly HttpServerOptions _options;

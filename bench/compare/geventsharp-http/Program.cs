@@ -1,11 +1,12 @@
 // GeventSharp HTTP server for bench/compare/http.sh: GET /plaintext and GET / answer
 // "Hello, World!" (text/plain), keep-alive, like the Go net/http, Kestrel and pywsgi servers.
 //
-//   GeventSharpHttp --port 9000 [--host 127.0.0.1] [--hubs N] [--monitor] [--idle]
+//   GeventSharpHttp --port 9000 [--host 127.0.0.1] [--hubs N] [--monitor]
 //
 // --idle adds what bench/idle-connections needs: GET /ws, a WebSocket echo, and GET /gc, a full
 // collection answered with the managed heap's size (shared/IdleBench.cs, as in the Kestrel server).
-// --hubs N runs N hubs on N threads, each with its own listener on the port (SO_REUSEPORT).
+// --hubs N runs N hubs on N threads through GeventSharp's HubGroup, each with its own listener on
+// the port (SO_REUSEPORT).
 // SIGTERM/SIGINT stop every hub; with --monitor the hub monitor (100 ms) is on and the number of
 // blocked-hub reports is printed on exit.
 using System.Net;
@@ -30,41 +31,41 @@ for (int i = 0; i < args.Length; i++)
 }
 
 byte[] hello = "Hello, World!"u8.ToArray();
-return BenchHubs.Run(hubs, monitor, PollerKind.Auto, async (index, onStop) =>
-{
-    var server = new HttpServer(
-        new IPEndPoint(IPAddress.Parse(host), port),
-        (request, response) =>
+var blocked = new BlockedReports();
+var group = new HubGroup(new HubGroupOptions { Count = hubs, HubOptions = blocked.HubOptions(monitor) });
+_ = group.Started.ContinueWith(
+    started => Console.Error.WriteLine($"geventsharp http listening on {started.Result} ({hubs} hub(s))"),
+    TaskContinuationOptions.OnlyOnRanToCompletion);
+group.Run(new IPEndPoint(IPAddress.Parse(host), port), endpoint => new HttpServer(
+    endpoint,
+    (request, response) =>
+    {
+        if (request.Path is not ("/plaintext" or "/"))
         {
-            if (request.Path is not ("/plaintext" or "/"))
+            if (idle && request.Path == "/ws" && request.IsWebSocketRequest)
             {
-                if (idle && request.Path == "/ws" && request.IsWebSocketRequest)
-                {
-                    return EchoAsync(response);
-                }
-
-                if (idle && request.Path == "/gc")
-                {
-                    return response.WriteAsync(IdleBench.CollectAndMeasure()).AsTask();
-                }
-
-                response.StatusCode = 404;
-                return Task.CompletedTask;
+                return EchoAsync(response);
             }
 
-            response.ContentType = "text/plain";
-            return response.WriteAsync(hello).AsTask();
-        },
-        new HttpServerOptions { Server = new StreamServerOptions { Backlog = 4096, ReusePort = hubs > 1 } });
-    server.Start();
-    onStop(() => server.StopAsync(TimeSpan.Zero));
-    if (index == 0)
-    {
-        Console.Error.WriteLine($"geventsharp http listening on {server.Address} ({hubs} hub(s))");
-    }
+            if (idle && request.Path == "/gc")
+            {
+                return response.WriteAsync(IdleBench.CollectAndMeasure()).AsTask();
+            }
 
-    await server.ServeForeverAsync();
-});
+            response.StatusCode = 404;
+            return Task.CompletedTask;
+        }
+
+        response.ContentType = "text/plain";
+        return response.WriteAsync(hello).AsTask();
+    },
+    new HttpServerOptions { Server = new StreamServerOptions { Backlog = 4096, StopTimeout = TimeSpan.Zero } }));
+if (monitor)
+{
+    Console.Error.WriteLine($"monitor: {blocked.Count} blocked-hub report(s)");
+}
+
+return 0;
 
 static async Task EchoAsync(HttpResponse response)
 {

@@ -3,9 +3,10 @@
 //
 //   GeventSharpEcho --port 9000 [--host 127.0.0.1] [--backlog 4096] [--poller epoll|portable] [--monitor] [--hubs N]
 //
-// --hubs N runs N hubs on N threads, each with its own listener on the same port (SO_REUSEPORT;
-// the kernel spreads connections over them): GeventSharp's way to use several cores in one
-// process (gevent needs one process per core). Default 1, the gevent-comparable setup.
+// --hubs N runs N hubs on N threads through GeventSharp's HubGroup, each with its own listener on
+// the same port (SO_REUSEPORT; the kernel spreads connections over them): GeventSharp's way to use
+// several cores in one process (gevent needs one process per core). Default 1, the
+// gevent-comparable setup.
 //
 // --monitor turns on the hub monitor (100 ms threshold) and prints, on exit (SIGTERM/SIGINT),
 // how many times it reported a blocked hub: the acceptance check "the monitor stays silent".
@@ -32,39 +33,38 @@ for (int i = 0; i < args.Length; i++)
     }
 }
 
-return BenchHubs.Run(hubs, monitor, poller, async (index, onStop) =>
-{
-    Hub hub = Hub.Current!;
-    var server = new StreamServer(
-        new IPEndPoint(IPAddress.Parse(host), port),
-        async (sock, peer) =>
-        {
-            byte[] buffer = new byte[64 * 1024];
-            try
-            {
-                while (true)
-                {
-                    int n = await sock.ReceiveAsync(buffer);
-                    if (n == 0)
-                    {
-                        return;
-                    }
-
-                    await sock.SendAllAsync(buffer.AsMemory(0, n));
-                }
-            }
-            catch (System.Net.Sockets.SocketException)
-            {
-                // peer reset: done
-            }
-        },
-        new StreamServerOptions { Backlog = backlog, ReusePort = hubs > 1 });
-    server.Start();
-    onStop(() => server.StopAsync(TimeSpan.Zero));
-    if (index == 0)
+var blocked = new BlockedReports();
+var group = new HubGroup(new HubGroupOptions { Count = hubs, HubOptions = blocked.HubOptions(monitor, poller) });
+_ = group.Started.ContinueWith(
+    started => Console.Error.WriteLine($"geventsharp echo listening on {started.Result} ({hubs} hub(s), poller {poller})"),
+    TaskContinuationOptions.OnlyOnRanToCompletion);
+group.Run(new IPEndPoint(IPAddress.Parse(host), port), endpoint => new StreamServer(
+    endpoint,
+    async (sock, peer) =>
     {
-        Console.Error.WriteLine($"geventsharp echo listening on {server.Address} ({hubs} hub(s), poller {hub.PollerKind})");
-    }
+        byte[] buffer = new byte[64 * 1024];
+        try
+        {
+            while (true)
+            {
+                int n = await sock.ReceiveAsync(buffer);
+                if (n == 0)
+                {
+                    return;
+                }
 
-    await server.ServeForeverAsync();
-});
+                await sock.SendAllAsync(buffer.AsMemory(0, n));
+            }
+        }
+        catch (System.Net.Sockets.SocketException)
+        {
+            // peer reset: done
+        }
+    },
+    new StreamServerOptions { Backlog = backlog, StopTimeout = TimeSpan.Zero }));
+if (monitor)
+{
+    Console.Error.WriteLine($"monitor: {blocked.Count} blocked-hub report(s)");
+}
+
+return 0;

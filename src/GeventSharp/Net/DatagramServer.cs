@@ -23,7 +23,7 @@ namespace GeventSharp.Net;
 /// </code>
 /// </example>
 [DebuggerDisplay("{ToString(),nq}")]
-public sealed class DatagramServer : IAsyncDisposable
+public sealed class DatagramServer : IGreenServer, IAsyncDisposable
 {
     private readonly Func<DatagramServer, byte[], EndPoint, Task> _handler;
     private readonly EndPoint _bindTo;
@@ -69,7 +69,7 @@ public sealed class DatagramServer : IAsyncDisposable
             throw new InvalidOperationException("This server was already started; a DatagramServer starts once.");
         }
 
-        _socket = GreenSocket.BindUdp(_bindTo, _reusePort);
+        _socket = GreenSocket.BindUdp(_bindTo, _reusePort || HubGroup.Member.Current?.Serves(_address) == true); // a hub group's hubs share the port
         _address = (IPEndPoint)_socket.LocalEndPoint!;
         _log = ServerLog.For<DatagramServer>();
         _socket.Metrics = _metrics = ServerMetrics.Start(_socket.Hub, _address, "udp");
@@ -94,6 +94,9 @@ public sealed class DatagramServer : IAsyncDisposable
         GreenSocket sock = _socket ?? throw new InvalidOperationException("Start the server before sending from it.");
         return sock.SendToAsync(data, remoteEndPoint, cancellationToken);
     }
+
+    /// <summary>Same as <see cref="StopAsync()"/>: handlers are not waited for, so there is nothing to time out.</summary>
+    Task IGreenServer.StopAsync(TimeSpan? timeout) => StopAsync();
 
     /// <summary>Stops receiving and closes the socket. Handlers already running continue.</summary>
     public async Task StopAsync()

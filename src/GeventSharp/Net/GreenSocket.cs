@@ -85,6 +85,16 @@ public sealed partial class GreenSocket : IDisposable
         }
     }
 
+    /// <summary>Takes over a socket accepted on another hub (handed over by a <see cref="HubGroup"/>'s acceptor).</summary>
+    internal static GreenSocket Adopt(Socket accepted) => new(accepted, Hub.CurrentOrThrow("GreenSocket.Adopt"), accepted: true);
+
+    /// <summary>Accepts a connection without tying it to this hub, for a <see cref="HubGroup"/>'s acceptor to hand over.</summary>
+    internal ValueTask<Socket> AcceptDetachedAsync(CancellationToken cancellationToken = default)
+    {
+        ThrowIfClosed();
+        return _io.AcceptAsync(cancellationToken);
+    }
+
     /// <summary>Creates a TCP socket (IPv4 by default).</summary>
     public static GreenSocket CreateTcp(AddressFamily addressFamily = AddressFamily.InterNetwork)
         => new(addressFamily, SocketType.Stream, ProtocolType.Tcp);

@@ -42,7 +42,7 @@ namespace GeventSharp.Net;
 /// </code>
 /// </example>
 [DebuggerDisplay("{ToString(),nq}")]
-public sealed class StreamServer : IAsyncDisposable
+public sealed class StreamServer : IGreenServer, IAsyncDisposable
 {
     private static readonly TimeSpan MinDelay = TimeSpan.FromMilliseconds(10);
     private static readonly TimeSpan MaxDelay = TimeSpan.FromSeconds(1);
@@ -53,6 +53,7 @@ public sealed class StreamServer : IAsyncDisposable
     private readonly HashSet<Greenlet> _handlers = new();
     private readonly Action<Waitable> _onHandlerDone;
     private GreenSocket? _listener;
+    private CrossHubQueue<System.Net.Sockets.Socket>? _feed;
     private Greenlet? _acceptor;
     private readonly Semaphore? _slots;
     private bool _closing;
@@ -155,10 +156,20 @@ public sealed class StreamServer : IAsyncDisposable
             throw new InvalidOperationException("This server was already started; a StreamServer starts once.");
         }
 
-        _listener ??= GreenSocket.Listen(_bindTo!, _options.Backlog, _options.ReusePort);
-        _address = (IPEndPoint)_listener.LocalEndPoint!;
+        Hub hub = Hub.CurrentOrThrow("StreamServer.Start");
+        HubGroup.Member? member = HubGroup.Member.Current;
+        if (_listener is null && member?.TakeFeed(_address) is { } feed)
+        {
+            _feed = feed; // in a hub group without SO_REUSEPORT: the group's acceptor hands connections over
+        }
+        else
+        {
+            _listener ??= GreenSocket.Listen(_bindTo!, _options.Backlog, _options.ReusePort || member?.ReusePortFor(_address) == true);
+            _address = (IPEndPoint)_listener.LocalEndPoint!;
+        }
+
         _log = ServerLog.For<StreamServer>();
-        _metrics = ServerMetrics.Start(_listener.Hub, _address, "tcp");
+        _metrics = ServerMetrics.Start(hub, _address, "tcp");
         _acceptor = Gevent.Spawn(AcceptLoopAsync);
         _acceptor.Name = "StreamServer.accept";
         _acceptor.Rawlink(_ => _stopRequested.Set()); // an accept loop that died on its own ends ServeForeverAsync too
@@ -328,7 +339,7 @@ public sealed class StreamServer : IAsyncDisposable
 
     private async Task AcceptLoopAsync()
     {
-        GreenSocket listener = _listener!;
+        GreenSocket? listener = _listener;
         TimeSpan delay = MinDelay;
         while (!_closing)
         {
@@ -350,12 +361,12 @@ public sealed class StreamServer : IAsyncDisposable
             GreenSocket client;
             try
             {
-                client = await AcceptOne(listener);
+                client = listener is null ? GreenSocket.Adopt(await _feed!.GetAsync()) : await AcceptOne(listener);
                 delay = MinDelay;
                 client.Metrics = _metrics;
                 _metrics?.NoteAccepted();
             }
-            catch (Exception e) when (_closing && e is SocketException or ObjectDisposedException)
+            catch (Exception e) when ((_closing && e is SocketException or ObjectDisposedException) || e is QueueShutDownException)
             {
                 return;
             }
