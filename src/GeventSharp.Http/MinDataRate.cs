@@ -9,21 +9,12 @@ namespace GeventSharp.Http;
 /// (<c>"MinRequestBodyDataRate": { "BytesPerSecond": 240, "GracePeriod": "00:00:05" }</c>).
 /// The server checks rates once a second, so a cut comes up to a second after the rate is missed.
 /// </remarks>
-/// <example><code>new HttpServerOptions { MinRequestBodyDataRate = new MinDataRate(1024, TimeSpan.FromSeconds(10)) }</code></example>
+/// <example><code>new HttpServerOptions { MinRequestBodyDataRate = new MinDataRate { BytesPerSecond = 1024, GracePeriod = TimeSpan.FromSeconds(10) } }</code></example>
 public sealed class MinDataRate
 {
     /// <summary>240 bytes per second after a grace period of 5 seconds, Kestrel's default.</summary>
     public MinDataRate()
     {
-    }
-
-    /// <summary>A rate of <paramref name="bytesPerSecond"/> after <paramref name="gracePeriod"/>.</summary>
-    /// <exception cref="ArgumentOutOfRangeException">The rate is not positive, or the grace period is negative.</exception>
-    public MinDataRate(double bytesPerSecond, TimeSpan gracePeriod)
-    {
-        BytesPerSecond = bytesPerSecond;
-        GracePeriod = gracePeriod;
-        Validate();
     }
 
     /// <summary>The least average number of bytes per second; 240 by default.</summary>

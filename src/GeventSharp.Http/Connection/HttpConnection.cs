@@ -271,18 +271,17 @@ internal sealed class HttpConnection
                 _stall.StartHead();
             }
 
-            ValueTask<int> fill = _input.FillAsync(_options.MaxRequestHeadSize + 4, guarded: false);
             int n;
-            if (started || fill.IsCompleted)
+            if (started)
             {
-                n = await fill.ConfigureAwait(false);
+                n = await _input.FillAsync(_options.MaxRequestHeadSize + 4, guarded: false).ConfigureAwait(false);
             }
             else
             {
                 _idle.Start();
                 try
                 {
-                    n = await fill.ConfigureAwait(false);
+                    n = await _input.FillAsync(_options.MaxRequestHeadSize + 4, guarded: false).ConfigureAwait(false);
                 }
                 finally
                 {

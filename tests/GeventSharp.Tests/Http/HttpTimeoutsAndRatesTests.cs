@@ -157,8 +157,8 @@ public class HttpTimeoutsAndRatesTests
     [Fact]
     public void TheLimitsHaveKestrelsDefaults_AreValidated_AndBindFromConfiguration()
     {
-        Assert.Throws<ArgumentOutOfRangeException>(() => new MinDataRate(0, TimeSpan.FromSeconds(5)));
-        Assert.Throws<ArgumentOutOfRangeException>(() => new MinDataRate(240, TimeSpan.FromSeconds(-1)));
+        Assert.Throws<ArgumentOutOfRangeException>(() => new HttpServer(NetHub.Loopback0, Echo, new HttpServerOptions { MinRequestBodyDataRate = new MinDataRate { BytesPerSecond = 0 } }));
+        Assert.Throws<ArgumentOutOfRangeException>(() => new HttpServer(NetHub.Loopback0, Echo, new HttpServerOptions { MinResponseDataRate = new MinDataRate { GracePeriod = TimeSpan.FromSeconds(-1) } }));
         var options = new HttpServerOptions { MinResponseDataRate = new MinDataRate { BytesPerSecond = -1 } };
         Assert.Throws<ArgumentOutOfRangeException>(() => new HttpServer(NetHub.Loopback0, Echo, options));
         var defaults = new HttpServerOptions();
