@@ -41,7 +41,9 @@ public sealed class HttpServer : IGreenServer, IAsyncDisposable
     private readonly HttpServerOptions _options;
     private readonly HashSet<HttpConnection> _connections = new();
     private readonly GeventSharp.Event _stopRequested = new();
+    private readonly bool _deadlines;
     private Hub? _hub;
+    private Greenlet? _heartbeat;
 
     /// <summary>
     /// The name of the <see cref="ActivitySource"/> of the server's requests: <c>GeventSharp.Http</c>.
@@ -61,6 +63,7 @@ public sealed class HttpServer : IGreenServer, IAsyncDisposable
         Handler = handler;
         _options = options ?? new HttpServerOptions();
         _options.Validate();
+        _deadlines = _options.RequestHeadersTimeout is not null || _options.MinRequestBodyDataRate is not null || _options.MinResponseDataRate is not null;
         _server = _options.Certificate is { } certificate
             ? StreamServer.CreateTls(localEndPoint, certificate, (tls, peer) => ServeAsync(tls, peer), _options.Server)
             : new StreamServer(localEndPoint, (sock, peer) => ServeAsync(sock.GetStream(ownsSocket: false), peer), _options.Server);
@@ -196,6 +199,11 @@ public sealed class HttpServer : IGreenServer, IAsyncDisposable
     {
         var connection = new HttpConnection(this, stream, peer, _options);
         _connections.Add(connection);
+        if (_deadlines && _heartbeat is null)
+        {
+            _heartbeat = Gevent.Spawn(HeartbeatAsync);
+        }
+
         try
         {
             await connection.RunAsync();
@@ -203,6 +211,29 @@ public sealed class HttpServer : IGreenServer, IAsyncDisposable
         finally
         {
             _connections.Remove(connection);
+            if (_connections.Count == 0 && _heartbeat is { } heartbeat)
+            {
+                _heartbeat = null;
+                heartbeat.Kill();
+            }
+        }
+    }
+
+    /// <summary>
+    /// Once a second while there are connections (as Kestrel's heartbeat), cuts those whose client
+    /// missed a deadline: the request-headers timeout, or a minimum data rate.
+    /// </summary>
+    private async Task HeartbeatAsync()
+    {
+        TimeProvider time = Hub.TimeProvider;
+        while (true)
+        {
+            await Gevent.Sleep(1);
+            long now = time.GetTimestamp();
+            foreach (HttpConnection c in _connections)
+            {
+                c.CheckDeadline(now);
+            }
         }
     }
 }

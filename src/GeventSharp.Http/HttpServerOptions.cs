@@ -42,10 +42,45 @@ public sealed class HttpServerOptions
     public long MaxRequestBodySize { get; set; } = 30_000_000;
 
     /// <summary>
-    /// How long a connection may sit between requests, or take to send a request's head, before
-    /// the server closes it (an unfinished head is answered with 408); 60 s by default. Null: forever.
+    /// How long a connection may sit idle, before its first request or between requests, before the
+    /// server closes it (without an answer: nothing was asked); 130 s by default, as Kestrel's. Null: forever.
     /// </summary>
-    public TimeSpan? KeepAliveTimeout { get; set; } = TimeSpan.FromSeconds(60);
+    /// <remarks>
+    /// It ends at the first byte of the next request; from there <see cref="RequestHeadersTimeout"/>
+    /// applies. The default outlasts the idle timeouts of common load balancers and proxies (60 s
+    /// to 120 s), so they close an idle connection first and never send a request on one the
+    /// server is closing.
+    /// </remarks>
+    public TimeSpan? KeepAliveTimeout { get; set; } = TimeSpan.FromSeconds(130);
+
+    /// <summary>
+    /// How long a client may take to send a request's line and headers, from the first byte of the
+    /// request to the end of its head; 30 s by default, as Kestrel's. Later: 408 Request Timeout, and
+    /// the connection closes. Null: no limit (then only <see cref="MaxRequestHeadSize"/> bounds a head).
+    /// </summary>
+    /// <remarks>Checked once a second, so the 408 comes up to a second late.</remarks>
+    public TimeSpan? RequestHeadersTimeout { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>
+    /// The slowest a client may send a request body while the handler reads it: 240 bytes per second
+    /// after a grace period of 5 s by default, as Kestrel's. Slower: 408 Request Timeout (or, once the
+    /// response has started, the connection is closed). Null: no minimum.
+    /// </summary>
+    /// <remarks>
+    /// The time counted is the time the handler spends waiting for the body's bytes, so a handler
+    /// that reads a little, works for a minute and reads on is not penalised; the bytes counted are
+    /// the body's bytes delivered to it. Checked once a second.
+    /// </remarks>
+    public MinDataRate? MinRequestBodyDataRate { get; set; } = new();
+
+    /// <summary>
+    /// The slowest a client may read a response: each write that has to wait for the client must be
+    /// taken within the grace period plus its size at this rate; 240 bytes per second after 5 s by
+    /// default, as Kestrel's. Slower: the connection is closed (the response has started, so there
+    /// is nothing left to answer). Null: no minimum.
+    /// </summary>
+    /// <remarks>Checked once a second. A write that completes at once (the socket's buffer had room) is never timed.</remarks>
+    public MinDataRate? MinResponseDataRate { get; set; } = new();
 
     /// <summary>
     /// How long one read of a request body, or one write of a response, may wait for the client
@@ -53,6 +88,10 @@ public sealed class HttpServerOptions
     /// nothing was sent yet); 60 s by default. Null: forever. A WebSocket, once accepted, is not
     /// covered (it may idle for hours); neither is a handler waiting for something other than the client.
     /// </summary>
+    /// <remarks>
+    /// A backstop behind the data rates (Kestrel has no such limit): it also holds the writes the
+    /// rates do not time, such as a <c>100 Continue</c>, and applies when a rate is turned off.
+    /// </remarks>
     public TimeSpan? IoTimeout { get; set; } = TimeSpan.FromSeconds(60);
 
     /// <summary>
@@ -100,5 +139,11 @@ public sealed class HttpServerOptions
         ArgumentOutOfRangeException.ThrowIfNegative(MaxRequestBodySize, nameof(MaxRequestBodySize));
         ArgumentOutOfRangeException.ThrowIfLessThan(ResponseBufferSize, 256, nameof(ResponseBufferSize));
         ArgumentNullException.ThrowIfNull(Server, nameof(Server));
+        MinRequestBodyDataRate?.Validate();
+        MinResponseDataRate?.Validate();
+        if (RequestHeadersTimeout is { } headers)
+        {
+            ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(headers, TimeSpan.Zero, nameof(RequestHeadersTimeout));
+        }
     }
 }

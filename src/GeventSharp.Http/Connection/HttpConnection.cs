@@ -39,7 +39,7 @@ internal sealed class HttpConnection
     private readonly StallGuard _stall;
     private readonly ConnectionInput _input;
     private readonly ResponseWriter _writer;
-    private Timeout? _idle;
+    private readonly Timeout _idle;
     private HttpRequest? _request;
     private RequestBodyReader _body = RequestBodyReader.Empty;
     private WebSocket? _webSocket;
@@ -54,7 +54,8 @@ internal sealed class HttpConnection
         _peer = peer;
         _options = options;
         _limits = new HeadLimits(options.MaxRequestHeadSize, options.MaxRequestLineSize, options.MaxRequestHeaderCount);
-        _stall = new StallGuard(options.IoTimeout);
+        _idle = new Timeout(options.KeepAliveTimeout);
+        _stall = new StallGuard(options, server.Hub.TimeProvider);
         _input = new ConnectionInput(stream, _stall);
         _writer = new ResponseWriter(server, stream, _stall, options);
     }
@@ -66,6 +67,18 @@ internal sealed class HttpConnection
 
     /// <summary>The writer of this connection's responses.</summary>
     public ResponseWriter Writer => _writer;
+
+    /// <summary>
+    /// The server's heartbeat: if the client missed the deadline of what the connection waits for
+    /// (the head, the body's or the response's rate) at <paramref name="now"/>, cut the wait.
+    /// </summary>
+    public void CheckDeadline(long now)
+    {
+        if (_stall.Check(now) && Greenlet is { Ready: false } greenlet)
+        {
+            greenlet.Kill(new ClientTooSlowException(_stall.Cut));
+        }
+    }
 
     public async Task RunAsync()
     {
@@ -87,7 +100,7 @@ internal sealed class HttpConnection
         finally
         {
             _telemetry?.Stop();
-            _idle?.Cancel();
+            _idle.Cancel();
             _stall.Cancel();
             _webSocket?.Dispose(); // also when the handler failed after accepting it (its keep-alive timer stops)
             _input.Dispose();
@@ -138,13 +151,11 @@ internal sealed class HttpConnection
 
         RequestHead? head;
         _head = null;
-        _idle ??= new Timeout(_options.KeepAliveTimeout);
-        _idle.Start();
         try
         {
             head = await ReadHeadAsync().ConfigureAwait(false);
         }
-        catch (Exception e) when (_idle.Caused(e))
+        catch (Exception e) when (_idle.Caused(e) || _stall.Caused(e))
         {
             _idle.Cancel(); // end the expired scope first: it would interrupt the answer's waits too
             if (_input.Count > 0)
@@ -162,6 +173,7 @@ internal sealed class HttpConnection
         finally
         {
             _idle.Cancel();
+            _stall.EndHead();
             Idle = false;
         }
 
@@ -207,10 +219,11 @@ internal sealed class HttpConnection
         }
         catch (Exception e) when (_stall.Caused(e))
         {
-            // The client stalled: a body that stopped arriving gets 408 if nothing was sent; otherwise just close.
+            // The client stalled: a body that stopped arriving (or came too slowly) gets 408 if nothing was sent; otherwise just close.
             if (!_writer.HasStarted && _body.HasUnread)
             {
-                await SendErrorAsync(HttpRejection.Create(RejectReason.BodyStalled)).ConfigureAwait(false);
+                RejectReason reason = _stall.Cut == ClientWait.Body ? RejectReason.BodyTooSlow : RejectReason.BodyStalled;
+                await SendErrorAsync(HttpRejection.Create(reason)).ConfigureAwait(false);
             }
 
             return false;
@@ -237,6 +250,11 @@ internal sealed class HttpConnection
             return false;
         }
 
+        if (_stall.Cut != ClientWait.None)
+        {
+            _writer.KeepAlive = false; // the handler swallowed the cut: this response is the connection's last
+        }
+
         bool keepAlive = await _writer.CompleteAsync().ConfigureAwait(false);
         LogAccess(response.StatusCode);
         if (!keepAlive)
@@ -256,10 +274,15 @@ internal sealed class HttpConnection
         => e is SocketException or IOException { InnerException: SocketException }
             or WebSocketException { WebSocketErrorCode: WebSocketError.ConnectionClosedPrematurely };
 
-    /// <summary>Reads until a whole head is buffered and parses it; null at the end of the stream.</summary>
+    /// <summary>
+    /// Reads until a whole head is buffered and parses it; null at the end of the stream. Until the
+    /// first byte the wait is held to the keep-alive timeout; from there to the head's end, to the
+    /// request-headers timeout (as Kestrel's: a head that arrives in one read is never timed).
+    /// </summary>
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     private async ValueTask<RequestHead?> ReadHeadAsync()
     {
+        bool started = false;
         while (true)
         {
             bool complete = HttpRequestParser.TryParse(_input.Buffered, _limits, out int consumed, out RequestHead head);
@@ -269,7 +292,31 @@ internal sealed class HttpConnection
                 return head;
             }
 
-            if (await _input.FillAsync(_options.MaxRequestHeadSize + 4, guarded: false).ConfigureAwait(false) == 0)
+            if (!started && _input.Count > 0)
+            {
+                started = true;
+                _stall.StartHead();
+            }
+
+            int n;
+            if (started)
+            {
+                n = await _input.FillAsync(_options.MaxRequestHeadSize + 4, guarded: false).ConfigureAwait(false);
+            }
+            else
+            {
+                _idle.Start();
+                try
+                {
+                    n = await _input.FillAsync(_options.MaxRequestHeadSize + 4, guarded: false).ConfigureAwait(false);
+                }
+                finally
+                {
+                    _idle.Cancel();
+                }
+            }
+
+            if (n == 0)
             {
                 return null;
             }
@@ -285,7 +332,8 @@ internal sealed class HttpConnection
         _webSocket = null;
         bool http11 = head.Version == "HTTP/1.1";
         string? host = RequestHost.Resolve(head.Target, http11, head.Headers);
-        _body = RequestBodyReader.Open(head.Headers, http11, _options, _input, _writer, out long? contentLength);
+        _stall.StartBody();
+        _body = RequestBodyReader.Open(head.Headers, http11, _options, _input, _writer, _stall, out long? contentLength);
         return _request = new HttpRequest(head.Method, head.Target, head.Version, head.Headers, host, _body, contentLength, _peer);
     }
 

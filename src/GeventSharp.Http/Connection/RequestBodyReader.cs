@@ -10,18 +10,20 @@ namespace GeventSharp.Http;
 /// </summary>
 /// <remarks>
 /// It sends <c>100 Continue</c> before the first read when the client asked for it, and holds
-/// each wait for the client to <see cref="HttpServerOptions.IoTimeout"/>. Once the request is
+/// each wait for the client to <see cref="HttpServerOptions.IoTimeout"/> and
+/// <see cref="HttpServerOptions.MinRequestBodyDataRate"/>. Once the request is
 /// over (<see cref="End"/>) it refuses to read: the bytes behind it belong to the next request.
 /// </remarks>
 internal sealed class RequestBodyReader : Stream
 {
     /// <summary>The body of every request without one (and without <c>Expect: 100-continue</c>): nothing to read, nothing to allocate.</summary>
-    public static readonly RequestBodyReader Empty = new(null, null, contentLength: 0, default, expectContinue: false);
+    public static readonly RequestBodyReader Empty = new(null, null, null, contentLength: 0, default, expectContinue: false);
 
     private static readonly byte[] s_continue = "HTTP/1.1 100 Continue\r\n\r\n"u8.ToArray();
 
     private readonly ConnectionInput? _input;
     private readonly ResponseWriter? _writer;
+    private readonly StallGuard? _stall;
     private readonly bool _chunked;
     private readonly bool _expectContinue;
     private ChunkedDecoder _chunks;
@@ -29,10 +31,11 @@ internal sealed class RequestBodyReader : Stream
     private bool _continueSent;
     private bool _over;
 
-    private RequestBodyReader(ConnectionInput? input, ResponseWriter? writer, long? contentLength, ChunkedDecoder chunks, bool expectContinue)
+    private RequestBodyReader(ConnectionInput? input, ResponseWriter? writer, StallGuard? stall, long? contentLength, ChunkedDecoder chunks, bool expectContinue)
     {
         _input = input;
         _writer = writer;
+        _stall = stall;
         _chunked = contentLength is null;
         _remaining = contentLength ?? 0;
         _chunks = chunks;
@@ -62,9 +65,10 @@ internal sealed class RequestBodyReader : Stream
     /// <param name="options">The server's limits.</param>
     /// <param name="input">The connection's input, where the body is.</param>
     /// <param name="writer">The connection's response writer, for <c>100 Continue</c>.</param>
+    /// <param name="stall">The connection's guard, which counts the body's bytes for its minimum data rate.</param>
     /// <param name="contentLength">The declared length; null for a chunked body.</param>
     /// <exception cref="HttpBadRequestException">The framing is ambiguous, unsupported or over the limit.</exception>
-    public static RequestBodyReader Open(HttpHeaders headers, bool http11, HttpServerOptions options, ConnectionInput input, ResponseWriter writer, out long? contentLength)
+    public static RequestBodyReader Open(HttpHeaders headers, bool http11, HttpServerOptions options, ConnectionInput input, ResponseWriter writer, StallGuard stall, out long? contentLength)
     {
         bool expectContinue = http11 && string.Equals(headers["Expect"], "100-continue", StringComparison.OrdinalIgnoreCase);
         string? te = headers["Transfer-Encoding"];
@@ -88,7 +92,7 @@ internal sealed class RequestBodyReader : Stream
             }
 
             contentLength = null;
-            return new RequestBodyReader(input, writer, null, new ChunkedDecoder(options.MaxRequestBodySize, options.MaxRequestHeadSize), expectContinue);
+            return new RequestBodyReader(input, writer, stall, null, new ChunkedDecoder(options.MaxRequestBodySize, options.MaxRequestHeadSize), expectContinue);
         }
 
         if (cl is not null)
@@ -102,7 +106,7 @@ internal sealed class RequestBodyReader : Stream
             contentLength = length;
         }
 
-        return contentLength == 0 && !expectContinue ? Empty : new RequestBodyReader(input, writer, contentLength, default, expectContinue);
+        return contentLength == 0 && !expectContinue ? Empty : new RequestBodyReader(input, writer, stall, contentLength, default, expectContinue);
     }
 
     /// <summary>The value of a <c>Content-Length</c> field; repeated fields arrive joined ("5, 5") and must all agree.</summary>
@@ -150,6 +154,7 @@ internal sealed class RequestBodyReader : Stream
             _input.Buffered[..take].CopyTo(buffer.Span);
             _input.Consume(take);
             _remaining -= take;
+            _stall!.NoteBodyBytes(take);
             return take;
         }
 
@@ -159,6 +164,7 @@ internal sealed class RequestBodyReader : Stream
             _input.Consume(consumed);
             if (written > 0 || status == OperationStatus.Done)
             {
+                _stall!.NoteBodyBytes(written);
                 return written; // data before a malformed line is delivered; the next read reports it
             }
 

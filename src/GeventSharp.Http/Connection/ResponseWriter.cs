@@ -213,7 +213,7 @@ internal sealed class ResponseWriter : IDisposable
         KeepAlive = false;
     }
 
-    /// <summary>Writes bytes as they are (an interim response, a handshake), held to the I/O timeout.</summary>
+    /// <summary>Writes bytes as they are (an interim response, a handshake), held to the I/O timeout and the minimum response data rate.</summary>
     public ValueTask WriteRawAsync(ReadOnlyMemory<byte> data, CancellationToken cancellationToken)
     {
         ValueTask write = _stream.WriteAsync(data, cancellationToken);
@@ -223,7 +223,7 @@ internal sealed class ResponseWriter : IDisposable
             return default;
         }
 
-        return _stall.GuardAsync(write);
+        return _stall.GuardAsync(write, data.Length);
     }
 
     /// <summary>Returns the buffer to the pool (the response is complete or the connection upgraded; <see cref="Begin"/> rents it again).</summary>

@@ -2,25 +2,110 @@ using System.Runtime.CompilerServices;
 
 namespace GeventSharp.Http;
 
+/// <summary>What a connection is waiting for from its client, as far as its deadlines go.</summary>
+internal enum ClientWait : byte
+{
+    /// <summary>Nothing timed.</summary>
+    None,
+
+    /// <summary>The rest of a request's head (<see cref="HttpServerOptions.RequestHeadersTimeout"/>).</summary>
+    Head,
+
+    /// <summary>More of a request body (<see cref="HttpServerOptions.MinRequestBodyDataRate"/>).</summary>
+    Body,
+
+    /// <summary>Room for a response write (<see cref="HttpServerOptions.MinResponseDataRate"/>).</summary>
+    Response,
+}
+
 /// <summary>
-/// Holds an operation on the client (a read of a request body, a write of a response) to
-/// <see cref="HttpServerOptions.IoTimeout"/>: a client that stops reading or sending fails it
-/// with the guard's <see cref="Timeout"/>, so a stalled client cannot hold its connection forever.
+/// Holds a connection's waits on its client to the server's limits: each read of a request body
+/// and each write of a response to <see cref="HttpServerOptions.IoTimeout"/> (a <see cref="Timeout"/>),
+/// and the head, the body and the response to their deadline (the request-headers timeout and the
+/// minimum data rates), which the server's once-a-second heartbeat checks (<see cref="Check"/>).
 /// </summary>
 /// <remarks>
-/// One per connection, shared by its input and its response writer, so the request loop can tell
-/// a stall (<see cref="Caused"/>) from any other failure. The awaits here keep the greenlet's
-/// context: the stream's operations may complete on another thread (TLS).
+/// <para>One per connection, shared by its input and its response writer, so the request loop can tell
+/// a stall or a cut (<see cref="Caused"/>) from any other failure. A deadline is a field written when
+/// a wait starts and cleared when it ends: no timer per wait, and nothing at all on a wait that
+/// completes at once. A missed deadline is raised in the connection's greenlet by the heartbeat, as a
+/// <see cref="ClientTooSlowException"/>; the connection then closes (after a 408 if nothing was sent).</para>
+/// <para>The body's rate counts the time the handler spends waiting for body bytes and the bytes it
+/// was given: a deadline is <c>max(grace, bytes / rate)</c> of waiting. A write must be taken within
+/// the grace period plus its size at the response rate. The awaits here keep the greenlet's
+/// context: the stream's operations may complete on another thread (TLS).</para>
 /// </remarks>
-internal sealed class StallGuard(TimeSpan? limit)
+internal sealed class StallGuard
 {
+    private readonly TimeSpan? _limit;
+    private readonly TimeProvider _time;
+    private readonly long _headTicks;
+    private readonly long _bodyGrace;
+    private readonly double _bodyTicksPerByte;
+    private readonly long _responseGrace;
+    private readonly double _responseTicksPerByte;
     private Timeout? _timeout;
+    private long _due = long.MaxValue;
+    private ClientWait _waiting;
+    private long _bodyBytes;
+    private long _bodyWaited;
 
-    /// <summary>Waits for <paramref name="pending"/> (not yet complete) within the limit.</summary>
-    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
-    public async ValueTask GuardAsync(ValueTask pending)
+    public StallGuard(HttpServerOptions options, TimeProvider time)
     {
-        (_timeout ??= new Timeout(limit)).Start();
+        _limit = options.IoTimeout;
+        _time = time;
+        long frequency = time.TimestampFrequency;
+        _headTicks = options.RequestHeadersTimeout is { } head ? ToTicks(head, frequency) : 0;
+        (_bodyGrace, _bodyTicksPerByte) = Rate(options.MinRequestBodyDataRate, frequency);
+        (_responseGrace, _responseTicksPerByte) = Rate(options.MinResponseDataRate, frequency);
+    }
+
+    /// <summary>The deadline missed, once the heartbeat has cut the connection; <see cref="ClientWait.None"/> before.</summary>
+    public ClientWait Cut { get; private set; }
+
+    /// <summary>The first byte of a request's head is here: the rest must follow within the request-headers timeout.</summary>
+    public void StartHead()
+    {
+        if (_headTicks > 0)
+        {
+            Arm(ClientWait.Head, _time.GetTimestamp() + _headTicks);
+        }
+    }
+
+    /// <summary>The head is in (or the wait for it is over).</summary>
+    public void EndHead()
+    {
+        if (_waiting == ClientWait.Head)
+        {
+            Disarm();
+        }
+    }
+
+    /// <summary>A new request's body starts: its rate is counted from nothing.</summary>
+    public void StartBody()
+    {
+        _bodyBytes = 0;
+        _bodyWaited = 0;
+    }
+
+    /// <summary>The handler was given <paramref name="count"/> bytes of the body.</summary>
+    public void NoteBodyBytes(int count) => _bodyBytes += count;
+
+    /// <summary>Waits for a write (not yet complete) of <paramref name="count"/> bytes within the limits.</summary>
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
+    public async ValueTask GuardAsync(ValueTask pending, int count)
+    {
+        if (Cut == ClientWait.Response)
+        {
+            throw new ClientTooSlowException(Cut); // a handler that swallowed the cut writes on: it is over
+        }
+
+        if (_responseTicksPerByte > 0)
+        {
+            Arm(ClientWait.Response, _time.GetTimestamp() + _responseGrace + Ticks(count, _responseTicksPerByte));
+        }
+
+        (_timeout ??= new Timeout(_limit)).Start();
         try
         {
             await pending;
@@ -28,14 +113,27 @@ internal sealed class StallGuard(TimeSpan? limit)
         finally
         {
             _timeout.Cancel();
+            Disarm();
         }
     }
 
-    /// <summary>Waits for <paramref name="pending"/> (not yet complete) within the limit.</summary>
+    /// <summary>Waits for a read of the body (not yet complete) within the limits.</summary>
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     public async ValueTask<int> GuardAsync(ValueTask<int> pending)
     {
-        (_timeout ??= new Timeout(limit)).Start();
+        if (Cut != ClientWait.None)
+        {
+            throw new ClientTooSlowException(Cut);
+        }
+
+        long start = 0;
+        if (_bodyTicksPerByte > 0)
+        {
+            start = _time.GetTimestamp();
+            Arm(ClientWait.Body, start - _bodyWaited + Math.Max(_bodyGrace, Ticks(_bodyBytes, _bodyTicksPerByte)));
+        }
+
+        (_timeout ??= new Timeout(_limit)).Start();
         try
         {
             return await pending;
@@ -43,12 +141,59 @@ internal sealed class StallGuard(TimeSpan? limit)
         finally
         {
             _timeout.Cancel();
+            if (_bodyTicksPerByte > 0)
+            {
+                _bodyWaited += _time.GetTimestamp() - start;
+                Disarm();
+            }
         }
     }
 
-    /// <summary>True if <paramref name="e"/> is this guard's timeout firing: the client stalled.</summary>
-    public bool Caused(Exception e) => _timeout is not null && _timeout.Caused(e);
+    /// <summary>
+    /// The heartbeat's check: true if the current wait's deadline has passed at <paramref name="now"/>
+    /// (then <see cref="Cut"/> says which, and the caller raises the cut in the connection). A client
+    /// exactly at a rate meets its deadline: only a later check cuts.
+    /// </summary>
+    public bool Check(long now)
+    {
+        if (now <= _due)
+        {
+            return false;
+        }
+
+        Cut = _waiting;
+        Disarm();
+        return true;
+    }
+
+    /// <summary>True if <paramref name="e"/> is this guard's doing: the I/O timeout firing, or a cut by a deadline.</summary>
+    public bool Caused(Exception e)
+        => (_timeout is not null && _timeout.Caused(e))
+            || (Cut != ClientWait.None && e is ClientTooSlowException or OperationCanceledException);
 
     /// <summary>Stops the timer when the connection ends.</summary>
-    public void Cancel() => _timeout?.Cancel();
+    public void Cancel()
+    {
+        _timeout?.Cancel();
+        Disarm();
+    }
+
+    private void Arm(ClientWait wait, long due)
+    {
+        _waiting = wait;
+        _due = due;
+    }
+
+    private void Disarm()
+    {
+        _waiting = ClientWait.None;
+        _due = long.MaxValue;
+    }
+
+    private static long Ticks(long bytes, double ticksPerByte) => (long)Math.Min(bytes * ticksPerByte, long.MaxValue / 4);
+
+    private static long ToTicks(TimeSpan t, long frequency) => (long)Math.Min(t.TotalSeconds * frequency, long.MaxValue / 4);
+
+    private static (long Grace, double TicksPerByte) Rate(MinDataRate? rate, long frequency)
+        => rate is null ? (0, 0) : (ToTicks(rate.GracePeriod, frequency), frequency / rate.BytesPerSecond);
 }

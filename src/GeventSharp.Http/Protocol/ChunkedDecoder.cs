@@ -121,6 +121,11 @@ internal struct ChunkedDecoder
                             : OperationStatus.InvalidData;
                     }
 
+                    if (line > MaxLine)
+                    {
+                        return Reject(RejectReason.ChunkLineTooLong); // however it arrived: whole or in pieces, as the partial check above
+                    }
+
                     if (!TakeLine(rest[..line]))
                     {
                         return OperationStatus.InvalidData;

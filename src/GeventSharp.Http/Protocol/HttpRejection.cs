@@ -40,6 +40,7 @@ internal enum RejectReason
 
     // The body.
     BodyStalled,
+    BodyTooSlow,
     ClosedInBody,
     ClosedInChunkData,
     ChunkedBodyTooLarge,
@@ -104,6 +105,7 @@ internal static class HttpRejection
         RejectReason.ContentLengthTooLarge => (HttpStatusCode.RequestEntityTooLarge, "The request body ({0} bytes) is larger than the server accepts ({1} bytes)."),
 
         RejectReason.BodyStalled => (HttpStatusCode.RequestTimeout, "The request body stopped arriving."),
+        RejectReason.BodyTooSlow => (HttpStatusCode.RequestTimeout, "The request body arrived more slowly than the server's minimum data rate."),
         RejectReason.ClosedInBody => (HttpStatusCode.BadRequest, "The connection closed in the middle of the request body."),
         RejectReason.ClosedInChunkData => (HttpStatusCode.BadRequest, "The connection closed in the middle of a chunk of the request body."),
         RejectReason.ChunkedBodyTooLarge => (HttpStatusCode.RequestEntityTooLarge, "The request body is larger than the server accepts ({0} bytes)."),

@@ -69,7 +69,7 @@ internal static class HttpRequestParser
         if (found < 0 || found > limits.MaxHeadSize)
         {
             CheckPartial(found < 0 ? rest : rest[..found], limits.MaxLineSize);
-            if (found >= 0 || rest.Length >= limits.MaxHeadSize)
+            if (found >= 0 || rest.Length >= limits.MaxHeadSize + 4) // shorter, its CRLFCRLF may still end a head within the limit
             {
                 throw HttpRejection.Create(RejectReason.HeadTooLarge, limits.MaxHeadSize);
             }

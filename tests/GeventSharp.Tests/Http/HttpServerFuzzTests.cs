@@ -84,6 +84,7 @@ public class HttpServerFuzzTests
                 MaxRequestHeaderCount = HeaderLimit,
                 MaxRequestBodySize = BodyLimit,
                 KeepAliveTimeout = ServerTimeout,
+                RequestHeadersTimeout = ServerTimeout,
                 IoTimeout = ServerTimeout,
             });
         server.Start();

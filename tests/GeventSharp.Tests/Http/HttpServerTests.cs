@@ -497,11 +497,11 @@ public class HttpServerTests
     });
 
     [Fact]
-    public void IdleConnection_IsClosedAfterTheKeepAliveTimeout_AndAHalfSentHeadGets408()
+    public void IdleConnection_IsClosedAfterTheKeepAliveTimeout_AndAHalfSentHeadGets408AfterTheRequestHeadersTimeout()
     {
         VirtualClockRun(async () =>
         {
-            await using HttpServer server = StartServer(Hello, new HttpServerOptions { KeepAliveTimeout = TimeSpan.FromSeconds(5) });
+            await using HttpServer server = StartServer(Hello, new HttpServerOptions { KeepAliveTimeout = TimeSpan.FromSeconds(5), RequestHeadersTimeout = TimeSpan.FromSeconds(5) });
             using RawHttpClient silent = await RawHttpClient.ConnectAsync(server.Address);
             using RawHttpClient slow = await RawHttpClient.ConnectAsync(server.Address);
             await slow.SendAsync("GET / HTTP/1.1\r\nHo");
@@ -518,7 +518,7 @@ public class HttpServerTests
         {
             await using HttpServer server = StartServer(
                 async (request, response) => await response.WriteAsync(await request.ReadBodyAsync()),
-                new HttpServerOptions { IoTimeout = TimeSpan.FromSeconds(5) });
+                new HttpServerOptions { IoTimeout = TimeSpan.FromSeconds(5), MinRequestBodyDataRate = null });
             using RawHttpClient client = await RawHttpClient.ConnectAsync(server.Address);
             await client.SendAsync("POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 10\r\n\r\nabc");
             RawResponse r = await client.ReadResponseAsync();
