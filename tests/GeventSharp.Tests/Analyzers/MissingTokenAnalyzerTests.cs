@@ -15,7 +15,7 @@ public class MissingTokenAnalyzerTests
             async Task<int> M(HttpClient client, Stream stream, byte[] buffer)
             {
                 await Gevent.Sleep(0);
-                await {|GS0005:Task.Delay(100)|};
+                await {|GS0005:Task.Delay(100)|}; // real-time: analyzer input, never run
                 string page = await {|GS0005:client.GetStringAsync("http://x")|};
                 await {|GS0005:stream.WriteAsync(buffer, 0, buffer.Length)|}.ConfigureAwait(true);
                 return await {|GS0005:stream.ReadAsync(buffer.AsMemory())|};
@@ -29,7 +29,7 @@ public class MissingTokenAnalyzerTests
             async Task<int> M(HttpClient client, Stream stream, byte[] buffer)
             {
                 await Gevent.Sleep(0);
-                await Task.Delay(100, Greenlet.Current!.CancellationToken);
+                await Task.Delay(100, Greenlet.Current!.CancellationToken); // real-time: analyzer input, never run
                 string page = await client.GetStringAsync("http://x", Greenlet.Current!.CancellationToken);
                 await stream.WriteAsync(buffer, 0, buffer.Length, Greenlet.Current!.CancellationToken).ConfigureAwait(true);
                 return await stream.ReadAsync(buffer.AsMemory(), Greenlet.Current!.CancellationToken);

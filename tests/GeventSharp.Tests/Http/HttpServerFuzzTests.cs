@@ -130,9 +130,9 @@ public class HttpServerFuzzTests
                     $"HTTP fuzz seed {seed}, case {i} ({c.Kind}{(c.HalfClose ? ", half-closed" : string.Empty)}{(c.Abort ? ", aborted" : string.Empty)}, " +
                     $"pieces split at [{string.Join(", ", c.Splits)}]): {failure}\n" +
                     $"  replay: GEVENTSHARP_HTTP_FUZZ={seed}:{cases.Count}\n" +
-                    $"  input ({c.Input.Length} bytes): \"{Escape(c.Input)}\"\n" +
-                    $"  received ({exchange.Received?.Length ?? 0} bytes{(exchange.Reset ? ", then reset" : string.Empty)}): \"{Escape(exchange.Received ?? [])}\"\n" +
-                    $"  handler saw: [{string.Join("; ", state.Seen.Select(s => $"{s.Method} {s.Target} {s.Version} body={(s.Body is null ? "unread" : Escape(s.Body))}"))}]\n" +
+                    $"  input ({c.Input.Length} bytes): \"{ParserFuzzer.Escape(c.Input)}\"\n" +
+                    $"  received ({exchange.Received?.Length ?? 0} bytes{(exchange.Reset ? ", then reset" : string.Empty)}): \"{ParserFuzzer.Escape(exchange.Received ?? [])}\"\n" +
+                    $"  handler saw: [{string.Join("; ", state.Seen.Select(s => $"{s.Method} {s.Target} {s.Version} body={(s.Body is null ? "unread" : ParserFuzzer.Escape(s.Body))}"))}]\n" +
                     $"  handler noted: [{string.Join("; ", state.Violations)}]");
             }
         }
@@ -141,7 +141,7 @@ public class HttpServerFuzzTests
         state.Reset();
         var last = new FuzzCase("final plain request", Encoding.ASCII.GetBytes("GET /read/final HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"), [], HalfClose: false, Abort: false, new Expect { Statuses = [200] });
         Exchange final = await ExchangeAsync(server, last);
-        Assert.True(Check(last, final, state) is null, $"seed {seed}: after the run, a plain request got: \"{Escape(final.Received)}\"");
+        Assert.True(Check(last, final, state) is null, $"seed {seed}: after the run, a plain request got: \"{ParserFuzzer.Escape(final.Received)}\"");
         Assert.StartsWith("HTTP/1.1 200 OK\r\n", Encoding.Latin1.GetString(final.Received));
         return state.TotalThrows;
     }
@@ -235,7 +235,7 @@ public class HttpServerFuzzTests
         {
             reader.Kill();
             sender.Kill();
-            throw new TimeoutException($"hang: the server neither closed nor finished within 60 virtual seconds; server connections open: {server.ConnectionCount}; reader: {reader}, waiting on {reader.WaitingOn} (got \"{Escape(received.ToArray())}\")");
+            throw new TimeoutException($"hang: the server neither closed nor finished within 60 virtual seconds; server connections open: {server.ConnectionCount}; reader: {reader}, waiting on {reader.WaitingOn} (got \"{ParserFuzzer.Escape(received.ToArray())}\")");
         }
 
         await sender.JoinAsync(TimeSpan.FromSeconds(60));
@@ -888,7 +888,7 @@ public class HttpServerFuzzTests
         string wire = $"POST /read/chunks HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n{chunk}";
         int status = chunk.StartsWith("1000") ? 413 : 400;
 
-        return ("bad chunk " + Escape(Bytes(chunk.Length > 30 ? chunk[..30] : chunk)), Bytes(wire), new Expect { Statuses = [status], NoBodyDelivered = true, MaxHandled = 1 });
+        return ("bad chunk " + ParserFuzzer.Escape(Bytes(chunk.Length > 30 ? chunk[..30] : chunk)), Bytes(wire), new Expect { Statuses = [status], NoBodyDelivered = true, MaxHandled = 1 });
     }
 
     private static (string, byte[], Expect) ChunkExtensions(Random rng)
@@ -902,7 +902,7 @@ public class HttpServerFuzzTests
         }
 
         string b = bad[rng.Next(bad.Length)];
-        return ($"chunk extension with a control character \"{Escape(Bytes(b))}\"", Bytes($"POST /read HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n{b}\r\nhello\r\n0\r\n\r\n"), new Expect { Statuses = [400], NoBodyDelivered = true, MaxHandled = 1 });
+        return ($"chunk extension with a control character \"{ParserFuzzer.Escape(Bytes(b))}\"", Bytes($"POST /read HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n{b}\r\nhello\r\n0\r\n\r\n"), new Expect { Statuses = [400], NoBodyDelivered = true, MaxHandled = 1 });
     }
 
     private static (string, byte[], Expect) Overlong(Random rng)
@@ -1007,26 +1007,5 @@ public class HttpServerFuzzTests
             4 => ("chunk size overflow", Bytes("POST /read HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n10000000000000005\r\nhello\r\n0\r\n\r\n"), new Expect { Statuses = [400], NoBodyDelivered = true, MaxHandled = 1 }),
             _ => ("header name with a space", Bytes("GET /read HTTP/1.1\r\nHost: x\r\nContent Length: 5\r\n\r\n"), new Expect { Statuses = [400], MaxHandled = 0 }),
         };
-    }
-
-    /// <summary>The bytes as a C# string literal's contents (printable ASCII as is, the rest escaped), at most 2000 of them.</summary>
-    private static string Escape(byte[] bytes)
-    {
-        var sb = new StringBuilder();
-        foreach (byte b in bytes.Take(2000))
-        {
-            sb.Append(b switch
-            {
-                (byte)'\r' => "\\r",
-                (byte)'\n' => "\\n",
-                (byte)'\t' => "\\t",
-                (byte)'\\' => "\\\\",
-                (byte)'"' => "\\\"",
-                >= 0x20 and < 0x7F => ((char)b).ToString(),
-                _ => $"\\x{b:X2}",
-            });
-        }
-
-        return bytes.Length > 2000 ? sb + $"... ({bytes.Length - 2000} more bytes)" : sb.ToString();
     }
 }

@@ -288,7 +288,8 @@ internal sealed class ParserFuzzer(int seed)
         return Enumerable.Range(0, 1 + _random.Next(6)).Select(_ => 1 + _random.Next(length - 1)).Distinct().Order().ToArray();
     }
 
-    private static string Escape(byte[] input)
+    /// <summary>The bytes as a C# string literal's contents (printable ASCII as is, the rest escaped), at most 2000 of them; shared by the fuzz tests' failure messages.</summary>
+    internal static string Escape(byte[] input)
     {
         var text = new StringBuilder();
         foreach (byte b in input.Take(2000))
