@@ -17,20 +17,7 @@ public static partial class Gevent
     /// <example><code>IReadOnlyList&lt;Greenlet&gt; done = await Gevent.JoinAllAsync(jobs, TimeSpan.FromSeconds(5));</code></example>
     public static async Task<IReadOnlyList<Greenlet>> JoinAllAsync(
         IEnumerable<Greenlet> greenlets, TimeSpan? timeout = null, bool raiseError = false, int? count = null)
-    {
-        ArgumentNullException.ThrowIfNull(greenlets);
-        var done = new List<Greenlet>();
-        await foreach (Greenlet g in WaitEachAsync(greenlets, timeout, count))
-        {
-            done.Add(g);
-            if (raiseError && g.Exception is { } e)
-            {
-                ExceptionDispatchInfo.Capture(e).Throw();
-            }
-        }
-
-        return done;
-    }
+        => await CollectReadyAsync("Gevent.JoinAllAsync", greenlets, timeout, count, raiseError);
 
     /// <summary>Waits for the greenlets with a timeout in seconds; see <see cref="JoinAllAsync(IEnumerable{Greenlet}, TimeSpan?, bool, int?)"/>.</summary>
     public static Task<IReadOnlyList<Greenlet>> JoinAllAsync(IEnumerable<Greenlet> greenlets, double timeoutSeconds, bool raiseError = false, int? count = null)
@@ -42,14 +29,117 @@ public static partial class Gevent
     /// </summary>
     public static async Task<IReadOnlyList<T>> WaitAsync<T>(IEnumerable<T> objects, TimeSpan? timeout = null, int? count = null)
         where T : Waitable
+        => await CollectReadyAsync("Gevent.WaitAsync", objects, timeout, count, raiseError: false);
+
+    /// <summary>
+    /// The one implementation of <see cref="JoinAllAsync(IEnumerable{Greenlet}, TimeSpan?, bool, int?)"/> and
+    /// <see cref="WaitAsync{T}(IEnumerable{T}, TimeSpan?, int?)"/>: what <see cref="WaitEachAsync{T}(IEnumerable{T}, TimeSpan?, int?)"/>
+    /// yields, collected into a list without an iterator. One shared callback is linked to each object
+    /// (a greenlet keeps it inline, no list of its own); it appends the object to the result and wakes
+    /// the caller, which checks whether it has enough. The caller is woken at every arrival, as the
+    /// iterator's consumer is, so it resumes at the same place in the ready queue.
+    /// </summary>
+    private static async Task<List<T>> CollectReadyAsync<T>(string api, IEnumerable<T> objects, TimeSpan? timeout, int? count, bool raiseError)
+        where T : Waitable
     {
-        var ready = new List<T>();
-        await foreach (T item in WaitEachAsync(objects, timeout, count))
+        ArgumentNullException.ThrowIfNull(objects);
+        Greenlet current = Hub.CurrentGreenletOrThrow(api);
+        Hub hub = current.Hub;
+        T[] items = objects.ToArray();
+        int target = count is { } c ? Math.Clamp(c, 0, items.Length) : items.Length;
+        if (count < 0)
         {
-            ready.Add(item);
+            throw new ArgumentOutOfRangeException(nameof(count), count, "Count must be zero or positive.");
         }
 
-        return ready;
+        long timeoutTicks = hub.TimeoutToTicks(timeout);
+        long deadline = timeoutTicks < 0 ? long.MaxValue : hub.Now + timeoutTicks;
+        var collector = new ListCollector<T>(api, target);
+        List<T> done = collector.Done;
+        foreach (T item in items)
+        {
+            if (item.Ready)
+            {
+                done.Add(item); // ready now: first, in the order given, without a hub turn
+            }
+            else
+            {
+                item.LinkOn(hub, collector.OnReady);
+            }
+        }
+
+        try
+        {
+            int checkedCount = 0;
+            while (true)
+            {
+                for (int end = Math.Min(done.Count, target); raiseError && checkedCount < end; checkedCount++)
+                {
+                    if (done[checkedCount] is Greenlet { Exception: { } e })
+                    {
+                        ExceptionDispatchInfo.Capture(e).Throw();
+                    }
+                }
+
+                if (done.Count >= target)
+                {
+                    break;
+                }
+
+                long remaining = timeoutTicks < 0 ? -1 : deadline - hub.Now;
+                if ((timeoutTicks >= 0 && remaining <= 0)
+                    || !await current.SuspendOn(collector, null, remaining, default, out collector.Waiter))
+                {
+                    break;
+                }
+            }
+        }
+        finally
+        {
+            if (done.Count < items.Length)
+            {
+                // Some links have not run (timeout, count, error): take them back. When all are done, every link has run.
+                foreach (T item in items)
+                {
+                    item.Unlink(collector.OnReady);
+                }
+            }
+        }
+
+        if (done.Count > target)
+        {
+            done.RemoveRange(target, done.Count - target);
+        }
+
+        return done;
+    }
+
+    /// <summary>Collects objects into a list as their link callbacks fire, and wakes the waiting greenlet at each.</summary>
+    private sealed class ListCollector<T>
+        where T : Waitable
+    {
+        /// <summary>The waiting greenlet's current wait on this collector (empty before the first).</summary>
+        public WaitTicket Waiter;
+
+        private readonly string _api;
+
+        public ListCollector(string api, int capacity)
+        {
+            _api = api;
+            Done = new List<T>(capacity);
+            OnReady = w =>
+            {
+                Done.Add((T)w);
+                Waiter.TryWake(true);
+            };
+        }
+
+        /// <summary>The objects found ready, in the order they became ready.</summary>
+        public List<T> Done { get; }
+
+        public Action<Waitable> OnReady { get; }
+
+        public override string ToString() => $"{_api} ({Done.Count} ready)";
     }
 
     /// <summary>Waits with a timeout in seconds; see <see cref="WaitAsync{T}(IEnumerable{T}, TimeSpan?, int?)"/>.</summary>

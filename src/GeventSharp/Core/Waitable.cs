@@ -15,8 +15,11 @@ namespace GeventSharp;
 public abstract class Waitable
 {
     // Waiters and link callbacks share one lazily created object (the list keeps the links), so a
-    // waitable nobody waits on or links to costs one null reference.
-    private WaitList? _waiters;
+    // waitable nobody waits on or links to costs one null reference. A greenlet that is not dead yet,
+    // with no waiter and one raw link (what JoinAllAsync and WaitAsync give each greenlet they wait
+    // for), keeps that callback here instead of a WaitList: a million joined greenlets then cost
+    // no list each. The callback stays here until its notification runs (or it is unlinked).
+    private object? _waiters; // null, a WaitList, or an Action<Waitable> (see above)
 
     /// <summary>Creates a waitable; only the library derives from this type.</summary>
     private protected Waitable()
@@ -27,13 +30,37 @@ public abstract class Waitable
     public abstract bool Ready { get; }
 
     /// <summary>Greenlets currently blocked on this object.</summary>
-    public int WaiterCount => _waiters?.Count ?? 0;
+    public int WaiterCount => (_waiters as WaitList)?.Count ?? 0;
 
     /// <summary>The waiting greenlets, for internal use.</summary>
-    private protected WaitList Waiters => _waiters ??= new WaitList();
+    private protected WaitList Waiters => _waiters as WaitList ?? CreateWaitList();
 
     /// <summary>The waiting greenlets, or <see langword="null"/> if none ever waited.</summary>
-    private protected WaitList? WaitersOrNull => _waiters;
+    private protected WaitList? WaitersOrNull => _waiters as WaitList;
+
+    /// <summary>
+    /// Creates the wait list, moving a single link kept inline into it: among the links to run, or,
+    /// if its notification is already scheduled (the greenlet is dead), among the links being notified.
+    /// </summary>
+    private WaitList CreateWaitList()
+    {
+        var w = new WaitList();
+        if (_waiters is Action<Waitable> single)
+        {
+            var links = new List<LinkEntry> { new(single, LinkKind.Raw) };
+            if (Ready)
+            {
+                w.Notifying = links;
+            }
+            else
+            {
+                w.Links = links;
+            }
+        }
+
+        _waiters = w;
+        return w;
+    }
 
     /// <summary>
     /// Registers <paramref name="callback"/> to run on the hub once this object is ready; if it is
@@ -47,6 +74,9 @@ public abstract class Waitable
         AddLink(Hub.CurrentOrThrow("Link"), new LinkEntry(callback, LinkKind.Raw));
     }
 
+    /// <summary><see cref="Rawlink"/> from code already running on <paramref name="hub"/>'s thread.</summary>
+    internal void LinkOn(Hub hub, Action<Waitable> callback) => AddLink(hub, new LinkEntry(callback, LinkKind.Raw));
+
     /// <summary>
     /// Removes a callback registered with <see cref="Rawlink"/> (or a greenlet's <c>Link</c> family);
     /// false if it was not registered. A callback not yet run when this is called never runs, even if
@@ -55,9 +85,20 @@ public abstract class Waitable
     /// </summary>
     public bool Unlink(Delegate? callback)
     {
-        if (callback is null || _waiters is not { } w)
+        if (callback is null || _waiters is null)
         {
             return false;
+        }
+
+        if (_waiters is not WaitList w)
+        {
+            if (!Equals(_waiters, callback))
+            {
+                return false;
+            }
+
+            _waiters = null;
+            return true;
         }
 
         return RemoveLink(w.Links, callback) || RemoveLink(w.Notifying, callback);
@@ -85,6 +126,12 @@ public abstract class Waitable
     /// <summary>Registers a link made on <paramref name="hub"/>'s thread; schedules it at once if the object is ready.</summary>
     private protected virtual void AddLink(Hub hub, LinkEntry entry)
     {
+        if (_waiters is null && entry.Kind == LinkKind.Raw && this is Greenlet && !Ready)
+        {
+            _waiters = entry.Callback; // the common case of a greenlet joined by JoinAllAsync: no list
+            return;
+        }
+
         WaitList w = Waiters;
         (w.Links ??= new List<LinkEntry>()).Add(entry);
         if (Ready)
@@ -97,7 +144,12 @@ public abstract class Waitable
     internal virtual void InvokeLink(in LinkEntry entry) => ((Action<Waitable>)entry.Callback)(this);
 
     /// <summary>Link callbacks not yet run.</summary>
-    public int LinkCount => (_waiters?.Links?.Count ?? 0) + (_waiters?.Notifying?.Count ?? 0);
+    public int LinkCount => _waiters switch
+    {
+        WaitList w => (w.Links?.Count ?? 0) + (w.Notifying?.Count ?? 0),
+        null => 0,
+        _ => 1,
+    };
 
     /// <summary>
     /// Wakes every waiting greenlet (FIFO) with <paramref name="result"/> and schedules the link
@@ -105,8 +157,13 @@ public abstract class Waitable
     /// </summary>
     private protected void NotifyAll(Hub hub, bool result = true)
     {
-        if (_waiters is not { } w)
+        if (_waiters is not WaitList w)
         {
+            if (_waiters is not null)
+            {
+                hub.EnqueueCallback(null, s_notifyLinks, this); // the single inline link (a greenlet's)
+            }
+
             return;
         }
 
@@ -142,24 +199,44 @@ public abstract class Waitable
     /// </summary>
     private void NotifyLinks()
     {
-        WaitList w = _waiters!;
-        List<LinkEntry> links = w.Notifying!;
+        if (_waiters is not WaitList w)
+        {
+            if (_waiters is Action<Waitable> single)
+            {
+                _waiters = null;
+                RunLink(new LinkEntry(single, LinkKind.Raw));
+            }
+
+            return; // null: unlinked after it was scheduled
+        }
+
+        if (w.Notifying is not { } links)
+        {
+            return; // nothing left: the inline link was unlinked, and a later one ran in an earlier notifier
+        }
+
         while (links.Count > 0)
         {
             LinkEntry entry = links[0];
             links.RemoveAt(0);
-            try
-            {
-                InvokeLink(entry);
-            }
-            catch (Exception e)
-            {
-                Hub.Current!.ReportError(null, e);
-            }
+            RunLink(entry);
         }
 
         w.Notifying = null;
         w.Links ??= links; // reuse the list
+    }
+
+    /// <summary>Runs one link callback; an exception it throws goes to the hub's error handler.</summary>
+    private void RunLink(in LinkEntry entry)
+    {
+        try
+        {
+            InvokeLink(entry);
+        }
+        catch (Exception e)
+        {
+            Hub.Current!.ReportError(null, e);
+        }
     }
 
     /// <summary>
@@ -178,7 +255,8 @@ public abstract class Waitable
         if (Ready)
         {
             // Set, but still waking the greenlets that waited: queue behind them (gevent #1520).
-            return _waiters is { NotificationPending: true } ? WaitYourTurnAsync(api, cancellationToken) : new ValueTask<bool>(true);
+            bool pending = _waiters is WaitList { NotificationPending: true } || _waiters is Delegate;
+            return pending ? WaitYourTurnAsync(api, cancellationToken) : new ValueTask<bool>(true);
         }
 
         Greenlet current = Hub.CurrentGreenletOrThrow(api);
