@@ -1,3 +1,4 @@
+using System.Diagnostics.CodeAnalysis;
 using System.Globalization;
 
 namespace GeventSharp;
@@ -47,6 +48,7 @@ public sealed class Timeout : Exception, IDisposable, ITimerTarget
 {
     private readonly TimeSpan? _duration;
     private readonly Exception? _exception;
+    [DynamicallyAccessedMembers(DynamicallyAccessedMemberTypes.PublicParameterlessConstructor)]
     private readonly Type? _exceptionType;
     private Greenlet? _owner;
     private Exception? _raised;
@@ -111,7 +113,7 @@ public sealed class Timeout : Exception, IDisposable, ITimerTarget
     /// A timeout that raises a new instance of <paramref name="exceptionType"/> (created with its
     /// parameterless constructor when the time is up) instead of itself.
     /// </summary>
-    public Timeout(double seconds, Type exceptionType)
+    public Timeout(double seconds, [DynamicallyAccessedMembers(DynamicallyAccessedMemberTypes.PublicParameterlessConstructor)] Type exceptionType)
         : this(Gevent.SecondsToTimeSpan(seconds, nameof(seconds)), exceptionType)
     {
     }
@@ -119,7 +121,7 @@ public sealed class Timeout : Exception, IDisposable, ITimerTarget
     /// <summary>
     /// A timeout that raises a new instance of <paramref name="exceptionType"/> instead of itself.
     /// </summary>
-    public Timeout(TimeSpan? duration, Type exceptionType)
+    public Timeout(TimeSpan? duration, [DynamicallyAccessedMembers(DynamicallyAccessedMemberTypes.PublicParameterlessConstructor)] Type exceptionType)
     {
         _duration = Finite(duration);
         _exceptionType = ValidateType(exceptionType);
@@ -199,13 +201,13 @@ public sealed class Timeout : Exception, IDisposable, ITimerTarget
     public static Timeout StartNew(double seconds, Exception exception) => new Timeout(seconds, exception).Start();
 
     /// <summary>Creates and starts a timeout that raises a new <paramref name="exceptionType"/>.</summary>
-    public static Timeout StartNew(double seconds, Type exceptionType) => new Timeout(seconds, exceptionType).Start();
+    public static Timeout StartNew(double seconds, [DynamicallyAccessedMembers(DynamicallyAccessedMemberTypes.PublicParameterlessConstructor)] Type exceptionType) => new Timeout(seconds, exceptionType).Start();
 
     /// <summary>Creates and starts a timeout that raises <paramref name="exception"/>.</summary>
     public static Timeout StartNew(TimeSpan duration, Exception exception) => new Timeout(duration, exception).Start();
 
     /// <summary>Creates and starts a timeout that raises a new <paramref name="exceptionType"/>.</summary>
-    public static Timeout StartNew(TimeSpan duration, Type exceptionType) => new Timeout(duration, exceptionType).Start();
+    public static Timeout StartNew(TimeSpan duration, [DynamicallyAccessedMembers(DynamicallyAccessedMemberTypes.PublicParameterlessConstructor)] Type exceptionType) => new Timeout(duration, exceptionType).Start();
 
     /// <summary>
     /// Runs <paramref name="body"/> with a silent timeout (gevent's <c>with Timeout(seconds, False)</c>):
@@ -389,7 +391,8 @@ public sealed class Timeout : Exception, IDisposable, ITimerTarget
     /// <summary>The BCL's infinite duration (-1 ms) is "never fires" here too, as null is.</summary>
     private static TimeSpan? Finite(TimeSpan? duration) => duration == InfiniteTimeSpan ? null : duration;
 
-    private static Type ValidateType(Type exceptionType)
+    [return: DynamicallyAccessedMembers(DynamicallyAccessedMemberTypes.PublicParameterlessConstructor)]
+    private static Type ValidateType([DynamicallyAccessedMembers(DynamicallyAccessedMemberTypes.PublicParameterlessConstructor)] Type exceptionType)
     {
         ArgumentNullException.ThrowIfNull(exceptionType);
         if (!typeof(Exception).IsAssignableFrom(exceptionType) || exceptionType.GetConstructor(Type.EmptyTypes) is null)
