@@ -1,4 +1,5 @@
 using System.Net.WebSockets;
+using System.Runtime.CompilerServices;
 using System.Text;
 using System.Text.Json;
 using GeventSharp.Http;
@@ -9,7 +10,7 @@ namespace GeventSharp.Samples.Chat;
 public sealed partial class ChatApp
 {
     private readonly Event _sweepNow = new();
-    private (RoomLog Log, string Epoch, long From, long To, bool Reset, byte[] Frame)? _lastFrame;
+    private DateTimeOffset _lastHeartbeat;
 
     private TimeSpan PresenceLease => _options.JanitorInterval * 2 + TimeSpan.FromSeconds(1);
 
@@ -74,12 +75,13 @@ public sealed partial class ChatApp
             return;
         }
 
-        using WebSocket ws = await response.AcceptWebSocketAsync(keepAliveInterval: TimeSpan.FromSeconds(30));
+        // No keep-alive timer per WebSocket: the janitor's heartbeat wakes the room (HeartbeatInterval).
+        using WebSocket ws = await response.AcceptWebSocketAsync(keepAliveInterval: TimeSpan.Zero);
         Greenlet self = Greenlet.Current!;
         Greenlet watcher = Gevent.Spawn(async Task () =>
         {
             // The page sends nothing; a receive returns when it closes or goes away.
-            byte[] scratch = new byte[256];
+            byte[] scratch = new byte[16];
             try
             {
                 while ((await ws.ReceiveAsync(scratch, default)).MessageType != WebSocketMessageType.Close)
@@ -100,13 +102,13 @@ public sealed partial class ChatApp
             await ws.SendAsync(Encoding.UTF8.GetBytes(JsonSerializer.Serialize(new { type = "hello", csrf = Guard.CsrfToken(_secret!, token) })), WebSocketMessageType.Text, true, default);
             while (!_stopping)
             {
-                (List<ChatMessage> messages, bool reset) = await NextAsync(log, after, epoch, null);
-                if (messages.Count > 0 || reset)
+                (byte[]? frame, long last) = await NextFrameAsync(log, after, epoch);
+                if (frame is not null)
                 {
-                    await ws.SendAsync(Frame(log, messages, reset), WebSocketMessageType.Text, true, default);
+                    await ws.SendAsync(frame, WebSocketMessageType.Text, true, default);
                 }
 
-                after = messages.Count > 0 ? messages[^1].Id : reset ? 0 : after ?? log.LastId;
+                after = last;
                 epoch = log.Epoch;
             }
 
@@ -122,19 +124,56 @@ public sealed partial class ChatApp
         }
     }
 
-    /// <summary>The JSON frame of a batch; most connections of a room send the same one, so the last is kept.</summary>
-    private byte[] Frame(RoomLog log, List<ChatMessage> messages, bool reset)
+    /// <summary>
+    /// A WebSocket's next frame and the id it ends at: everything after <paramref name="after"/>
+    /// (a reset when <paramref name="epoch"/> is not the room's), a ping on a heartbeat; null when
+    /// stopping. A member that is up to date waits on the room's event (no timer) and, woken by a
+    /// new message, sends the room's <see cref="RoomLog.Frame"/>: serialised once, whatever the
+    /// number of members, and no batch allocated per member.
+    /// </summary>
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
+    private async ValueTask<(byte[]? Frame, long Last)> NextFrameAsync(RoomLog log, long? after, string? epoch)
     {
-        long from = messages.Count > 0 ? messages[0].Id : 0, to = messages.Count > 0 ? messages[^1].Id : 0;
-        if (_lastFrame is var (l, e, f, t, r, bytes) && l == log && e == log.Epoch && f == from && t == to && r == reset)
+        long beats = log.Beats;
+        while (!_stopping && epoch == log.Epoch && after is { } from && log.Loaded)
         {
-            return bytes;
+            if (from == log.LastId)
+            {
+                await log.Changed.WaitAsync();
+                if (log.Beats != beats && log.LastId == from)
+                {
+                    return (Ping, from);
+                }
+
+                continue;
+            }
+
+            if (log.Frame is { } f && f.After == from && f.Last == log.LastId)
+            {
+                return (f.Bytes, f.Last);
+            }
+
+            break;
         }
 
-        bytes = JsonSerializer.SerializeToUtf8Bytes(new { type = reset ? "reset" : "messages", epoch = log.Epoch, messages }, ChatMessage.Json);
-        _lastFrame = (log, log.Epoch, from, to, reset, bytes);
-        return bytes;
+        (List<ChatMessage> messages, bool reset) = await NextAsync(log, after, epoch, null);
+        if (messages.Count == 0 && !reset)
+        {
+            return (null, after ?? log.LastId); // stopping
+        }
+
+        byte[] bytes = JsonSerializer.SerializeToUtf8Bytes(new { type = reset ? "reset" : "messages", epoch = log.Epoch, messages }, ChatMessage.Json);
+        long last = messages.Count > 0 ? messages[^1].Id : 0;
+        if (!reset && after is { } start && last == log.LastId)
+        {
+            log.Frame = (start, last, bytes);
+        }
+
+        return (bytes, last);
     }
+
+    /// <summary>The heartbeat's frame (the page ignores it): traffic now and then, so proxies keep an idle WebSocket open.</summary>
+    private static readonly byte[] Ping = """{"type":"ping"}"""u8.ToArray();
 
     /// <summary>
     /// What comes after <paramref name="after"/> (from now on, without one), waiting up to
@@ -422,6 +461,19 @@ public sealed partial class ChatApp
                 {
                     await _store.AppendAsync(room, ChatMessage.Left, uid, "", null, null);
                 }
+            }
+        }
+
+        if (_lastHeartbeat == default)
+        {
+            _lastHeartbeat = now;
+        }
+        else if (now - _lastHeartbeat >= _options.HeartbeatInterval)
+        {
+            _lastHeartbeat = now;
+            foreach (RoomLog log in _logs.Values)
+            {
+                log.Heartbeat();
             }
         }
 
