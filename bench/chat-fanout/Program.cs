@@ -1,7 +1,7 @@
 // The chat's fan-out benchmark (issue 13): N members in one room, each on its own WebSocket; a
 // message is put; how long until every member has it (p50/p99/max over all members and
-// messages), and the chat process's memory per member (VmRSS after the members joined, minus
-// before, over N).
+// messages), the chat process's memory per member (VmRSS after the members joined, minus
+// before, over N), and its CPU time per delivery while the messages went out.
 //
 //   dotnet run -c Release --project bench/chat-fanout -- [--members 10000] [--messages 20] [--instances 1|2]
 //
