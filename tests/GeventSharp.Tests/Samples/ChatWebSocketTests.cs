@@ -7,7 +7,7 @@ using Xunit;
 
 namespace GeventSharp.Tests.Samples;
 
-/// <summary>The chat's WebSocket fan-out: the room's shared frame goes only to members at its cursor, and the janitor's heartbeat replaces a timer per WebSocket.</summary>
+/// <summary>The chat's WebSocket fan-out (the room's shared frame goes only to members at its cursor; the janitor's heartbeat replaces a timer per WebSocket) and the room page's markup.</summary>
 public class ChatWebSocketTests
 {
     [Fact]
@@ -55,6 +55,22 @@ public class ChatWebSocketTests
 
         Assert.Equal(["alice:after a ping"], next.Said);
         janitor.Kill();
+    });
+
+    [Fact]
+    public void TheRoomPage_HasTimestamps_ALabelledInput_AndALiveLog() => NetHub.Run(PollerKind.Epoll, async () =>
+    {
+        (HttpServer server, Uri address) = await ChatServer.StartAsync(new ChatApp(new MemoryChatHistory()));
+        await using HttpServer _ = server;
+        using var alice = new ChatClient(address);
+        await alice.PageAsync("/python/alice");
+        await alice.SayAsync("python", "alice", "a line with a time");
+        string page = await alice.PageAsync("/python/alice");
+        Assert.Matches("<time datetime=\"[0-9T:.Z-]+\">[^<]+</time>", page); // when it was said, shown in local time by the script
+        Assert.Contains("role=\"log\" aria-live=\"polite\"", page); // new messages are announced
+        Assert.Contains("<label for=\"message\"", page);
+        Assert.Contains("<li class=\"msg own\"", page); // her own message, styled apart
+        Assert.Contains("href=\"/alice\"", page); // the way to the other rooms
     });
 
     /// <summary>A WebSocket of <paramref name="client"/>'s session from <paramref name="after"/>, its hello frame read.</summary>
