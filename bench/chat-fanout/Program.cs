@@ -1,7 +1,7 @@
 // The chat's fan-out benchmark (issue 13): N members in one room, each on its own WebSocket; a
 // message is put; how long until every member has it (p50/p99/max over all members and
-// messages), and the chat process's memory per member (VmRSS after the members joined, minus
-// before, over N).
+// messages), the chat process's memory per member (VmRSS after the members joined, minus
+// before, over N), and its CPU time per delivery while the messages went out.
 //
 //   dotnet run -c Release --project bench/chat-fanout -- [--members 10000] [--messages 20] [--instances 1|2]
 //
@@ -125,6 +125,7 @@ try
 
         var latencies = new List<double>();
         var worst = new List<double>();
+        long[] cpuBefore = servers.Select(s => CpuTicks(s.Process)).ToArray();
         for (int k = 0; k < messages; k++)
         {
             long sent = clock.ElapsedTicks;
@@ -144,6 +145,12 @@ try
 
         double[] sorted = latencies.Order().ToArray();
         Console.WriteLine($"over {messages} messages x {members:N0} members: p50 {sorted[sorted.Length / 2]:0} ms, p99 {sorted[(int)(sorted.Length * 0.99)]:0} ms, max {sorted[^1]:0} ms");
+
+        // CPU time the chat processes spent (user + system), over the deliveries: unlike the
+        // latencies, this hardly depends on what else the machine is doing.
+        // /proc counts 100 ticks a second (USER_HZ): 10 ms each.
+        double cpuMs = servers.Select((s, i) => (CpuTicks(s.Process) - cpuBefore[i]) * 10.0).Sum();
+        Console.WriteLine($"chat CPU time during the messages: {cpuMs:0} ms, {cpuMs * 1000 / ((double)messages * members):0.00} µs per delivery");
         foreach (GreenSocket s in sockets)
         {
             s.Close();
@@ -299,6 +306,14 @@ static long Rss(Process p)
     }
 
     return 0;
+}
+
+// utime + stime of /proc/PID/stat, in clock ticks (USER_HZ, 100 on Linux).
+static long CpuTicks(Process p)
+{
+    string stat = File.ReadAllText($"/proc/{p.Id}/stat");
+    string[] fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+    return long.Parse(fields[11]) + long.Parse(fields[12]); // fields 14 and 15 of proc(5), counted from 1 before the name
 }
 
 static int FreePort()

@@ -1,15 +1,14 @@
 using System.Net.WebSockets;
+using System.Runtime.CompilerServices;
 using System.Text;
 using System.Text.Json;
 using GeventSharp.Http;
 
 namespace GeventSharp.Samples.Chat;
 
-/// <summary>Delivery by cursor (the poll and the WebSocket), the follower and the janitor.</summary>
+/// <summary>Delivery by cursor (the poll and the WebSocket), admission, and the responses every route shares.</summary>
 public sealed partial class ChatApp
 {
-    private readonly Event _sweepNow = new();
-    private (RoomLog Log, string Epoch, long From, long To, bool Reset, byte[] Frame)? _lastFrame;
 
     private TimeSpan PresenceLease => _options.JanitorInterval * 2 + TimeSpan.FromSeconds(1);
 
@@ -74,12 +73,13 @@ public sealed partial class ChatApp
             return;
         }
 
-        using WebSocket ws = await response.AcceptWebSocketAsync(keepAliveInterval: TimeSpan.FromSeconds(30));
+        // No keep-alive timer per WebSocket: the janitor's heartbeat wakes the room (HeartbeatInterval).
+        using WebSocket ws = await response.AcceptWebSocketAsync(keepAliveInterval: TimeSpan.Zero);
         Greenlet self = Greenlet.Current!;
         Greenlet watcher = Gevent.Spawn(async Task () =>
         {
             // The page sends nothing; a receive returns when it closes or goes away.
-            byte[] scratch = new byte[256];
+            byte[] scratch = new byte[16];
             try
             {
                 while ((await ws.ReceiveAsync(scratch, default)).MessageType != WebSocketMessageType.Close)
@@ -100,13 +100,13 @@ public sealed partial class ChatApp
             await ws.SendAsync(Encoding.UTF8.GetBytes(JsonSerializer.Serialize(new { type = "hello", csrf = Guard.CsrfToken(_secret!, token) })), WebSocketMessageType.Text, true, default);
             while (!_stopping)
             {
-                (List<ChatMessage> messages, bool reset) = await NextAsync(log, after, epoch, null);
-                if (messages.Count > 0 || reset)
+                (byte[]? frame, long last) = await NextFrameAsync(log, after, epoch);
+                if (frame is not null)
                 {
-                    await ws.SendAsync(Frame(log, messages, reset), WebSocketMessageType.Text, true, default);
+                    await ws.SendAsync(frame, WebSocketMessageType.Text, true, default);
                 }
 
-                after = messages.Count > 0 ? messages[^1].Id : reset ? 0 : after ?? log.LastId;
+                after = last;
                 epoch = log.Epoch;
             }
 
@@ -122,19 +122,56 @@ public sealed partial class ChatApp
         }
     }
 
-    /// <summary>The JSON frame of a batch; most connections of a room send the same one, so the last is kept.</summary>
-    private byte[] Frame(RoomLog log, List<ChatMessage> messages, bool reset)
+    /// <summary>
+    /// A WebSocket's next frame and the id it ends at: everything after <paramref name="after"/>
+    /// (a reset when <paramref name="epoch"/> is not the room's), a ping on a heartbeat; null when
+    /// stopping. A member that is up to date waits on the room's event (no timer) and, woken by a
+    /// new message, sends the room's <see cref="RoomLog.Frame"/>: serialised once, whatever the
+    /// number of members, and no batch allocated per member.
+    /// </summary>
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
+    private async ValueTask<(byte[]? Frame, long Last)> NextFrameAsync(RoomLog log, long? after, string? epoch)
     {
-        long from = messages.Count > 0 ? messages[0].Id : 0, to = messages.Count > 0 ? messages[^1].Id : 0;
-        if (_lastFrame is var (l, e, f, t, r, bytes) && l == log && e == log.Epoch && f == from && t == to && r == reset)
+        long beats = log.Beats;
+        while (!_stopping && epoch == log.Epoch && after is { } from && log.Loaded)
         {
-            return bytes;
+            if (from == log.LastId)
+            {
+                await log.Changed.WaitAsync();
+                if (log.Beats != beats && log.LastId == from)
+                {
+                    return (Ping, from);
+                }
+
+                continue;
+            }
+
+            if (log.Frame is { } f && f.After == from && f.Last == log.LastId)
+            {
+                return (f.Bytes, f.Last);
+            }
+
+            break;
         }
 
-        bytes = JsonSerializer.SerializeToUtf8Bytes(new { type = reset ? "reset" : "messages", epoch = log.Epoch, messages }, ChatMessage.Json);
-        _lastFrame = (log, log.Epoch, from, to, reset, bytes);
-        return bytes;
+        (List<ChatMessage> messages, bool reset) = await NextAsync(log, after, epoch, null);
+        if (messages.Count == 0 && !reset)
+        {
+            return (null, after ?? log.LastId); // stopping
+        }
+
+        byte[] bytes = JsonSerializer.SerializeToUtf8Bytes(new { type = reset ? "reset" : "messages", epoch = log.Epoch, messages }, ChatMessage.Json);
+        long last = messages.Count > 0 ? messages[^1].Id : 0;
+        if (!reset && after is { } start && last == log.LastId)
+        {
+            log.Frame = (start, last, bytes);
+        }
+
+        return (bytes, last);
     }
+
+    /// <summary>The heartbeat's frame (the page ignores it): traffic now and then, so proxies keep an idle WebSocket open.</summary>
+    private static readonly byte[] Ping = """{"type":"ping"}"""u8.ToArray();
 
     /// <summary>
     /// What comes after <paramref name="after"/> (from now on, without one), waiting up to
@@ -299,135 +336,6 @@ public sealed partial class ChatApp
         {
             await _store.AppendAsync(room, ChatMessage.Joined, name, "", null, null);
         }
-    }
-
-    private void Changed(string room)
-    {
-        _dirty.Add(room);
-        _wake.Set();
-    }
-
-    private void Restored()
-    {
-        _options.Log("the store is reachable again: catching up and renewing names");
-        foreach (string room in _logs.Keys)
-        {
-            _dirty.Add(room);
-        }
-
-        _wake.Set();
-        _sweepNow.Set();
-    }
-
-    /// <summary>The follower's round: bring the windows of rooms that changed up to date (every window, every second, with a shared store, whose notices can be lost).</summary>
-    private async Task FollowAsync()
-    {
-        bool woken = await _wake.WaitAsync(_store is LocalChatStore ? null : TimeSpan.FromSeconds(1));
-        _wake.Clear();
-        List<RoomLog> rooms = woken ? _dirty.Select(r => _logs.GetValueOrDefault(r)).OfType<RoomLog>().ToList() : _logs.Values.ToList();
-        _dirty.Clear();
-        for (int i = 0; i < rooms.Count; i++)
-        {
-            try
-            {
-                await SyncAsync(rooms[i]);
-            }
-            catch
-            {
-                foreach (RoomLog left in rooms.Skip(i))
-                {
-                    _dirty.Add(left.Name);
-                }
-
-                _wake.Set();
-                throw;
-            }
-        }
-    }
-
-    private async ValueTask SyncAsync(RoomLog log)
-    {
-        using LockScope _ = await log.Syncing.AcquireScopeAsync();
-        while (true)
-        {
-            if (!log.Loaded)
-            {
-                (string epoch, IReadOnlyList<ChatMessage> recent) = await _store.LastAsync(log.Name, _options.WindowSize + 1);
-                log.Load(epoch, recent, recent.Count <= _options.WindowSize);
-                return;
-            }
-
-            (string now, IReadOnlyList<ChatMessage> next) = await _store.AfterAsync(log.Name, log.LastId, 500);
-            if (now != log.Epoch)
-            {
-                _options.Log($"room {log.Name}: the store's sequence is new (epoch {now}); clients start again");
-                log.Unload();
-                continue;
-            }
-
-            foreach (ChatMessage m in next)
-            {
-                log.Add(m);
-            }
-
-            if (next.Count < 500)
-            {
-                return;
-            }
-        }
-    }
-
-    /// <summary>The janitor's round: renew names and presence of people here, forget who left, write leave notices.</summary>
-    private async Task SweepAsync()
-    {
-        await _sweepNow.WaitAsync(_options.JanitorInterval);
-        _sweepNow.Clear();
-        DateTimeOffset now = Now;
-        foreach ((string key, Holder h) in _holders.ToList())
-        {
-            if (h.Connections == 0 && now - h.LastSeen > _options.IdleTimeout)
-            {
-                _holders.Remove(key);
-                await _store.ReleaseNameAsync(key, h.Token);
-            }
-            else if (await _store.ClaimNameAsync(key, h.Token, _options.IdleTimeout) == ClaimResult.Taken)
-            {
-                _options.Log($"the name {h.Name} was taken by another session while its holder here could not renew it");
-                _holders.Remove(key);
-            }
-            else
-            {
-                h.Renewed = now;
-            }
-        }
-
-        foreach (((string room, string uid), Presence p) in _presence.ToList())
-        {
-            if (p.Connections == 0 && now - p.LastSeen >= _options.PresenceGrace)
-            {
-                _presence.Remove((room, uid));
-            }
-            else
-            {
-                await _store.TouchAsync(room, uid, PresenceLease);
-            }
-        }
-
-        foreach (string room in _knownRooms.ToList())
-        {
-            IReadOnlyList<string> gone = await _store.ExpireAsync(room);
-            if (gone.Count > 0 && (await _store.OnlineAsync(room, 1)).Count < _options.NoticeLimit)
-            {
-                foreach (string uid in gone)
-                {
-                    await _store.AppendAsync(room, ChatMessage.Left, uid, "", null, null);
-                }
-            }
-        }
-
-        _putsPerSession.Prune(now);
-        _putsPerAddress.Prune(now);
-        _claimsPerAddress.Prune(now);
     }
 
     private static void SecurityHeaders(HttpResponse response)

@@ -278,8 +278,33 @@ public sealed partial class ChatApp
             return;
         }
 
+        await HoldAsync(room, stored);
         response.ContentType = "application/json";
         await response.WriteAsync($"{{\"id\":{stored.Id}}}");
+    }
+
+    /// <summary>
+    /// Read your writes: before a put is acknowledged, this process's window holds the message, so
+    /// a poll or a page served here after the answer has it (another process's window gets it from
+    /// the store's notice, a moment later). Without this, a poll from id 0 right after the put could
+    /// answer with the window as it was, the store's notice still on its way. If the store fails
+    /// now, the message is stored all the same: the follower brings the window up to date.
+    /// </summary>
+    private async ValueTask HoldAsync(string room, ChatMessage stored)
+    {
+        if (!_logs.TryGetValue(room, out RoomLog? log) || !log.Loaded || log.LastId >= stored.Id)
+        {
+            return;
+        }
+
+        try
+        {
+            await SyncAsync(log);
+        }
+        catch (Exception e) when (IsOutage(e))
+        {
+            _options.Log($"room {room}: message {stored.Id} is stored; the window here catches up when the store answers again ({e.Message})");
+        }
     }
 
     /// <summary>A message as it may be stored: trimmed, without control characters other than line breaks and tabs.</summary>

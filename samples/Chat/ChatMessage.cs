@@ -70,9 +70,27 @@ internal sealed class RoomLog(string name, int capacity)
     /// <summary>Held while the window is brought up to date, so two syncs never interleave.</summary>
     public Semaphore Syncing { get; } = new(1);
 
+    /// <summary>
+    /// The WebSocket payload of the messages after <c>After</c> up to <c>Last</c>, serialised by
+    /// the first member that needed it: every other member that was up to date sends the same
+    /// bytes (valid while <c>Last</c> is <see cref="LastId"/>; dropped with the epoch).
+    /// </summary>
+    public (long After, long Last, byte[] Bytes)? Frame { get; set; }
+
+    /// <summary>Counts heartbeats (<see cref="Heartbeat"/>): a member that wakes to a new count with nothing new sends a ping.</summary>
+    public long Beats { get; private set; }
+
+    /// <summary>Wakes every member so each sends a small frame (one timer for the process instead of one per WebSocket).</summary>
+    public void Heartbeat()
+    {
+        Beats++;
+        Signal();
+    }
+
     /// <summary>Forgets the window (the store's sequence changed under it); the next sync loads it again.</summary>
     public void Unload()
     {
+        Frame = null;
         _window.Clear();
         LastId = 0;
         CoveredAfter = 0;
@@ -82,6 +100,7 @@ internal sealed class RoomLog(string name, int capacity)
     /// <summary>Fills the window with the store's newest messages (<paramref name="recent"/>, oldest first; one more than fits tells where coverage starts).</summary>
     public void Load(string epoch, IReadOnlyList<ChatMessage> recent, bool complete)
     {
+        Frame = null;
         _window.Clear();
         Epoch = epoch;
         CoveredAfter = complete || recent.Count == 0 ? 0 : recent[0].Id;

@@ -30,6 +30,9 @@ public sealed record ChatOptions
     /// <summary>How often the janitor renews names and presence, and forgets who left.</summary>
     public TimeSpan JanitorInterval { get; init; } = TimeSpan.FromSeconds(5);
 
+    /// <summary>How often the janitor wakes every open WebSocket to send a small frame, so that proxies keep idle ones open (one timer for the process, none per WebSocket).</summary>
+    public TimeSpan HeartbeatInterval { get; init; } = TimeSpan.FromSeconds(30);
+
     /// <summary>Join and leave notices are written only while the room has at most this many people (a crowd's comings and goings are noise).</summary>
     public int NoticeLimit { get; init; } = 50;
 

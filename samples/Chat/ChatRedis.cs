@@ -48,6 +48,17 @@ public sealed class RedisChatStore : IChatStore, IAsyncDisposable
         return 2
         """;
 
+    private const string RenewScript = """
+        local taken = {}
+        for i, key in ipairs(KEYS) do
+          local owner = redis.call('GET', key)
+          if owner == false then redis.call('SET', key, ARGV[i + 1], 'PX', ARGV[1])
+          elseif owner == ARGV[i + 1] then redis.call('PEXPIRE', key, ARGV[1])
+          else table.insert(taken, i - 1) end
+        end
+        return taken
+        """;
+
     private const string ExpireScript = """
         local gone = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', ARGV[1])
         local out = {}
@@ -56,6 +67,9 @@ public sealed class RedisChatStore : IChatStore, IAsyncDisposable
         end
         return out
         """;
+
+    /// <summary>Names or members per call of the janitor's batched renewals (a script's run blocks Redis meanwhile).</summary>
+    private const int Chunk = 1000;
 
     private readonly ConnectionMultiplexer _redis;
     private readonly IDatabase _db;
@@ -140,6 +154,41 @@ public sealed class RedisChatStore : IChatStore, IAsyncDisposable
     /// <inheritdoc/>
     public async ValueTask<bool> TouchAsync(string room, string uid, TimeSpan lease)
         => await _db.SortedSetAddAsync(Key("online", room), uid, (DateTimeOffset.UtcNow + lease).ToUnixTimeMilliseconds());
+
+    /// <inheritdoc/>
+    public async ValueTask<IReadOnlyList<int>> RenewNamesAsync(IReadOnlyList<(string NameKey, string Token)> names, TimeSpan lease)
+    {
+        var taken = new List<int>();
+        for (int start = 0; start < names.Count; start += Chunk)
+        {
+            int n = Math.Min(Chunk, names.Count - start);
+            var keys = new RedisKey[n];
+            var args = new RedisValue[n + 1];
+            args[0] = (long)lease.TotalMilliseconds;
+            for (int i = 0; i < n; i++)
+            {
+                keys[i] = Key("name", names[start + i].NameKey);
+                args[i + 1] = names[start + i].Token;
+            }
+
+            foreach (RedisResult index in (RedisResult[])(await _db.ScriptEvaluateAsync(RenewScript, keys, args))!)
+            {
+                taken.Add(start + (int)index);
+            }
+        }
+
+        return taken;
+    }
+
+    /// <inheritdoc/>
+    public async ValueTask TouchAllAsync(string room, IReadOnlyList<string> uids, TimeSpan lease)
+    {
+        long until = (DateTimeOffset.UtcNow + lease).ToUnixTimeMilliseconds();
+        foreach (string[] chunk in uids.Chunk(Chunk))
+        {
+            await _db.SortedSetAddAsync(Key("online", room), chunk.Select(u => new SortedSetEntry(u, until)).ToArray());
+        }
+    }
 
     /// <inheritdoc/>
     public async ValueTask<IReadOnlyList<string>> ExpireAsync(string room)

@@ -115,7 +115,7 @@ public class ChatRedisTests(RedisFixture redis) : IClassFixture<RedisFixture>
 
         Assert.Equal(["alice:via both", "alice:from B"], heardOnA);
         Batch onA = await alice.PollAsync("python", "alice", 0);
-        Batch onB = await aliceOnB.PollAsync("python", "alice", 0);
+        Batch onB = await aliceOnB.PollAsync("python", "alice", 0); // B acknowledged "from B" only once its own window held it (read your writes), whenever Redis's notice reaches B
         Assert.Equal(onA.Messages.Select(m => (m.Id, m.Line)), onB.Messages.Select(m => (m.Id, m.Line))); // one sequence, the same ids
         Assert.Equal(["alice:via both", "alice:from B"], onB.Said);
 
