@@ -240,7 +240,7 @@ public sealed partial class Hub
     private const int AutoJumpSettleMilliseconds = 10;
 
     /// <summary>The longest a virtual-clock hub settles on a busy machine before it jumps anyway.</summary>
-    private static readonly TimeSpan s_autoJumpSettleLimit = TimeSpan.FromMilliseconds(100);
+    private static readonly TimeSpan s_autoJumpSettleLimit = TimeSpan.FromMilliseconds(50);
 
     /// <summary>
     /// Waits <see cref="AutoJumpSettleMilliseconds"/> of real time for I/O or foreign work in flight.
