@@ -20,13 +20,24 @@ public class ChatInBrowserTests
 
     private static readonly ChatOptions Options = new() { PutBurst = 1000, AddressPutBurst = 1000 };
 
+    static ChatInBrowserTests()
+    {
+        // Playwright's expectations give up after 5 s by default, and a loaded machine (a CI runner,
+        // the other test assemblies running beside this one) can take longer to start a renderer or
+        // show a push. The bound is only there to end a real hang: every expectation must still come true.
+        Assertions.SetDefaultExpectTimeout((float)PatientMilliseconds);
+    }
+
+    /// <summary>How long an expectation, a reconnection or chromium's start may take before the test gives up.</summary>
+    private const int PatientMilliseconds = 60_000;
+
     /// <summary>A history a test can look into after the browser is done (xUnit makes an instance per test).</summary>
     private readonly MemoryChatHistory _history = new();
 
     private static async Task<IBrowser> LaunchAsync(IPlaywright playwright)
     {
         Assert.True(File.Exists(Chromium), $"No browser at {Chromium}: install Debian's chromium (apt-get install chromium) or set CHROMIUM.");
-        return await playwright.Chromium.LaunchAsync(new() { ExecutablePath = Chromium, Headless = true, Args = ["--no-sandbox"] });
+        return await playwright.Chromium.LaunchAsync(new() { ExecutablePath = Chromium, Headless = true, Args = ["--no-sandbox"], Timeout = PatientMilliseconds });
     }
 
     private static HttpServer Serve(ChatApp app, int port = 0)
@@ -192,15 +203,15 @@ public class ChatInBrowserTests
             using var history2 = new SqliteChatHistory(db);
             var app2 = new ChatApp(history2, Options);
             HttpServer server2 = Serve(app2, port);
-            await Assertions.Expect(bob.Locator("body")).ToHaveAttributeAsync("data-connected", "yes", new() { Timeout = 20_000 });
+            await Assertions.Expect(bob.Locator("body")).ToHaveAttributeAsync("data-connected", "yes", new() { Timeout = PatientMilliseconds });
             string[] during = ["after 1", "after 2", "after 3"];
             foreach (string m in during)
             {
                 await SendAsync(bob, m); // possibly before alice's page is back
             }
 
-            await Assertions.Expect(alice.Locator("body")).ToHaveAttributeAsync("data-connected", "yes", new() { Timeout = 20_000 });
-            await Assertions.Expect(Said(alice)).ToHaveTextAsync(["before the restart", .. during], new() { Timeout = 20_000 });
+            await Assertions.Expect(alice.Locator("body")).ToHaveAttributeAsync("data-connected", "yes", new() { Timeout = PatientMilliseconds });
+            await Assertions.Expect(Said(alice)).ToHaveTextAsync(["before the restart", .. during], new() { Timeout = PatientMilliseconds });
             await SendAsync(alice, "still here");
             await Assertions.Expect(Said(bob)).ToHaveTextAsync(["before the restart", .. during, "still here"]);
             await server2.StopAsync(TimeSpan.Zero);

@@ -207,7 +207,7 @@ public sealed partial class Hub
                 // short real-time moment first, or a timeout would fire before data that is on its way.
                 if (_poller.HasActiveIo || _foreignCount > 0)
                 {
-                    _poller.Wait(AutoJumpSettleMilliseconds);
+                    SettleBeforeJump();
                 }
 
                 if (_inbox.IsEmpty && _ready.Count == 0)
@@ -238,6 +238,32 @@ public sealed partial class Hub
 
     /// <summary>How long (real time) a virtual-clock hub with I/O or foreign work in flight waits for it before jumping to the next timer.</summary>
     private const int AutoJumpSettleMilliseconds = 10;
+
+    /// <summary>The longest a virtual-clock hub settles on a busy machine before it jumps anyway.</summary>
+    private static readonly TimeSpan s_autoJumpSettleLimit = TimeSpan.FromMilliseconds(50);
+
+    /// <summary>
+    /// Waits <see cref="AutoJumpSettleMilliseconds"/> of real time for I/O or foreign work in flight.
+    /// A wait that ended late shows a busy machine, where the kernel's loopback delivery (softirq
+    /// work) and thread-pool threads waited for a CPU as this thread did: then settle again, until
+    /// a wait ends on time, something arrives, or <see cref="s_autoJumpSettleLimit"/> has passed.
+    /// A quiet machine pays the one short wait, as before.
+    /// </summary>
+    private void SettleBeforeJump()
+    {
+        long start = Stopwatch.GetTimestamp();
+        while (true)
+        {
+            long before = Stopwatch.GetTimestamp();
+            _poller.Wait(AutoJumpSettleMilliseconds);
+            long now = Stopwatch.GetTimestamp();
+            bool late = Stopwatch.GetElapsedTime(before, now) > TimeSpan.FromMilliseconds(AutoJumpSettleMilliseconds + 5);
+            if (!late || !_inbox.IsEmpty || _ready.Count != 0 || Stopwatch.GetElapsedTime(start, now) >= s_autoJumpSettleLimit)
+            {
+                return;
+            }
+        }
+    }
 
     private int TicksToMilliseconds(long ticks)
     {

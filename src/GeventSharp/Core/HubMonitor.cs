@@ -13,6 +13,9 @@ namespace GeventSharp;
 /// count that stays odd (an item running) means the hub is held. The time counted is wall time
 /// minus what the hub thread could not help: garbage-collection pauses, JIT compilation and, on Linux, the time
 /// the thread sat runnable on a busy machine's run queue (<c>/proc/self/task/TID/schedstat</c>).
+/// The runtime counts JIT time for the whole process; where the hub thread's own CPU time is known
+/// (Linux), no more of it is subtracted than the hub thread ran, so other threads compiling a lot
+/// (a parallel test run, a Roslyn workload) cannot hide a hub that sleeps in a blocking call.
 /// So a loaded machine or a collection does not read as a blocking call; a busy loop, a
 /// synchronous wait or a slow synchronous call does.
 /// </para>
@@ -28,6 +31,9 @@ namespace GeventSharp;
 internal sealed class HubMonitor : IDisposable
 {
     private static readonly TimeSpan s_longestInterval = TimeSpan.FromMinutes(10);
+
+    // How long the hub's close waits for a report still being made (see Dispose).
+    private static readonly TimeSpan s_closeWaitsForReport = TimeSpan.FromSeconds(1);
 
     // One monitor thread for every hub of the process, started with the first hub: a hub costs a
     // list entry, not a thread, so Gevent.Run in a loop or one hub per core stays cheap.
@@ -45,6 +51,7 @@ internal sealed class HubMonitor : IDisposable
     private long _last = -1;
     private int _reported;
     private int _reporting;
+    private readonly ManualResetEventSlim _notReporting = new(true); // set while _reporting is 0
     private volatile bool _disposed;
 
     public HubMonitor(Hub hub, TimeSpan threshold, Func<Thread, string?>? stackCapture, int hubOsThreadId)
@@ -75,10 +82,17 @@ internal sealed class HubMonitor : IDisposable
 
     public void Dispose()
     {
-        // Called on the hub thread once the hub is closed. A report posted just before the close
-        // may have missed the hub's last turn: deliver it here, once, rather than lose it. The
-        // fence pairs with the one in AwaitHub, so either the reporter sees the hub closed (and
-        // delivers itself) or this sees its report.
+        // Called on the hub thread once the hub is closed. A report still being made (its thread
+        // not yet scheduled on a busy machine) would reach the handler only after Gevent.Run
+        // returned, and never if the process then exits: wait for it, briefly (a stack capture
+        // slower than that is delivered from its own thread).
+#pragma warning disable GS0001 // the hub is closed: nothing else waits for this thread any more
+        _notReporting.Wait(s_closeWaitsForReport);
+#pragma warning restore GS0001
+
+        // A report posted just before the close may have missed the hub's last turn: deliver it
+        // here, once, rather than lose it. The fence pairs with the one in AwaitHub, so either
+        // the reporter sees the hub closed (and delivers itself) or this sees its report.
         Interlocked.MemoryBarrier();
         Volatile.Read(ref _awaitingHub)?.DeliverHere(_hub);
         _disposed = true;
@@ -131,19 +145,17 @@ internal sealed class HubMonitor : IDisposable
             // The baselines are taken here, at every change, so that a monitor thread that itself
             // waited long for a CPU on a loaded machine still subtracts everything the hub could not help.
             _last = counter;
-            episode.Reset(now, _threshold, RuntimeOverhead(), (counter & 1) == 1 ? ReadRunQueueDelay() : TimeSpan.Zero);
+            episode.Reset(now, _threshold, (counter & 1) == 1 ? ReadCosts() : null);
             return;
         }
 
         if (!episode.Suspected)
         {
             // Running, but the baseline was taken while the hub slept between items: take it now.
-            episode.Suspect(RuntimeOverhead(), ReadRunQueueDelay());
+            episode.Suspect(ReadCosts());
         }
 
-        TimeSpan held = Stopwatch.GetElapsedTime(episode.Since, now)
-            - (RuntimeOverhead() - episode.RuntimeOverheadAtStart)
-            - (ReadRunQueueDelay() - episode.RunQueueDelayAtStart);
+        TimeSpan held = Stopwatch.GetElapsedTime(episode.Since, now) - ReadCosts().NotTheHubsFault(episode.CostsAtStart);
         if (held >= episode.NextReportAt)
         {
             Report(episode, held);
@@ -158,6 +170,9 @@ internal sealed class HubMonitor : IDisposable
 
     private void Report(Episode episode, TimeSpan held)
     {
+        // Reset before the claim: a reporter finishing meanwhile sets it again after releasing the
+        // claim, so the event is never left set while a report is being made (only this thread resets it).
+        _notReporting.Reset();
         if (Interlocked.CompareExchange(ref _reporting, 1, 0) != 0)
         {
             return; // this hub's previous report is still being captured or delivered: a later sample retries
@@ -204,6 +219,7 @@ internal sealed class HubMonitor : IDisposable
             finally
             {
                 Volatile.Write(ref _reporting, 0);
+                _notReporting.Set();
             }
         })
         { IsBackground = true, Name = "GeventSharp hub monitor report" };
@@ -211,34 +227,58 @@ internal sealed class HubMonitor : IDisposable
     }
 
     /// <summary>
-    /// Time the runtime spent on work of its own — garbage-collection pauses, and JIT compilation
-    /// (process-wide: compiling a method on another thread is subtracted too, which can only make a
-    /// report later, never spurious). A cold process compiles on first use; that is not the hub
-    /// being blocked by the program.
+    /// What the hub thread's wall time includes that the program did not do: garbage-collection
+    /// pauses and JIT compilation (both counted by the runtime for the whole process), and the hub
+    /// thread's own time on and waiting for a CPU (Linux: <c>/proc/self/task/TID/schedstat</c>).
     /// </summary>
-    private static TimeSpan RuntimeOverhead() => GC.GetTotalPauseDuration() + System.Runtime.JitInfo.GetCompilationTime();
-
-    /// <summary>Nanoseconds the hub thread spent runnable but not running, as a TimeSpan; zero where unknown.</summary>
-    private TimeSpan ReadRunQueueDelay()
+    private Costs ReadCosts()
     {
+        TimeSpan gc = GC.GetTotalPauseDuration();
+        TimeSpan jit = System.Runtime.JitInfo.GetCompilationTime();
         if (_schedstat is null)
         {
-            return TimeSpan.Zero;
+            return new Costs(gc, jit, null, TimeSpan.Zero);
         }
 
         try
         {
             // "<ns on cpu> <ns waiting on a run queue> <timeslices>"
             string[] fields = File.ReadAllText(_schedstat).Split(' ');
-            return fields.Length >= 2 && long.TryParse(fields[1], out long ns) ? TimeSpan.FromTicks(ns / 100) : TimeSpan.Zero;
+            return fields.Length >= 2 && long.TryParse(fields[0], out long onCpu) && long.TryParse(fields[1], out long waiting)
+                ? new Costs(gc, jit, TimeSpan.FromTicks(onCpu / 100), TimeSpan.FromTicks(waiting / 100))
+                : new Costs(gc, jit, null, TimeSpan.Zero);
         }
         catch (IOException)
         {
-            return TimeSpan.Zero;
+            return new Costs(gc, jit, null, TimeSpan.Zero);
         }
         catch (UnauthorizedAccessException)
         {
-            return TimeSpan.Zero;
+            return new Costs(gc, jit, null, TimeSpan.Zero);
+        }
+    }
+
+    /// <summary>Running totals of what the hub could not help, read together.</summary>
+    /// <param name="GcPauses">Process-wide garbage-collection pauses (they stop the hub thread too).</param>
+    /// <param name="Jit">Process-wide JIT compilation time.</param>
+    /// <param name="HubOnCpu">The hub thread's time on a CPU, where known.</param>
+    /// <param name="HubRunQueue">The hub thread's time runnable but not running (zero where unknown).</param>
+    private readonly record struct Costs(TimeSpan GcPauses, TimeSpan Jit, TimeSpan? HubOnCpu, TimeSpan HubRunQueue)
+    {
+        /// <summary>
+        /// What, since <paramref name="start"/>, the hub could not help. JIT time is the runtime's
+        /// total over all threads: the hub thread compiled at most while it ran, so where its CPU
+        /// time is known no more than that is subtracted.
+        /// </summary>
+        public TimeSpan NotTheHubsFault(Costs start)
+        {
+            TimeSpan jit = Jit - start.Jit;
+            if (HubOnCpu is { } cpu && start.HubOnCpu is { } cpuAtStart && cpu - cpuAtStart < jit)
+            {
+                jit = cpu - cpuAtStart;
+            }
+
+            return (GcPauses - start.GcPauses) + jit + (HubRunQueue - start.HubRunQueue);
         }
     }
 
@@ -267,29 +307,26 @@ internal sealed class HubMonitor : IDisposable
 
         public bool Suspected { get; private set; }
 
-        public TimeSpan RuntimeOverheadAtStart { get; private set; }
-
-        public TimeSpan RunQueueDelayAtStart { get; private set; }
+        public Costs CostsAtStart { get; private set; }
 
         public TimeSpan NextReportAt { get; set; }
 
         public PostedReport? Posted { get; set; }
 
-        public void Reset(long now, TimeSpan threshold, TimeSpan gcPause, TimeSpan runQueueDelay)
+        /// <summary>A new item (or none): <paramref name="costs"/> is the baseline if read while an item runs.</summary>
+        public void Reset(long now, TimeSpan threshold, Costs? costs)
         {
             Since = now;
             Posted = null;
             NextReportAt = threshold;
-            RuntimeOverheadAtStart = gcPause;
-            RunQueueDelayAtStart = runQueueDelay;
-            Suspected = runQueueDelay != TimeSpan.Zero; // a run-queue reading is a complete baseline
+            CostsAtStart = costs ?? default;
+            Suspected = costs is not null; // read while the item ran: a complete baseline
         }
 
-        public void Suspect(TimeSpan gcPause, TimeSpan runQueueDelay)
+        public void Suspect(Costs costs)
         {
             Suspected = true;
-            RuntimeOverheadAtStart = gcPause;
-            RunQueueDelayAtStart = runQueueDelay;
+            CostsAtStart = costs;
         }
     }
 

@@ -57,8 +57,7 @@ public class GracefulShutdownProcessTests
     [Fact]
     public async Task HttpServer_Sigterm_FinishesTheRequestInFlight_ClosesIdleConnections_RefusesNewOnes()
     {
-        int port = SampleProcess.FreePort();
-        (SampleProcess http, _) = await SampleProcess.StartAsync("HelloHttp.dll", ["--port", port.ToString(), "--stop-timeout", "30"], "Serving on");
+        (SampleProcess http, int port) = await StartHelloHttpAsync(stopTimeoutSeconds: "30");
         using (http)
         {
             using TcpClient idle = await ConnectAsync(port);
@@ -87,8 +86,7 @@ public class GracefulShutdownProcessTests
     [Fact]
     public async Task HttpServer_Sigterm_KillsARequestPastTheDrainTime_AndReportsIt()
     {
-        int port = SampleProcess.FreePort();
-        (SampleProcess http, _) = await SampleProcess.StartAsync("HelloHttp.dll", ["--port", port.ToString(), "--stop-timeout", "0.5"], "Serving on");
+        (SampleProcess http, int port) = await StartHelloHttpAsync(stopTimeoutSeconds: "0.5");
         using (http)
         {
             (TcpClient slow, StringBuilder response) = await StartSlowRequestAsync(port, seconds: 600);
@@ -142,6 +140,16 @@ public class GracefulShutdownProcessTests
         var response = new StringBuilder();
         await SampleProcess.ReadUntilAsync(slow.GetStream(), "started", response);
         return (slow, response);
+    }
+
+    /// <summary>
+    /// Starts HelloHttp on a port the kernel picks when it listens (a port probed beforehand could be
+    /// taken by another socket in the meantime), read back from its "Serving on" line.
+    /// </summary>
+    private static async Task<(SampleProcess Http, int Port)> StartHelloHttpAsync(string stopTimeoutSeconds)
+    {
+        (SampleProcess http, string ready) = await SampleProcess.StartAsync("HelloHttp.dll", ["--port", "0", "--stop-timeout", stopTimeoutSeconds], "Serving on");
+        return (http, new Uri(ready["Serving on ".Length..]).Port);
     }
 
     /// <summary>Starts the echo sample with a stop timeout and one connection whose handler has echoed once.</summary>

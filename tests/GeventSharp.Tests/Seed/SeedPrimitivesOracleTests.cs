@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using Xunit;
 
 namespace GeventSharp.Tests.Seed;
@@ -20,31 +19,12 @@ public sealed class SeedPrimitivesOracleTests
 
     [Theory]
     [MemberData(nameof(Programs))]
-    public async Task SeedProgram_PrintsWhatGeventPrints(string name, double virtualSeconds)
+    public void SeedProgram_PrintsWhatGeventPrints(string name, double virtualSeconds)
     {
-        string dir = AppContext.BaseDirectory;
-        string expected = File.ReadAllText(Path.Combine(dir, "TestData", "oracle", name + ".stdout"));
-        var psi = new ProcessStartInfo("dotnet")
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-            WorkingDirectory = dir,
-        };
-        foreach (string arg in new[] { Path.Combine(dir, "Seed.dll"), name, "--virtual", "--elapsed" })
-        {
-            psi.ArgumentList.Add(arg);
-        }
+        SeedRunner.Result r = SeedRunner.Run(name, "--virtual", "--elapsed");
 
-        using Process p = Process.Start(psi)!;
-        Task<string> stdout = p.StandardOutput.ReadToEndAsync();
-        Task<string> stderr = p.StandardError.ReadToEndAsync();
-        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(60));
-        await p.WaitForExitAsync(cts.Token);
-        string output = await stdout;
-        string errors = await stderr;
-        Assert.Equal(0, p.ExitCode);
-        Assert.Equal(expected.Split('\n'), output.Replace("\r\n", "\n").Split('\n'));
-        Assert.Equal(FormattableString.Invariant($"elapsed {virtualSeconds}s"), errors.Trim());
+        Assert.Equal(0, r.ExitCode);
+        Assert.Equal(SeedRunner.Oracle(name).Split('\n'), r.Stdout.Replace("\r\n", "\n").Split('\n'));
+        Assert.Equal(FormattableString.Invariant($"elapsed {virtualSeconds}s"), r.Stderr.Trim());
     }
 }

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Text.RegularExpressions;
 
 namespace GeventSharp.Tests.Seed;
 
@@ -71,6 +72,15 @@ public static class SeedRunner
 
         return new Result(p.ExitCode, stdout.Result, stderr.Result);
     }
+
+    /// <summary>
+    /// <paramref name="stderr"/> without the hub monitor's reports. A real-clock run on a loaded
+    /// machine may be reported (a cold start, a descheduled thread): a note about the machine, not
+    /// a failure of the program, as NetHub treats them.
+    /// </summary>
+    public static string WithoutMonitorReports(string stderr) => MonitorReport.Replace(stderr.Replace("\r\n", "\n"), string.Empty);
+
+    private static readonly Regex MonitorReport = new(@"^GeventSharp\.HubBlockedException: .*? blocked the hub\n\n", RegexOptions.Multiline | RegexOptions.Singleline);
 
     public static string Oracle(string name, string ext = "stdout")
         => File.ReadAllText(Path.Combine(AppContext.BaseDirectory, "TestData", "oracle", $"{name}.{ext}"));
