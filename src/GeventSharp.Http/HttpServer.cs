@@ -63,7 +63,7 @@ public sealed class HttpServer : IGreenServer, IAsyncDisposable
         Handler = handler;
         _options = options ?? new HttpServerOptions();
         _options.Validate();
-        _deadlines = _options.RequestHeadersTimeout is not null || _options.MinRequestBodyDataRate is not null || _options.MinResponseDataRate is not null;
+        _deadlines = _options.KeepAliveTimeout is not null || _options.RequestHeadersTimeout is not null || _options.MinRequestBodyDataRate is not null || _options.MinResponseDataRate is not null;
         _server = _options.Certificate is { } certificate
             ? StreamServer.CreateTls(localEndPoint, certificate, (tls, peer) => ServeAsync(tls, peer), _options.Server)
             : new StreamServer(localEndPoint, (sock, peer) => ServeAsync(sock.GetStream(ownsSocket: false), peer), _options.Server);
@@ -195,7 +195,8 @@ public sealed class HttpServer : IGreenServer, IAsyncDisposable
 
     internal void ReportHandlerError(Exception e) => Hub.ReportError(Greenlet.Current, e);
 
-    private async Task ServeAsync(Stream stream, EndPoint peer)
+    /// <summary>Serves a new connection (not an async method: the connection's own loop is the only state machine it keeps).</summary>
+    private Task ServeAsync(Stream stream, EndPoint peer)
     {
         var connection = new HttpConnection(this, stream, peer, _options);
         _connections.Add(connection);
@@ -204,24 +205,23 @@ public sealed class HttpServer : IGreenServer, IAsyncDisposable
             _heartbeat = Gevent.Spawn(HeartbeatAsync);
         }
 
-        try
+        return connection.RunAsync();
+    }
+
+    /// <summary>A connection has ended (called from its loop's finally): the last one stops the heartbeat.</summary>
+    internal void Forget(HttpConnection connection)
+    {
+        _connections.Remove(connection);
+        if (_connections.Count == 0 && _heartbeat is { } heartbeat)
         {
-            await connection.RunAsync();
-        }
-        finally
-        {
-            _connections.Remove(connection);
-            if (_connections.Count == 0 && _heartbeat is { } heartbeat)
-            {
-                _heartbeat = null;
-                heartbeat.Kill();
-            }
+            _heartbeat = null;
+            heartbeat.Kill();
         }
     }
 
     /// <summary>
     /// Once a second while there are connections (as Kestrel's heartbeat), cuts those whose client
-    /// missed a deadline: the request-headers timeout, or a minimum data rate.
+    /// missed a deadline: the keep-alive timeout, the request-headers timeout, or a minimum data rate.
     /// </summary>
     private async Task HeartbeatAsync()
     {

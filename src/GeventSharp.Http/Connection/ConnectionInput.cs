@@ -33,6 +33,15 @@ internal sealed class ConnectionInput(Stream stream, StallGuard stall) : IDispos
     /// <summary>True while a buffer is rented (false for an idle connection).</summary>
     public bool HoldsBuffer => _buffer.Length > 0;
 
+    /// <summary>Rents the buffer if none is held: the caller saw the stream readable, so the next <see cref="FillAsync"/> reads at once.</summary>
+    public void Rent()
+    {
+        if (_buffer.Length == 0)
+        {
+            _buffer = ArrayPool<byte>.Shared.Rent(InitialSize);
+        }
+    }
+
     /// <summary>Marks <paramref name="count"/> buffered bytes as used.</summary>
     public void Consume(int count) => _start += count;
 
@@ -58,7 +67,7 @@ internal sealed class ConnectionInput(Stream stream, StallGuard stall) : IDispos
             _ = ready.IsCompleted ? ready.GetAwaiter().GetResult()
                 : guarded ? await stall.GuardAsync(ready).ConfigureAwait(false)
                 : await ready;
-            _buffer = ArrayPool<byte>.Shared.Rent(InitialSize);
+            Rent();
         }
         else if (_end == _buffer.Length)
         {

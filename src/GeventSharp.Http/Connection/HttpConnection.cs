@@ -39,7 +39,6 @@ internal sealed class HttpConnection
     private readonly StallGuard _stall;
     private readonly ConnectionInput _input;
     private readonly ResponseWriter _writer;
-    private readonly Timeout _idle;
     private HttpRequest? _request;
     private RequestBodyReader _body = RequestBodyReader.Empty;
     private WebSocket? _webSocket;
@@ -54,7 +53,6 @@ internal sealed class HttpConnection
         _peer = peer;
         _options = options;
         _limits = new HeadLimits(options.MaxRequestHeadSize, options.MaxRequestLineSize, options.MaxRequestHeaderCount);
-        _idle = new Timeout(options.KeepAliveTimeout);
         _stall = new StallGuard(options, server.Hub.TimeProvider);
         _input = new ConnectionInput(stream, _stall);
         _writer = new ResponseWriter(server, stream, _stall, options);
@@ -80,13 +78,42 @@ internal sealed class HttpConnection
         }
     }
 
+    /// <summary>
+    /// Serves requests until the connection should close. Between requests it waits here, in this
+    /// method's own await, for the client's next bytes: nothing else is pending while a connection is
+    /// idle (no buffer, no nested state machine, no timer: the keep-alive deadline is a field the
+    /// heartbeat checks).
+    /// </summary>
     public async Task RunAsync()
     {
         Greenlet = Greenlet.Current;
         try
         {
-            while (await ServeOneAsync().ConfigureAwait(false))
+            while (true)
             {
+                ForgetLastRequest();
+                if (_input.Count == 0)
+                {
+                    Idle = true;
+                    if (_server.Stopping)
+                    {
+                        break;
+                    }
+
+                    // Wait for readability holding no buffer (a zero-byte read), then rent one: the
+                    // head's first read finds the bytes there (or the end of the stream).
+                    _stall.StartKeepAlive();
+                    ValueTask<int> ready = _stream.ReadAsync(Memory<byte>.Empty);
+                    _ = ready.IsCompleted ? ready.GetAwaiter().GetResult() : await ready;
+                    _stall.EndKeepAlive();
+                    _input.Rent();
+                }
+
+                if (!await ServeOneAsync().ConfigureAwait(false))
+                {
+                    break;
+                }
+
                 _telemetry?.Stop();
             }
         }
@@ -100,11 +127,11 @@ internal sealed class HttpConnection
         finally
         {
             _telemetry?.Stop();
-            _idle.Cancel();
             _stall.Cancel();
             _webSocket?.Dispose(); // also when the handler failed after accepting it (its keep-alive timer stops)
             _input.Dispose();
             _writer.Dispose();
+            _server.Forget(this);
         }
     }
 
@@ -141,23 +168,14 @@ internal sealed class HttpConnection
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     private async ValueTask<bool> ServeOneAsync()
     {
-        Idle = _input.Count == 0;
-        if (Idle && _server.Stopping)
-        {
-            return false;
-        }
-
-        ForgetLastRequest();
-
         RequestHead? head;
         _head = null;
         try
         {
             head = await ReadHeadAsync().ConfigureAwait(false);
         }
-        catch (Exception e) when (_idle.Caused(e) || _stall.Caused(e))
+        catch (Exception e) when (_stall.Caused(e))
         {
-            _idle.Cancel(); // end the expired scope first: it would interrupt the answer's waits too
             if (_input.Count > 0)
             {
                 await SendErrorAsync(HttpRejection.Create(RejectReason.HeadTimedOut)).ConfigureAwait(false);
@@ -172,7 +190,7 @@ internal sealed class HttpConnection
         }
         finally
         {
-            _idle.Cancel();
+            _stall.EndKeepAlive();
             _stall.EndHead();
             Idle = false;
         }
@@ -298,24 +316,13 @@ internal sealed class HttpConnection
                 _stall.StartHead();
             }
 
-            int n;
-            if (started)
+            if (!started)
             {
-                n = await _input.FillAsync(_options.MaxRequestHeadSize + 4, guarded: false).ConfigureAwait(false);
-            }
-            else
-            {
-                _idle.Start();
-                try
-                {
-                    n = await _input.FillAsync(_options.MaxRequestHeadSize + 4, guarded: false).ConfigureAwait(false);
-                }
-                finally
-                {
-                    _idle.Cancel();
-                }
+                _stall.StartKeepAlive(); // ended by the caller (ServeOneAsync's finally)
             }
 
+            int n = await _input.FillAsync(_options.MaxRequestHeadSize + 4, guarded: false).ConfigureAwait(false);
+            _stall.EndKeepAlive();
             if (n == 0)
             {
                 return null;

@@ -16,19 +16,23 @@ internal enum ClientWait : byte
 
     /// <summary>Room for a response write (<see cref="HttpServerOptions.MinResponseDataRate"/>).</summary>
     Response,
+
+    /// <summary>The first byte of the next request (<see cref="HttpServerOptions.KeepAliveTimeout"/>).</summary>
+    KeepAlive,
 }
 
 /// <summary>
 /// Holds a connection's waits on its client to the server's limits: each read of a request body
 /// and each write of a response to <see cref="HttpServerOptions.IoTimeout"/> (a <see cref="Timeout"/>),
-/// and the head, the body and the response to their deadline (the request-headers timeout and the
-/// minimum data rates), which the server's once-a-second heartbeat checks (<see cref="Check"/>).
+/// and the wait for a request, the head, the body and the response to their deadline (the keep-alive
+/// timeout, the request-headers timeout and the minimum data rates), which the server's
+/// once-a-second heartbeat checks (<see cref="Check"/>).
 /// </summary>
 /// <remarks>
 /// <para>One per connection, shared by its input and its response writer, so the request loop can tell
 /// a stall or a cut (<see cref="Caused"/>) from any other failure. A deadline is a field written when
-/// a wait starts and cleared when it ends: no timer per wait, and nothing at all on a wait that
-/// completes at once. A missed deadline is raised in the connection's greenlet by the heartbeat, as a
+/// a wait starts and cleared when it ends: no timer per wait (an idle connection holds none), and
+/// nothing but two field writes on a wait that completes at once. A missed deadline is raised in the connection's greenlet by the heartbeat, as a
 /// <see cref="ClientTooSlowException"/>; the connection then closes (after a 408 if nothing was sent).</para>
 /// <para>The body's rate counts the time the handler spends waiting for body bytes and the bytes it
 /// was given: a deadline is <c>max(grace, bytes / rate)</c> of waiting. A write must be taken within
@@ -40,6 +44,7 @@ internal sealed class StallGuard
     private readonly TimeSpan? _limit;
     private readonly TimeProvider _time;
     private readonly long _headTicks;
+    private readonly long _keepAliveTicks;
     private readonly long _bodyGrace;
     private readonly double _bodyTicksPerByte;
     private readonly long _responseGrace;
@@ -56,12 +61,34 @@ internal sealed class StallGuard
         _time = time;
         long frequency = time.TimestampFrequency;
         _headTicks = options.RequestHeadersTimeout is { } head ? ToTicks(head, frequency) : 0;
+        _keepAliveTicks = options.KeepAliveTimeout is { } keepAlive ? ToTicks(keepAlive, frequency) : 0;
         (_bodyGrace, _bodyTicksPerByte) = Rate(options.MinRequestBodyDataRate, frequency);
         (_responseGrace, _responseTicksPerByte) = Rate(options.MinResponseDataRate, frequency);
     }
 
     /// <summary>The deadline missed, once the heartbeat has cut the connection; <see cref="ClientWait.None"/> before.</summary>
     public ClientWait Cut { get; private set; }
+
+    /// <summary>True while a deadline is armed (an idle connection's is the keep-alive timeout's); a test seam.</summary>
+    public bool Armed => _waiting != ClientWait.None;
+
+    /// <summary>The connection waits for the next request: its first byte must come within the keep-alive timeout.</summary>
+    public void StartKeepAlive()
+    {
+        if (_keepAliveTicks > 0)
+        {
+            Arm(ClientWait.KeepAlive, _time.GetTimestamp() + _keepAliveTicks);
+        }
+    }
+
+    /// <summary>The wait for the next request is over (bytes came, the client closed, or the wait failed).</summary>
+    public void EndKeepAlive()
+    {
+        if (_waiting == ClientWait.KeepAlive)
+        {
+            Disarm();
+        }
+    }
 
     /// <summary>The first byte of a request's head is here: the rest must follow within the request-headers timeout.</summary>
     public void StartHead()
