@@ -150,6 +150,7 @@ internal sealed class HttpConnection
     private void ForgetLastRequest()
     {
         _request = null;
+        _head = null;
         _body.End();
         _body = RequestBodyReader.Empty;
         ReleaseBuffers();
