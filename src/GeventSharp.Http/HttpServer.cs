@@ -44,6 +44,7 @@ public sealed class HttpServer : IGreenServer, IAsyncDisposable
     private readonly bool _deadlines;
     private Hub? _hub;
     private Greenlet? _heartbeat;
+    private StallLimits? _stallLimits;
 
     /// <summary>
     /// The name of the <see cref="ActivitySource"/> of the server's requests: <c>GeventSharp.Http</c>.
@@ -98,6 +99,9 @@ public sealed class HttpServer : IGreenServer, IAsyncDisposable
     internal bool Stopping { get; private set; }
 
     internal Hub Hub => _hub ?? Hub.CurrentOrThrow("HttpServer");
+
+    /// <summary>The limits every connection's <see cref="StallGuard"/> shares (made on the first connection: they need the hub's clock).</summary>
+    internal StallLimits StallLimits => _stallLimits ??= new StallLimits(_options, Hub.TimeProvider);
 
     /// <summary>The server's loggers; null when its hub has no logger factory.</summary>
     internal HttpServerLog? Log { get; private set; }

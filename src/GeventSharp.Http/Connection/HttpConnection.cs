@@ -31,6 +31,8 @@ internal sealed class HttpConnection
 {
     private const int MaxDrain = 64 * 1024;
 
+    private static readonly HttpHeaders s_noHeaders = new(0);
+
     private readonly HttpServer _server;
     private readonly Stream _stream;
     private readonly EndPoint? _peer;
@@ -53,7 +55,7 @@ internal sealed class HttpConnection
         _peer = peer;
         _options = options;
         _limits = new HeadLimits(options.MaxRequestHeadSize, options.MaxRequestLineSize, options.MaxRequestHeaderCount);
-        _stall = new StallGuard(options, server.Hub.TimeProvider);
+        _stall = new StallGuard(server.StallLimits);
         _input = new ConnectionInput(stream, _stall);
         _writer = new ResponseWriter(server, stream, _stall, options);
     }
@@ -140,6 +142,8 @@ internal sealed class HttpConnection
     {
         _webSocket = await WebSocketUpgrade.AcceptAsync(_request!, response, _writer, _input, _stream, subProtocol, keepAliveInterval, _options.MaxWebSocketMessageSize).ConfigureAwait(false);
         ReleaseBuffers(); // the WebSocket reads and writes the stream itself (what followed the handshake was taken)
+        _request = null; // nor does the connection hold the request's head while the WebSocket lives (the access log needs its first line only)
+        _head = _head is { } h ? h with { Headers = s_noHeaders } : null;
         return _webSocket;
     }
 
@@ -219,12 +223,14 @@ internal sealed class HttpConnection
         }
 
         bool http11 = request.Version == "HTTP/1.1";
-        HttpHeaders h = request.Headers;
         _writer.Begin(response, headOnly: request.Method == "HEAD", http10: !http11,
-            keepAlive: http11 ? !h.ContainsToken("Connection", "close") : h.ContainsToken("Connection", "keep-alive"));
+            keepAlive: http11 ? !request.Headers.ContainsToken("Connection", "close") : request.Headers.ContainsToken("Connection", "keep-alive"));
+        head = null;
         try
         {
-            await _server.Handler(request, response);
+            Task handling = _server.Handler(request, response);
+            request = null!; // the handler keeps it as long as it needs it; this loop need not (a WebSocket's handler runs for hours)
+            await handling;
         }
         catch (HttpBadRequestException e) when (!_writer.HasStarted)
         {

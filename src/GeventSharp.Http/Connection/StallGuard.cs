@@ -41,43 +41,24 @@ internal enum ClientWait : byte
 /// </remarks>
 internal sealed class StallGuard
 {
-    private readonly TimeSpan? _limit;
-    private readonly TimeProvider _time;
-    private readonly long _headTicks;
-    private readonly long _keepAliveTicks;
-    private readonly long _bodyGrace;
-    private readonly double _bodyTicksPerByte;
-    private readonly long _responseGrace;
-    private readonly double _responseTicksPerByte;
+    private readonly StallLimits _limits;
     private Timeout? _timeout;
     private long _due = long.MaxValue;
     private ClientWait _waiting;
     private long _bodyBytes;
     private long _bodyWaited;
 
-    public StallGuard(HttpServerOptions options, TimeProvider time)
-    {
-        _limit = options.IoTimeout;
-        _time = time;
-        long frequency = time.TimestampFrequency;
-        _headTicks = options.RequestHeadersTimeout is { } head ? ToTicks(head, frequency) : 0;
-        _keepAliveTicks = options.KeepAliveTimeout is { } keepAlive ? ToTicks(keepAlive, frequency) : 0;
-        (_bodyGrace, _bodyTicksPerByte) = Rate(options.MinRequestBodyDataRate, frequency);
-        (_responseGrace, _responseTicksPerByte) = Rate(options.MinResponseDataRate, frequency);
-    }
+    public StallGuard(StallLimits limits) => _limits = limits;
 
     /// <summary>The deadline missed, once the heartbeat has cut the connection; <see cref="ClientWait.None"/> before.</summary>
     public ClientWait Cut { get; private set; }
 
-    /// <summary>True while a deadline is armed (an idle connection's is the keep-alive timeout's); a test seam.</summary>
-    public bool Armed => _waiting != ClientWait.None;
-
     /// <summary>The connection waits for the next request: its first byte must come within the keep-alive timeout.</summary>
     public void StartKeepAlive()
     {
-        if (_keepAliveTicks > 0)
+        if (_limits.KeepAliveTicks > 0)
         {
-            Arm(ClientWait.KeepAlive, _time.GetTimestamp() + _keepAliveTicks);
+            Arm(ClientWait.KeepAlive, _limits.Time.GetTimestamp() + _limits.KeepAliveTicks);
         }
     }
 
@@ -93,9 +74,9 @@ internal sealed class StallGuard
     /// <summary>The first byte of a request's head is here: the rest must follow within the request-headers timeout.</summary>
     public void StartHead()
     {
-        if (_headTicks > 0)
+        if (_limits.HeadTicks > 0)
         {
-            Arm(ClientWait.Head, _time.GetTimestamp() + _headTicks);
+            Arm(ClientWait.Head, _limits.Time.GetTimestamp() + _limits.HeadTicks);
         }
     }
 
@@ -127,12 +108,12 @@ internal sealed class StallGuard
             throw new ClientTooSlowException(Cut); // a handler that swallowed the cut writes on: it is over
         }
 
-        if (_responseTicksPerByte > 0)
+        if (_limits.ResponseTicksPerByte > 0)
         {
-            Arm(ClientWait.Response, _time.GetTimestamp() + _responseGrace + Ticks(count, _responseTicksPerByte));
+            Arm(ClientWait.Response, _limits.Time.GetTimestamp() + _limits.ResponseGrace + Ticks(count, _limits.ResponseTicksPerByte));
         }
 
-        (_timeout ??= new Timeout(_limit)).Start();
+        (_timeout ??= new Timeout(_limits.Limit)).Start();
         try
         {
             await pending;
@@ -154,13 +135,13 @@ internal sealed class StallGuard
         }
 
         long start = 0;
-        if (_bodyTicksPerByte > 0)
+        if (_limits.BodyTicksPerByte > 0)
         {
-            start = _time.GetTimestamp();
-            Arm(ClientWait.Body, start - _bodyWaited + Math.Max(_bodyGrace, Ticks(_bodyBytes, _bodyTicksPerByte)));
+            start = _limits.Time.GetTimestamp();
+            Arm(ClientWait.Body, start - _bodyWaited + Math.Max(_limits.BodyGrace, Ticks(_bodyBytes, _limits.BodyTicksPerByte)));
         }
 
-        (_timeout ??= new Timeout(_limit)).Start();
+        (_timeout ??= new Timeout(_limits.Limit)).Start();
         try
         {
             return await pending;
@@ -168,9 +149,9 @@ internal sealed class StallGuard
         finally
         {
             _timeout.Cancel();
-            if (_bodyTicksPerByte > 0)
+            if (_limits.BodyTicksPerByte > 0)
             {
-                _bodyWaited += _time.GetTimestamp() - start;
+                _bodyWaited += _limits.Time.GetTimestamp() - start;
                 Disarm();
             }
         }
@@ -218,6 +199,38 @@ internal sealed class StallGuard
     }
 
     private static long Ticks(long bytes, double ticksPerByte) => (long)Math.Min(bytes * ticksPerByte, long.MaxValue / 4);
+}
+
+/// <summary>A server's limits as <see cref="StallGuard"/> uses them (in timestamp ticks): one object shared by all its connections.</summary>
+internal sealed class StallLimits
+{
+    public StallLimits(HttpServerOptions options, TimeProvider time)
+    {
+        Limit = options.IoTimeout;
+        Time = time;
+        long frequency = time.TimestampFrequency;
+        HeadTicks = options.RequestHeadersTimeout is { } head ? ToTicks(head, frequency) : 0;
+        KeepAliveTicks = options.KeepAliveTimeout is { } keepAlive ? ToTicks(keepAlive, frequency) : 0;
+        (BodyGrace, BodyTicksPerByte) = Rate(options.MinRequestBodyDataRate, frequency);
+        (ResponseGrace, ResponseTicksPerByte) = Rate(options.MinResponseDataRate, frequency);
+    }
+
+    /// <summary>The I/O timeout of each read of a body and each write of a response.</summary>
+    public TimeSpan? Limit { get; }
+
+    public TimeProvider Time { get; }
+
+    public long HeadTicks { get; }
+
+    public long KeepAliveTicks { get; }
+
+    public long BodyGrace { get; }
+
+    public double BodyTicksPerByte { get; }
+
+    public long ResponseGrace { get; }
+
+    public double ResponseTicksPerByte { get; }
 
     private static long ToTicks(TimeSpan t, long frequency) => (long)Math.Min(t.TotalSeconds * frequency, long.MaxValue / 4);
 
