@@ -54,40 +54,16 @@ internal sealed class StallGuard
     public ClientWait Cut { get; private set; }
 
     /// <summary>The connection waits for the next request: its first byte must come within the keep-alive timeout.</summary>
-    public void StartKeepAlive()
-    {
-        if (_limits.KeepAliveTicks > 0)
-        {
-            Arm(ClientWait.KeepAlive, _limits.Time.GetTimestamp() + _limits.KeepAliveTicks);
-        }
-    }
+    public void StartKeepAlive() => ArmFor(ClientWait.KeepAlive, _limits.KeepAliveTicks);
 
     /// <summary>The wait for the next request is over (bytes came, the client closed, or the wait failed).</summary>
-    public void EndKeepAlive()
-    {
-        if (_waiting == ClientWait.KeepAlive)
-        {
-            Disarm();
-        }
-    }
+    public void EndKeepAlive() => DisarmIf(ClientWait.KeepAlive);
 
     /// <summary>The first byte of a request's head is here: the rest must follow within the request-headers timeout.</summary>
-    public void StartHead()
-    {
-        if (_limits.HeadTicks > 0)
-        {
-            Arm(ClientWait.Head, _limits.Time.GetTimestamp() + _limits.HeadTicks);
-        }
-    }
+    public void StartHead() => ArmFor(ClientWait.Head, _limits.HeadTicks);
 
     /// <summary>The head is in (or the wait for it is over).</summary>
-    public void EndHead()
-    {
-        if (_waiting == ClientWait.Head)
-        {
-            Disarm();
-        }
-    }
+    public void EndHead() => DisarmIf(ClientWait.Head);
 
     /// <summary>A new request's body starts: its rate is counted from nothing.</summary>
     public void StartBody()
@@ -184,6 +160,23 @@ internal sealed class StallGuard
     {
         _timeout?.Cancel();
         Disarm();
+    }
+
+    /// <summary>Arms <paramref name="wait"/>'s deadline <paramref name="ticks"/> from now, unless its limit is off (0).</summary>
+    private void ArmFor(ClientWait wait, long ticks)
+    {
+        if (ticks > 0)
+        {
+            Arm(wait, _limits.Time.GetTimestamp() + ticks);
+        }
+    }
+
+    private void DisarmIf(ClientWait wait)
+    {
+        if (_waiting == wait)
+        {
+            Disarm();
+        }
     }
 
     private void Arm(ClientWait wait, long due)
