@@ -100,6 +100,9 @@ public sealed class HttpServer : IGreenServer, IAsyncDisposable
 
     internal Hub Hub => _hub ?? Hub.CurrentOrThrow("HttpServer");
 
+    /// <summary>The spare input and response buffers the server's connections pass on to one another.</summary>
+    internal SpareBuffers Spares { get; } = new();
+
     /// <summary>The limits every connection's <see cref="StallGuard"/> shares (made on the first connection: they need the hub's clock).</summary>
     internal StallLimits StallLimits => _stallLimits ??= new StallLimits(_options, Hub.TimeProvider);
 

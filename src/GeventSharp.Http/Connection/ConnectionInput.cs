@@ -11,12 +11,12 @@ namespace GeventSharp.Http;
 /// <para>The buffer starts at 4 KiB and grows only as far as the caller's limit allows (a head up to
 /// <see cref="HttpServerOptions.MaxRequestHeadSize"/>, a chunk line up to its maximum), so a client
 /// cannot make the server buffer more than one such unit.</para>
-/// <para>It is rented from <see cref="ArrayPool{T}.Shared"/> only while there is input to hold: an
+/// <para>It is rented (from the server's <see cref="SpareBuffers"/>, else <see cref="ArrayPool{T}.Shared"/>) only while there is input to hold: an
 /// idle connection holds none (<see cref="Release"/>), and the next <see cref="FillAsync"/> waits
 /// for readability with a zero-byte read, without a buffer, before it rents one. An idle
 /// keep-alive connection thus costs no buffer memory.</para>
 /// </remarks>
-internal sealed class ConnectionInput(Stream stream, StallGuard stall) : IDisposable
+internal sealed class ConnectionInput(Stream stream, StallGuard stall, SpareBuffers spares) : IDisposable
 {
     private const int InitialSize = 4096;
 
@@ -38,7 +38,7 @@ internal sealed class ConnectionInput(Stream stream, StallGuard stall) : IDispos
     {
         if (_buffer.Length == 0)
         {
-            _buffer = ArrayPool<byte>.Shared.Rent(InitialSize);
+            _buffer = spares.RentInput(InitialSize);
         }
     }
 
@@ -130,7 +130,7 @@ internal sealed class ConnectionInput(Stream stream, StallGuard stall) : IDispos
     {
         if (_buffer.Length > 0)
         {
-            ArrayPool<byte>.Shared.Return(_buffer);
+            spares.ReturnInput(_buffer);
             _buffer = [];
         }
 

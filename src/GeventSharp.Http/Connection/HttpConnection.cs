@@ -56,7 +56,7 @@ internal sealed class HttpConnection
         _options = options;
         _limits = new HeadLimits(options.MaxRequestHeadSize, options.MaxRequestLineSize, options.MaxRequestHeaderCount);
         _stall = new StallGuard(server.StallLimits);
-        _input = new ConnectionInput(stream, _stall);
+        _input = new ConnectionInput(stream, _stall, server.Spares);
         _writer = new ResponseWriter(server, stream, _stall, options);
     }
 
