@@ -215,14 +215,18 @@ public sealed class HttpServer : IGreenServer, IAsyncDisposable
         return connection.RunAsync();
     }
 
-    /// <summary>A connection has ended (called from its loop's finally): the last one stops the heartbeat.</summary>
+    /// <summary>A connection has ended (called from its loop's finally): the last one stops the heartbeat and returns the spare buffers.</summary>
     internal void Forget(HttpConnection connection)
     {
         _connections.Remove(connection);
-        if (_connections.Count == 0 && _heartbeat is { } heartbeat)
+        if (_connections.Count == 0)
         {
-            _heartbeat = null;
-            heartbeat.Kill();
+            Spares.ReturnAll(); // a server without connections holds no buffer
+            if (_heartbeat is { } heartbeat)
+            {
+                _heartbeat = null;
+                heartbeat.Kill();
+            }
         }
     }
 

@@ -14,6 +14,9 @@ internal sealed class SpareBuffers
     private byte[]? _input;
     private byte[]? _output;
 
+    /// <summary>How many spares are held (0 to 2); a test seam.</summary>
+    public int Count => (_input is null ? 0 : 1) + (_output is null ? 0 : 1);
+
     /// <summary>An input buffer of at least <paramref name="size"/> bytes.</summary>
     public byte[] RentInput(int size) => Take(ref _input, size);
 
@@ -25,6 +28,22 @@ internal sealed class SpareBuffers
 
     /// <summary>Gives back a response buffer.</summary>
     public void ReturnOutput(byte[] buffer) => Put(ref _output, buffer);
+
+    /// <summary>Returns both spares to the shared pool (the server's last connection has ended).</summary>
+    public void ReturnAll()
+    {
+        if (_input is { } input)
+        {
+            _input = null;
+            ArrayPool<byte>.Shared.Return(input);
+        }
+
+        if (_output is { } output)
+        {
+            _output = null;
+            ArrayPool<byte>.Shared.Return(output);
+        }
+    }
 
     private static byte[] Take(ref byte[]? spare, int size)
     {
