@@ -44,6 +44,7 @@ public sealed class HttpServer : IGreenServer, IAsyncDisposable
     private readonly bool _deadlines;
     private Hub? _hub;
     private Greenlet? _heartbeat;
+    private StallLimits? _stallLimits;
 
     /// <summary>
     /// The name of the <see cref="ActivitySource"/> of the server's requests: <c>GeventSharp.Http</c>.
@@ -63,7 +64,7 @@ public sealed class HttpServer : IGreenServer, IAsyncDisposable
         Handler = handler;
         _options = options ?? new HttpServerOptions();
         _options.Validate();
-        _deadlines = _options.RequestHeadersTimeout is not null || _options.MinRequestBodyDataRate is not null || _options.MinResponseDataRate is not null;
+        _deadlines = _options.KeepAliveTimeout is not null || _options.RequestHeadersTimeout is not null || _options.MinRequestBodyDataRate is not null || _options.MinResponseDataRate is not null;
         _server = _options.Certificate is { } certificate
             ? StreamServer.CreateTls(localEndPoint, certificate, (tls, peer) => ServeAsync(tls, peer), _options.Server)
             : new StreamServer(localEndPoint, (sock, peer) => ServeAsync(sock.GetStream(ownsSocket: false), peer), _options.Server);
@@ -98,6 +99,12 @@ public sealed class HttpServer : IGreenServer, IAsyncDisposable
     internal bool Stopping { get; private set; }
 
     internal Hub Hub => _hub ?? Hub.CurrentOrThrow("HttpServer");
+
+    /// <summary>The spare input and response buffers the server's connections pass on to one another.</summary>
+    internal SpareBuffers Spares { get; } = new();
+
+    /// <summary>The limits every connection's <see cref="StallGuard"/> shares (made on the first connection: they need the hub's clock).</summary>
+    internal StallLimits StallLimits => _stallLimits ??= new StallLimits(_options, Hub.TimeProvider);
 
     /// <summary>The server's loggers; null when its hub has no logger factory.</summary>
     internal HttpServerLog? Log { get; private set; }
@@ -195,7 +202,8 @@ public sealed class HttpServer : IGreenServer, IAsyncDisposable
 
     internal void ReportHandlerError(Exception e) => Hub.ReportError(Greenlet.Current, e);
 
-    private async Task ServeAsync(Stream stream, EndPoint peer)
+    /// <summary>Serves a new connection (not an async method: the connection's own loop is the only state machine it keeps).</summary>
+    private Task ServeAsync(Stream stream, EndPoint peer)
     {
         var connection = new HttpConnection(this, stream, peer, _options);
         _connections.Add(connection);
@@ -204,14 +212,17 @@ public sealed class HttpServer : IGreenServer, IAsyncDisposable
             _heartbeat = Gevent.Spawn(HeartbeatAsync);
         }
 
-        try
+        return connection.RunAsync();
+    }
+
+    /// <summary>A connection has ended (called from its loop's finally): the last one stops the heartbeat and returns the spare buffers.</summary>
+    internal void Forget(HttpConnection connection)
+    {
+        _connections.Remove(connection);
+        if (_connections.Count == 0)
         {
-            await connection.RunAsync();
-        }
-        finally
-        {
-            _connections.Remove(connection);
-            if (_connections.Count == 0 && _heartbeat is { } heartbeat)
+            Spares.ReturnAll(); // a server without connections holds no buffer
+            if (_heartbeat is { } heartbeat)
             {
                 _heartbeat = null;
                 heartbeat.Kill();
@@ -221,7 +232,7 @@ public sealed class HttpServer : IGreenServer, IAsyncDisposable
 
     /// <summary>
     /// Once a second while there are connections (as Kestrel's heartbeat), cuts those whose client
-    /// missed a deadline: the request-headers timeout, or a minimum data rate.
+    /// missed a deadline: the keep-alive timeout, the request-headers timeout, or a minimum data rate.
     /// </summary>
     private async Task HeartbeatAsync()
     {

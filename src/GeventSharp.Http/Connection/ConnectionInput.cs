@@ -11,12 +11,12 @@ namespace GeventSharp.Http;
 /// <para>The buffer starts at 4 KiB and grows only as far as the caller's limit allows (a head up to
 /// <see cref="HttpServerOptions.MaxRequestHeadSize"/>, a chunk line up to its maximum), so a client
 /// cannot make the server buffer more than one such unit.</para>
-/// <para>It is rented from <see cref="ArrayPool{T}.Shared"/> only while there is input to hold: an
+/// <para>It is rented (from the server's <see cref="SpareBuffers"/>, else <see cref="ArrayPool{T}.Shared"/>) only while there is input to hold: an
 /// idle connection holds none (<see cref="Release"/>), and the next <see cref="FillAsync"/> waits
 /// for readability with a zero-byte read, without a buffer, before it rents one. An idle
 /// keep-alive connection thus costs no buffer memory.</para>
 /// </remarks>
-internal sealed class ConnectionInput(Stream stream, StallGuard stall) : IDisposable
+internal sealed class ConnectionInput(Stream stream, StallGuard stall, SpareBuffers spares) : IDisposable
 {
     private const int InitialSize = 4096;
 
@@ -32,6 +32,15 @@ internal sealed class ConnectionInput(Stream stream, StallGuard stall) : IDispos
 
     /// <summary>True while a buffer is rented (false for an idle connection).</summary>
     public bool HoldsBuffer => _buffer.Length > 0;
+
+    /// <summary>Rents the buffer if none is held: the caller saw the stream readable, so the next <see cref="FillAsync"/> reads at once.</summary>
+    public void Rent()
+    {
+        if (_buffer.Length == 0)
+        {
+            _buffer = spares.RentInput(InitialSize);
+        }
+    }
 
     /// <summary>Marks <paramref name="count"/> buffered bytes as used.</summary>
     public void Consume(int count) => _start += count;
@@ -58,7 +67,7 @@ internal sealed class ConnectionInput(Stream stream, StallGuard stall) : IDispos
             _ = ready.IsCompleted ? ready.GetAwaiter().GetResult()
                 : guarded ? await stall.GuardAsync(ready).ConfigureAwait(false)
                 : await ready;
-            _buffer = ArrayPool<byte>.Shared.Rent(InitialSize);
+            Rent();
         }
         else if (_end == _buffer.Length)
         {
@@ -121,7 +130,7 @@ internal sealed class ConnectionInput(Stream stream, StallGuard stall) : IDispos
     {
         if (_buffer.Length > 0)
         {
-            ArrayPool<byte>.Shared.Return(_buffer);
+            spares.ReturnInput(_buffer);
             _buffer = [];
         }
 

@@ -31,6 +31,8 @@ internal sealed class HttpConnection
 {
     private const int MaxDrain = 64 * 1024;
 
+    private static readonly HttpHeaders s_noHeaders = new(0);
+
     private readonly HttpServer _server;
     private readonly Stream _stream;
     private readonly EndPoint? _peer;
@@ -39,7 +41,6 @@ internal sealed class HttpConnection
     private readonly StallGuard _stall;
     private readonly ConnectionInput _input;
     private readonly ResponseWriter _writer;
-    private readonly Timeout _idle;
     private HttpRequest? _request;
     private RequestBodyReader _body = RequestBodyReader.Empty;
     private WebSocket? _webSocket;
@@ -54,9 +55,8 @@ internal sealed class HttpConnection
         _peer = peer;
         _options = options;
         _limits = new HeadLimits(options.MaxRequestHeadSize, options.MaxRequestLineSize, options.MaxRequestHeaderCount);
-        _idle = new Timeout(options.KeepAliveTimeout);
-        _stall = new StallGuard(options, server.Hub.TimeProvider);
-        _input = new ConnectionInput(stream, _stall);
+        _stall = new StallGuard(server.StallLimits);
+        _input = new ConnectionInput(stream, _stall, server.Spares);
         _writer = new ResponseWriter(server, stream, _stall, options);
     }
 
@@ -80,13 +80,42 @@ internal sealed class HttpConnection
         }
     }
 
+    /// <summary>
+    /// Serves requests until the connection should close. Between requests it waits here, in this
+    /// method's own await, for the client's next bytes: nothing else is pending while a connection is
+    /// idle (no buffer, no nested state machine, no timer: the keep-alive deadline is a field the
+    /// heartbeat checks).
+    /// </summary>
     public async Task RunAsync()
     {
         Greenlet = Greenlet.Current;
         try
         {
-            while (await ServeOneAsync().ConfigureAwait(false))
+            while (true)
             {
+                ForgetLastRequest();
+                if (_input.Count == 0)
+                {
+                    Idle = true;
+                    if (_server.Stopping)
+                    {
+                        break;
+                    }
+
+                    // Wait for readability holding no buffer (a zero-byte read), then rent one: the
+                    // head's first read finds the bytes there (or the end of the stream).
+                    _stall.StartKeepAlive();
+                    ValueTask<int> ready = _stream.ReadAsync(Memory<byte>.Empty);
+                    _ = ready.IsCompleted ? ready.GetAwaiter().GetResult() : await ready;
+                    _stall.EndKeepAlive();
+                    _input.Rent();
+                }
+
+                if (!await ServeOneAsync().ConfigureAwait(false))
+                {
+                    break;
+                }
+
                 _telemetry?.Stop();
             }
         }
@@ -100,11 +129,11 @@ internal sealed class HttpConnection
         finally
         {
             _telemetry?.Stop();
-            _idle.Cancel();
             _stall.Cancel();
             _webSocket?.Dispose(); // also when the handler failed after accepting it (its keep-alive timer stops)
             _input.Dispose();
             _writer.Dispose();
+            _server.Forget(this);
         }
     }
 
@@ -113,6 +142,8 @@ internal sealed class HttpConnection
     {
         _webSocket = await WebSocketUpgrade.AcceptAsync(_request!, response, _writer, _input, _stream, subProtocol, keepAliveInterval, _options.MaxWebSocketMessageSize).ConfigureAwait(false);
         ReleaseBuffers(); // the WebSocket reads and writes the stream itself (what followed the handshake was taken)
+        _request = null; // nor does the connection hold the request's head while the WebSocket lives (the access log needs its first line only)
+        _head = _head is { } h ? h with { Headers = s_noHeaders } : null;
         return _webSocket;
     }
 
@@ -123,6 +154,7 @@ internal sealed class HttpConnection
     private void ForgetLastRequest()
     {
         _request = null;
+        _head = null;
         _body.End();
         _body = RequestBodyReader.Empty;
         ReleaseBuffers();
@@ -141,23 +173,14 @@ internal sealed class HttpConnection
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     private async ValueTask<bool> ServeOneAsync()
     {
-        Idle = _input.Count == 0;
-        if (Idle && _server.Stopping)
-        {
-            return false;
-        }
-
-        ForgetLastRequest();
-
         RequestHead? head;
         _head = null;
         try
         {
             head = await ReadHeadAsync().ConfigureAwait(false);
         }
-        catch (Exception e) when (_idle.Caused(e) || _stall.Caused(e))
+        catch (Exception e) when (_stall.Caused(e))
         {
-            _idle.Cancel(); // end the expired scope first: it would interrupt the answer's waits too
             if (_input.Count > 0)
             {
                 await SendErrorAsync(HttpRejection.Create(RejectReason.HeadTimedOut)).ConfigureAwait(false);
@@ -172,7 +195,7 @@ internal sealed class HttpConnection
         }
         finally
         {
-            _idle.Cancel();
+            _stall.EndKeepAlive();
             _stall.EndHead();
             Idle = false;
         }
@@ -200,12 +223,14 @@ internal sealed class HttpConnection
         }
 
         bool http11 = request.Version == "HTTP/1.1";
-        HttpHeaders h = request.Headers;
         _writer.Begin(response, headOnly: request.Method == "HEAD", http10: !http11,
-            keepAlive: http11 ? !h.ContainsToken("Connection", "close") : h.ContainsToken("Connection", "keep-alive"));
+            keepAlive: http11 ? !request.Headers.ContainsToken("Connection", "close") : request.Headers.ContainsToken("Connection", "keep-alive"));
+        head = null;
         try
         {
-            await _server.Handler(request, response);
+            Task handling = _server.Handler(request, response);
+            request = null!; // the handler keeps it as long as it needs it; this loop need not (a WebSocket's handler runs for hours)
+            await handling;
         }
         catch (HttpBadRequestException e) when (!_writer.HasStarted)
         {
@@ -298,24 +323,13 @@ internal sealed class HttpConnection
                 _stall.StartHead();
             }
 
-            int n;
-            if (started)
+            if (!started)
             {
-                n = await _input.FillAsync(_options.MaxRequestHeadSize + 4, guarded: false).ConfigureAwait(false);
-            }
-            else
-            {
-                _idle.Start();
-                try
-                {
-                    n = await _input.FillAsync(_options.MaxRequestHeadSize + 4, guarded: false).ConfigureAwait(false);
-                }
-                finally
-                {
-                    _idle.Cancel();
-                }
+                _stall.StartKeepAlive(); // ended by the caller (ServeOneAsync's finally)
             }
 
+            int n = await _input.FillAsync(_options.MaxRequestHeadSize + 4, guarded: false).ConfigureAwait(false);
+            _stall.EndKeepAlive();
             if (n == 0)
             {
                 return null;

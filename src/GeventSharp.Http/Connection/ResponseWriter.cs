@@ -16,7 +16,7 @@ namespace GeventSharp.Http;
 /// or delimited by the connection's close (HTTP/1.0).</para>
 /// <para>One writer per connection serves its responses one after another (<see cref="Begin"/>);
 /// an <see cref="HttpResponse"/> writes through it, and only the current one may.</para>
-/// <para>The buffer is rented from <see cref="ArrayPool{T}.Shared"/> by <see cref="Begin"/> and
+/// <para>The buffer is rented from the server's <see cref="SpareBuffers"/> (else <see cref="ArrayPool{T}.Shared"/>) by <see cref="Begin"/> and
 /// returned by <see cref="Release"/> once the response is complete and the connection goes idle
 /// (or is upgraded), so an idle connection holds none.</para>
 /// </remarks>
@@ -73,7 +73,7 @@ internal sealed class ResponseWriter : IDisposable
     {
         if (_out.Length == 0)
         {
-            _out = ArrayPool<byte>.Shared.Rent(HeadReserve + _options.ResponseBufferSize + 2);
+            _out = _server.Spares.RentOutput(HeadReserve + _options.ResponseBufferSize + 2);
         }
 
         _response = response;
@@ -236,7 +236,7 @@ internal sealed class ResponseWriter : IDisposable
 
         if (_out.Length > 0)
         {
-            ArrayPool<byte>.Shared.Return(_out);
+            _server.Spares.ReturnOutput(_out);
             _out = [];
         }
     }

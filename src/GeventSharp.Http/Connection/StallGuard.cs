@@ -16,19 +16,23 @@ internal enum ClientWait : byte
 
     /// <summary>Room for a response write (<see cref="HttpServerOptions.MinResponseDataRate"/>).</summary>
     Response,
+
+    /// <summary>The first byte of the next request (<see cref="HttpServerOptions.KeepAliveTimeout"/>).</summary>
+    KeepAlive,
 }
 
 /// <summary>
 /// Holds a connection's waits on its client to the server's limits: each read of a request body
 /// and each write of a response to <see cref="HttpServerOptions.IoTimeout"/> (a <see cref="Timeout"/>),
-/// and the head, the body and the response to their deadline (the request-headers timeout and the
-/// minimum data rates), which the server's once-a-second heartbeat checks (<see cref="Check"/>).
+/// and the wait for a request, the head, the body and the response to their deadline (the keep-alive
+/// timeout, the request-headers timeout and the minimum data rates), which the server's
+/// once-a-second heartbeat checks (<see cref="Check"/>).
 /// </summary>
 /// <remarks>
 /// <para>One per connection, shared by its input and its response writer, so the request loop can tell
 /// a stall or a cut (<see cref="Caused"/>) from any other failure. A deadline is a field written when
-/// a wait starts and cleared when it ends: no timer per wait, and nothing at all on a wait that
-/// completes at once. A missed deadline is raised in the connection's greenlet by the heartbeat, as a
+/// a wait starts and cleared when it ends: no timer per wait (an idle connection holds none), and
+/// nothing but two field writes on a wait that completes at once. A missed deadline is raised in the connection's greenlet by the heartbeat, as a
 /// <see cref="ClientTooSlowException"/>; the connection then closes (after a 408 if nothing was sent).</para>
 /// <para>The body's rate counts the time the handler spends waiting for body bytes and the bytes it
 /// was given: a deadline is <c>max(grace, bytes / rate)</c> of waiting. A write must be taken within
@@ -37,49 +41,29 @@ internal enum ClientWait : byte
 /// </remarks>
 internal sealed class StallGuard
 {
-    private readonly TimeSpan? _limit;
-    private readonly TimeProvider _time;
-    private readonly long _headTicks;
-    private readonly long _bodyGrace;
-    private readonly double _bodyTicksPerByte;
-    private readonly long _responseGrace;
-    private readonly double _responseTicksPerByte;
+    private readonly StallLimits _limits;
     private Timeout? _timeout;
     private long _due = long.MaxValue;
     private ClientWait _waiting;
     private long _bodyBytes;
     private long _bodyWaited;
 
-    public StallGuard(HttpServerOptions options, TimeProvider time)
-    {
-        _limit = options.IoTimeout;
-        _time = time;
-        long frequency = time.TimestampFrequency;
-        _headTicks = options.RequestHeadersTimeout is { } head ? ToTicks(head, frequency) : 0;
-        (_bodyGrace, _bodyTicksPerByte) = Rate(options.MinRequestBodyDataRate, frequency);
-        (_responseGrace, _responseTicksPerByte) = Rate(options.MinResponseDataRate, frequency);
-    }
+    public StallGuard(StallLimits limits) => _limits = limits;
 
     /// <summary>The deadline missed, once the heartbeat has cut the connection; <see cref="ClientWait.None"/> before.</summary>
     public ClientWait Cut { get; private set; }
 
+    /// <summary>The connection waits for the next request: its first byte must come within the keep-alive timeout.</summary>
+    public void StartKeepAlive() => ArmFor(ClientWait.KeepAlive, _limits.KeepAliveTicks);
+
+    /// <summary>The wait for the next request is over (bytes came, the client closed, or the wait failed).</summary>
+    public void EndKeepAlive() => DisarmIf(ClientWait.KeepAlive);
+
     /// <summary>The first byte of a request's head is here: the rest must follow within the request-headers timeout.</summary>
-    public void StartHead()
-    {
-        if (_headTicks > 0)
-        {
-            Arm(ClientWait.Head, _time.GetTimestamp() + _headTicks);
-        }
-    }
+    public void StartHead() => ArmFor(ClientWait.Head, _limits.HeadTicks);
 
     /// <summary>The head is in (or the wait for it is over).</summary>
-    public void EndHead()
-    {
-        if (_waiting == ClientWait.Head)
-        {
-            Disarm();
-        }
-    }
+    public void EndHead() => DisarmIf(ClientWait.Head);
 
     /// <summary>A new request's body starts: its rate is counted from nothing.</summary>
     public void StartBody()
@@ -100,12 +84,12 @@ internal sealed class StallGuard
             throw new ClientTooSlowException(Cut); // a handler that swallowed the cut writes on: it is over
         }
 
-        if (_responseTicksPerByte > 0)
+        if (_limits.ResponseTicksPerByte > 0)
         {
-            Arm(ClientWait.Response, _time.GetTimestamp() + _responseGrace + Ticks(count, _responseTicksPerByte));
+            Arm(ClientWait.Response, _limits.Time.GetTimestamp() + _limits.ResponseGrace + Ticks(count, _limits.ResponseTicksPerByte));
         }
 
-        (_timeout ??= new Timeout(_limit)).Start();
+        (_timeout ??= new Timeout(_limits.Limit)).Start();
         try
         {
             await pending;
@@ -127,13 +111,13 @@ internal sealed class StallGuard
         }
 
         long start = 0;
-        if (_bodyTicksPerByte > 0)
+        if (_limits.BodyTicksPerByte > 0)
         {
-            start = _time.GetTimestamp();
-            Arm(ClientWait.Body, start - _bodyWaited + Math.Max(_bodyGrace, Ticks(_bodyBytes, _bodyTicksPerByte)));
+            start = _limits.Time.GetTimestamp();
+            Arm(ClientWait.Body, start - _bodyWaited + Math.Max(_limits.BodyGrace, Ticks(_bodyBytes, _limits.BodyTicksPerByte)));
         }
 
-        (_timeout ??= new Timeout(_limit)).Start();
+        (_timeout ??= new Timeout(_limits.Limit)).Start();
         try
         {
             return await pending;
@@ -141,9 +125,9 @@ internal sealed class StallGuard
         finally
         {
             _timeout.Cancel();
-            if (_bodyTicksPerByte > 0)
+            if (_limits.BodyTicksPerByte > 0)
             {
-                _bodyWaited += _time.GetTimestamp() - start;
+                _bodyWaited += _limits.Time.GetTimestamp() - start;
                 Disarm();
             }
         }
@@ -178,6 +162,23 @@ internal sealed class StallGuard
         Disarm();
     }
 
+    /// <summary>Arms <paramref name="wait"/>'s deadline <paramref name="ticks"/> from now, unless its limit is off (0).</summary>
+    private void ArmFor(ClientWait wait, long ticks)
+    {
+        if (ticks > 0)
+        {
+            Arm(wait, _limits.Time.GetTimestamp() + ticks);
+        }
+    }
+
+    private void DisarmIf(ClientWait wait)
+    {
+        if (_waiting == wait)
+        {
+            Disarm();
+        }
+    }
+
     private void Arm(ClientWait wait, long due)
     {
         _waiting = wait;
@@ -191,6 +192,38 @@ internal sealed class StallGuard
     }
 
     private static long Ticks(long bytes, double ticksPerByte) => (long)Math.Min(bytes * ticksPerByte, long.MaxValue / 4);
+}
+
+/// <summary>A server's limits as <see cref="StallGuard"/> uses them (in timestamp ticks): one object shared by all its connections.</summary>
+internal sealed class StallLimits
+{
+    public StallLimits(HttpServerOptions options, TimeProvider time)
+    {
+        Limit = options.IoTimeout;
+        Time = time;
+        long frequency = time.TimestampFrequency;
+        HeadTicks = options.RequestHeadersTimeout is { } head ? ToTicks(head, frequency) : 0;
+        KeepAliveTicks = options.KeepAliveTimeout is { } keepAlive ? ToTicks(keepAlive, frequency) : 0;
+        (BodyGrace, BodyTicksPerByte) = Rate(options.MinRequestBodyDataRate, frequency);
+        (ResponseGrace, ResponseTicksPerByte) = Rate(options.MinResponseDataRate, frequency);
+    }
+
+    /// <summary>The I/O timeout of each read of a body and each write of a response.</summary>
+    public TimeSpan? Limit { get; }
+
+    public TimeProvider Time { get; }
+
+    public long HeadTicks { get; }
+
+    public long KeepAliveTicks { get; }
+
+    public long BodyGrace { get; }
+
+    public double BodyTicksPerByte { get; }
+
+    public long ResponseGrace { get; }
+
+    public double ResponseTicksPerByte { get; }
 
     private static long ToTicks(TimeSpan t, long frequency) => (long)Math.Min(t.TotalSeconds * frequency, long.MaxValue / 4);
 

@@ -30,7 +30,7 @@ internal sealed class EpollOperation : IValueTaskSource<int>, IValueTaskSource
 {
     private readonly EpollSocketIo _io;
     private readonly bool _write;
-    private readonly Action _onWake;
+    private Action? _onWake; // created by the first wait
     private HubValueTaskSourceCore<int> _core;
     private EpollOperationKind _kind;
     private Memory<byte> _buffer;
@@ -45,7 +45,6 @@ internal sealed class EpollOperation : IValueTaskSource<int>, IValueTaskSource
     {
         _io = io;
         _write = write;
-        _onWake = OnWake;
     }
 
     /// <summary>The token of the pending operation's ValueTask.</summary>
@@ -100,7 +99,7 @@ internal sealed class EpollOperation : IValueTaskSource<int>, IValueTaskSource
             if (!wait.IsCompleted)
             {
                 _wait = wait;
-                wait.GetAwaiter().UnsafeOnCompleted(_onWake);
+                wait.GetAwaiter().UnsafeOnCompleted(_onWake ??= OnWake);
                 return true;
             }
 

@@ -19,7 +19,7 @@ internal sealed class EpollSocketIo : ISocketIo
     private readonly SocketReadiness _readiness;
     private readonly int _fd;
     private readonly EpollOperation _readOp;
-    private readonly EpollOperation _writeOp;
+    private EpollOperation? _writeOp; // created by the first send that must wait: an idle connection never has one
     private EndPoint? _remote;
 
     public EpollSocketIo(GreenSocket owner, EpollPoller poller, int fd)
@@ -28,16 +28,18 @@ internal sealed class EpollSocketIo : ISocketIo
         _fd = fd;
         _readiness = new SocketReadiness(poller, fd, owner);
         _readOp = new EpollOperation(this, write: false);
-        _writeOp = new EpollOperation(this, write: true);
     }
 
     internal SocketReadiness Readiness => _readiness;
+
+    private EpollOperation WriteOp => _writeOp ??= new EpollOperation(this, write: true);
 
     internal GreenSocket Owner => _owner;
 
     public EndPoint? LocalEndPoint => GetName(peer: false);
 
-    public EndPoint? RemoteEndPoint => _remote ??= GetName(peer: true);
+    // An accepted socket's Socket read its peer's address when it was made: take that one rather than ask again (one syscall and one address object less per connection).
+    public EndPoint? RemoteEndPoint => _remote ??= KnownRemote() ?? GetName(peer: true);
 
     // ---- receive ----
 
@@ -84,11 +86,11 @@ internal sealed class EpollSocketIo : ISocketIo
         => AfterTurnAsync(_readOp, () => ReceiveAsync(buffer, flags, cancellationToken), cancellationToken);
 
     private ValueTask<int> SendAfterTurn(ReadOnlyMemory<byte> buffer, SocketFlags flags, CancellationToken cancellationToken)
-        => AfterTurnAsync(_writeOp, () => SendAsync(buffer, flags, cancellationToken), cancellationToken);
+        => AfterTurnAsync(WriteOp, () => SendAsync(buffer, flags, cancellationToken), cancellationToken);
 
     private ValueTask SendAllAfterTurn(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken)
         => new(AfterTurnAsync(
-            _writeOp,
+            WriteOp,
             async () =>
             {
                 await SendAllAsync(buffer, cancellationToken);
@@ -147,7 +149,7 @@ internal sealed class EpollSocketIo : ISocketIo
 
     public ValueTask<int> SendAsync(ReadOnlyMemory<byte> buffer, SocketFlags flags, CancellationToken cancellationToken)
     {
-        if (_writeOp.Busy)
+        if (_writeOp is { Busy: true })
         {
             return SendAfterTurn(buffer, flags, cancellationToken);
         }
@@ -159,13 +161,13 @@ internal sealed class EpollSocketIo : ISocketIo
         }
 
         return errno == LibC.EAGAIN
-            ? StartOp(_writeOp, EpollOperationKind.Send, System.Runtime.InteropServices.MemoryMarshal.AsMemory(buffer), flags, 0, cancellationToken)
+            ? StartOp(WriteOp, EpollOperationKind.Send, System.Runtime.InteropServices.MemoryMarshal.AsMemory(buffer), flags, 0, cancellationToken)
             : ValueTask.FromException<int>(LibC.Error(errno));
     }
 
     public ValueTask SendAllAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken)
     {
-        if (_writeOp.Busy)
+        if (_writeOp is { Busy: true })
         {
             return SendAllAfterTurn(buffer, cancellationToken);
         }
@@ -181,8 +183,8 @@ internal sealed class EpollSocketIo : ISocketIo
                     return ValueTask.FromException(LibC.Error(errno));
                 }
 
-                ValueTask<int> op = StartOp(_writeOp, EpollOperationKind.SendAll, System.Runtime.InteropServices.MemoryMarshal.AsMemory(buffer), SocketFlags.None, done, cancellationToken);
-                return op.IsCompletedSuccessfully ? default : op.IsCompleted ? new ValueTask(op.AsTask()) : new ValueTask(_writeOp, _writeOp.Version);
+                ValueTask<int> op = StartOp(WriteOp, EpollOperationKind.SendAll, System.Runtime.InteropServices.MemoryMarshal.AsMemory(buffer), SocketFlags.None, done, cancellationToken);
+                return op.IsCompletedSuccessfully ? default : op.IsCompleted ? new ValueTask(op.AsTask()) : new ValueTask(_writeOp!, _writeOp!.Version);
             }
 
             done += n;
@@ -395,7 +397,7 @@ internal sealed class EpollSocketIo : ISocketIo
             return default;
         }
 
-        EpollOperation op = write ? _writeOp : _readOp;
+        EpollOperation op = write ? WriteOp : _readOp;
         if (op.Busy)
         {
             // Another greenlet waits in this direction: wait for its turn; the caller then retries its syscall.
@@ -434,6 +436,22 @@ internal sealed class EpollSocketIo : ISocketIo
     }
 
     public void Close() => _readiness.Close(s_closed);
+
+    private EndPoint? KnownRemote()
+    {
+        try
+        {
+            return _owner.Socket.Connected ? _owner.Socket.RemoteEndPoint : null;
+        }
+        catch (SocketException)
+        {
+            return null;
+        }
+        catch (ObjectDisposedException)
+        {
+            return null;
+        }
+    }
 
     private unsafe EndPoint? GetName(bool peer)
     {

@@ -17,7 +17,7 @@ internal sealed class SocketReadiness : IReadinessSink
     private readonly EpollPoller _poller;
     private readonly int _slot;
     private readonly WaitList _reader = new(1);
-    private readonly WaitList _writer = new(1);
+    private WaitList? _writer; // created by the first wait to write: a socket that only reads (an idle connection) never needs it
 
     // The waiter of each direction counted in the poller's active waiters (the hub keeps polling
     // while any is): the last one to start waiting, until an edge, its EndWait or Close.
@@ -78,7 +78,7 @@ internal sealed class SocketReadiness : IReadinessSink
         if ((events & (LibC.EPOLLOUT | LibC.EPOLLERR | LibC.EPOLLHUP)) != 0 && _countedWriter is not null)
         {
             Uncount(ref _countedWriter);
-            _writer.WakeOne(true);
+            _writer!.WakeOne(true);
         }
     }
 
@@ -88,7 +88,7 @@ internal sealed class SocketReadiness : IReadinessSink
     /// </summary>
     public ValueTask<bool> WaitAsync(Greenlet g, bool write, long timeoutTicks, CancellationToken cancellationToken)
     {
-        WaitList list = write ? _writer : _reader;
+        WaitList list = write ? _writer ??= new WaitList(1) : _reader;
         if (list.Peek() is { } other)
         {
             throw new InvalidOperationException(
@@ -137,7 +137,7 @@ internal sealed class SocketReadiness : IReadinessSink
         }
 
         _reader.FailAll(error);
-        _writer.FailAll(error);
+        _writer?.FailAll(error);
         _poller.Unregister(_slot);
     }
 

@@ -56,6 +56,57 @@ public class HttpIdleBufferTests
     });
 
     [Fact]
+    public void IdleKeepAliveConnections_AddNoHubTimer_TheirKeepAliveDeadlineIsAField() => NetHub.Run(PollerKind.Epoll, async () =>
+    {
+        await using HttpServer server = StartServer(Hello);
+        var clients = new List<RawHttpClient>();
+        try
+        {
+            int timersWithOne = -1;
+            for (int i = 0; i < 10; i++)
+            {
+                RawHttpClient client = await RawHttpClient.ConnectAsync(server.Address);
+                clients.Add(client);
+                await client.SendAsync($"GET /{i} HTTP/1.1\r\nHost: x\r\n\r\n");
+                Assert.Equal($"hello /{i} 0", (await client.ReadResponseAsync()).Body);
+                await SettleAsync(server);
+                if (i == 0)
+                {
+                    timersWithOne = Hub.Current!.PendingTimerCount; // the server's heartbeat (and whatever else the hub runs)
+                }
+            }
+
+            Assert.Equal(10, server.ConnectionCount);
+            Assert.Equal(timersWithOne, Hub.Current!.PendingTimerCount); // nine more idle connections, not one timer more
+        }
+        finally
+        {
+            foreach (RawHttpClient client in clients)
+            {
+                client.Dispose();
+            }
+        }
+    });
+
+    [Fact]
+    public void IdleConnections_LeaveTheirBuffersAsTheServersSpares_AndTheLastToCloseReturnsThem() => NetHub.Run(PollerKind.Epoll, async () =>
+    {
+        await using HttpServer server = StartServer(Hello);
+        using (RawHttpClient client = await RawHttpClient.ConnectAsync(server.Address))
+        {
+            await client.SendAsync("GET /a HTTP/1.1\r\nHost: x\r\n\r\n");
+            Assert.Equal("hello /a 0", (await client.ReadResponseAsync()).Body);
+            await SettleAsync(server);
+            Assert.Equal(0, server.ConnectionsHoldingBuffers);
+            Assert.Equal(2, server.Spares.Count); // the idle connection's input and response buffers, for the next request on any connection
+        }
+
+        await SettleAsync(() => server.ConnectionCount == 0);
+        Assert.Equal(0, server.ConnectionCount);
+        Assert.Equal(0, server.Spares.Count); // no connection left: back to the shared pool
+    });
+
+    [Fact]
     public void PipelinedBytesLeftAfterAResponse_KeepTheBuffer_AndAreServed() => NetHub.Run(PollerKind.Epoll, async () =>
     {
         await using HttpServer server = StartServer(Hello);
