@@ -69,6 +69,9 @@ public sealed partial class ChatApp
     /// <summary>People in <paramref name="room"/> through this process now (connected, or within <see cref="ChatOptions.PresenceGrace"/> of it).</summary>
     public int MemberCount(string room) => _presence.Keys.Count(k => k.Room == room);
 
+    /// <summary>How many polls and WebSockets of <paramref name="name"/> are open in <paramref name="room"/> (tests wait on it).</summary>
+    public int OpenConnections(string room, string name) => _presence.TryGetValue((room, name), out Presence? presence) ? presence.Connections : 0;
+
     private static DateTimeOffset Now => Hub.Current!.TimeProvider.GetUtcNow();
 
     /// <summary>

@@ -145,4 +145,18 @@ internal static class ChatServer
         await app.StartAsync();
         return (server, new Uri($"http://{server.Address}"));
     }
+
+    /// <summary>
+    /// Waits (cooperatively, up to 30 s) until <paramref name="name"/> has <paramref name="count"/>
+    /// polls or WebSockets open in <paramref name="room"/>: the server has them, not just the client.
+    /// </summary>
+    public static async Task ConnectionsOpenAsync(ChatApp app, string room, string name, int count)
+    {
+        DateTime giveUp = DateTime.UtcNow.AddSeconds(30);
+        while (app.OpenConnections(room, name) < count)
+        {
+            Assert.True(DateTime.UtcNow < giveUp, $"{name} never had {count} connections open in {room} (has {app.OpenConnections(room, name)})");
+            await Gevent.Sleep(0.001); // real-time: a condition wait; the client's requests arrive through real sockets
+        }
+    }
 }

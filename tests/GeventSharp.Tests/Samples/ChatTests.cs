@@ -44,7 +44,8 @@ public class ChatTests
     [Fact]
     public void EveryConnectionOfAUser_GetsEveryMessage_AndAnAbandonedPollTakesNothing() => NetHub.Run(PollerKind.Epoll, async () =>
     {
-        (HttpServer server, Uri address) = await ChatServer.StartAsync(NewApp());
+        var app = NewApp();
+        (HttpServer server, Uri address) = await ChatServer.StartAsync(app);
         await using HttpServer _ = server;
         using var alice = new ChatClient(address);
         using var bob = new ChatClient(address);
@@ -55,17 +56,19 @@ public class ChatTests
         // Bob's two tabs: two polls from the same cursor, both get the message.
         Greenlet<Batch> tab1 = Gevent.Spawn(() => bob.PollAsync("python", "bob", start));
         Greenlet<Batch> tab2 = Gevent.Spawn(() => bob.PollAsync("python", "bob", start));
-        await Gevent.Sleep(0.05);
+        await ChatServer.ConnectionsOpenAsync(app, "python", "bob", 2);
         await alice.SayAsync("python", "alice", "to both tabs");
         Assert.Contains("alice:to both tabs", (await tab1).Said);
         Assert.Contains("alice:to both tabs", (await tab2).Said);
+        long latest = (await tab1).Messages[^1].Id;
 
         // A poll abandoned by a reload (its connection dropped) is waiting when the next message comes: nothing is lost.
         using (var reloading = new ChatClient(address))
         {
             reloading.Jar.Add(address, new Cookie("chat_session", bob.Session));
-            Greenlet<HttpResponseMessage> abandoned = Gevent.Spawn(() => reloading.PollRawAsync("python", "bob", start));
-            await Gevent.Sleep(0.05);
+            reloading.Epoch = bob.Epoch;
+            Greenlet<HttpResponseMessage> abandoned = Gevent.Spawn(() => reloading.PollRawAsync("python", "bob", latest)); // waits: nothing after latest yet
+            await ChatServer.ConnectionsOpenAsync(app, "python", "bob", 1);
             abandoned.Kill();
         }
 
@@ -450,7 +453,7 @@ public class ChatTests
         await ws.ConnectAsync(new Uri($"ws://{server.Address}/ws/python/alice?after={alice.Last}"), default);
         await ReceiveAsync(ws); // hello
         Greenlet<Batch> poll = Gevent.Spawn(() => alice.PollAsync("python", "alice"));
-        await Gevent.Sleep(0.05);
+        await ChatServer.ConnectionsOpenAsync(app, "python", "alice", 2); // the WebSocket and the poll
         app.BeginShutdown();
         Assert.Empty((await poll).Messages);
         var buffer = new byte[256];
