@@ -3,7 +3,10 @@
 // messages), the chat process's memory per member (VmRSS after the members joined, minus
 // before, over N), and its CPU time per delivery while the messages went out.
 //
-//   dotnet run -c Release --project bench/chat-fanout -- [--members 10000] [--messages 20] [--instances 1|2]
+//   dotnet run -c Release --project bench/chat-fanout -- [--members 10000] [--messages 20] [--instances 1|2] [--hold SECONDS]
+//
+// --hold pauses after the memory is measured and prints the chat processes' ids, for a look at
+// them as measured (dotnet-counters, dotnet-gcdump, /proc/PID/smaps).
 //
 // With --instances 2 it starts its own redis-server and two chat processes on it (--redis); the
 // members are split between them and the messages are put on the first: the second delivers
@@ -18,6 +21,7 @@ using GeventSharp;
 using GeventSharp.Net;
 
 int members = 10_000, messages = 20, instances = 1;
+double hold = 0;
 string chatExtra = "";
 for (int i = 0; i < args.Length; i++)
 {
@@ -27,6 +31,7 @@ for (int i = 0; i < args.Length; i++)
         case "--messages": messages = int.Parse(args[++i]); break;
         case "--instances": instances = int.Parse(args[++i]); break;
         case "--chat-args": chatExtra = args[++i]; break;
+        case "--hold": hold = double.Parse(args[++i], System.Globalization.CultureInfo.InvariantCulture); break;
         default: Console.Error.WriteLine($"unknown argument {args[i]}"); return 2;
     }
 }
@@ -121,6 +126,13 @@ try
         {
             int here = members / servers.Count + (i < members % servers.Count ? 1 : 0);
             Console.WriteLine($"chat process {i + 1}: VmRSS {before[i] / 1024.0:0.0} MiB before the members, {after[i] / 1024.0:0.0} MiB with {here:N0}: {(after[i] - before[i]) * 1024.0 / here / 1024:0.00} KiB per member");
+        }
+
+        if (hold > 0)
+        {
+            // For a look at the chat processes as measured (dotnet-counters, /proc/PID/smaps): PIDs, then a pause.
+            Console.WriteLine($"holding {hold} s: chat PIDs {string.Join(' ', servers.Select(s => s.Process.Id))}");
+            await Gevent.Sleep(hold);
         }
 
         // One message first, not counted: like every other benchmark here, the figures are taken
