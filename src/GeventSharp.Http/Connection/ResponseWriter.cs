@@ -310,7 +310,8 @@ internal sealed class ResponseWriter : IDisposable
 
         byte[]? rented = null;
         int headLength = fields.MeasureUpperBound();
-        Span<byte> head = headLength <= HeadReserve ? stackalloc byte[HeadReserve] : (rented = ArrayPool<byte>.Shared.Rent(headLength));
+        // A head that fits is rendered at the start of the reserved gap, then moved to its end, against the body.
+        Span<byte> head = headLength <= HeadReserve ? _out.AsSpan(0, HeadReserve) : (rented = ArrayPool<byte>.Shared.Rent(headLength));
         int written = fields.Render(head, _options.SendDateHeader ? HttpDate.Current(_server.Hub) : default);
         _started = true;
 
