@@ -321,7 +321,7 @@ internal sealed class HttpConnection
             // Nothing buffered yet (the usual start of a request: the buffer was just rented): nothing to parse or check.
             if (_input.Count > 0)
             {
-                bool complete = HttpRequestParser.TryParse(_input.Buffered, _limits, out int consumed, out RequestHead head);
+                bool complete = HttpRequestParser.TryParse(_input.Buffered, _limits, out int consumed, out RequestHead head, _server.RecentStrings);
                 _input.Consume(consumed);
                 if (complete)
                 {
