@@ -335,16 +335,9 @@ internal sealed class HttpConnection
                 _stall.StartHead();
             }
 
-            // The deadline matters only while the greenlet waits (the heartbeat cannot run before), so a
-            // read that completes at once (the usual case: the connection saw its input arrive) never
-            // reads the clock to arm it.
-            ValueTask<int> fill = _input.FillAsync(_options.MaxRequestHeadSize + 4, guarded: false);
-            if (!started && !fill.IsCompleted)
-            {
-                _stall.StartKeepAlive(); // ended by the caller (ServeOneAsync's finally)
-            }
-
-            int n = await fill.ConfigureAwait(false);
+            // Before the head's first byte the wait is held to the keep-alive deadline, armed by FillAsync
+            // only if the read has to wait (ended here, or by ServeOneAsync's finally).
+            int n = await _input.FillAsync(_options.MaxRequestHeadSize + 4, guarded: false, keepAlive: !started).ConfigureAwait(false);
             _stall.EndKeepAlive();
             if (n == 0)
             {
