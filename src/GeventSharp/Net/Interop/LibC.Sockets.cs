@@ -43,13 +43,7 @@ internal static unsafe partial class LibC
     /// </summary>
     public static bool RetryOnEintrNow(nint result, out int errno)
     {
-        if (result >= 0)
-        {
-            errno = 0;
-            return false;
-        }
-
-        errno = Marshal.GetLastSystemError();
+        errno = result >= 0 ? 0 : Marshal.GetLastSystemError();
         return errno == EINTR;
     }
 
