@@ -103,6 +103,9 @@ public sealed class HttpServer : IGreenServer, IAsyncDisposable
     /// <summary>The spare input and response buffers the server's connections pass on to one another.</summary>
     internal SpareBuffers Spares { get; } = new();
 
+    /// <summary>The strings of the last request head parsed, for the next one that repeats them (hub thread only).</summary>
+    internal RecentStrings RecentStrings { get; } = new();
+
     /// <summary>The limits every connection's <see cref="StallGuard"/> shares (made on the first connection: they need the hub's clock).</summary>
     internal StallLimits StallLimits => _stallLimits ??= new StallLimits(_options, Hub.TimeProvider);
 

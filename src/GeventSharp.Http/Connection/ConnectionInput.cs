@@ -52,18 +52,61 @@ internal sealed class ConnectionInput(Stream stream, StallGuard stall, SpareBuff
     /// </summary>
     /// <param name="limit">How large the buffer may grow for what is being read.</param>
     /// <param name="guarded">Hold the read to the I/O timeout (a body); a head waits under the keep-alive timeout instead.</param>
-    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
-    public async ValueTask<int> FillAsync(int limit, bool guarded)
+    /// <param name="keepAlive">
+    /// Arm the keep-alive deadline if the read has to wait (the caller ends it). Armed only then: the
+    /// server's heartbeat cannot look at it before the greenlet waits, and a read that completes at once
+    /// (the usual case, the connection saw its input arrive) need not read the clock.
+    /// </param>
+    public ValueTask<int> FillAsync(int limit, bool guarded, bool keepAlive = false)
     {
         if (_start == _end)
         {
             _start = _end = 0;
         }
 
+        if (_buffer.Length == 0 || _end == _buffer.Length)
+        {
+            return FillSlowAsync(limit, guarded, keepAlive);
+        }
+
+        // The usual case, a buffer with room and the bytes already there: no async method to enter.
+        ValueTask<int> read = stream.ReadAsync(_buffer.AsMemory(_end));
+        if (read.IsCompleted)
+        {
+            int n = read.GetAwaiter().GetResult();
+            _end += n;
+            return new ValueTask<int>(n);
+        }
+
+        if (keepAlive)
+        {
+            stall.StartKeepAlive();
+        }
+
+        return FinishFillAsync(read, guarded);
+    }
+
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
+    private async ValueTask<int> FinishFillAsync(ValueTask<int> read, bool guarded)
+    {
+        int n = guarded ? await stall.GuardAsync(read).ConfigureAwait(false) : await read;
+        _end += n;
+        return n;
+    }
+
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
+    private async ValueTask<int> FillSlowAsync(int limit, bool guarded, bool keepAlive)
+    {
         if (_buffer.Length == 0)
         {
             // Idle: wait until the client sends something (or closes) holding no buffer, then rent one.
             ValueTask<int> ready = stream.ReadAsync(Memory<byte>.Empty);
+            if (keepAlive && !ready.IsCompleted)
+            {
+                stall.StartKeepAlive();
+                keepAlive = false; // armed once, from the start of the wait
+            }
+
             _ = ready.IsCompleted ? ready.GetAwaiter().GetResult()
                 : guarded ? await stall.GuardAsync(ready).ConfigureAwait(false)
                 : await ready;
@@ -87,6 +130,11 @@ internal sealed class ConnectionInput(Stream stream, StallGuard stall, SpareBuff
         }
 
         ValueTask<int> read = stream.ReadAsync(_buffer.AsMemory(_end));
+        if (keepAlive && !read.IsCompleted)
+        {
+            stall.StartKeepAlive();
+        }
+
         int n = read.IsCompleted ? read.GetAwaiter().GetResult()
             : guarded ? await stall.GuardAsync(read).ConfigureAwait(false)
             : await read;

@@ -104,10 +104,18 @@ internal sealed class HttpConnection
 
                     // Wait for readability holding no buffer (a zero-byte read), then rent one: the
                     // head's first read finds the bytes there (or the end of the stream).
-                    _stall.StartKeepAlive();
                     ValueTask<int> ready = _stream.ReadAsync(Memory<byte>.Empty);
-                    _ = ready.IsCompleted ? ready.GetAwaiter().GetResult() : await ready;
-                    _stall.EndKeepAlive();
+                    if (ready.IsCompleted)
+                    {
+                        _ = ready.GetAwaiter().GetResult();
+                    }
+                    else
+                    {
+                        _stall.StartKeepAlive(); // armed only for a wait: the heartbeat cannot look before it
+                        await ready;
+                        _stall.EndKeepAlive();
+                    }
+
                     _input.Rent();
                 }
 
@@ -310,11 +318,15 @@ internal sealed class HttpConnection
         bool started = false;
         while (true)
         {
-            bool complete = HttpRequestParser.TryParse(_input.Buffered, _limits, out int consumed, out RequestHead head);
-            _input.Consume(consumed);
-            if (complete)
+            // Nothing buffered yet (the usual start of a request: the buffer was just rented): nothing to parse or check.
+            if (_input.Count > 0)
             {
-                return head;
+                bool complete = HttpRequestParser.TryParse(_input.Buffered, _limits, out int consumed, out RequestHead head, _server.RecentStrings);
+                _input.Consume(consumed);
+                if (complete)
+                {
+                    return head;
+                }
             }
 
             if (!started && _input.Count > 0)
@@ -323,12 +335,9 @@ internal sealed class HttpConnection
                 _stall.StartHead();
             }
 
-            if (!started)
-            {
-                _stall.StartKeepAlive(); // ended by the caller (ServeOneAsync's finally)
-            }
-
-            int n = await _input.FillAsync(_options.MaxRequestHeadSize + 4, guarded: false).ConfigureAwait(false);
+            // Before the head's first byte the wait is held to the keep-alive deadline, armed by FillAsync
+            // only if the read has to wait (ended here, or by ServeOneAsync's finally).
+            int n = await _input.FillAsync(_options.MaxRequestHeadSize + 4, guarded: false, keepAlive: !started).ConfigureAwait(false);
             _stall.EndKeepAlive();
             if (n == 0)
             {

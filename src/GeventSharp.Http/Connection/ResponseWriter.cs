@@ -296,8 +296,8 @@ internal sealed class ResponseWriter : IDisposable
     }
 
     /// <summary>Sends the head (and the buffered body); <paramref name="final"/>: the handler has returned, so the body is complete.</summary>
-    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
-    private async ValueTask StartAsync(HttpResponse response, bool final, CancellationToken cancellationToken)
+    /// <remarks>Not an async method: a head that fits goes out with the body in one write, whose ValueTask is returned as it is; errors in framing throw here.</remarks>
+    private ValueTask StartAsync(HttpResponse response, bool final, CancellationToken cancellationToken)
     {
         int status = response.StatusCode;
         long? length = Framing(response, status, final);
@@ -310,7 +310,8 @@ internal sealed class ResponseWriter : IDisposable
 
         byte[]? rented = null;
         int headLength = fields.MeasureUpperBound();
-        Span<byte> head = headLength <= HeadReserve ? stackalloc byte[HeadReserve] : (rented = ArrayPool<byte>.Shared.Rent(headLength));
+        // A head that fits is rendered at the start of the reserved gap, then moved to its end, against the body.
+        Span<byte> head = headLength <= HeadReserve ? _out.AsSpan(0, HeadReserve) : (rented = ArrayPool<byte>.Shared.Rent(headLength));
         int written = fields.Render(head, _options.SendDateHeader ? HttpDate.Current(_server.Hub) : default);
         _started = true;
 
@@ -327,10 +328,16 @@ internal sealed class ResponseWriter : IDisposable
         if (rented is null)
         {
             head[..written].CopyTo(_out.AsSpan(HeadReserve - written));
-            await WriteRawAsync(_out.AsMemory(HeadReserve - written, written + body), cancellationToken).ConfigureAwait(false);
-            return;
+            return WriteRawAsync(_out.AsMemory(HeadReserve - written, written + body), cancellationToken);
         }
 
+        return SendLargeHeadAsync(rented, written, body, cancellationToken);
+    }
+
+    /// <summary>Sends a head too large for the reserved gap (rendered in <paramref name="rented"/>, returned to the pool after), then the buffered body.</summary>
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
+    private async ValueTask SendLargeHeadAsync(byte[] rented, int written, int body, CancellationToken cancellationToken)
+    {
         try
         {
             await WriteRawAsync(rented.AsMemory(0, written), cancellationToken).ConfigureAwait(false);

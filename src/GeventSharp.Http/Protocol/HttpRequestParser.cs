@@ -56,7 +56,8 @@ internal static class HttpRequestParser
     /// <param name="head">The parsed head, when the result is true.</param>
     /// <returns>True with a head; false when more input is needed (and what has come is not wrong yet).</returns>
     /// <exception cref="HttpBadRequestException">The head is malformed or over a limit, whole or not.</exception>
-    public static bool TryParse(ReadOnlySpan<byte> input, HeadLimits limits, out int consumed, out RequestHead head)
+    /// <param name="recent">The server's strings of the last head, reused where this one repeats them; null to decode every one.</param>
+    public static bool TryParse(ReadOnlySpan<byte> input, HeadLimits limits, out int consumed, out RequestHead head, RecentStrings? recent = null)
     {
         int start = 0;
         while (input.Length - start >= 2 && input[start] == '\r' && input[start + 1] == '\n')
@@ -79,17 +80,17 @@ internal static class HttpRequestParser
             return false;
         }
 
-        head = Parse(rest[..found], limits);
+        head = Parse(rest[..found], limits, recent);
         consumed = start + found + 4;
         return true;
     }
 
     /// <summary>Parses a head without its final empty line.</summary>
-    public static RequestHead Parse(ReadOnlySpan<byte> head, HeadLimits limits)
+    public static RequestHead Parse(ReadOnlySpan<byte> head, HeadLimits limits, RecentStrings? recent = null)
     {
         int lineEnd = head.IndexOf("\r\n"u8);
         ReadOnlySpan<byte> line = lineEnd < 0 ? head : head[..lineEnd];
-        (string method, string target, string version) = ParseRequestLine(line, limits.MaxLineSize);
+        (string method, string target, string version) = ParseRequestLine(line, limits.MaxLineSize, recent);
 
         ReadOnlySpan<byte> rest = lineEnd < 0 ? default : head[(lineEnd + 2)..];
         var headers = new HttpHeaders(rest.IsEmpty ? 0 : Math.Min(rest.Count("\r\n"u8) + 1, limits.MaxHeaders));
@@ -108,7 +109,7 @@ internal static class HttpRequestParser
                 throw HttpRejection.Create(RejectReason.TooManyHeaderFields, limits.MaxHeaders);
             }
 
-            headers.AddParsed(Name(name), Encoding.Latin1.GetString(value));
+            headers.AddParsed(Name(name), recent?.Value(headers.Count, value) ?? Encoding.Latin1.GetString(value));
         }
 
         return new RequestHead(method, target, version, headers);
@@ -250,7 +251,7 @@ internal static class HttpRequestParser
     }
 
     /// <summary>Parses and checks a whole request line (without its CRLF).</summary>
-    private static (string Method, string Target, string Version) ParseRequestLine(ReadOnlySpan<byte> line, int maxLine)
+    private static (string Method, string Target, string Version) ParseRequestLine(ReadOnlySpan<byte> line, int maxLine, RecentStrings? recent = null)
     {
         if (line.Length > maxLine)
         {
@@ -292,7 +293,7 @@ internal static class HttpRequestParser
                 ? HttpRejection.Create(RejectReason.VersionNotSupported, Encoding.ASCII.GetString(version))
                 : HttpRejection.Create(RejectReason.VersionMalformed));
 
-        return (Method(method), Encoding.ASCII.GetString(target), versionString);
+        return (Method(method), recent?.Target(target) ?? Encoding.ASCII.GetString(target), versionString);
     }
 
     private static string Method(ReadOnlySpan<byte> method)

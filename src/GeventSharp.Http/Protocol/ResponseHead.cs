@@ -19,6 +19,9 @@ namespace GeventSharp.Http;
 internal readonly record struct ResponseHead(
     int Status, string? ReasonPhrase, string? ContentType, HttpHeaders? Headers, long? ContentLength, bool Chunked, bool KeepAlive, bool Http10, string? Server)
 {
+    // The standard status lines of 100..599, each rendered by the first response that needs it.
+    private static readonly byte[]?[] s_statusLines = new byte[]?[500];
+
     /// <summary>An upper bound of the rendered size, the <c>Date</c> line included (Latin-1: one byte per char).</summary>
     public int MeasureUpperBound()
     {
@@ -39,17 +42,11 @@ internal readonly record struct ResponseHead(
     /// <param name="dateLine">The whole <c>Date</c> line (<see cref="HttpDate"/>), or empty for none.</param>
     public int Render(Span<byte> head, ReadOnlySpan<byte> dateLine)
     {
-        int p = 0;
-        p += Ascii("HTTP/1.1 ", head[p..]);
-        Utf8Formatter.TryFormat(Status, head[p..], out int n);
-        p += n;
-        head[p++] = (byte)' ';
-        p += Latin1(ReasonPhrase ?? HttpStatus.ReasonPhrase(Status), head[p..]);
-        p += Ascii("\r\n", head[p..]);
+        int p = StatusLine(head);
         dateLine.CopyTo(head[p..]);
         p += dateLine.Length;
-        p += Field("Server: ", Server, head[p..]);
-        p += Field("Content-Type: ", ContentType, head[p..]);
+        p += Field("Server: "u8, Server, head[p..]);
+        p += Field("Content-Type: "u8, ContentType, head[p..]);
         if (Headers is { } headers)
         {
             foreach (KeyValuePair<string, string> f in headers)
@@ -63,50 +60,88 @@ internal readonly record struct ResponseHead(
                 }
 
                 p += Latin1(f.Key, head[p..]);
-                p += Ascii(": ", head[p..]);
+                p += Put(": "u8, head[p..]);
                 p += Latin1(f.Value, head[p..]);
-                p += Ascii("\r\n", head[p..]);
+                p += Put("\r\n"u8, head[p..]);
             }
         }
 
         if (ContentLength is { } length)
         {
-            p += Ascii("Content-Length: ", head[p..]);
-            Utf8Formatter.TryFormat(length, head[p..], out n);
+            p += Put("Content-Length: "u8, head[p..]);
+            Utf8Formatter.TryFormat(length, head[p..], out int n);
             p += n;
-            p += Ascii("\r\n", head[p..]);
+            p += Put("\r\n"u8, head[p..]);
         }
         else if (Chunked)
         {
-            p += Ascii("Transfer-Encoding: chunked\r\n", head[p..]);
+            p += Put("Transfer-Encoding: chunked\r\n"u8, head[p..]);
         }
 
         if (!KeepAlive)
         {
-            p += Ascii("Connection: close\r\n", head[p..]);
+            p += Put("Connection: close\r\n"u8, head[p..]);
         }
         else if (Http10)
         {
-            p += Ascii("Connection: keep-alive\r\n", head[p..]);
+            p += Put("Connection: keep-alive\r\n"u8, head[p..]);
         }
 
-        p += Ascii("\r\n", head[p..]);
+        p += Put("\r\n"u8, head[p..]);
         return p;
     }
 
-    private static int Field(string prefix, string? value, Span<byte> destination)
+    /// <summary>Writes the status line; the standard one of a status is rendered once and kept.</summary>
+    private int StatusLine(Span<byte> head)
+    {
+        if (ReasonPhrase is null && (uint)(Status - 100) < (uint)s_statusLines.Length)
+        {
+            // Hubs on several threads may each render one: every result is the same and complete.
+            byte[] line = s_statusLines[Status - 100] ??= RenderStatusLine(Status, HttpStatus.ReasonPhrase(Status));
+            line.CopyTo(head);
+            return line.Length;
+        }
+
+        return RenderStatusLine(Status, ReasonPhrase ?? HttpStatus.ReasonPhrase(Status), head);
+    }
+
+    private static byte[] RenderStatusLine(int status, string reason)
+    {
+        Span<byte> line = stackalloc byte[16 + reason.Length];
+        return line[..RenderStatusLine(status, reason, line)].ToArray();
+    }
+
+    private static int RenderStatusLine(int status, string reason, Span<byte> head)
+    {
+        int p = Put("HTTP/1.1 "u8, head);
+        Utf8Formatter.TryFormat(status, head[p..], out int n);
+        p += n;
+        head[p++] = (byte)' ';
+        p += Latin1(reason, head[p..]);
+        return p + Put("\r\n"u8, head[p..]);
+    }
+
+    private static int Field(ReadOnlySpan<byte> prefix, string? value, Span<byte> destination)
     {
         if (value is null)
         {
             return 0;
         }
 
-        int p = Ascii(prefix, destination);
+        int p = Put(prefix, destination);
         p += Latin1(value, destination[p..]);
-        return p + Ascii("\r\n", destination[p..]);
+        return p + Put("\r\n"u8, destination[p..]);
     }
 
-    private static int Ascii(string s, Span<byte> destination) => Encoding.ASCII.GetBytes(s, destination);
+    private static int Put(ReadOnlySpan<byte> bytes, Span<byte> destination)
+    {
+        bytes.CopyTo(destination);
+        return bytes.Length;
+    }
 
-    private static int Latin1(string s, Span<byte> destination) => Encoding.Latin1.GetBytes(s, destination);
+    // Most values are ASCII: narrowed without the encoder's dispatch; anything else goes through Latin-1 as before.
+    private static int Latin1(string s, Span<byte> destination)
+        => System.Text.Ascii.FromUtf16(s, destination, out int written) == System.Buffers.OperationStatus.Done
+            ? written
+            : Encoding.Latin1.GetBytes(s, destination);
 }

@@ -123,7 +123,7 @@ internal sealed class EpollSocketIo : ISocketIo
             {
                 n = LibC.recv(_fd, p, buffer.Length, (int)flags);
             }
-            while (LibC.RetryOnEintr(n, out errno));
+            while (LibC.RetryOnEintrNow(n, out errno));
         }
 
         if (n >= 0)
@@ -202,7 +202,7 @@ internal sealed class EpollSocketIo : ISocketIo
             {
                 n = LibC.send(_fd, p, buffer.Length, (int)flags | LibC.MSG_NOSIGNAL);
             }
-            while (LibC.RetryOnEintr(n, out errno));
+            while (LibC.RetryOnEintrNow(n, out errno));
         }
 
         return Sent(n);

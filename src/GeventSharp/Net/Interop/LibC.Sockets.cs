@@ -27,11 +27,25 @@ internal static unsafe partial class LibC
     public const int O_NONBLOCK = 0x800;
     public const int RLIMIT_NOFILE = 7;
 
-    [LibraryImport(Lib, SetLastError = true)]
+    // recv and send run once or more per request: declared without SetLastError, whose generated
+    // wrapper clears errno before every call and copies it to the thread's last P/Invoke error
+    // after (two more native calls and a thread-static write). A failed call's errno is read at
+    // once instead (RetryOnEintrNow), the same way that wrapper reads it after the call returns.
+    [LibraryImport(Lib)]
     public static partial nint recv(int fd, byte* buf, nint len, int flags);
 
-    [LibraryImport(Lib, SetLastError = true)]
+    [LibraryImport(Lib)]
     public static partial nint send(int fd, byte* buf, nint len, int flags);
+
+    /// <summary>
+    /// <see cref="RetryOnEintr"/> for the calls declared without <c>SetLastError</c>
+    /// (<see cref="recv"/>, <see cref="send"/>): reads errno itself, so call it straight after the syscall.
+    /// </summary>
+    public static bool RetryOnEintrNow(nint result, out int errno)
+    {
+        errno = result >= 0 ? 0 : Marshal.GetLastSystemError();
+        return errno == EINTR;
+    }
 
     [LibraryImport(Lib, SetLastError = true)]
     public static partial nint recvfrom(int fd, byte* buf, nint len, int flags, byte* addr, int* addrlen);
