@@ -66,8 +66,8 @@ public sealed class HttpServer : IGreenServer, IAsyncDisposable
         _options.Validate();
         _deadlines = _options.KeepAliveTimeout is not null || _options.RequestHeadersTimeout is not null || _options.MinRequestBodyDataRate is not null || _options.MinResponseDataRate is not null;
         _server = _options.Certificate is { } certificate
-            ? StreamServer.CreateTls(localEndPoint, certificate, (tls, peer) => ServeAsync(tls, peer), _options.Server)
-            : new StreamServer(localEndPoint, (sock, peer) => ServeAsync(sock.GetStream(ownsSocket: false), peer), _options.Server);
+            ? StreamServer.CreateTls(localEndPoint, certificate, (tls, peer) => ServeAsync(tls, null, peer), _options.Server)
+            : new StreamServer(localEndPoint, sock => ServeAsync(sock.GetStream(ownsSocket: false), sock, null), _options.Server);
     }
 
     /// <summary>True once started and until stopped.</summary>
@@ -203,9 +203,9 @@ public sealed class HttpServer : IGreenServer, IAsyncDisposable
     internal void ReportHandlerError(Exception e) => Hub.ReportError(Greenlet.Current, e);
 
     /// <summary>Serves a new connection (not an async method: the connection's own loop is the only state machine it keeps).</summary>
-    private Task ServeAsync(Stream stream, EndPoint peer)
+    private Task ServeAsync(Stream stream, GreenSocket? socket, EndPoint? peer)
     {
-        var connection = new HttpConnection(this, stream, peer, _options);
+        var connection = new HttpConnection(this, stream, socket, peer, _options);
         _connections.Add(connection);
         if (_deadlines && _heartbeat is null)
         {

@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Sockets;
 using System.Net.WebSockets;
 using System.Runtime.CompilerServices;
+using GeventSharp.Net;
 
 namespace GeventSharp.Http;
 
@@ -35,7 +36,8 @@ internal sealed class HttpConnection
 
     private readonly HttpServer _server;
     private readonly Stream _stream;
-    private readonly EndPoint? _peer;
+    private readonly GreenSocket? _socket; // where the peer's address is read from when asked for (null over TLS, where it is given)
+    private EndPoint? _peer;
     private readonly HttpServerOptions _options;
     private readonly HeadLimits _limits;
     private readonly StallGuard _stall;
@@ -48,10 +50,11 @@ internal sealed class HttpConnection
     private long _requestStart;
     private RequestTelemetry? _telemetry;
 
-    public HttpConnection(HttpServer server, Stream stream, EndPoint? peer, HttpServerOptions options)
+    public HttpConnection(HttpServer server, Stream stream, GreenSocket? socket, EndPoint? peer, HttpServerOptions options)
     {
         _server = server;
         _stream = stream;
+        _socket = socket;
         _peer = peer;
         _options = options;
         _limits = new HeadLimits(options.MaxRequestHeadSize, options.MaxRequestLineSize, options.MaxRequestHeaderCount);
@@ -64,6 +67,9 @@ internal sealed class HttpConnection
     public bool Idle { get; private set; }
 
     public Greenlet? Greenlet { get; private set; }
+
+    /// <summary>The client's address, read from the socket when first asked for (an idle connection that was never asked holds none).</summary>
+    public EndPoint? Peer => _peer ??= _socket?.RemoteEndPoint;
 
     /// <summary>The writer of this connection's responses.</summary>
     public ResponseWriter Writer => _writer;
@@ -234,7 +240,7 @@ internal sealed class HttpConnection
         }
         catch (HttpBadRequestException e) when (!_writer.HasStarted)
         {
-            _server.Log?.Rejected(_peer, e);
+            _server.Log?.Rejected(Peer, e);
             await _writer.ReplaceWithErrorAsync(e).ConfigureAwait(false);
         }
         catch (WebSocketException) when (_webSocket is not null)
@@ -292,7 +298,7 @@ internal sealed class HttpConnection
     }
 
     /// <summary>The access-log entry of the response just sent (for a head that could not be read, its duration is 0).</summary>
-    private void LogAccess(int status) => _server.Log?.Access(_peer, _head, status, _writer.BodyBytesSent, _head is null ? 0 : _requestStart);
+    private void LogAccess(int status) => _server.Log?.Access(Peer, _head, status, _writer.BodyBytesSent, _head is null ? 0 : _requestStart);
 
     /// <summary>The client went away: not the handler's fault, so not reported.</summary>
     private static bool IsConnectionError(Exception e)
@@ -348,14 +354,14 @@ internal sealed class HttpConnection
         string? host = RequestHost.Resolve(head.Target, http11, head.Headers);
         _stall.StartBody();
         _body = RequestBodyReader.Open(head.Headers, http11, _options, _input, _writer, _stall, out long? contentLength);
-        return _request = new HttpRequest(head.Method, head.Target, head.Version, head.Headers, host, _body, contentLength, _peer);
+        return _request = new HttpRequest(head.Method, head.Target, head.Version, head.Headers, host, _body, contentLength, this);
     }
 
     /// <summary>Answers a request that could not be read (400, 408, 413, 414, 431, 501, 505) and ends the connection.</summary>
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
     private async ValueTask SendErrorAsync(HttpBadRequestException rejection)
     {
-        _server.Log?.Rejected(_peer, rejection);
+        _server.Log?.Rejected(Peer, rejection);
         _writer.Begin(new HttpResponse(this), headOnly: false, http10: false, keepAlive: false);
         try
         {

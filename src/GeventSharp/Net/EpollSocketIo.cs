@@ -38,7 +38,8 @@ internal sealed class EpollSocketIo : ISocketIo
 
     public EndPoint? LocalEndPoint => GetName(peer: false);
 
-    // An accepted socket's Socket read its peer's address when it was made: take that one rather than ask again (one syscall and one address object less per connection).
+    // An accepted socket knows its peer's address from accept4 (or its .NET Socket read it when made):
+    // take that one rather than ask again. Made when first asked for, then kept.
     public EndPoint? RemoteEndPoint => _remote ??= KnownRemote() ?? GetName(peer: true);
 
     // ---- receive ----
@@ -346,29 +347,39 @@ internal sealed class EpollSocketIo : ISocketIo
 
     // ---- accept ----
 
+    /// <summary>Accepts a connection as a .NET socket (for a <see cref="HubGroup"/>'s acceptor, which hands it to another hub).</summary>
     public ValueTask<Socket> AcceptAsync(CancellationToken cancellationToken)
     {
-        int fd = TryAccept(out int errno);
-        if (fd >= 0)
+        ValueTask<AcceptedSocketHandle> accept = AcceptHandleAsync(cancellationToken);
+        return accept.IsCompletedSuccessfully ? new ValueTask<Socket>(accept.Result.ToSocket()) : AcceptSocketSlowAsync(accept);
+    }
+
+    private static async ValueTask<Socket> AcceptSocketSlowAsync(ValueTask<AcceptedSocketHandle> accept) => (await accept).ToSocket();
+
+    /// <summary>Accepts a connection as its descriptor and the peer's address (no .NET socket).</summary>
+    public ValueTask<AcceptedSocketHandle> AcceptHandleAsync(CancellationToken cancellationToken)
+    {
+        AcceptedSocketHandle? accepted = TryAccept(out int errno);
+        if (accepted is not null)
         {
-            return new ValueTask<Socket>(Wrap(fd));
+            return new ValueTask<AcceptedSocketHandle>(accepted);
         }
 
         return errno is LibC.EAGAIN or LibC.EINTR or LibC.ECONNABORTED
             ? AcceptSlowAsync(cancellationToken)
-            : ValueTask.FromException<Socket>(LibC.Error(errno));
+            : ValueTask.FromException<AcceptedSocketHandle>(LibC.Error(errno));
     }
 
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
-    private async ValueTask<Socket> AcceptSlowAsync(CancellationToken cancellationToken)
+    private async ValueTask<AcceptedSocketHandle> AcceptSlowAsync(CancellationToken cancellationToken)
     {
         while (true)
         {
             await WaitReadyAsync(false, cancellationToken);
-            int fd = TryAccept(out int errno);
-            if (fd >= 0)
+            AcceptedSocketHandle? accepted = TryAccept(out int errno);
+            if (accepted is not null)
             {
-                return Wrap(fd);
+                return accepted;
             }
 
             if (errno is not (LibC.EAGAIN or LibC.EINTR or LibC.ECONNABORTED))
@@ -378,14 +389,21 @@ internal sealed class EpollSocketIo : ISocketIo
         }
     }
 
-    private unsafe int TryAccept(out int errno)
+    /// <summary>accept4 (non-blocking, close-on-exec), keeping the peer's address it writes; null and the errno on failure.</summary>
+    private unsafe AcceptedSocketHandle? TryAccept(out int errno)
     {
-        int fd = LibC.accept4(_fd, null, null, LibC.SOCK_NONBLOCK | LibC.SOCK_CLOEXEC);
-        errno = fd >= 0 ? 0 : Marshal.GetLastPInvokeError();
-        return fd;
-    }
+        byte* peer = stackalloc byte[AcceptedSocketHandle.SockAddrBytes.Length];
+        int length = AcceptedSocketHandle.SockAddrBytes.Length;
+        int fd = LibC.accept4(_fd, peer, &length, LibC.SOCK_NONBLOCK | LibC.SOCK_CLOEXEC);
+        if (fd < 0)
+        {
+            errno = Marshal.GetLastPInvokeError();
+            return null;
+        }
 
-    private static Socket Wrap(int fd) => new(new SafeSocketHandle(fd, ownsHandle: true));
+        errno = 0;
+        return new AcceptedSocketHandle(fd, new ReadOnlySpan<byte>(peer, Math.Min(length, AcceptedSocketHandle.SockAddrBytes.Length)));
+    }
 
     // ---- readiness ----
 
@@ -439,9 +457,14 @@ internal sealed class EpollSocketIo : ISocketIo
 
     private EndPoint? KnownRemote()
     {
+        if (_owner.AcceptedPeer is { } peer)
+        {
+            return peer;
+        }
+
         try
         {
-            return _owner.Socket.Connected ? _owner.Socket.RemoteEndPoint : null;
+            return _owner.SocketIfCreated is { Connected: true } socket ? socket.RemoteEndPoint : null;
         }
         catch (SocketException)
         {
