@@ -64,6 +64,7 @@ public sealed class HttpServer : IGreenServer, IAsyncDisposable
         Handler = handler;
         _options = options ?? new HttpServerOptions();
         _options.Validate();
+        HeadLimits = new HeadLimits(_options.MaxRequestHeadSize, _options.MaxRequestLineSize, _options.MaxRequestHeaderCount);
         _deadlines = _options.KeepAliveTimeout is not null || _options.RequestHeadersTimeout is not null || _options.MinRequestBodyDataRate is not null || _options.MinResponseDataRate is not null;
         _server = _options.Certificate is { } certificate
             ? StreamServer.CreateTls(localEndPoint, certificate, (tls, peer) => ServeAsync(tls, null, peer), _options.Server)
@@ -102,6 +103,12 @@ public sealed class HttpServer : IGreenServer, IAsyncDisposable
 
     /// <summary>The spare input and response buffers the server's connections pass on to one another.</summary>
     internal SpareBuffers Spares { get; } = new();
+
+    /// <summary>The options (validated), which every connection reads.</summary>
+    internal HttpServerOptions Options => _options;
+
+    /// <summary>The limits every request head is held to (from the options).</summary>
+    internal HeadLimits HeadLimits { get; }
 
     /// <summary>The limits every connection's <see cref="StallGuard"/> shares (made on the first connection: they need the hub's clock).</summary>
     internal StallLimits StallLimits => _stallLimits ??= new StallLimits(_options, Hub.TimeProvider);

@@ -38,12 +38,12 @@ internal sealed class HttpConnection
     private readonly Stream _stream;
     private readonly GreenSocket? _socket; // where the peer's address is read from when asked for (null over TLS, where it is given)
     private EndPoint? _peer;
-    private readonly HttpServerOptions _options;
-    private readonly HeadLimits _limits;
     private readonly StallGuard _stall;
     private readonly ConnectionInput _input;
     private readonly ResponseWriter _writer;
     private HttpRequest? _request;
+    private HttpResponse? _response; // the request's, from the start of its handler to the end of the request
+    private Task? _handling; // the request's handler, from its start until FinishOneAsync takes its outcome
     private RequestBodyReader _body = RequestBodyReader.Empty;
     private WebSocket? _webSocket;
     private RequestHead? _head;
@@ -56,8 +56,6 @@ internal sealed class HttpConnection
         _stream = stream;
         _socket = socket;
         _peer = peer;
-        _options = options;
-        _limits = new HeadLimits(options.MaxRequestHeadSize, options.MaxRequestLineSize, options.MaxRequestHeaderCount);
         _stall = new StallGuard(server.StallLimits);
         _input = new ConnectionInput(stream, _stall, server.Spares);
         _writer = new ResponseWriter(server, stream, _stall, options);
@@ -117,7 +115,20 @@ internal sealed class HttpConnection
                     _input.Rent();
                 }
 
-                if (!await ServeOneAsync().ConfigureAwait(false))
+                if (!await StartOneAsync().ConfigureAwait(false))
+                {
+                    break;
+                }
+
+                if (_handling is { IsCompleted: false } handling)
+                {
+                    // The handler runs on (a WebSocket's for hours): wait for it here, in this loop's
+                    // own await, so no other state machine stays pending while it runs. Its outcome
+                    // is taken (and its exceptions caught) by FinishOneAsync.
+                    await handling.ConfigureAwait(ConfigureAwaitOptions.ContinueOnCapturedContext | ConfigureAwaitOptions.SuppressThrowing);
+                }
+
+                if (!await FinishOneAsync().ConfigureAwait(false))
                 {
                     break;
                 }
@@ -146,7 +157,7 @@ internal sealed class HttpConnection
     /// <summary>Answers the upgrade (101) and turns the connection into a WebSocket (RFC 6455).</summary>
     public async ValueTask<WebSocket> AcceptWebSocketAsync(HttpResponse response, string? subProtocol, TimeSpan? keepAliveInterval)
     {
-        _webSocket = await WebSocketUpgrade.AcceptAsync(_request!, response, _writer, _input, _stream, subProtocol, keepAliveInterval, _options.MaxWebSocketMessageSize).ConfigureAwait(false);
+        _webSocket = await WebSocketUpgrade.AcceptAsync(_request!, response, _writer, _input, _stream, subProtocol, keepAliveInterval, _server.Options.MaxWebSocketMessageSize).ConfigureAwait(false);
         ReleaseBuffers(); // the WebSocket reads and writes the stream itself (what followed the handshake was taken)
         _request = null; // nor does the connection hold the request's head while the WebSocket lives (the access log needs its first line only)
         _head = _head is { } h ? h with { Headers = s_noHeaders } : null;
@@ -160,6 +171,7 @@ internal sealed class HttpConnection
     private void ForgetLastRequest()
     {
         _request = null;
+        _response = null;
         _head = null;
         _body.End();
         _body = RequestBodyReader.Empty;
@@ -175,9 +187,13 @@ internal sealed class HttpConnection
         }
     }
 
-    /// <summary>Reads one request and answers it; false when the connection should close.</summary>
+    /// <summary>
+    /// Reads one request and starts its handler (its task in <see cref="_handling"/>, its response in
+    /// <see cref="_response"/>); false when the connection should close (the client left, or a bad
+    /// request was answered).
+    /// </summary>
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
-    private async ValueTask<bool> ServeOneAsync()
+    private async ValueTask<bool> StartOneAsync()
     {
         RequestHead? head;
         _head = null;
@@ -225,17 +241,37 @@ internal sealed class HttpConnection
         var response = new HttpResponse(this);
         if (RequestTelemetry.Listening)
         {
-            (_telemetry ??= new RequestTelemetry(_server, _options.Certificate is not null)).Start(request, response);
+            (_telemetry ??= new RequestTelemetry(_server, _server.Options.Certificate is not null)).Start(request, response);
         }
 
         bool http11 = request.Version == "HTTP/1.1";
         _writer.Begin(response, headOnly: request.Method == "HEAD", http10: !http11,
             keepAlive: http11 ? !request.Headers.ContainsToken("Connection", "close") : request.Headers.ContainsToken("Connection", "keep-alive"));
-        head = null;
+        _response = response;
         try
         {
-            Task handling = _server.Handler(request, response);
-            request = null!; // the handler keeps it as long as it needs it; this loop need not (a WebSocket's handler runs for hours)
+            _handling = _server.Handler(request, response); // the handler keeps the request as long as it needs it; this loop need not
+        }
+        catch (Exception e)
+        {
+            _handling = Task.FromException(e); // thrown before its first await: FinishOneAsync handles it as a failed task
+        }
+
+        return true;
+    }
+
+    /// <summary>
+    /// Takes the outcome of the handler (<see cref="_handling"/>, complete) and completes its
+    /// response; false when the connection should close.
+    /// </summary>
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
+    private async ValueTask<bool> FinishOneAsync()
+    {
+        HttpResponse response = _response!;
+        Task handling = _handling!;
+        _handling = null;
+        try
+        {
             await handling;
         }
         catch (HttpBadRequestException e) when (!_writer.HasStarted)
@@ -316,7 +352,7 @@ internal sealed class HttpConnection
         bool started = false;
         while (true)
         {
-            bool complete = HttpRequestParser.TryParse(_input.Buffered, _limits, out int consumed, out RequestHead head);
+            bool complete = HttpRequestParser.TryParse(_input.Buffered, _server.HeadLimits, out int consumed, out RequestHead head);
             _input.Consume(consumed);
             if (complete)
             {
@@ -331,10 +367,10 @@ internal sealed class HttpConnection
 
             if (!started)
             {
-                _stall.StartKeepAlive(); // ended by the caller (ServeOneAsync's finally)
+                _stall.StartKeepAlive(); // ended by the caller (StartOneAsync's finally)
             }
 
-            int n = await _input.FillAsync(_options.MaxRequestHeadSize + 4, guarded: false).ConfigureAwait(false);
+            int n = await _input.FillAsync(_server.Options.MaxRequestHeadSize + 4, guarded: false).ConfigureAwait(false);
             _stall.EndKeepAlive();
             if (n == 0)
             {
@@ -353,7 +389,7 @@ internal sealed class HttpConnection
         bool http11 = head.Version == "HTTP/1.1";
         string? host = RequestHost.Resolve(head.Target, http11, head.Headers);
         _stall.StartBody();
-        _body = RequestBodyReader.Open(head.Headers, http11, _options, _input, _writer, _stall, out long? contentLength);
+        _body = RequestBodyReader.Open(head.Headers, http11, _server.Options, _input, _writer, _stall, out long? contentLength);
         return _request = new HttpRequest(head.Method, head.Target, head.Version, head.Headers, host, _body, contentLength, this);
     }
 
