@@ -33,13 +33,25 @@ public sealed partial class GreenSocket
         return socket;
     }
 
-    private static unsafe void SetTcpNoDelay(int fd)
+    private static unsafe void SetTcpNoDelay(int fd, bool on)
     {
-        int on = 1;
-        if (LibC.setsockopt(fd, LibC.IPPROTO_TCP, LibC.TCP_NODELAY, &on, sizeof(int)) != 0)
+        int value = on ? 1 : 0;
+        if (LibC.setsockopt(fd, LibC.IPPROTO_TCP, LibC.TCP_NODELAY, &value, sizeof(int)) != 0)
         {
             throw LibC.Error(Marshal.GetLastPInvokeError());
         }
+    }
+
+    private static unsafe bool GetTcpNoDelay(int fd)
+    {
+        int value = 0;
+        int length = sizeof(int);
+        if (LibC.getsockopt(fd, LibC.IPPROTO_TCP, LibC.TCP_NODELAY, &value, &length) != 0)
+        {
+            throw LibC.Error(Marshal.GetLastPInvokeError());
+        }
+
+        return value != 0;
     }
 
     private void ShutdownAccepted(SocketShutdown how)

@@ -101,7 +101,7 @@ public sealed partial class GreenSocket : IDisposable
         try
         {
             _io = new EpollSocketIo(this, epoll, accepted.Fd);
-            SetTcpNoDelay(accepted.Fd);
+            SetTcpNoDelay(accepted.Fd, true);
         }
         catch
         {
@@ -161,8 +161,18 @@ public sealed partial class GreenSocket : IDisposable
     /// <summary>TCP_NODELAY: send small segments at once (on by default for TCP).</summary>
     public bool NoDelay
     {
-        get => Socket.NoDelay;
-        set => Socket.NoDelay = value;
+        get => _socket is null ? GetTcpNoDelay(_accepted!.Fd) : _socket.NoDelay;
+        set
+        {
+            if (_socket is null)
+            {
+                SetTcpNoDelay(_accepted!.Fd, value);
+            }
+            else
+            {
+                _socket.NoDelay = value;
+            }
+        }
     }
 
     /// <summary>SO_REUSEADDR: allow binding an address in TIME_WAIT. Set before <see cref="Bind"/>.</summary>
