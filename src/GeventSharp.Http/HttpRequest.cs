@@ -32,7 +32,9 @@ public sealed class HttpRequest
     private NameValueCollection? _query;
     private string? _path;
 
-    internal HttpRequest(string method, string target, string version, HttpHeaders headers, string? host, Stream body, long? contentLength, EndPoint? remoteEndPoint)
+    private readonly HttpConnection? _connection;
+
+    internal HttpRequest(string method, string target, string version, HttpHeaders headers, string? host, Stream body, long? contentLength, HttpConnection? connection)
     {
         Host = host;
         Method = method;
@@ -41,7 +43,7 @@ public sealed class HttpRequest
         Headers = headers;
         Body = body;
         ContentLength = contentLength;
-        RemoteEndPoint = remoteEndPoint;
+        _connection = connection;
     }
 
     /// <summary>The method, as sent (<c>GET</c>, <c>POST</c>...; methods are case-sensitive).</summary>
@@ -78,8 +80,8 @@ public sealed class HttpRequest
     /// <summary>The body, read on demand.</summary>
     public Stream Body { get; }
 
-    /// <summary>The client's address.</summary>
-    public EndPoint? RemoteEndPoint { get; }
+    /// <summary>The client's address (read from the connection's socket when first asked for).</summary>
+    public EndPoint? RemoteEndPoint => _connection?.Peer;
 
     /// <summary>True for a WebSocket handshake (GET with <c>Connection: Upgrade</c>, <c>Upgrade: websocket</c> and a key): accept it with <see cref="HttpResponse.AcceptWebSocketAsync"/>.</summary>
     public bool IsWebSocketRequest => WebSocketUpgrade.IsHandshake(this);

@@ -64,10 +64,11 @@ public sealed class HttpServer : IGreenServer, IAsyncDisposable
         Handler = handler;
         _options = options ?? new HttpServerOptions();
         _options.Validate();
+        HeadLimits = new HeadLimits(_options.MaxRequestHeadSize, _options.MaxRequestLineSize, _options.MaxRequestHeaderCount);
         _deadlines = _options.KeepAliveTimeout is not null || _options.RequestHeadersTimeout is not null || _options.MinRequestBodyDataRate is not null || _options.MinResponseDataRate is not null;
         _server = _options.Certificate is { } certificate
-            ? StreamServer.CreateTls(localEndPoint, certificate, (tls, peer) => ServeAsync(tls, peer), _options.Server)
-            : new StreamServer(localEndPoint, (sock, peer) => ServeAsync(sock.GetStream(ownsSocket: false), peer), _options.Server);
+            ? StreamServer.CreateTls(localEndPoint, certificate, (tls, peer) => ServeAsync(tls, null, peer), _options.Server)
+            : new StreamServer(localEndPoint, sock => ServeAsync(sock.GetStream(ownsSocket: false), sock, null), _options.Server);
     }
 
     /// <summary>True once started and until stopped.</summary>
@@ -105,6 +106,12 @@ public sealed class HttpServer : IGreenServer, IAsyncDisposable
 
     /// <summary>The strings of the last request head parsed, for the next one that repeats them (hub thread only).</summary>
     internal RecentStrings RecentStrings { get; } = new();
+
+    /// <summary>The options (validated), which every connection reads.</summary>
+    internal HttpServerOptions Options => _options;
+
+    /// <summary>The limits every request head is held to (from the options).</summary>
+    internal HeadLimits HeadLimits { get; }
 
     /// <summary>The limits every connection's <see cref="StallGuard"/> shares (made on the first connection: they need the hub's clock).</summary>
     internal StallLimits StallLimits => _stallLimits ??= new StallLimits(_options, Hub.TimeProvider);
@@ -206,9 +213,9 @@ public sealed class HttpServer : IGreenServer, IAsyncDisposable
     internal void ReportHandlerError(Exception e) => Hub.ReportError(Greenlet.Current, e);
 
     /// <summary>Serves a new connection (not an async method: the connection's own loop is the only state machine it keeps).</summary>
-    private Task ServeAsync(Stream stream, EndPoint peer)
+    private Task ServeAsync(Stream stream, GreenSocket? socket, EndPoint? peer)
     {
-        var connection = new HttpConnection(this, stream, peer, _options);
+        var connection = new HttpConnection(this, stream, socket, peer, _options);
         _connections.Add(connection);
         if (_deadlines && _heartbeat is null)
         {

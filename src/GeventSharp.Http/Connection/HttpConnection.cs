@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Sockets;
 using System.Net.WebSockets;
 using System.Runtime.CompilerServices;
+using GeventSharp.Net;
 
 namespace GeventSharp.Http;
 
@@ -35,26 +36,26 @@ internal sealed class HttpConnection
 
     private readonly HttpServer _server;
     private readonly Stream _stream;
-    private readonly EndPoint? _peer;
-    private readonly HttpServerOptions _options;
-    private readonly HeadLimits _limits;
+    private readonly GreenSocket? _socket; // where the peer's address is read from when asked for (null over TLS, where it is given)
+    private EndPoint? _peer;
     private readonly StallGuard _stall;
     private readonly ConnectionInput _input;
     private readonly ResponseWriter _writer;
     private HttpRequest? _request;
+    private HttpResponse? _response; // the request's, from the start of its handler to the end of the request
+    private Task? _handling; // the request's handler, from its start until FinishOneAsync takes its outcome
     private RequestBodyReader _body = RequestBodyReader.Empty;
     private WebSocket? _webSocket;
     private RequestHead? _head;
     private long _requestStart;
     private RequestTelemetry? _telemetry;
 
-    public HttpConnection(HttpServer server, Stream stream, EndPoint? peer, HttpServerOptions options)
+    public HttpConnection(HttpServer server, Stream stream, GreenSocket? socket, EndPoint? peer, HttpServerOptions options)
     {
         _server = server;
         _stream = stream;
+        _socket = socket;
         _peer = peer;
-        _options = options;
-        _limits = new HeadLimits(options.MaxRequestHeadSize, options.MaxRequestLineSize, options.MaxRequestHeaderCount);
         _stall = new StallGuard(server.StallLimits);
         _input = new ConnectionInput(stream, _stall, server.Spares);
         _writer = new ResponseWriter(server, stream, _stall, options);
@@ -64,6 +65,9 @@ internal sealed class HttpConnection
     public bool Idle { get; private set; }
 
     public Greenlet? Greenlet { get; private set; }
+
+    /// <summary>The client's address, read from the socket when first asked for (an idle connection that was never asked holds none).</summary>
+    public EndPoint? Peer => _peer ??= _socket?.RemoteEndPoint;
 
     /// <summary>The writer of this connection's responses.</summary>
     public ResponseWriter Writer => _writer;
@@ -119,7 +123,20 @@ internal sealed class HttpConnection
                     _input.Rent();
                 }
 
-                if (!await ServeOneAsync().ConfigureAwait(false))
+                if (!await StartOneAsync().ConfigureAwait(false))
+                {
+                    break;
+                }
+
+                if (_handling is { IsCompleted: false } handling)
+                {
+                    // The handler runs on (a WebSocket's for hours): wait for it here, in this loop's
+                    // own await, so no other state machine stays pending while it runs. Its outcome
+                    // is taken (and its exceptions caught) by FinishOneAsync.
+                    await handling.ConfigureAwait(ConfigureAwaitOptions.ContinueOnCapturedContext | ConfigureAwaitOptions.SuppressThrowing);
+                }
+
+                if (!await FinishOneAsync().ConfigureAwait(false))
                 {
                     break;
                 }
@@ -148,7 +165,7 @@ internal sealed class HttpConnection
     /// <summary>Answers the upgrade (101) and turns the connection into a WebSocket (RFC 6455).</summary>
     public async ValueTask<WebSocket> AcceptWebSocketAsync(HttpResponse response, string? subProtocol, TimeSpan? keepAliveInterval)
     {
-        _webSocket = await WebSocketUpgrade.AcceptAsync(_request!, response, _writer, _input, _stream, subProtocol, keepAliveInterval, _options.MaxWebSocketMessageSize).ConfigureAwait(false);
+        _webSocket = await WebSocketUpgrade.AcceptAsync(_request!, response, _writer, _input, _stream, subProtocol, keepAliveInterval, _server.Options.MaxWebSocketMessageSize).ConfigureAwait(false);
         ReleaseBuffers(); // the WebSocket reads and writes the stream itself (what followed the handshake was taken)
         _request = null; // nor does the connection hold the request's head while the WebSocket lives (the access log needs its first line only)
         _head = _head is { } h ? h with { Headers = s_noHeaders } : null;
@@ -162,6 +179,7 @@ internal sealed class HttpConnection
     private void ForgetLastRequest()
     {
         _request = null;
+        _response = null;
         _head = null;
         _body.End();
         _body = RequestBodyReader.Empty;
@@ -177,9 +195,13 @@ internal sealed class HttpConnection
         }
     }
 
-    /// <summary>Reads one request and answers it; false when the connection should close.</summary>
+    /// <summary>
+    /// Reads one request and starts its handler (its task in <see cref="_handling"/>, its response in
+    /// <see cref="_response"/>); false when the connection should close (the client left, or a bad
+    /// request was answered).
+    /// </summary>
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
-    private async ValueTask<bool> ServeOneAsync()
+    private async ValueTask<bool> StartOneAsync()
     {
         RequestHead? head;
         _head = null;
@@ -227,22 +249,42 @@ internal sealed class HttpConnection
         var response = new HttpResponse(this);
         if (RequestTelemetry.Listening)
         {
-            (_telemetry ??= new RequestTelemetry(_server, _options.Certificate is not null)).Start(request, response);
+            (_telemetry ??= new RequestTelemetry(_server, _server.Options.Certificate is not null)).Start(request, response);
         }
 
         bool http11 = request.Version == "HTTP/1.1";
         _writer.Begin(response, headOnly: request.Method == "HEAD", http10: !http11,
             keepAlive: http11 ? !request.Headers.ContainsToken("Connection", "close") : request.Headers.ContainsToken("Connection", "keep-alive"));
-        head = null;
+        _response = response;
         try
         {
-            Task handling = _server.Handler(request, response);
-            request = null!; // the handler keeps it as long as it needs it; this loop need not (a WebSocket's handler runs for hours)
+            _handling = _server.Handler(request, response); // the handler keeps the request as long as it needs it; this loop need not
+        }
+        catch (Exception e)
+        {
+            _handling = Task.FromException(e); // thrown before its first await: FinishOneAsync handles it as a failed task
+        }
+
+        return true;
+    }
+
+    /// <summary>
+    /// Takes the outcome of the handler (<see cref="_handling"/>, complete) and completes its
+    /// response; false when the connection should close.
+    /// </summary>
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
+    private async ValueTask<bool> FinishOneAsync()
+    {
+        HttpResponse response = _response!;
+        Task handling = _handling!;
+        _handling = null;
+        try
+        {
             await handling;
         }
         catch (HttpBadRequestException e) when (!_writer.HasStarted)
         {
-            _server.Log?.Rejected(_peer, e);
+            _server.Log?.Rejected(Peer, e);
             await _writer.ReplaceWithErrorAsync(e).ConfigureAwait(false);
         }
         catch (WebSocketException) when (_webSocket is not null)
@@ -300,7 +342,7 @@ internal sealed class HttpConnection
     }
 
     /// <summary>The access-log entry of the response just sent (for a head that could not be read, its duration is 0).</summary>
-    private void LogAccess(int status) => _server.Log?.Access(_peer, _head, status, _writer.BodyBytesSent, _head is null ? 0 : _requestStart);
+    private void LogAccess(int status) => _server.Log?.Access(Peer, _head, status, _writer.BodyBytesSent, _head is null ? 0 : _requestStart);
 
     /// <summary>The client went away: not the handler's fault, so not reported.</summary>
     private static bool IsConnectionError(Exception e)
@@ -321,7 +363,7 @@ internal sealed class HttpConnection
             // Nothing buffered yet (the usual start of a request: the buffer was just rented): nothing to parse or check.
             if (_input.Count > 0)
             {
-                bool complete = HttpRequestParser.TryParse(_input.Buffered, _limits, out int consumed, out RequestHead head, _server.RecentStrings);
+                bool complete = HttpRequestParser.TryParse(_input.Buffered, _server.HeadLimits, out int consumed, out RequestHead head, _server.RecentStrings);
                 _input.Consume(consumed);
                 if (complete)
                 {
@@ -336,8 +378,8 @@ internal sealed class HttpConnection
             }
 
             // Before the head's first byte the wait is held to the keep-alive deadline, armed by FillAsync
-            // only if the read has to wait (ended here, or by ServeOneAsync's finally).
-            int n = await _input.FillAsync(_options.MaxRequestHeadSize + 4, guarded: false, keepAlive: !started).ConfigureAwait(false);
+            // only if the read has to wait (ended here, or by StartOneAsync's finally).
+            int n = await _input.FillAsync(_server.Options.MaxRequestHeadSize + 4, guarded: false, keepAlive: !started).ConfigureAwait(false);
             _stall.EndKeepAlive();
             if (n == 0)
             {
@@ -356,15 +398,15 @@ internal sealed class HttpConnection
         bool http11 = head.Version == "HTTP/1.1";
         string? host = RequestHost.Resolve(head.Target, http11, head.Headers);
         _stall.StartBody();
-        _body = RequestBodyReader.Open(head.Headers, http11, _options, _input, _writer, _stall, out long? contentLength);
-        return _request = new HttpRequest(head.Method, head.Target, head.Version, head.Headers, host, _body, contentLength, _peer);
+        _body = RequestBodyReader.Open(head.Headers, http11, _server.Options, _input, _writer, _stall, out long? contentLength);
+        return _request = new HttpRequest(head.Method, head.Target, head.Version, head.Headers, host, _body, contentLength, this);
     }
 
     /// <summary>Answers a request that could not be read (400, 408, 413, 414, 431, 501, 505) and ends the connection.</summary>
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
     private async ValueTask SendErrorAsync(HttpBadRequestException rejection)
     {
-        _server.Log?.Rejected(_peer, rejection);
+        _server.Log?.Rejected(Peer, rejection);
         _writer.Begin(new HttpResponse(this), headOnly: false, http10: false, keepAlive: false);
         try
         {

@@ -32,8 +32,16 @@ internal sealed class SizeLimitedWebSocket(WebSocket inner, long maxMessageSize)
         return r;
     }
 
+    public override ValueTask<ValueWebSocketReceiveResult> ReceiveAsync(Memory<byte> buffer, CancellationToken cancellationToken)
+    {
+        // A zero-byte receive between messages (how an idle handler waits for the next one) goes
+        // straight to the inner socket: it takes no bytes, and if it ends an empty message the count
+        // is 0 already. So a waiting socket holds no state machine of this wrapper.
+        return buffer.IsEmpty && _messageBytes == 0 ? inner.ReceiveAsync(buffer, cancellationToken) : ReceiveCountedAsync(buffer, cancellationToken);
+    }
+
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
-    public override async ValueTask<ValueWebSocketReceiveResult> ReceiveAsync(Memory<byte> buffer, CancellationToken cancellationToken)
+    private async ValueTask<ValueWebSocketReceiveResult> ReceiveCountedAsync(Memory<byte> buffer, CancellationToken cancellationToken)
     {
         ValueWebSocketReceiveResult r = await inner.ReceiveAsync(buffer, cancellationToken);
         await CountAsync(r.MessageType, r.Count, r.EndOfMessage);

@@ -30,7 +30,11 @@ internal sealed class EpollOperation : IValueTaskSource<int>, IValueTaskSource
 {
     private readonly EpollSocketIo _io;
     private readonly bool _write;
-    private Action? _onWake; // created by the first wait
+    // The readiness wait's continuation, given to the waiting greenlet (the pending wait's source)
+    // with this operation as its state: no delegate per socket.
+    private static readonly Action<object?> s_onWake = static state => ((EpollOperation)state!).OnWake();
+
+    private Action? _onWake; // only for a pending wait whose source is not its greenlet (none today)
     private HubValueTaskSourceCore<int> _core;
     private EpollOperationKind _kind;
     private Memory<byte> _buffer;
@@ -86,9 +90,10 @@ internal sealed class EpollOperation : IValueTaskSource<int>, IValueTaskSource
         while (true)
         {
             ValueTask<bool> wait;
+            WaitTicket started;
             try
             {
-                wait = _io.Readiness.WaitAsync(_greenlet!, _write, _io.Owner.TimeoutTicks, _cancellationToken);
+                wait = _io.Readiness.WaitAsync(_greenlet!, _write, _io.Owner.TimeoutTicks, _cancellationToken, out started);
             }
             catch (Exception e)
             {
@@ -99,7 +104,15 @@ internal sealed class EpollOperation : IValueTaskSource<int>, IValueTaskSource
             if (!wait.IsCompleted)
             {
                 _wait = wait;
-                wait.GetAwaiter().UnsafeOnCompleted(_onWake ??= OnWake);
+                if (ReferenceEquals(started.Greenlet, _greenlet))
+                {
+                    ((IValueTaskSource<bool>)_greenlet!).OnCompleted(s_onWake, this, started.Version, ValueTaskSourceOnCompletedFlags.None);
+                }
+                else
+                {
+                    wait.GetAwaiter().UnsafeOnCompleted(_onWake ??= OnWake);
+                }
+
                 return true;
             }
 

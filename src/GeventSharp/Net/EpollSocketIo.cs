@@ -11,7 +11,7 @@ namespace GeventSharp.Net;
 /// a wait for readiness (<see cref="SocketReadiness"/>, registered with the hub's <see cref="EpollPoller"/>), then a retry.
 /// </summary>
 /// <remarks>The fast paths (data already there, buffer space free) complete synchronously and allocate nothing; the waits use pooled state machines.</remarks>
-internal sealed class EpollSocketIo : ISocketIo
+internal sealed partial class EpollSocketIo : ISocketIo
 {
     private static readonly Func<Exception> s_closed = static () => new SocketClosedException();
 
@@ -38,7 +38,8 @@ internal sealed class EpollSocketIo : ISocketIo
 
     public EndPoint? LocalEndPoint => GetName(peer: false);
 
-    // An accepted socket's Socket read its peer's address when it was made: take that one rather than ask again (one syscall and one address object less per connection).
+    // An accepted socket knows its peer's address from accept4 (or its .NET Socket read it when made):
+    // take that one rather than ask again. Made when first asked for, then kept.
     public EndPoint? RemoteEndPoint => _remote ??= KnownRemote() ?? GetName(peer: true);
 
     // ---- receive ----
@@ -344,49 +345,6 @@ internal sealed class EpollSocketIo : ISocketIo
         return LibC.getsockopt(_fd, LibC.SOL_SOCKET, LibC.SO_ERROR, &error, &len) != 0 ? Marshal.GetLastPInvokeError() : error;
     }
 
-    // ---- accept ----
-
-    public ValueTask<Socket> AcceptAsync(CancellationToken cancellationToken)
-    {
-        int fd = TryAccept(out int errno);
-        if (fd >= 0)
-        {
-            return new ValueTask<Socket>(Wrap(fd));
-        }
-
-        return errno is LibC.EAGAIN or LibC.EINTR or LibC.ECONNABORTED
-            ? AcceptSlowAsync(cancellationToken)
-            : ValueTask.FromException<Socket>(LibC.Error(errno));
-    }
-
-    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
-    private async ValueTask<Socket> AcceptSlowAsync(CancellationToken cancellationToken)
-    {
-        while (true)
-        {
-            await WaitReadyAsync(false, cancellationToken);
-            int fd = TryAccept(out int errno);
-            if (fd >= 0)
-            {
-                return Wrap(fd);
-            }
-
-            if (errno is not (LibC.EAGAIN or LibC.EINTR or LibC.ECONNABORTED))
-            {
-                throw LibC.Error(errno);
-            }
-        }
-    }
-
-    private unsafe int TryAccept(out int errno)
-    {
-        int fd = LibC.accept4(_fd, null, null, LibC.SOCK_NONBLOCK | LibC.SOCK_CLOEXEC);
-        errno = fd >= 0 ? 0 : Marshal.GetLastPInvokeError();
-        return fd;
-    }
-
-    private static Socket Wrap(int fd) => new(new SafeSocketHandle(fd, ownsHandle: true));
-
     // ---- readiness ----
 
     /// <summary>Ready now (a zero-timeout poll), or a wait for the next readiness edge.</summary>
@@ -439,9 +397,14 @@ internal sealed class EpollSocketIo : ISocketIo
 
     private EndPoint? KnownRemote()
     {
+        if (_owner.AcceptedPeer is { } peer)
+        {
+            return peer;
+        }
+
         try
         {
-            return _owner.Socket.Connected ? _owner.Socket.RemoteEndPoint : null;
+            return _owner.SocketIfCreated is { Connected: true } socket ? socket.RemoteEndPoint : null;
         }
         catch (SocketException)
         {

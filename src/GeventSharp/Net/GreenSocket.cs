@@ -37,11 +37,17 @@ namespace GeventSharp.Net;
 [DebuggerDisplay("{ToString(),nq}")]
 public sealed partial class GreenSocket : IDisposable
 {
-    private readonly Socket _socket;
+    private const long NoTimeout = long.MinValue;
+
+    // .NET's socket. A connection accepted on the epoll backend has none until someone asks for
+    // one (Socket, or an option this type reads through it): it holds its descriptor in _accepted.
+    private Socket? _socket;
+    private readonly AcceptedSocketHandle? _accepted;
     private readonly Hub _hub;
     private readonly ISocketIo _io;
-    private TimeSpan? _timeout;
+    private long _timeout = NoTimeout; // Timeout's ticks (a TimeSpan? would take 16 bytes)
     private long _timeoutTicks = -1;
+    private readonly AddressFamily _family;
     private bool _closed;
 
     /// <summary>The counters of the server this socket belongs to, which its I/O adds its bytes to; null for other sockets.</summary>
@@ -65,6 +71,7 @@ public sealed partial class GreenSocket : IDisposable
     {
         _socket = socket;
         _hub = hub;
+        _family = socket.AddressFamily;
         if (hub.Poller is EpollPoller epoll)
         {
             if (!accepted)
@@ -82,6 +89,24 @@ public sealed partial class GreenSocket : IDisposable
         if (socket.SocketType == SocketType.Stream && socket.ProtocolType == ProtocolType.Tcp)
         {
             socket.NoDelay = true;
+        }
+    }
+
+    /// <summary>A connection accepted on the epoll backend, without a .NET <see cref="System.Net.Sockets.Socket"/> (made if asked for).</summary>
+    private GreenSocket(AcceptedSocketHandle accepted, AddressFamily family, Hub hub, EpollPoller epoll)
+    {
+        _accepted = accepted;
+        _hub = hub;
+        _family = family;
+        try
+        {
+            _io = new EpollSocketIo(this, epoll, accepted.Fd);
+            SetTcpNoDelay(accepted.Fd, true);
+        }
+        catch
+        {
+            accepted.Dispose();
+            throw;
         }
     }
 
@@ -104,13 +129,18 @@ public sealed partial class GreenSocket : IDisposable
         => new(addressFamily, SocketType.Dgram, ProtocolType.Udp);
 
     /// <summary>The .NET socket underneath, for options this type does not wrap. Do not start .NET operations on it.</summary>
-    public Socket Socket => _socket;
+    /// <remarks>A connection accepted on the epoll backend gets its .NET socket when this is first read.</remarks>
+    /// <exception cref="ObjectDisposedException">First read after the accepted socket was closed.</exception>
+    public Socket Socket => _socket ?? CreateSocket();
 
     /// <summary>The hub this socket belongs to.</summary>
     public Hub Hub => _hub;
 
     /// <summary>The address family (IPv4 or IPv6).</summary>
-    public AddressFamily AddressFamily => _socket.AddressFamily;
+    public AddressFamily AddressFamily => _family;
+
+    /// <summary>Stream or datagram (an accepted connection is a stream).</summary>
+    private SocketType SocketType => _socket?.SocketType ?? SocketType.Stream;
 
     /// <summary>
     /// The longest any single wait of an operation may take (gevent's <c>settimeout</c>); null
@@ -118,11 +148,11 @@ public sealed partial class GreenSocket : IDisposable
     /// </summary>
     public TimeSpan? Timeout
     {
-        get => _timeout;
+        get => _timeout == NoTimeout ? null : TimeSpan.FromTicks(_timeout);
         set
         {
             _timeoutTicks = _hub.TimeoutToTicks(value);
-            _timeout = value;
+            _timeout = value?.Ticks ?? NoTimeout;
         }
     }
 
@@ -131,15 +161,25 @@ public sealed partial class GreenSocket : IDisposable
     /// <summary>TCP_NODELAY: send small segments at once (on by default for TCP).</summary>
     public bool NoDelay
     {
-        get => _socket.NoDelay;
-        set => _socket.NoDelay = value;
+        get => _socket is null ? GetTcpNoDelay(_accepted!.Fd) : _socket.NoDelay;
+        set
+        {
+            if (_socket is null)
+            {
+                SetTcpNoDelay(_accepted!.Fd, value);
+            }
+            else
+            {
+                _socket.NoDelay = value;
+            }
+        }
     }
 
     /// <summary>SO_REUSEADDR: allow binding an address in TIME_WAIT. Set before <see cref="Bind"/>.</summary>
     public bool ReuseAddress
     {
-        get => (int)_socket.GetSocketOption(SocketOptionLevel.Socket, SocketOptionName.ReuseAddress)! != 0;
-        set => _socket.SetSocketOption(SocketOptionLevel.Socket, SocketOptionName.ReuseAddress, value);
+        get => (int)Socket.GetSocketOption(SocketOptionLevel.Socket, SocketOptionName.ReuseAddress)! != 0;
+        set => Socket.SetSocketOption(SocketOptionLevel.Socket, SocketOptionName.ReuseAddress, value);
     }
 
     /// <summary>SO_REUSEPORT (Linux): several sockets may bind the same port and share its connections. Set before <see cref="Bind"/>.</summary>
@@ -150,7 +190,7 @@ public sealed partial class GreenSocket : IDisposable
         {
             Span<byte> v = stackalloc byte[4];
             BitConverter.TryWriteBytes(v, value ? 1 : 0);
-            _socket.SetRawSocketOption(1, 15, v); // SOL_SOCKET, SO_REUSEPORT
+            Socket.SetRawSocketOption(1, 15, v); // SOL_SOCKET, SO_REUSEPORT
         }
     }
 
@@ -167,14 +207,14 @@ public sealed partial class GreenSocket : IDisposable
     public void Bind(EndPoint localEndPoint)
     {
         ThrowIfClosed();
-        _socket.Bind(localEndPoint);
+        Socket.Bind(localEndPoint);
     }
 
     /// <summary>Starts listening for connections (backlog 128 by default, as gevent's servers).</summary>
     public void Listen(int backlog = 128)
     {
         ThrowIfClosed();
-        _socket.Listen(backlog);
+        Socket.Listen(backlog);
     }
 
     /// <summary>Connects to <paramref name="remoteEndPoint"/>, waiting up to <see cref="Timeout"/>.</summary>
@@ -195,6 +235,12 @@ public sealed partial class GreenSocket : IDisposable
     public async ValueTask<GreenSocket> AcceptAsync(CancellationToken cancellationToken = default)
     {
         ThrowIfClosed();
+        if (_io is EpollSocketIo epoll)
+        {
+            AcceptedSocketHandle accepted = await epoll.AcceptHandleAsync(cancellationToken);
+            return new GreenSocket(accepted, _family, _hub, (EpollPoller)_hub.Poller);
+        }
+
         Socket s = await _io.AcceptAsync(cancellationToken);
         return new GreenSocket(s, _hub, accepted: true);
     }
@@ -275,7 +321,14 @@ public sealed partial class GreenSocket : IDisposable
         ThrowIfClosed();
         try
         {
-            _socket.Shutdown(how);
+            if (_socket is null)
+            {
+                ShutdownAccepted(how);
+            }
+            else
+            {
+                _socket.Shutdown(how);
+            }
         }
         catch (SocketException e) when (e.SocketErrorCode == SocketError.NotConnected)
         {
@@ -297,7 +350,8 @@ public sealed partial class GreenSocket : IDisposable
         _hub.VerifyHubThread("GreenSocket.Close");
         _closed = true;
         _io.Close();
-        _socket.Dispose();
+        _socket?.Dispose();
+        _accepted?.Dispose(); // closes the descriptor, unless a .NET socket took it over
     }
 
     /// <summary>Same as <see cref="Close"/>.</summary>
@@ -311,13 +365,14 @@ public sealed partial class GreenSocket : IDisposable
             return "<GreenSocket closed>";
         }
 
-        string kind = _socket.SocketType == SocketType.Stream ? "tcp" : _socket.SocketType == SocketType.Dgram ? "udp" : _socket.SocketType.ToString();
+        SocketType type = SocketType;
+        string kind = type == SocketType.Stream ? "tcp" : type == SocketType.Dgram ? "udp" : type.ToString();
         EndPoint? local = null;
         EndPoint? remote = null;
         try
         {
             local = _io.LocalEndPoint;
-            remote = _socket.SocketType == SocketType.Stream ? _io.RemoteEndPoint : null;
+            remote = type == SocketType.Stream ? _io.RemoteEndPoint : null;
         }
         catch (SocketException)
         {
@@ -332,7 +387,7 @@ public sealed partial class GreenSocket : IDisposable
     private int GetRawInt(int name)
     {
         Span<byte> v = stackalloc byte[4];
-        _socket.GetRawSocketOption(1, name, v);
+        Socket.GetRawSocketOption(1, name, v);
         return BitConverter.ToInt32(v);
     }
 

@@ -10,14 +10,16 @@ namespace GeventSharp.Net;
 /// <remarks>
 /// At most one greenlet waits in each direction, as in gevent (a second would be a bug in the
 /// caller; <see cref="EpollOperation"/> queues the others). Waits go through the core's one
-/// low-level entry point: <c>Greenlet.SuspendOn</c> on a <see cref="WaitList"/> per direction.
+/// low-level entry point: <c>Greenlet.SuspendOn</c>, as direct waits woken through their <see cref="WaitTicket"/>.
 /// </remarks>
 internal sealed class SocketReadiness : IReadinessSink
 {
     private readonly EpollPoller _poller;
     private readonly int _slot;
-    private readonly WaitList _reader = new(1);
-    private WaitList? _writer; // created by the first wait to write: a socket that only reads (an idle connection) never needs it
+    // The wait of the greenlet waiting to read, and of the one waiting to write: direct waits (no
+    // WaitList, which would take 112 bytes per direction), woken or failed through their tickets.
+    private WaitTicket _reader;
+    private WaitTicket _writer;
 
     // The waiter of each direction counted in the poller's active waiters (the hub keeps polling
     // while any is): the last one to start waiting, until an edge, its EndWait or Close.
@@ -71,14 +73,14 @@ internal sealed class SocketReadiness : IReadinessSink
             if (_countedReader is not null)
             {
                 Uncount(ref _countedReader);
-                _reader.WakeOne(true);
+                _reader.TryWake(true);
             }
         }
 
         if ((events & (LibC.EPOLLOUT | LibC.EPOLLERR | LibC.EPOLLHUP)) != 0 && _countedWriter is not null)
         {
             Uncount(ref _countedWriter);
-            _writer!.WakeOne(true);
+            _writer.TryWake(true);
         }
     }
 
@@ -87,17 +89,27 @@ internal sealed class SocketReadiness : IReadinessSink
     /// (or writing), the timeout elapses (false) or the wait is failed. Pair with <see cref="EndWait"/>.
     /// </summary>
     public ValueTask<bool> WaitAsync(Greenlet g, bool write, long timeoutTicks, CancellationToken cancellationToken)
+        => WaitAsync(g, write, timeoutTicks, cancellationToken, out _);
+
+    /// <summary>
+    /// <see cref="WaitAsync(Greenlet, bool, long, CancellationToken)"/>, with the wait's ticket (empty
+    /// if the wait did not start): while the wait is pending, its <see cref="ValueTask{TResult}"/>'s
+    /// source is the greenlet and its token the ticket's version.
+    /// </summary>
+    public ValueTask<bool> WaitAsync(Greenlet g, bool write, long timeoutTicks, CancellationToken cancellationToken, out WaitTicket started)
     {
-        WaitList list = write ? _writer ??= new WaitList(1) : _reader;
-        if (list.Peek() is { } other)
+        ref WaitTicket waiter = ref write ? ref _writer : ref _reader;
+        if (waiter.IsCurrent)
         {
             throw new InvalidOperationException(
-                $"{other} is already waiting to {(write ? "write to" : "read from")} {Owner}; one greenlet at a time may {(write ? "write to" : "read from")} a socket.");
+                $"{waiter.Greenlet} is already waiting to {(write ? "write to" : "read from")} {Owner}; one greenlet at a time may {(write ? "write to" : "read from")} a socket.");
         }
 
-        ValueTask<bool> wait = g.SuspendOn(Owner, list, timeoutTicks, cancellationToken, out WaitTicket started);
+        ValueTask<bool> wait = g.SuspendOn(Owner, null, timeoutTicks, cancellationToken, out started);
         if (started.Greenlet is not null)
         {
+            waiter = started;
+
             // A waiter that timed out (or was killed) and has not run its EndWait yet may still be
             // counted: the count passes to this one, and the other's EndWait will not find itself.
             ref Greenlet? counted = ref write ? ref _countedWriter : ref _countedReader;
@@ -136,8 +148,18 @@ internal sealed class SocketReadiness : IReadinessSink
             Uncount(ref _countedWriter);
         }
 
-        _reader.FailAll(error);
-        _writer?.FailAll(error);
+        if (_reader.IsCurrent)
+        {
+            _reader.TryFail(error());
+        }
+
+        if (_writer.IsCurrent)
+        {
+            _writer.TryFail(error());
+        }
+
+        _reader = default;
+        _writer = default;
         _poller.Unregister(_slot);
     }
 

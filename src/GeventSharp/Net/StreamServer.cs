@@ -47,10 +47,13 @@ public sealed class StreamServer : IGreenServer, IAsyncDisposable
     private static readonly TimeSpan MinDelay = TimeSpan.FromMilliseconds(10);
     private static readonly TimeSpan MaxDelay = TimeSpan.FromSeconds(1);
 
-    private readonly Func<GreenSocket, EndPoint, Task> _handler;
+    private readonly Func<GreenSocket, Task> _handler;
     private readonly EndPoint? _bindTo;
     private readonly StreamServerOptions _options;
-    private readonly HashSet<Greenlet> _handlers = new();
+
+    // Each running handler with its connection, which its link (OnHandlerDone) closes when it ends:
+    // no async wrapper per connection waits for the handler to close the socket.
+    private readonly Dictionary<Greenlet, GreenSocket> _handlers = new();
     private readonly Action<Waitable> _onHandlerDone;
     private GreenSocket? _listener;
     private CrossHubQueue<System.Net.Sockets.Socket>? _feed;
@@ -68,6 +71,18 @@ public sealed class StreamServer : IGreenServer, IAsyncDisposable
     /// <summary>Creates a server that will listen on <paramref name="localEndPoint"/> (port 0: any free port) when started.</summary>
     /// <exception cref="ArgumentException"><paramref name="localEndPoint"/> is not an <see cref="IPEndPoint"/> (resolve a host name first, with <see cref="GreenDns"/>).</exception>
     public StreamServer(EndPoint localEndPoint, Func<GreenSocket, EndPoint, Task> handler, StreamServerOptions? options = null)
+        : this(localEndPoint, WithPeer(handler), options)
+    {
+    }
+
+    /// <summary>
+    /// Creates a server whose handler takes the socket alone, and asks it for
+    /// <see cref="GreenSocket.RemoteEndPoint"/> if it needs the peer's address (an accepted socket
+    /// reads its addresses only when asked, so a server that never needs them holds none).
+    /// </summary>
+    /// <exception cref="ArgumentException"><paramref name="localEndPoint"/> is not an <see cref="IPEndPoint"/>.</exception>
+    /// <example><code>var server = new StreamServer(new IPEndPoint(IPAddress.Loopback, 0), sock =&gt; EchoAsync(sock));</code></example>
+    public StreamServer(EndPoint localEndPoint, Func<GreenSocket, Task> handler, StreamServerOptions? options = null)
         : this(IPEndPointOf(localEndPoint, nameof(localEndPoint)), handler, options)
     {
         _bindTo = localEndPoint;
@@ -76,12 +91,12 @@ public sealed class StreamServer : IGreenServer, IAsyncDisposable
     /// <summary>Creates a server on an already listening socket (it is closed when the server stops).</summary>
     /// <exception cref="ArgumentException"><paramref name="listener"/> is not bound to an IP address.</exception>
     public StreamServer(GreenSocket listener, Func<GreenSocket, EndPoint, Task> handler, StreamServerOptions? options = null)
-        : this(IPEndPointOf(Throw.IfNull(listener).LocalEndPoint, nameof(listener)), handler, options)
+        : this(IPEndPointOf(Throw.IfNull(listener).LocalEndPoint, nameof(listener)), WithPeer(handler), options)
     {
         _listener = listener;
     }
 
-    private StreamServer(IPEndPoint address, Func<GreenSocket, EndPoint, Task> handler, StreamServerOptions? options)
+    private StreamServer(IPEndPoint address, Func<GreenSocket, Task> handler, StreamServerOptions? options)
     {
         _address = address;
         ArgumentNullException.ThrowIfNull(handler);
@@ -272,6 +287,13 @@ public sealed class StreamServer : IGreenServer, IAsyncDisposable
             ?? throw new ArgumentException($"A server listens on an IPEndPoint, not {endPoint.GetType().Name} {endPoint} (resolve a host name first: GreenDns.GetHostAddressesAsync).", paramName);
     }
 
+    /// <summary>The public handler, given the peer's address (read from the socket when the handler starts).</summary>
+    private static Func<GreenSocket, Task> WithPeer(Func<GreenSocket, EndPoint, Task> handler)
+    {
+        ArgumentNullException.ThrowIfNull(handler);
+        return client => handler(client, client.RemoteEndPoint ?? new IPEndPoint(IPAddress.None, 0));
+    }
+
     /// <summary>The first stop: closes the listener at once, then drains in a greenlet of its own.</summary>
     private Task BeginStop(TimeSpan drain)
     {
@@ -312,7 +334,7 @@ public sealed class StreamServer : IGreenServer, IAsyncDisposable
 
         if (_handlers.Count > 0)
         {
-            List<Greenlet> late = _handlers.ToList();
+            List<Greenlet> late = _handlers.Keys.ToList();
             HandlersKilledAtStop = late.Count;
             if (_log is { } log)
             {
@@ -403,16 +425,18 @@ public sealed class StreamServer : IGreenServer, IAsyncDisposable
         }
     }
 
-    private void StartHandler(GreenSocket client)
-    {
-        var g = new Greenlet(() => RunHandlerAsync(client)) { Name = "StreamServer.handler" };
-        StartHandler(g);
-    }
+    private void StartHandler(GreenSocket client) => StartHandler(NewHandler(client), client);
 
-    private void StartHandler(Greenlet g)
+    /// <summary>
+    /// The handler's greenlet: its body is the handler itself (the greenlet waits for the task it
+    /// returns), and its link closes the socket when it ends, however it ends.
+    /// </summary>
+    private Greenlet NewHandler(GreenSocket client) => new(() => _handler(client)) { Name = "StreamServer.handler" };
+
+    private void StartHandler(Greenlet g, GreenSocket client)
     {
         _slots?.TryAcquire(); // free: only this server's accept loop takes slots, and it saw one free before accepting
-        _handlers.Add(g);
+        _handlers.Add(g, client);
         g.Rawlink(_onHandlerDone);
         g.Start();
     }
@@ -420,43 +444,39 @@ public sealed class StreamServer : IGreenServer, IAsyncDisposable
     /// <summary>Starts the handler as a member of the user's group, waiting for a slot if another spawner took the one we saw free.</summary>
     private async ValueTask SpawnInAsync(Group group, GreenSocket client)
     {
-        var g = new Greenlet(() => RunHandlerAsync(client)) { Name = "StreamServer.handler" };
+        Greenlet g = NewHandler(client);
         try
         {
             await group.AddAsync(g);
         }
         catch
         {
-            client.Close(); // stopped (killed) while waiting for a slot: the connection is dropped, not leaked
-            _metrics?.NoteClosed();
+            CloseClient(client); // stopped (killed) while waiting for a slot: the connection is dropped, not leaked
             throw;
         }
 
-        StartHandler(g);
+        StartHandler(g, client);
     }
 
-    private async Task RunHandlerAsync(GreenSocket client)
-    {
-        try
-        {
-            EndPoint peer = client.RemoteEndPoint ?? new IPEndPoint(IPAddress.None, 0);
-            await _handler(client, peer);
-        }
-        finally
-        {
-            client.Close();
-            _metrics?.NoteClosed();
-        }
-    }
-
+    /// <summary>A handler has ended (returned, thrown or been killed): closes its connection and frees its slot.</summary>
     private void OnHandlerDone(Waitable w)
     {
-        _handlers.Remove((Greenlet)w);
+        if (_handlers.Remove((Greenlet)w, out GreenSocket? client))
+        {
+            CloseClient(client);
+        }
+
         _slots?.Release();
         if (_closing && _handlers.Count == 0)
         {
             _drained.Set();
         }
+    }
+
+    private void CloseClient(GreenSocket client)
+    {
+        client.Close();
+        _metrics?.NoteClosed();
     }
 
     private static async Task HandleTlsAsync(GreenSocket sock, EndPoint peer, X509Certificate2 certificate, Func<SslStream, EndPoint, Task> handler)

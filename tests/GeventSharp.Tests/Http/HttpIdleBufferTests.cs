@@ -169,4 +169,27 @@ public class HttpIdleBufferTests
         Assert.Equal("ping", Encoding.UTF8.GetString(reply, 0, echoed.Count));
         await client.CloseAsync(WebSocketCloseStatus.NormalClosure, null, default);
     });
+
+    /// <summary>The connection reads the client's address only when asked (an idle connection holds none), and gives the right one.</summary>
+    [Theory]
+    [InlineData(PollerKind.Epoll)]
+    [InlineData(PollerKind.Portable)]
+    public void RemoteEndPoint_IsTheClientsAddress_ReadWhenAsked(PollerKind poller) => NetHub.Run(poller, async () =>
+    {
+        await using HttpServer server = StartServer((request, response) => response.WriteAsync($"{request.RemoteEndPoint}|{request.RemoteEndPoint}").AsTask());
+        using GreenSocket probe = await GreenSocket.CreateConnectionAsync(server.Address.Address.ToString(), server.Address.Port, TimeSpan.FromSeconds(10));
+        await probe.SendAllAsync("GET / HTTP/1.1\r\nHost: x\r\n\r\n"u8.ToArray());
+        string expected = $"{probe.LocalEndPoint}|{probe.LocalEndPoint}";
+        var got = new StringBuilder();
+        byte[] buffer = new byte[1024];
+        while (!got.ToString().EndsWith(expected, StringComparison.Ordinal))
+        {
+            int n = await probe.ReceiveAsync(buffer);
+            Assert.NotEqual(0, n);
+            got.Append(Encoding.ASCII.GetString(buffer, 0, n));
+        }
+
+        string body = got.ToString()[(got.ToString().IndexOf("\r\n\r\n", StringComparison.Ordinal) + 4)..];
+        Assert.Equal(expected, body); // read from the socket, the same every time it is asked
+    });
 }

@@ -22,6 +22,9 @@ internal static unsafe partial class LibC
     public const int MSG_NOSIGNAL = 0x4000;
     public const int SOL_SOCKET = 1;
     public const int SO_ERROR = 4;
+    public const int IPPROTO_TCP = 6;
+    public const int TCP_NODELAY = 1;
+    public const int ENOTCONN = 107;
     public const int F_GETFL = 3;
     public const int F_SETFL = 4;
     public const int O_NONBLOCK = 0x800;
@@ -61,6 +64,12 @@ internal static unsafe partial class LibC
 
     [LibraryImport(Lib, SetLastError = true)]
     public static partial int getsockopt(int fd, int level, int name, void* value, int* len);
+
+    [LibraryImport(Lib, SetLastError = true)]
+    public static partial int setsockopt(int fd, int level, int name, void* value, int len);
+
+    [LibraryImport(Lib, SetLastError = true)]
+    public static partial int shutdown(int fd, int how);
 
     [LibraryImport(Lib, SetLastError = true)]
     public static partial int poll(PollFd* fds, nuint nfds, int timeout);
