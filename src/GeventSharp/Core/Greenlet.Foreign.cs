@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Threading.Tasks.Sources;
 
 namespace GeventSharp;
 
@@ -79,29 +80,30 @@ public partial class Greenlet
     /// <summary>Finishes the greenlet if its pending body has completed.</summary>
     private protected virtual bool TryFinishPendingBody()
     {
-        if (_task is { } t)
+        if (_hasPendingValueTask)
+        {
+            var source = (IValueTaskSource)_pendingBody!;
+            if (source.GetStatus(_pendingSourceToken) == ValueTaskSourceStatus.Pending)
+            {
+                return false;
+            }
+
+            var vt = new ValueTask(source, _pendingSourceToken);
+            _pendingBody = null;
+            _hasPendingValueTask = false;
+            FinishFromValueTask(vt);
+            return true;
+        }
+
+        if (_pendingBody is Task t)
         {
             if (!t.IsCompleted)
             {
                 return false;
             }
 
-            _task = null;
+            _pendingBody = null;
             FinishFromValueTask(new ValueTask(t));
-            return true;
-        }
-
-        if (_hasPendingValueTask)
-        {
-            if (!_pendingValueTask.IsCompleted)
-            {
-                return false;
-            }
-
-            ValueTask vt = _pendingValueTask;
-            _pendingValueTask = default;
-            _hasPendingValueTask = false;
-            FinishFromValueTask(vt);
             return true;
         }
 
@@ -115,12 +117,11 @@ public partial class Greenlet
         {
             if (_hasPendingValueTask)
             {
-                _task = _pendingValueTask.AsTask();
-                _pendingValueTask = default;
+                _pendingBody = new ValueTask((IValueTaskSource)_pendingBody!, _pendingSourceToken).AsTask();
                 _hasPendingValueTask = false;
             }
 
-            return _task;
+            return _pendingBody as Task;
         }
     }
 

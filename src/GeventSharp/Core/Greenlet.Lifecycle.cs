@@ -6,8 +6,8 @@ namespace GeventSharp;
 /// <summary>Starting the greenlet, running its function, recording how it ended, and killing it.</summary>
 public partial class Greenlet
 {
-    private ValueTask _pendingValueTask;
-    private bool _hasPendingValueTask;
+    private bool _hasPendingValueTask; // _pendingBody is the IValueTaskSource of a ValueTask body
+    private protected bool _hasPendingTypedValueTask; // _pendingBody is the IValueTaskSource<T> of a Greenlet<T>'s ValueTask<T> body
 
     /// <summary>True for the greenlet <see cref="Gevent.Run(Func{Task}, HubOptions?)"/> runs: its failure is rethrown by Run, not reported.</summary>
     internal bool IsMain => ReferenceEquals(_homeHub.Main, this);
@@ -77,7 +77,7 @@ public partial class Greenlet
                 }
                 else
                 {
-                    _task = t;
+                    _pendingBody = t;
                 }
 
                 break;
@@ -87,9 +87,14 @@ public partial class Greenlet
                 {
                     FinishFromValueTask(vt);
                 }
+                else if (ValueTaskParts.Source(vt) is Task pendingTask)
+                {
+                    _pendingBody = pendingTask;
+                }
                 else
                 {
-                    _pendingValueTask = vt;
+                    _pendingBody = ValueTaskParts.Source(vt);
+                    _pendingSourceToken = ValueTaskParts.Token(vt);
                     _hasPendingValueTask = true;
                 }
 
@@ -181,7 +186,9 @@ public partial class Greenlet
             _rare.Name = namedAfter.Method; // the same for the function a greenlet is named after
         }
 
-        _task = null;
+        _pendingBody = null;
+        _hasPendingValueTask = false;
+        _hasPendingTypedValueTask = false;
         _rare?.Deferred?.Take();
         _waitingOn = null;
         if (_rare is { Locals: { } locals } rare)

@@ -39,7 +39,11 @@ public partial class Greenlet : Waitable
     private readonly Hub _homeHub;
     private readonly long _id;
     private object? _body;
-    private protected Task? _task; // the pending body; a Task<T> for Greenlet<T>
+    // The pending body: a Task (a Task<T> for Greenlet<T>), or the source of a pending ValueTask
+    // body (then _pendingSourceToken is its token, and a flag says which kind), so no greenlet
+    // carries a 16-byte ValueTask field.
+    private protected object? _pendingBody;
+    private protected short _pendingSourceToken;
     private GreenletState _phase;
     private GreenletSynchronizationContext? _syncContext;
     private Rare? _rare;

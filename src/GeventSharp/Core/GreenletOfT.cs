@@ -1,4 +1,5 @@
 using System.Runtime.CompilerServices;
+using System.Threading.Tasks.Sources;
 
 namespace GeventSharp;
 
@@ -22,8 +23,6 @@ namespace GeventSharp;
 /// </example>
 public sealed class Greenlet<T> : Greenlet
 {
-    private ValueTask<T> _pendingTypedValueTask;
-    private bool _hasPendingTypedValueTask;
     private T? _result;
 
     internal Greenlet(Hub hub, object body)
@@ -112,7 +111,7 @@ public sealed class Greenlet<T> : Greenlet
                 }
                 else
                 {
-                    _task = t;
+                    _pendingBody = t;
                 }
 
                 break;
@@ -122,9 +121,14 @@ public sealed class Greenlet<T> : Greenlet
                 {
                     FinishTyped(vt);
                 }
+                else if (ValueTaskParts<T>.Source(vt) is Task<T> pendingTask)
+                {
+                    _pendingBody = pendingTask;
+                }
                 else
                 {
-                    _pendingTypedValueTask = vt;
+                    _pendingBody = ValueTaskParts<T>.Source(vt);
+                    _pendingSourceToken = ValueTaskParts<T>.Token(vt);
                     _hasPendingTypedValueTask = true;
                 }
 
@@ -141,29 +145,30 @@ public sealed class Greenlet<T> : Greenlet
 
     private protected override bool TryFinishPendingBody()
     {
-        if (_task is Task<T> t)
+        if (_hasPendingTypedValueTask)
+        {
+            var source = (IValueTaskSource<T>)_pendingBody!;
+            if (source.GetStatus(_pendingSourceToken) == ValueTaskSourceStatus.Pending)
+            {
+                return false;
+            }
+
+            var vt = new ValueTask<T>(source, _pendingSourceToken);
+            _pendingBody = null;
+            _hasPendingTypedValueTask = false;
+            FinishTyped(vt);
+            return true;
+        }
+
+        if (_pendingBody is Task<T> t)
         {
             if (!t.IsCompleted)
             {
                 return false;
             }
 
-            _task = null;
+            _pendingBody = null;
             FinishTyped(new ValueTask<T>(t));
-            return true;
-        }
-
-        if (_hasPendingTypedValueTask)
-        {
-            if (!_pendingTypedValueTask.IsCompleted)
-            {
-                return false;
-            }
-
-            ValueTask<T> vt = _pendingTypedValueTask;
-            _pendingTypedValueTask = default;
-            _hasPendingTypedValueTask = false;
-            FinishTyped(vt);
             return true;
         }
 
@@ -176,12 +181,11 @@ public sealed class Greenlet<T> : Greenlet
         {
             if (_hasPendingTypedValueTask)
             {
-                _task = _pendingTypedValueTask.AsTask();
-                _pendingTypedValueTask = default;
+                _pendingBody = new ValueTask<T>((IValueTaskSource<T>)_pendingBody!, _pendingSourceToken).AsTask();
                 _hasPendingTypedValueTask = false;
             }
 
-            return _task ?? base.PendingBodyTask;
+            return base.PendingBodyTask;
         }
     }
 
