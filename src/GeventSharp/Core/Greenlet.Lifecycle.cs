@@ -56,7 +56,7 @@ public partial class Greenlet
         _phase = GreenletState.Running;
         try
         {
-            StartBodyCore(_body);
+            StartBodyCore(Function);
         }
         catch (Exception e)
         {
@@ -175,15 +175,22 @@ public partial class Greenlet
         }
 
         _phase = GreenletState.Dead;
-        if (_body is Delegate { Target: not null } closure)
+        // A dead greenlet must not keep what its function captured alive; the method is enough for its name.
+        if (_body is NamedBody id)
         {
-            // A dead greenlet must not keep what its function captured alive; the method is enough for its name.
-            _body = closure.Method;
-        }
+            if (id.Function is Delegate { Target: not null } closure)
+            {
+                id.Function = closure.Method;
+            }
 
-        if (_rare?.Name is Delegate { Target: not null } namedAfter)
+            if (id.Name is Delegate { Target: not null } namedAfter)
+            {
+                id.Name = namedAfter.Method; // the same for the function a greenlet is named after
+            }
+        }
+        else if (_body is Delegate { Target: not null } closure)
         {
-            _rare.Name = namedAfter.Method; // the same for the function a greenlet is named after
+            _body = closure.Method;
         }
 
         _pendingBody = null;
