@@ -245,7 +245,6 @@ public static partial class Gevent
     /// greenlet goes to the back of the ready queue and everything ready before it runs first.
     /// </summary>
     /// <exception cref="InvalidOperationException">Not called from a greenlet.</exception>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static ValueTask Sleep(double seconds)
     {
         Greenlet g = Hub.CurrentGreenletOrThrow("Gevent.Sleep");

@@ -1,4 +1,3 @@
-using System.Runtime.CompilerServices;
 using System.Diagnostics;
 using System.Threading.Tasks.Sources;
 
@@ -15,7 +14,6 @@ public partial class Greenlet
     private bool _completionHooked;
 
     /// <summary>Called after each hub step of this greenlet: notices completion and foreign waits.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal void AfterStep()
     {
         if (_phase != GreenletState.Running)

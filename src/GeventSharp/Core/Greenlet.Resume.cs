@@ -1,4 +1,3 @@
-using System.Runtime.CompilerServices;
 using System.Threading.Tasks.Sources;
 
 namespace GeventSharp;
@@ -23,7 +22,6 @@ public partial class Greenlet : IValueTaskSource, IValueTaskSource<bool>
     private static readonly Action<object?> s_invokeAction = static s => ((Action)s!)();
 
     /// <summary>Runs on the hub: the greenlet's turn in the ready queue.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal void Step()
     {
         if (_phase == GreenletState.StartPending)
@@ -71,24 +69,20 @@ public partial class Greenlet : IValueTaskSource, IValueTaskSource<bool>
 
     internal void GetYieldResult(short token) => GetResultCore(token);
 
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     ValueTaskSourceStatus IValueTaskSource.GetStatus(short token) => GetStatusCore(token);
 
     ValueTaskSourceStatus IValueTaskSource<bool>.GetStatus(short token) => GetStatusCore(token);
 
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     void IValueTaskSource.OnCompleted(Action<object?> continuation, object? state, short token, ValueTaskSourceOnCompletedFlags flags)
         => OnCompletedCore(continuation, state, token);
 
     void IValueTaskSource<bool>.OnCompleted(Action<object?> continuation, object? state, short token, ValueTaskSourceOnCompletedFlags flags)
         => OnCompletedCore(continuation, state, token);
 
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     void IValueTaskSource.GetResult(short token) => GetResultCore(token);
 
     bool IValueTaskSource<bool>.GetResult(short token) => GetResultCore(token);
 
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private ValueTaskSourceStatus GetStatusCore(short token)
     {
         CheckToken(token);
@@ -105,7 +99,6 @@ public partial class Greenlet : IValueTaskSource, IValueTaskSource<bool>
         };
     }
 
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void OnCompletedCore(Action<object?> continuation, object? state, short token)
     {
         CheckToken(token);
@@ -134,7 +127,6 @@ public partial class Greenlet : IValueTaskSource, IValueTaskSource<bool>
     // fields above) and its outcome in fields the wake and kill paths set directly; the shared core
     // clears the continuation and the error at every completion and read, which is several reference
     // writes (GC write barriers) more per switch.
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private bool GetResultCore(short token)
     {
         CheckToken(token);

@@ -124,7 +124,6 @@ public partial class Greenlet
     }
 
     /// <summary>Puts the current greenlet (this) at the back of the ready queue: <c>Sleep(0)</c>.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal ValueTask Yield()
     {
         if (!BeginWait(out ValueTask<bool> early, default))
@@ -156,7 +155,6 @@ public partial class Greenlet
         return wait;
     }
 
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private bool BeginWait(out ValueTask<bool> early, CancellationToken cancellationToken)
     {
         if (_phase != GreenletState.Running || !ReferenceEquals(_homeHub._current, this))

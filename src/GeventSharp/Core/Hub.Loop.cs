@@ -1,4 +1,3 @@
-using System.Runtime.CompilerServices;
 using System.Diagnostics;
 using System.Runtime.ExceptionServices;
 using System.Text;
@@ -42,7 +41,6 @@ public sealed partial class Hub
         }
     }
 
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void RunUntilDead(Greenlet main)
     {
         while (!main.Ready)
@@ -61,7 +59,6 @@ public sealed partial class Hub
     /// turn. When nothing is ready, sleep until the next timer or posted work.
     /// </summary>
     /// <returns>False if nothing is ready and nothing could ever become ready.</returns>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private bool Turn(bool allowSleep)
     {
         if (Volatile.Read(ref _inboxCount) != 0)
@@ -111,7 +108,6 @@ public sealed partial class Hub
         }
     }
 
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void RunItem(in WorkItem item)
     {
         Greenlet? g = item.Greenlet;
