@@ -80,9 +80,8 @@ public partial class Greenlet
     /// <summary>Finishes the greenlet if its pending body has completed.</summary>
     private protected virtual bool TryFinishPendingBody()
     {
-        if (_hasPendingValueTask)
+        if (_pendingBody is IValueTaskSource source)
         {
-            var source = (IValueTaskSource)_pendingBody!;
             if (source.GetStatus(_pendingSourceToken) == ValueTaskSourceStatus.Pending)
             {
                 return false;
@@ -90,7 +89,6 @@ public partial class Greenlet
 
             var vt = new ValueTask(source, _pendingSourceToken);
             _pendingBody = null;
-            _hasPendingValueTask = false;
             FinishFromValueTask(vt);
             return true;
         }
@@ -115,10 +113,9 @@ public partial class Greenlet
     {
         get
         {
-            if (_hasPendingValueTask)
+            if (_pendingBody is IValueTaskSource source)
             {
-                _pendingBody = new ValueTask((IValueTaskSource)_pendingBody!, _pendingSourceToken).AsTask();
-                _hasPendingValueTask = false;
+                _pendingBody = new ValueTask(source, _pendingSourceToken).AsTask();
             }
 
             return _pendingBody as Task;

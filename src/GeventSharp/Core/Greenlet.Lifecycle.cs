@@ -6,8 +6,6 @@ namespace GeventSharp;
 /// <summary>Starting the greenlet, running its function, recording how it ended, and killing it.</summary>
 public partial class Greenlet
 {
-    private bool _hasPendingValueTask; // _pendingBody is the IValueTaskSource of a ValueTask body
-    private protected bool _hasPendingTypedValueTask; // _pendingBody is the IValueTaskSource<T> of a Greenlet<T>'s ValueTask<T> body
 
     /// <summary>True for the greenlet <see cref="Gevent.Run(Func{Task}, HubOptions?)"/> runs: its failure is rethrown by Run, not reported.</summary>
     internal bool IsMain => ReferenceEquals(_homeHub.Main, this);
@@ -95,7 +93,6 @@ public partial class Greenlet
                 {
                     _pendingBody = ValueTaskParts.Source(vt);
                     _pendingSourceToken = ValueTaskParts.Token(vt);
-                    _hasPendingValueTask = true;
                 }
 
                 break;
@@ -194,8 +191,6 @@ public partial class Greenlet
         }
 
         _pendingBody = null;
-        _hasPendingValueTask = false;
-        _hasPendingTypedValueTask = false;
         _rare?.Deferred?.Take();
         _waitingOn = null;
         if (_rare is { Locals: { } locals } rare)

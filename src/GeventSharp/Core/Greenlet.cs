@@ -40,8 +40,8 @@ public partial class Greenlet : Waitable
     private readonly long _id;
     private object? _body; // the function; or a NamedBody once the greenlet is named or its spawner recorded
     // The pending body: a Task (a Task<T> for Greenlet<T>), or the source of a pending ValueTask
-    // body (then _pendingSourceToken is its token, and a flag says which kind), so no greenlet
-    // carries a 16-byte ValueTask field.
+    // body (an IValueTaskSource, or an IValueTaskSource<T> for Greenlet<T>, whose bodies are always
+    // typed; _pendingSourceToken is its token), so no greenlet carries a 16-byte ValueTask field.
     private protected object? _pendingBody;
     private protected short _pendingSourceToken;
     private GreenletState _phase;

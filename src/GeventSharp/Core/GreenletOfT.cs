@@ -129,7 +129,6 @@ public sealed class Greenlet<T> : Greenlet
                 {
                     _pendingBody = ValueTaskParts<T>.Source(vt);
                     _pendingSourceToken = ValueTaskParts<T>.Token(vt);
-                    _hasPendingTypedValueTask = true;
                 }
 
                 break;
@@ -145,9 +144,8 @@ public sealed class Greenlet<T> : Greenlet
 
     private protected override bool TryFinishPendingBody()
     {
-        if (_hasPendingTypedValueTask)
+        if (_pendingBody is IValueTaskSource<T> source)
         {
-            var source = (IValueTaskSource<T>)_pendingBody!;
             if (source.GetStatus(_pendingSourceToken) == ValueTaskSourceStatus.Pending)
             {
                 return false;
@@ -155,7 +153,6 @@ public sealed class Greenlet<T> : Greenlet
 
             var vt = new ValueTask<T>(source, _pendingSourceToken);
             _pendingBody = null;
-            _hasPendingTypedValueTask = false;
             FinishTyped(vt);
             return true;
         }
@@ -179,10 +176,9 @@ public sealed class Greenlet<T> : Greenlet
     {
         get
         {
-            if (_hasPendingTypedValueTask)
+            if (_pendingBody is IValueTaskSource<T> source)
             {
-                _pendingBody = new ValueTask<T>((IValueTaskSource<T>)_pendingBody!, _pendingSourceToken).AsTask();
-                _hasPendingTypedValueTask = false;
+                _pendingBody = new ValueTask<T>(source, _pendingSourceToken).AsTask();
             }
 
             return base.PendingBodyTask;

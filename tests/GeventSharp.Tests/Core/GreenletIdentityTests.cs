@@ -80,6 +80,24 @@ public class GreenletIdentityTests
         Assert.False(captured.IsAlive);
     }
 
+    [Fact]
+    public void AGreenlet_IsOneObjectOf168Bytes_WhateverItsBody() => Gevent.Run(() =>
+    {
+        // A million blocked greenlets are a million of these: the size is the figure bench/compare/notes.md quotes.
+        Action action = static () => { };
+        Func<ValueTask<bool>> wait = static () => default;
+        _ = new Greenlet(action);
+        _ = new Greenlet<bool>(wait);
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        _ = new Greenlet(action);
+        long plain = GC.GetAllocatedBytesForCurrentThread() - before;
+        before = GC.GetAllocatedBytesForCurrentThread();
+        _ = new Greenlet<bool>(wait);
+        long typed = GC.GetAllocatedBytesForCurrentThread() - before;
+        Assert.InRange(plain, 1, 168);
+        Assert.InRange(typed, 1, 168);
+    });
+
     [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
     private static (Greenlet, WeakReference) SpawnNamedClosure()
     {
