@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Threading.Tasks.Sources;
 
 namespace GeventSharp;
 
@@ -79,29 +80,28 @@ public partial class Greenlet
     /// <summary>Finishes the greenlet if its pending body has completed.</summary>
     private protected virtual bool TryFinishPendingBody()
     {
-        if (_task is { } t)
+        if (_pendingBody is IValueTaskSource source)
+        {
+            if (source.GetStatus(_pendingSourceToken) == ValueTaskSourceStatus.Pending)
+            {
+                return false;
+            }
+
+            var vt = new ValueTask(source, _pendingSourceToken);
+            _pendingBody = null;
+            FinishFromValueTask(vt);
+            return true;
+        }
+
+        if (_pendingBody is Task t)
         {
             if (!t.IsCompleted)
             {
                 return false;
             }
 
-            _task = null;
+            _pendingBody = null;
             FinishFromValueTask(new ValueTask(t));
-            return true;
-        }
-
-        if (_hasPendingValueTask)
-        {
-            if (!_pendingValueTask.IsCompleted)
-            {
-                return false;
-            }
-
-            ValueTask vt = _pendingValueTask;
-            _pendingValueTask = default;
-            _hasPendingValueTask = false;
-            FinishFromValueTask(vt);
             return true;
         }
 
@@ -113,14 +113,12 @@ public partial class Greenlet
     {
         get
         {
-            if (_hasPendingValueTask)
+            if (_pendingBody is IValueTaskSource source)
             {
-                _task = _pendingValueTask.AsTask();
-                _pendingValueTask = default;
-                _hasPendingValueTask = false;
+                _pendingBody = new ValueTask(source, _pendingSourceToken).AsTask();
             }
 
-            return _task;
+            return _pendingBody as Task;
         }
     }
 

@@ -6,8 +6,6 @@ namespace GeventSharp;
 /// <summary>Starting the greenlet, running its function, recording how it ended, and killing it.</summary>
 public partial class Greenlet
 {
-    private ValueTask _pendingValueTask;
-    private bool _hasPendingValueTask;
 
     /// <summary>True for the greenlet <see cref="Gevent.Run(Func{Task}, HubOptions?)"/> runs: its failure is rethrown by Run, not reported.</summary>
     internal bool IsMain => ReferenceEquals(_homeHub.Main, this);
@@ -56,7 +54,7 @@ public partial class Greenlet
         _phase = GreenletState.Running;
         try
         {
-            StartBodyCore(_body);
+            StartBodyCore(Function);
         }
         catch (Exception e)
         {
@@ -77,7 +75,7 @@ public partial class Greenlet
                 }
                 else
                 {
-                    _task = t;
+                    _pendingBody = t;
                 }
 
                 break;
@@ -87,10 +85,14 @@ public partial class Greenlet
                 {
                     FinishFromValueTask(vt);
                 }
+                else if (ValueTaskParts.Source(vt) is Task pendingTask)
+                {
+                    _pendingBody = pendingTask;
+                }
                 else
                 {
-                    _pendingValueTask = vt;
-                    _hasPendingValueTask = true;
+                    _pendingBody = ValueTaskParts.Source(vt);
+                    _pendingSourceToken = ValueTaskParts.Token(vt);
                 }
 
                 break;
@@ -170,18 +172,25 @@ public partial class Greenlet
         }
 
         _phase = GreenletState.Dead;
-        if (_body is Delegate { Target: not null } closure)
+        // A dead greenlet must not keep what its function captured alive; the method is enough for its name.
+        if (_body is NamedBody id)
         {
-            // A dead greenlet must not keep what its function captured alive; the method is enough for its name.
+            if (id.Function is Delegate { Target: not null } closure)
+            {
+                id.Function = closure.Method;
+            }
+
+            if (id.Name is Delegate { Target: not null } namedAfter)
+            {
+                id.Name = namedAfter.Method; // the same for the function a greenlet is named after
+            }
+        }
+        else if (_body is Delegate { Target: not null } closure)
+        {
             _body = closure.Method;
         }
 
-        if (_rare?.Name is Delegate { Target: not null } namedAfter)
-        {
-            _rare.Name = namedAfter.Method; // the same for the function a greenlet is named after
-        }
-
-        _task = null;
+        _pendingBody = null;
         _rare?.Deferred?.Take();
         _waitingOn = null;
         if (_rare is { Locals: { } locals } rare)

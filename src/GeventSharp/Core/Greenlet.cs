@@ -38,8 +38,12 @@ public partial class Greenlet : Waitable
 
     private readonly Hub _homeHub;
     private readonly long _id;
-    private object? _body;
-    private protected Task? _task; // the pending body; a Task<T> for Greenlet<T>
+    private object? _body; // the function; or a NamedBody once the greenlet is named or its spawner recorded
+    // The pending body: a Task (a Task<T> for Greenlet<T>), or the source of a pending ValueTask
+    // body (an IValueTaskSource, or an IValueTaskSource<T> for Greenlet<T>, whose bodies are always
+    // typed; _pendingSourceToken is its token), so no greenlet carries a 16-byte ValueTask field.
+    private protected object? _pendingBody;
+    private protected short _pendingSourceToken;
     private GreenletState _phase;
     private GreenletSynchronizationContext? _syncContext;
     private Rare? _rare;
@@ -52,7 +56,7 @@ public partial class Greenlet : Waitable
         _spawnLink = hub._current;
         if (hub.RecordSpawners)
         {
-            RareState.SpawnerId = hub._current?._id ?? 0;
+            Identity.SpawnerId = hub._current?._id ?? 0;
         }
         hub.AddLive(this);
     }
@@ -129,18 +133,18 @@ public partial class Greenlet : Waitable
     {
         get
         {
-            Rare rare = RareState;
-            return rare.Name as string ?? (string)(rare.Name = GreenletNames.Of(rare.Name ?? _body));
+            NamedBody id = Identity;
+            return id.Name as string ?? (string)(id.Name = GreenletNames.Of(id.Name ?? id.Function));
         }
 
-        set => RareState.Name = value ?? throw new ArgumentNullException(nameof(value));
+        set => Identity.Name = value ?? throw new ArgumentNullException(nameof(value));
     }
 
     /// <summary>
     /// Names this greenlet after <paramref name="function"/> (which its body calls), when its name is
     /// first read.
     /// </summary>
-    internal void NameAfter(Delegate function) => RareState.Name = function;
+    internal void NameAfter(Delegate function) => Identity.Name = function;
 
     /// <summary>True from <see cref="Start"/> (or spawn) until the greenlet dies, as gevent's <c>started</c>.</summary>
     public bool Started => _phase is not (GreenletState.Unstarted or GreenletState.Dead);
@@ -196,15 +200,32 @@ public partial class Greenlet : Waitable
     /// <summary>The greenlet's <see cref="DeferredThrow"/>, or null if nothing was ever deferred.</summary>
     internal DeferredThrow? DeferredOrNull => _rare?.Deferred;
 
+    /// <summary>The function the greenlet runs (after it died: the function's method, if it was a closure).</summary>
+    private object? Function => _body is NamedBody id ? id.Function : _body;
+
+    /// <summary>The greenlet's name and spawner, moved in beside its function on first use.</summary>
+    private NamedBody Identity => _body as NamedBody ?? (NamedBody)(_body = new NamedBody { Function = _body });
+
     /// <summary>
-    /// State most greenlets never need (a name, a failure, a kill value, a cancellation token,
+    /// A named greenlet's function, name and spawner id: 40 bytes in the function's field, not the
+    /// whole out-of-line <see cref="Rare"/> state (a server names every connection's greenlet).
+    /// </summary>
+    private sealed class NamedBody
+    {
+        public object? Function;
+
+        /// <summary>The name; or, until it is first read, the function to name the greenlet after (when not its body).</summary>
+        public object? Name;
+        public long SpawnerId = -1;
+    }
+
+    /// <summary>
+    /// State most greenlets never need (a failure, a kill value, a cancellation token,
     /// a cancellable wait), kept out of line: a greenlet that only runs and waits stays ~50 bytes
     /// smaller, which matters when a million of them are blocked at once.
     /// </summary>
     private sealed class Rare
     {
-        /// <summary>The name; or, until it is first read, the function to name the greenlet after (when not its body).</summary>
-        public object? Name;
         public ExceptionDispatchInfo? Error;
         public object? Value;
         public CancellationTokenSource? Cts;
@@ -213,14 +234,13 @@ public partial class Greenlet : Waitable
         public Interrupts? Interrupts;
         public CancellationTokenRegistration CancelRegistration;
         public System.Runtime.CompilerServices.ConditionalWeakTable<object, object>? Locals;
-        public long SpawnerId = -1;
         public Dictionary<object, object?>? TreeLocals;
     }
     /// <summary>The method the greenlet runs, as <c>Namespace.Type.Method</c> (<c>Program.Main.lambda#2</c>), for reports.</summary>
-    internal string FunctionDescription => GreenletNames.Describe(_rare?.Name is { } f and not string ? f : _body) ?? Name;
+    internal string FunctionDescription => GreenletNames.Describe(_body is NamedBody { Name: { } f and not string } ? f : Function) ?? Name;
 
     /// <summary>The id of the greenlet that created this one (0: the hub itself; -1: not recorded), for run-info dumps.</summary>
-    internal long SpawnerId => _rare?.SpawnerId ?? -1;
+    internal long SpawnerId => _body is NamedBody id ? id.SpawnerId : -1;
 
     /// <summary>
     /// This greenlet's greenlet-local values (<c>Local&lt;T&gt;</c>, a primitive; created on first use),

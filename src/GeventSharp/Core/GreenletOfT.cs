@@ -1,4 +1,5 @@
 using System.Runtime.CompilerServices;
+using System.Threading.Tasks.Sources;
 
 namespace GeventSharp;
 
@@ -22,8 +23,6 @@ namespace GeventSharp;
 /// </example>
 public sealed class Greenlet<T> : Greenlet
 {
-    private ValueTask<T> _pendingTypedValueTask;
-    private bool _hasPendingTypedValueTask;
     private T? _result;
 
     internal Greenlet(Hub hub, object body)
@@ -112,7 +111,7 @@ public sealed class Greenlet<T> : Greenlet
                 }
                 else
                 {
-                    _task = t;
+                    _pendingBody = t;
                 }
 
                 break;
@@ -122,10 +121,14 @@ public sealed class Greenlet<T> : Greenlet
                 {
                     FinishTyped(vt);
                 }
+                else if (ValueTaskParts<T>.Source(vt) is Task<T> pendingTask)
+                {
+                    _pendingBody = pendingTask;
+                }
                 else
                 {
-                    _pendingTypedValueTask = vt;
-                    _hasPendingTypedValueTask = true;
+                    _pendingBody = ValueTaskParts<T>.Source(vt);
+                    _pendingSourceToken = ValueTaskParts<T>.Token(vt);
                 }
 
                 break;
@@ -141,29 +144,28 @@ public sealed class Greenlet<T> : Greenlet
 
     private protected override bool TryFinishPendingBody()
     {
-        if (_task is Task<T> t)
+        if (_pendingBody is IValueTaskSource<T> source)
+        {
+            if (source.GetStatus(_pendingSourceToken) == ValueTaskSourceStatus.Pending)
+            {
+                return false;
+            }
+
+            var vt = new ValueTask<T>(source, _pendingSourceToken);
+            _pendingBody = null;
+            FinishTyped(vt);
+            return true;
+        }
+
+        if (_pendingBody is Task<T> t)
         {
             if (!t.IsCompleted)
             {
                 return false;
             }
 
-            _task = null;
+            _pendingBody = null;
             FinishTyped(new ValueTask<T>(t));
-            return true;
-        }
-
-        if (_hasPendingTypedValueTask)
-        {
-            if (!_pendingTypedValueTask.IsCompleted)
-            {
-                return false;
-            }
-
-            ValueTask<T> vt = _pendingTypedValueTask;
-            _pendingTypedValueTask = default;
-            _hasPendingTypedValueTask = false;
-            FinishTyped(vt);
             return true;
         }
 
@@ -174,14 +176,12 @@ public sealed class Greenlet<T> : Greenlet
     {
         get
         {
-            if (_hasPendingTypedValueTask)
+            if (_pendingBody is IValueTaskSource<T> source)
             {
-                _task = _pendingTypedValueTask.AsTask();
-                _pendingTypedValueTask = default;
-                _hasPendingTypedValueTask = false;
+                _pendingBody = new ValueTask<T>(source, _pendingSourceToken).AsTask();
             }
 
-            return _task ?? base.PendingBodyTask;
+            return base.PendingBodyTask;
         }
     }
 
