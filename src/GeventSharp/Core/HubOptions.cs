@@ -74,7 +74,7 @@ public sealed class HubOptions
 
     /// <summary>
     /// Record which greenlet spawned each greenlet, for <see cref="Hub.FormatRunInfo"/>. Costs a
-    /// side object per greenlet, so it is off by default in Release builds (on in Debug builds).
+    /// small (40 B) object per greenlet, so it is off by default in Release builds (on in Debug builds).
     /// </summary>
     public bool RecordSpawners { get; set; } = DefaultRecordSpawners;
 
