@@ -6,6 +6,11 @@
 // connection. The client is this process: plain blocking sockets, one connection at a time.
 //
 //   bench/idle-connections/run.sh [--connections 10000] [--servers geventsharp,kestrel] [--kinds http,ws]
+//                                 [--gen0-max-budget BYTES]
+//
+// --gen0-max-budget caps the GC's gen0 allocation budget of every server (both alike, through
+// DOTNET_GCGen0MaxBudget): on a machine reporting a large L3 the GC sizes it up to 80 MiB, and the
+// garbage of the N connections' first requests stays resident up to that budget (docs/http.md).
 //
 // (run.sh builds the servers and raises the descriptor limit.)
 using System.Diagnostics;
@@ -17,6 +22,7 @@ using System.Text;
 int n = 10_000;
 string[] servers = ["geventsharp", "kestrel"];
 string[] kinds = ["http", "ws"];
+long gen0MaxBudget = 0;
 for (int i = 0; i < args.Length; i++)
 {
     switch (args[i])
@@ -24,6 +30,7 @@ for (int i = 0; i < args.Length; i++)
         case "--connections": n = int.Parse(args[++i], CultureInfo.InvariantCulture); break;
         case "--servers": servers = args[++i].Split(','); break;
         case "--kinds": kinds = args[++i].Split(','); break;
+        case "--gen0-max-budget": gen0MaxBudget = long.Parse(args[++i], CultureInfo.InvariantCulture); break;
         default: Console.Error.WriteLine($"unknown argument {args[i]}"); return 2;
     }
 }
@@ -34,21 +41,22 @@ while (!File.Exists(Path.Combine(root, "GeventSharp.slnx")))
     root = Path.GetDirectoryName(root.TrimEnd('/')) ?? throw new InvalidOperationException("run from inside the repository");
 }
 
-Console.WriteLine($"{n:N0} idle connections per run; server VmRSS and managed heap (after a full GC), after minus before, over N");
+Console.WriteLine($"{n:N0} idle connections per run; server VmRSS and managed heap (after a full GC), after minus before, over N" +
+    (gen0MaxBudget > 0 ? $"; every server's gen0 budget capped at {gen0MaxBudget / 1024.0 / 1024:0.#} MiB" : ""));
 Console.WriteLine($"| server | connection | RSS per connection | managed heap per connection |");
 Console.WriteLine($"|---|---|---:|---:|");
 foreach (string server in servers)
 {
     foreach (string kind in kinds)
     {
-        (double rss, double heap) = Measure(root, server, kind == "ws", n);
+        (double rss, double heap) = Measure(root, server, kind == "ws", n, gen0MaxBudget);
         Console.WriteLine($"| {server} | {(kind == "ws" ? "WebSocket" : "HTTP keep-alive")} | {rss:0.00} KiB | {heap:0.00} KiB |");
     }
 }
 
 return 0;
 
-static (double RssKiB, double HeapKiB) Measure(string root, string server, bool webSocket, int n)
+static (double RssKiB, double HeapKiB) Measure(string root, string server, bool webSocket, int n, long gen0MaxBudget)
 {
     int port = FreePort();
     string dll = server switch
@@ -58,6 +66,10 @@ static (double RssKiB, double HeapKiB) Measure(string root, string server, bool 
         _ => throw new ArgumentException($"unknown server {server}"),
     };
     var start = new ProcessStartInfo("dotnet", $"{Path.Combine(root, dll)} --port {port} --idle") { RedirectStandardError = true, RedirectStandardOutput = true };
+    if (gen0MaxBudget > 0)
+    {
+        start.Environment["DOTNET_GCGen0MaxBudget"] = gen0MaxBudget.ToString("x", CultureInfo.InvariantCulture); // hexadecimal, as the runtime reads it
+    }
     using Process process = Process.Start(start)!;
     process.ErrorDataReceived += (_, _) => { };
     process.OutputDataReceived += (_, _) => { };
