@@ -68,16 +68,10 @@ public partial class Greenlet
         switch (body)
         {
             case Func<Task> f:
-                Task t = f() ?? throw new InvalidOperationException($"The function of {this} returned a null Task.");
-                if (t.IsCompleted)
-                {
-                    FinishFromValueTask(new ValueTask(t));
-                }
-                else
-                {
-                    _pendingBody = t;
-                }
-
+                StartFromTask(f());
+                break;
+            case GreenletBody b:
+                StartFromTask(b.RunAsync());
                 break;
             case Func<ValueTask> f:
                 ValueTask vt = f();
@@ -102,6 +96,24 @@ public partial class Greenlet
                 break;
             default:
                 throw new InvalidOperationException($"{this} has no function to run.");
+        }
+    }
+
+    /// <summary>Finishes with the body's task if it is complete, or waits for it.</summary>
+    private void StartFromTask(Task? t)
+    {
+        if (t is null)
+        {
+            throw new InvalidOperationException($"The function of {this} returned a null Task.");
+        }
+
+        if (t.IsCompleted)
+        {
+            FinishFromValueTask(new ValueTask(t));
+        }
+        else
+        {
+            _pendingBody = t;
         }
     }
 

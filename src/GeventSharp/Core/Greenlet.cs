@@ -68,6 +68,12 @@ public partial class Greenlet : Waitable
     {
     }
 
+    /// <summary>Creates an unstarted greenlet whose body is <paramref name="body"/> (library code's own greenlets).</summary>
+    internal Greenlet(GreenletBody body)
+        : this(Hub.CurrentOrThrow("Gevent.Spawn (or new Greenlet)"), (object)body)
+    {
+    }
+
     /// <summary>Creates an unstarted greenlet that will run the async <paramref name="function"/>; call <see cref="Start"/>.</summary>
     /// <exception cref="InvalidOperationException">Not called on a hub thread.</exception>
     [OverloadResolutionPriority(1)] // an async lambda fits Func<Task> and Func<ValueTask>: Task wins
@@ -133,6 +139,11 @@ public partial class Greenlet : Waitable
     {
         get
         {
+            if (_body is GreenletBody body)
+            {
+                return body.Name; // no name object for a library body that names itself
+            }
+
             NamedBody id = Identity;
             return id.Name as string ?? (string)(id.Name = GreenletNames.Of(id.Name ?? id.Function));
         }

@@ -12,7 +12,7 @@ namespace GeventSharp;
 internal static class GreenletNames
 {
     /// <summary>A method's own name; a local function's declared name; <c>Outer.lambda#N</c> for a lambda.</summary>
-    public static string Of(object? function) => MethodOf(function) is { } method ? Short(method.Name) : "greenlet";
+    public static string Of(object? function) => function is GreenletBody body ? body.Name : MethodOf(function) is { } method ? Short(method.Name) : "greenlet";
 
     /// <summary>
     /// The function with its type, for reports: <c>Namespace.Type.Method</c>,
@@ -43,6 +43,7 @@ internal static class GreenletNames
     private static System.Reflection.MethodInfo? MethodOf(object? function) => function switch
     {
         Delegate d => d.Method,
+        GreenletBody body => MethodOf(body.Function),
         System.Reflection.MethodInfo m => m,
         _ => null,
     };

@@ -51,6 +51,26 @@ public class IdleConnectionTests
 
     [Theory]
     [MemberData(nameof(Pollers))]
+    public void HandlerGreenlet_IsNamed_AndDescribedByTheUsersHandler(PollerKind poller) => NetHub.Run(poller, async () =>
+    {
+        string? name = null, description = null;
+        await using var server = new StreamServer(NetHub.Loopback0, ServeAsync);
+        server.Start();
+        using GreenSocket c = await ConnectAsync(server.Address);
+        Assert.Equal("bye", await ReadToEndAsync(c));
+        Assert.Equal("StreamServer.handler", name);
+        Assert.EndsWith(".ServeAsync", description); // the user's handler (a local function here), not a wrapper of the server's
+
+        async Task ServeAsync(GreenSocket sock)
+        {
+            name = Greenlet.Current!.Name;
+            description = Greenlet.Current!.FunctionDescription;
+            await sock.SendAllAsync("bye"u8.ToArray());
+        }
+    });
+
+    [Theory]
+    [MemberData(nameof(Pollers))]
     public void HandlerThatThrows_HasItsSocketClosed_AndIsReported(PollerKind poller)
     {
         var reported = new List<Exception>();
