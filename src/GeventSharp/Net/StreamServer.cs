@@ -431,17 +431,7 @@ public sealed class StreamServer : IGreenServer, IAsyncDisposable
     /// The handler's greenlet: its body is the handler itself (the greenlet waits for the task it
     /// returns), and its link closes the socket when it ends, however it ends.
     /// </summary>
-    private Greenlet NewHandler(GreenSocket client) => new(new HandlerBody(_handler, client));
-
-    /// <summary>A handler greenlet's body: the handler and its socket in one 32-byte object, named "StreamServer.handler".</summary>
-    private sealed class HandlerBody(Func<GreenSocket, Task> handler, GreenSocket client) : GreenletBody
-    {
-        public override string Name => "StreamServer.handler";
-
-        public override object Function => handler;
-
-        public override Task RunAsync() => handler(client);
-    }
+    private Greenlet NewHandler(GreenSocket client) => new(new StreamHandlerBody(_handler, client));
 
     private void StartHandler(Greenlet g, GreenSocket client)
     {
