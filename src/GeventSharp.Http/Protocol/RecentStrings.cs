@@ -18,32 +18,22 @@ internal sealed class RecentStrings
     private readonly string?[] _values = new string?[Values];
     private string? _target;
 
-    /// <summary>The request target (ASCII: the parser has checked it).</summary>
-    public string Target(ReadOnlySpan<byte> bytes) => Ascii(ref _target, bytes);
+    /// <summary>The request target (ASCII: the parser has checked it, and ASCII decodes alike as Latin-1).</summary>
+    public string Target(ReadOnlySpan<byte> bytes) => Latin1(ref _target, bytes);
 
     /// <summary>The value of the header field at <paramref name="index"/> in the head (Latin-1).</summary>
     public string Value(int index, ReadOnlySpan<byte> bytes)
         => (uint)index < Values ? Latin1(ref _values[index], bytes) : Encoding.Latin1.GetString(bytes);
 
-    private static string Ascii(ref string? last, ReadOnlySpan<byte> bytes)
-    {
-        if (last is { } known && System.Text.Ascii.Equals(bytes, known))
-        {
-            return known;
-        }
-
-        return last = Encoding.ASCII.GetString(bytes);
-    }
-
     private static string Latin1(ref string? last, ReadOnlySpan<byte> bytes)
     {
-        if (last is { } known && System.Text.Ascii.Equals(bytes, known))
+        if (last is { } known && Ascii.Equals(bytes, known))
         {
             return known;
         }
 
         string value = Encoding.Latin1.GetString(bytes);
-        if (System.Text.Ascii.IsValid(bytes))
+        if (Ascii.IsValid(bytes))
         {
             last = value;
         }
