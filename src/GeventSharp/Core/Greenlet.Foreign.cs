@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Runtime.CompilerServices;
 using System.Threading.Tasks.Sources;
 
 namespace GeventSharp;
@@ -14,6 +15,7 @@ public partial class Greenlet
     private bool _completionHooked;
 
     /// <summary>Called after each hub step of this greenlet: notices completion and foreign waits.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     internal void AfterStep()
     {
         if (_phase != GreenletState.Running)
@@ -26,6 +28,12 @@ public partial class Greenlet
             return;
         }
 
+        AfterRunningStep();
+    }
+
+    /// <summary>The step left the greenlet running: it finished, posted its continuation, or is in a foreign await.</summary>
+    private void AfterRunningStep()
+    {
         if (TryFinishPendingBody())
         {
             return;

@@ -1,3 +1,5 @@
+using System.Diagnostics.CodeAnalysis;
+using System.Runtime.CompilerServices;
 using System.Threading.Tasks.Sources;
 
 namespace GeventSharp;
@@ -12,27 +14,30 @@ public partial class Greenlet : IValueTaskSource, IValueTaskSource<bool>
 {
     // The await continuation. Both are kept after use and only a flag is cleared: an async method
     // registers the same delegate and state machine box at every await, so re-storing them is
-    // skipped and a switch pays two GC write barriers less.
+    // skipped and a switch pays two GC write barriers less. A YieldAwaitable's continuation is a
+    // plain Action (the state machine's MoveNext): it is kept in _continuationState with
+    // _continuation null, and invoked directly (one delegate call, not two).
     private Action<object?>? _continuation;
     private object? _continuationState;
     private bool _hasContinuation;
 
-    // A YieldAwaitable's continuation is a plain Action (the state machine's MoveNext): it is kept
-    // as the state of this invoker, so both kinds share the two fields above.
     private static readonly Action<object?> s_invokeAction = static s => ((Action)s!)();
 
+    /// <summary>This greenlet's synchronization context, for the hub's step (created on first use).</summary>
+    internal GreenletSynchronizationContext SyncContextForStep
+    {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        get => _syncContext ?? SyncContext;
+    }
+
     /// <summary>Runs on the hub: the greenlet's turn in the ready queue.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     internal void Step()
     {
-        if (_phase == GreenletState.StartPending)
-        {
-            StartBody();
-            return;
-        }
-
         if (_phase != GreenletState.Woken)
         {
-            return; // killed before start (Dead) while queued
+            StepNotWoken();
+            return;
         }
 
         _phase = GreenletState.Running;
@@ -47,8 +52,25 @@ public partial class Greenlet : IValueTaskSource, IValueTaskSource<bool>
 
         _hasContinuation = false;
         Action<object?>? continuation = _continuation;
-        object? state = _continuationState;
-        continuation?.Invoke(state);
+        if (continuation is not null)
+        {
+            continuation(_continuationState);
+        }
+        else
+        {
+            // Set only by SetActionContinuation, always with a non-null Action.
+            Unsafe.As<Action>(_continuationState)!();
+        }
+    }
+
+    /// <summary>A step that is not a resume: the start of the body, or nothing (killed before start while queued).</summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private void StepNotWoken()
+    {
+        if (_phase == GreenletState.StartPending)
+        {
+            StartBody();
+        }
     }
 
     /// <summary>Drops the kept continuation so a dead greenlet does not hold its last state machine box.</summary>
@@ -65,7 +87,27 @@ public partial class Greenlet : IValueTaskSource, IValueTaskSource<bool>
         return _waitDone;
     }
 
-    internal void SetActionContinuation(Action continuation, short token) => OnCompletedCore(s_invokeAction, continuation, token);
+    internal void SetActionContinuation(Action continuation, short token)
+    {
+        CheckToken(token);
+        if (_waitDone)
+        {
+            _homeHub.EnqueueCallback(this, s_invokeAction, continuation);
+            return;
+        }
+
+        if (_continuation is not null)
+        {
+            _continuation = null; // marks the Action kept in _continuationState
+        }
+
+        if (!ReferenceEquals(_continuationState, continuation))
+        {
+            _continuationState = continuation;
+        }
+
+        _hasContinuation = true;
+    }
 
     internal void GetYieldResult(short token) => GetResultCore(token);
 
@@ -132,7 +174,7 @@ public partial class Greenlet : IValueTaskSource, IValueTaskSource<bool>
         CheckToken(token);
         if (!_waitDone)
         {
-            throw new InvalidOperationException("A greenlet wait was read before it completed; await library calls directly.");
+            ThrowReadBeforeCompleted();
         }
 
         _waitVersion++; // one read per wait
@@ -146,11 +188,22 @@ public partial class Greenlet : IValueTaskSource, IValueTaskSource<bool>
         return _wakeResult;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private void CheckToken(short token)
     {
         if (token != _waitVersion)
         {
-            throw new InvalidOperationException("This greenlet wait was already awaited, or belongs to an earlier wait; a library ValueTask may be awaited once.");
+            ThrowStaleToken();
         }
     }
+
+    [DoesNotReturn]
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static void ThrowStaleToken()
+        => throw new InvalidOperationException("This greenlet wait was already awaited, or belongs to an earlier wait; a library ValueTask may be awaited once.");
+
+    [DoesNotReturn]
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static void ThrowReadBeforeCompleted()
+        => throw new InvalidOperationException("A greenlet wait was read before it completed; await library calls directly.");
 }

@@ -155,7 +155,26 @@ public partial class Greenlet
         return wait;
     }
 
+    /// <summary>
+    /// Starts wait number <c>_waitVersion + 1</c>, or returns false with the outcome the wait has at
+    /// once (<paramref name="early"/>). The usual case (running, nothing pending, no token) is the
+    /// inlined part; everything else goes through <see cref="BeginWaitChecked"/>.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private bool BeginWait(out ValueTask<bool> early, CancellationToken cancellationToken)
+    {
+        if (_phase != GreenletState.Running || !ReferenceEquals(_homeHub._current, this) || _rare is not null || cancellationToken.CanBeCanceled)
+        {
+            return BeginWaitChecked(out early, cancellationToken);
+        }
+
+        StartWait();
+        early = default;
+        return true;
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private bool BeginWaitChecked(out ValueTask<bool> early, CancellationToken cancellationToken)
     {
         if (_phase != GreenletState.Running || !ReferenceEquals(_homeHub._current, this))
         {
@@ -175,13 +194,19 @@ public partial class Greenlet
             return false;
         }
 
+        StartWait();
+        early = default;
+        return true;
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private void StartWait()
+    {
         _waitVersion++;
         _phase = GreenletState.Waiting;
         _waitDone = false;
         _wakeException = null;
         _wakeResult = false;
-        early = default;
-        return true;
     }
 
     /// <summary>Called by a <see cref="WaitList"/> that removed this greenlet: schedule it to resume.</summary>

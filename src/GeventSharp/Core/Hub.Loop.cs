@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Runtime.CompilerServices;
 using System.Runtime.ExceptionServices;
 using System.Text;
 
@@ -86,9 +87,22 @@ public sealed partial class Hub
             _poller.Wait(0);
         }
 
-        while (n-- > 0 && _ready.TryDequeue(out WorkItem item))
+        while (n-- > 0 && _ready.Count > 0)
         {
-            RunItem(in item);
+            // Read the slot into locals and clear it: no struct copy through write barriers.
+            ref WorkItem slot = ref _ready.DequeueSlot();
+            Greenlet? g = slot.Greenlet;
+            Delegate? callback = slot.Callback;
+            object? state = slot.State;
+            slot = default;
+            if (callback is null)
+            {
+                RunStep(g!);
+            }
+            else
+            {
+                RunCallback(g, callback, state);
+            }
         }
 
         return true;
@@ -108,44 +122,68 @@ public sealed partial class Hub
         }
     }
 
-    private void RunItem(in WorkItem item)
+    /// <summary>Installs <paramref name="g"/>'s synchronization context unless it is installed already.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private void EnterGreenletContext(Greenlet g)
     {
-        Greenlet? g = item.Greenlet;
+        GreenletSynchronizationContext context = g.SyncContextForStep;
+        if (!ReferenceEquals(_installedContext, context))
+        {
+            SynchronizationContext.SetSynchronizationContext(context);
+            _installedContext = context;
+        }
+    }
+
+    /// <summary>
+    /// Runs a plain resume (or start) of <paramref name="g"/>: the hot path of every switch, kept
+    /// apart from <see cref="RunCallback"/> so it has no callback dispatch and no null checks.
+    /// </summary>
+    private void RunStep(Greenlet g)
+    {
+        _current = g;
+        Volatile.Write(ref _runCounter, _runCounter + 1);
+        EnterGreenletContext(g);
+
+        try
+        {
+            g.Step();
+            g.AfterStep();
+        }
+        catch (Exception e)
+        {
+            ReportError(g, e);
+        }
+        finally
+        {
+            _current = null;
+            Volatile.Write(ref _runCounter, _runCounter + 1);
+        }
+    }
+
+    /// <summary>Runs a posted callback, as greenlet <paramref name="g"/> (or at hub level when null).</summary>
+    private void RunCallback(Greenlet? g, Delegate callback, object? state)
+    {
         _current = g;
         Volatile.Write(ref _runCounter, _runCounter + 1);
         if (g is not null)
         {
-            GreenletSynchronizationContext context = g.SyncContext;
-            if (!ReferenceEquals(_installedContext, context))
-            {
-                SynchronizationContext.SetSynchronizationContext(context);
-                _installedContext = context;
-            }
+            EnterGreenletContext(g);
         }
-        else if (_installedContext is not null)
+        else
         {
-            SynchronizationContext.SetSynchronizationContext(null);
-            _installedContext = null;
+            LeaveGreenletContext();
         }
 
         try
         {
-            if (item.Callback is null)
+            g?.OnPostedContinuationRun();
+            if (callback is Action<object?> action)
             {
-                g!.Step();
+                action(state);
             }
             else
             {
-                g?.OnPostedContinuationRun();
-
-                if (item.Callback is Action<object?> action)
-                {
-                    action(item.State);
-                }
-                else
-                {
-                    ((SendOrPostCallback)item.Callback)(item.State);
-                }
+                ((SendOrPostCallback)callback)(state);
             }
 
             g?.AfterStep();

@@ -174,7 +174,11 @@ public sealed partial class Hub
           "Inside greenlets, await without ConfigureAwait(false) (GeventSharp's own waits are safe either way)."
         : "";
 
-    internal static Greenlet CurrentGreenletOrThrow(string api)
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static Greenlet CurrentGreenletOrThrow(string api) => t_current?._current ?? NotInAGreenlet(api);
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static Greenlet NotInAGreenlet(string api)
     {
         Hub hub = CurrentOrThrow(api);
         return hub._current ?? throw new InvalidOperationException(

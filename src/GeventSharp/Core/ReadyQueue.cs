@@ -68,6 +68,22 @@ internal sealed class ReadyQueue
             return false;
         }
 
+        ref WorkItem slot = ref DequeueSlot();
+        item = slot;
+        slot = default;
+        return true;
+    }
+
+    /// <summary>
+    /// Takes the head item off the queue (<see cref="Count"/> must be above zero) and returns its
+    /// slot, which the caller reads into locals and then clears before running anything: copying a
+    /// whole <see cref="WorkItem"/> out through a reference would write its three references through
+    /// GC write barriers on every switch.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public ref WorkItem DequeueSlot()
+    {
+        Debug.Assert(_count > 0);
         int i = _headIndex;
         WorkItem[] items = _headItems;
         if ((uint)i >= (uint)items.Length)
@@ -76,20 +92,17 @@ internal sealed class ReadyQueue
             i = 0;
         }
 
-        ref WorkItem slot = ref items[i];
-        item = slot;
-        slot = default;
         _headIndex = i + 1;
         if (--_count == 0)
         {
             // Empty: the head is in the tail's segment. Start it over, so a queue that keeps
-            // emptying stays in one segment.
+            // emptying stays in one segment (the caller clears the slot before anything is enqueued).
             Debug.Assert(ReferenceEquals(_head, _tail) && _headIndex == _tailIndex);
             _headIndex = 0;
             _tailIndex = 0;
         }
 
-        return true;
+        return ref items[i];
     }
 
     /// <summary>A cleared slot at the tail, counted: the caller fills it.</summary>
