@@ -11,12 +11,14 @@
 #                                   whose toolchain is missing; writes bench/compare/out/smoke/
 #
 # Options: --reps N  --out DIR (md/png/jsonl go there instead of docs/)  --no-apt  --no-bdn  --no-echo  --no-http
-#          --no-scale  --scale-sizes "1000 10000 100000 1000000"  --workloads "a b"  --runtimes "a b"
+#          --no-aot  --no-scale  --scale-sizes "1000 10000 100000 1000000"  --workloads "a b"  --runtimes "a b"
 #          --quiet-pct P (machine CPU use counted as quiet, default 25)  --quiet-max S (longest wait
 #          for quiet before a run, default 30; smoke 0)
 #
 # Runtimes: geventsharp, go-p1 and go-p2 (Go at GOMAXPROCS=1 and 2), gevent, dotnet-async (.NET
-# async on a single-threaded context) and dotnet-tpl (.NET Tasks on the thread pool). Every program
+# async on a single-threaded context) and dotnet-tpl (.NET Tasks on the thread pool); in a full run also
+# geventsharp-aot, dotnet-async-aot and dotnet-tpl-aot, the same .NET programs published with Native AOT
+# (-p:Variant=aot; their own table in the report, beside the default console apps). Every program
 # gets the same warm-up: one untimed pass of n/10 operations in the same process before the timed
 # pass (none for "blocked", whose memory figure starts from a fresh process).
 #
@@ -30,13 +32,14 @@ cd "$(dirname "$0")"
 HERE=$(pwd)
 REPO=$(cd ../.. && pwd)
 
-SMOKE=0 REPS=3 OUT="" APT=1 BDN=1 ECHO=1 HTTP=1 SCALE=1 QUIET_PCT=25 QUIET_MAX=30
+SMOKE=0 REPS=3 OUT="" APT=1 BDN=1 ECHO=1 HTTP=1 AOT=1 SCALE=1 QUIET_PCT=25 QUIET_MAX=30
 # The headline workloads, then GeventSharp's extra rows (other spellings of the same operation).
 WORKLOADS="spawn_join yield channel_pingpong event_fanout blocked spawn_join_each yield_awaiter blocked_direct"
 RUNTIMES="geventsharp go-p1 go-p2 gevent dotnet-async dotnet-tpl"
+AOT_RUNTIMES="geventsharp-aot dotnet-async-aot dotnet-tpl-aot"
 SCALE_SIZES="1000 10000 100000 1000000"
 SCALE_WORKLOADS="switch_many spawn_join timer event_fanout"
-REPS_SET=0 QUIET_MAX_SET=0 SCALE_SET=0
+REPS_SET=0 QUIET_MAX_SET=0 SCALE_SET=0 RUNTIMES_SET=0
 while [ $# -gt 0 ]; do
     case $1 in
         --smoke) SMOKE=1 ;;
@@ -46,13 +49,14 @@ while [ $# -gt 0 ]; do
         --no-bdn) BDN=0 ;;
         --no-echo) ECHO=0 ;;
         --no-http) HTTP=0 ;;
+        --no-aot) AOT=0 ;;
         --quiet-pct) QUIET_PCT=$2; shift ;;
         --quiet-max) QUIET_MAX=$2; QUIET_MAX_SET=1; shift ;;
         --no-scale) SCALE=0 ;;
         --scale-sizes) SCALE_SIZES=$2; SCALE_SET=1; shift ;;
         --workloads) WORKLOADS=$2; shift ;;
-        --runtimes) RUNTIMES=$2; shift ;;
-        -h|--help) sed -n '2,27p' "$0"; exit 0 ;;
+        --runtimes) RUNTIMES=$2; RUNTIMES_SET=1; shift ;;
+        -h|--help) sed -n '2,30p' "$0"; exit 0 ;;
         *) echo "run.sh: unknown option $1 (try --help)" >&2; exit 2 ;;
     esac
     shift
@@ -61,7 +65,7 @@ done
 declare -A SIZE=()
 SAMPLE_S=1
 if [ "$SMOKE" = 1 ]; then
-    APT=0 BDN=0 ECHO=0 HTTP=0 SAMPLE_S=0.2
+    APT=0 BDN=0 ECHO=0 HTTP=0 AOT=0 SAMPLE_S=0.2
     [ "$REPS_SET" = 1 ] || REPS=1
     [ "$QUIET_MAX_SET" = 1 ] || QUIET_MAX=0
     [ "$SCALE_SET" = 1 ] || SCALE_SIZES="1000 10000"
@@ -109,8 +113,20 @@ for proj in GeventSharpMicro/GeventSharpMicro.csproj dotnet/AsyncBaseline/AsyncB
     dotnet build "$proj" -c Release --nologo -v q >>"$LOG" 2>&1 || { say "build failed: $proj (see $LOG)"; exit 1; }
 done
 
+# Native AOT builds of the two .NET micro programs (a minute or two each; needs clang and zlib1g-dev).
+if [ "$AOT" = 1 ]; then
+    for proj in GeventSharpMicro/GeventSharpMicro.csproj dotnet/AsyncBaseline/AsyncBaseline.csproj; do
+        rm -rf "$(dirname "$proj")/bin/aot" # no stale binary if this publish fails
+        dotnet publish "$proj" -c Release --use-current-runtime -p:Variant=aot -o "$(dirname "$proj")/bin/aot" --nologo -v q >>"$LOG" 2>&1 \
+            || say "Native AOT publish failed: $proj (see $LOG); its -aot runtime is skipped"
+    done
+    [ "$RUNTIMES_SET" = 1 ] || RUNTIMES="$RUNTIMES $AOT_RUNTIMES"
+fi
+
 available() {
     case $1 in
+        geventsharp-aot) [ -x GeventSharpMicro/bin/aot/GeventSharpMicro ] ;;
+        dotnet-*-aot) [ -x dotnet/AsyncBaseline/bin/aot/AsyncBaseline ] ;;
         go-p*) [ "$HAVE_GO" = 1 ] ;;
         gevent) [ "$HAVE_GEVENT" = 1 ] ;;
         *) true ;;
@@ -144,7 +160,7 @@ meta date "$(date -u '+%Y-%m-%d %H:%M')" mode "$MODE" reps "$REPS" \
 # ---- micro runs ----
 micro_cmd() { # runtime workload [n] -> CMD array; fails for a workload the runtime does not have
     case $2 in
-        spawn_join_each|yield_awaiter|blocked_direct|switch_many|timer) [ "$1" = geventsharp ] || return 1 ;;
+        spawn_join_each|yield_awaiter|blocked_direct|switch_many|timer) [[ $1 == geventsharp* ]] || return 1 ;;
     esac
     case $1 in
         geventsharp) CMD=(GeventSharpMicro/bin/Release/net10.0/GeventSharpMicro -workload "$2") ;;
@@ -152,6 +168,9 @@ micro_cmd() { # runtime workload [n] -> CMD array; fails for a workload the runt
         gevent) CMD=(/usr/bin/python3 python/micro.py -workload "$2") ;;
         dotnet-async) CMD=(dotnet/AsyncBaseline/bin/Release/net10.0/AsyncBaseline -workload "$2" -procs 1) ;;
         dotnet-tpl) CMD=(dotnet/AsyncBaseline/bin/Release/net10.0/AsyncBaseline -workload "$2" -procs 0) ;;
+        geventsharp-aot) CMD=(GeventSharpMicro/bin/aot/GeventSharpMicro -workload "$2") ;;
+        dotnet-async-aot) CMD=(dotnet/AsyncBaseline/bin/aot/AsyncBaseline -workload "$2" -procs 1) ;;
+        dotnet-tpl-aot) CMD=(dotnet/AsyncBaseline/bin/aot/AsyncBaseline -workload "$2" -procs 0) ;;
         *) return 1 ;;
     esac
     local n=${3:-${SIZE[$2]:-}}
@@ -174,6 +193,9 @@ run_one() { # runtime workload rep [n series]: one fresh process
     OTHERS_PCT=$(others_pct "$b0" "$t0" "$b1" "$t1" "${own:-0}")
     local extra="\"rep\":$rep,\"bg_busy_pct\":$BUSY,\"others_pct\":$OTHERS_PCT,\"noisy\":$(noisy_flag),\"loadavg1\":$LOAD1,\"quiet_wait_s\":$QWAIT"
     if [ -n "${5:-}" ]; then extra+=",\"series\":\"$5\""; fi
+    if [[ $rt == *-aot ]]; then
+        line=$(printf '%s' "$line" | sed "s/\"runtime\":\"[^\"]*\"/\"runtime\":\"$rt\"/")
+    fi
     if [[ ( $rc == 0 || $rc == 3 ) && $line == \{*\} ]]; then
         echo "${line%\}},$extra}" >> "$RESULTS"
     else

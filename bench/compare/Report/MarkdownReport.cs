@@ -14,6 +14,9 @@ internal static class MarkdownReport
         ["gevent"] = "gevent",
         ["dotnet-async"] = ".NET async, one-thread context",
         ["dotnet-tpl"] = ".NET Tasks, thread pool",
+        ["geventsharp-aot"] = "GeventSharp, Native AOT",
+        ["dotnet-async-aot"] = ".NET async, Native AOT",
+        ["dotnet-tpl-aot"] = ".NET Tasks, Native AOT",
     };
 
     public static readonly Dictionary<string, string> WorkloadNames = new()
@@ -62,6 +65,7 @@ internal static class MarkdownReport
         Noise(sb, r);
         Goals(sb, r);
         MicroTables.TimeTable(sb, r);
+        MicroTables.AotTable(sb, r);
         MicroTables.RatioTable(sb, r);
         MicroTables.MemoryTable(sb, r);
         MicroTables.ScaleTable(sb, r);

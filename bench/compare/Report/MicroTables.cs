@@ -55,6 +55,50 @@ internal static class MicroTables
         sb.AppendLine();
     }
 
+    /// <summary>
+    /// The Native AOT builds (run.sh publishes the GeventSharp and .NET micro programs with
+    /// -p:Variant=aot): beside the default console-app column, never instead of it. Nothing when
+    /// the run has no AOT results.
+    /// </summary>
+    public static void AotTable(StringBuilder sb, ResultSet r)
+    {
+        if (!r.Micro.Any(m => m.Runtime.EndsWith("-aot", StringComparison.Ordinal)))
+        {
+            return;
+        }
+
+        string[] columns = ["geventsharp", .. ResultSet.AotRuntimes];
+        sb.AppendLine("### The same programs compiled with Native AOT");
+        sb.AppendLine();
+        sb.AppendLine("The GeventSharp and .NET micro programs published with Native AOT (`-p:Variant=aot`): fully optimized from the first " +
+                      "call, with no JIT, no tiered compilation and no dynamic PGO. The first column is the default console-app figure " +
+                      "of the table above, which stays the headline; these columns show the code's cost without the JIT's warm-up and " +
+                      "without the profile-guided devirtualisation a long-running JIT process gets.");
+        sb.AppendLine();
+        sb.AppendLine("| Workload (n) |" + string.Concat(columns.Select(rt => $" {MarkdownReport.RuntimeNames[rt]} |")));
+        sb.AppendLine("|---|" + string.Concat(Enumerable.Repeat("---:|", columns.Length)));
+        foreach (string w in ResultSet.Workloads.Concat(ResultSet.ExtraWorkloads))
+        {
+            if (w.StartsWith("blocked", StringComparison.Ordinal))
+            {
+                continue;
+            }
+
+            bool extra = HeadlineOf.ContainsKey(w);
+            long n = r.Micro.Where(m => m.Workload == w && m.Runtime == "geventsharp-aot" && m.Series is null).Select(m => m.N).FirstOrDefault();
+            string name = MarkdownReport.WorkloadNames[w];
+            sb.Append(extra ? $"| *{name}* (n = {n.ToString("N0", Inv)}) |" : $"| {name} (n = {n.ToString("N0", Inv)}) |");
+            foreach (string rt in columns)
+            {
+                sb.Append(' ').Append(extra && !rt.StartsWith("geventsharp", StringComparison.Ordinal) ? "" : Cell(r, w, rt)).Append(" |");
+            }
+
+            sb.AppendLine();
+        }
+
+        sb.AppendLine();
+    }
+
     public static void RatioTable(StringBuilder sb, ResultSet r)
     {
         sb.AppendLine("## GeventSharp's ratio to each runtime");

@@ -46,6 +46,9 @@ internal sealed class ResultSet
 {
     public static readonly string[] Runtimes = ["geventsharp", "go-p1", "go-p2", "gevent", "dotnet-async", "dotnet-tpl"];
 
+    /// <summary>The Native AOT builds of the .NET micro programs (run.sh, unless --no-aot): a table of their own.</summary>
+    public static readonly string[] AotRuntimes = ["geventsharp-aot", "dotnet-async-aot", "dotnet-tpl-aot"];
+
     /// <summary>The headline workloads, measured on every runtime.</summary>
     public static readonly string[] Workloads = ["spawn_join", "yield", "channel_pingpong", "event_fanout", "blocked"];
 
