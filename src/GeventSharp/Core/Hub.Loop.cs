@@ -115,10 +115,10 @@ public sealed partial class Hub
     /// </summary>
     private void LeaveGreenletContext()
     {
-        if (_installedContext is not null)
+        if (_installedContextOwner != 0)
         {
             SynchronizationContext.SetSynchronizationContext(null);
-            _installedContext = null;
+            _installedContextOwner = 0;
         }
     }
 
@@ -126,11 +126,11 @@ public sealed partial class Hub
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private void EnterGreenletContext(Greenlet g)
     {
-        GreenletSynchronizationContext context = g.SyncContextForStep;
-        if (!ReferenceEquals(_installedContext, context))
+        long id = g.Id;
+        if (_installedContextOwner != id)
         {
-            SynchronizationContext.SetSynchronizationContext(context);
-            _installedContext = context;
+            SynchronizationContext.SetSynchronizationContext(g.SyncContextForStep);
+            _installedContextOwner = id;
         }
     }
 

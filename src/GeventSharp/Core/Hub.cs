@@ -50,7 +50,10 @@ public sealed partial class Hub
     private int _keepAlive;
     private int _droppedAfterClose;
     private volatile bool _closed;
-    private SynchronizationContext? _installedContext;
+    // The Id of the greenlet whose synchronization context the hub installed on its thread, 0 for
+    // none: a number rather than the context, so a switch between greenlets stores no reference
+    // (no GC write barrier) to remember it.
+    private long _installedContextOwner;
     private WaitList? _idleWaiters;
 
     private Hub(HubOptions? options)
