@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Diagnostics;
 using System.Runtime.ExceptionServices;
 
@@ -14,6 +15,7 @@ public partial class Greenlet
     /// Schedules the greenlet to start at the hub's next turn. Does nothing if it was already started
     /// (or scheduled to start) or is dead, as gevent's <c>start()</c>: a greenlet runs once.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void Start()
     {
         _homeHub.VerifyHubThread("Greenlet.Start");
@@ -41,7 +43,7 @@ public partial class Greenlet
 
         CallSpawnCallbacks();
         _phase = GreenletState.StartPending;
-        _startTimerArmed = true;
+        _pendingBody = s_startTimerArmed;
         _homeHub.AddTimer(_homeHub.Now + _homeHub.ToTicks(delay), this, StartTimerToken);
     }
 
@@ -49,6 +51,7 @@ public partial class Greenlet
     public void StartLater(double seconds) => StartLater(Gevent.SecondsToTimeSpan(seconds, nameof(seconds)));
 
     /// <summary>Starts the function; records the pending task if it did not finish synchronously.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void StartBody()
     {
         _phase = GreenletState.Running;
@@ -63,6 +66,7 @@ public partial class Greenlet
     }
 
     /// <summary>Invokes the body delegate. Overridden by <see cref="Greenlet{T}"/> for valued bodies.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private protected virtual void StartBodyCore(object? body)
     {
         switch (body)
@@ -148,6 +152,7 @@ public partial class Greenlet
     }
 
     /// <summary>Records the outcome, reports a failure, wakes joiners and schedules links.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private protected void Finish(Exception? error)
     {
         Debug.Assert(_phase != GreenletState.Dead);
@@ -272,7 +277,7 @@ public partial class Greenlet
                 return;
             case GreenletState.Unstarted:
             case GreenletState.StartPending:
-                _startTimerArmed = false;
+                _pendingBody = null; // disarms a StartLater timer
                 _phase = GreenletState.Running; // Finish expects a live greenlet
                 Finish(exception);
                 return;

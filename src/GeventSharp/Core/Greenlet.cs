@@ -48,6 +48,7 @@ public partial class Greenlet : Waitable
     private GreenletSynchronizationContext? _syncContext;
     private Rare? _rare;
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private protected Greenlet(Hub hub, object body)
     {
         _homeHub = hub;

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 namespace GeventSharp;
 
 /// <summary>
@@ -155,11 +156,20 @@ public abstract class Waitable
     /// Wakes every waiting greenlet (FIFO) with <paramref name="result"/> and schedules the link
     /// callbacks: one hub callback runs them in the order they were linked, then forgets them.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private protected void NotifyAll(Hub hub, bool result = true)
     {
         if (_waiters is not WaitList w)
         {
-            if (_waiters is not null)
+            if (_waiters is Action<Waitable> { Target: IImmediateLink } immediate)
+            {
+                // The library's own collector (JoinAllAsync, WaitAsync, WaitEachAsync): it only records
+                // this object and schedules its waiting greenlet, so it runs now, not as a hub callback
+                // of its own (half the ready-queue items when a joined greenlet dies).
+                _waiters = null;
+                RunLink(new LinkEntry(immediate, LinkKind.Raw));
+            }
+            else if (_waiters is not null)
             {
                 hub.EnqueueCallback(null, s_notifyLinks, this); // the single inline link (a greenlet's)
             }
@@ -297,6 +307,14 @@ internal enum LinkKind : byte
     /// <summary>An <c>Action&lt;Greenlet&gt;</c>, only if the greenlet failed.</summary>
     Exception,
 }
+
+/// <summary>
+/// Marks the target of a library link callback that may run as soon as the object it is linked to
+/// becomes ready, inside the code that made it ready: it never throws and never runs user code, it only
+/// records the object and wakes (schedules) a waiting greenlet. Only a greenlet's single inline link is
+/// run so; behind a wait list the callback is scheduled as every link is.
+/// </summary>
+internal interface IImmediateLink;
 
 /// <summary>A registered link callback.</summary>
 internal readonly record struct LinkEntry(Delegate Callback, LinkKind Kind);
