@@ -178,10 +178,39 @@ public abstract class Waitable
         }
 
         w.WakeAll(result);
-        if (w.Links is { Count: > 0 })
+        if (w.Links is { Count: > 0 } links)
         {
+            if (w.Notifying is null && AllImmediate(links))
+            {
+                // Only the library's collectors wait here (an event in WaitAsync): they record this
+                // object now, as a greenlet's single inline collector does, so arrivals keep the order
+                // in which the objects became ready.
+                w.Links = null;
+                foreach (LinkEntry entry in links)
+                {
+                    RunLink(entry);
+                }
+
+                links.Clear();
+                w.Links ??= links; // reuse the list
+                return;
+            }
+
             ScheduleLinks(hub, w);
         }
+    }
+
+    private static bool AllImmediate(List<LinkEntry> links)
+    {
+        foreach (LinkEntry entry in links)
+        {
+            if (entry.Callback.Target is not IImmediateLink)
+            {
+                return false;
+            }
+        }
+
+        return true;
     }
 
     /// <summary>Hands the pending links to the notifier, scheduling it unless it is already scheduled.</summary>
@@ -311,8 +340,9 @@ internal enum LinkKind : byte
 /// <summary>
 /// Marks the target of a library link callback that may run as soon as the object it is linked to
 /// becomes ready, inside the code that made it ready: it never throws and never runs user code, it only
-/// records the object and wakes (schedules) a waiting greenlet. Only a greenlet's single inline link is
-/// run so; behind a wait list the callback is scheduled as every link is.
+/// records the object and wakes (schedules) a waiting greenlet. Such links run so only when they are all
+/// the object's links: beside a user's link every link is scheduled, in the order they were linked,
+/// so the waiting greenlet still resumes after the user's callbacks ran.
 /// </summary>
 internal interface IImmediateLink;
 
