@@ -15,6 +15,7 @@ public partial class Greenlet
     /// Schedules the greenlet to start at the hub's next turn. Does nothing if it was already started
     /// (or scheduled to start) or is dead, as gevent's <c>start()</c>: a greenlet runs once.
     /// </summary>
+    // Once per greenlet: optimized at first call (a short program never reaches tier 1; docs/benchmarks.md, "Third pass").
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void Start()
     {
@@ -51,6 +52,7 @@ public partial class Greenlet
     public void StartLater(double seconds) => StartLater(Gevent.SecondsToTimeSpan(seconds, nameof(seconds)));
 
     /// <summary>Starts the function; records the pending task if it did not finish synchronously.</summary>
+    // Once per greenlet: optimized at first call (a short program never reaches tier 1; docs/benchmarks.md, "Third pass").
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void StartBody()
     {
@@ -66,7 +68,6 @@ public partial class Greenlet
     }
 
     /// <summary>Invokes the body delegate. Overridden by <see cref="Greenlet{T}"/> for valued bodies.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private protected virtual void StartBodyCore(object? body)
     {
         switch (body)
@@ -152,6 +153,7 @@ public partial class Greenlet
     }
 
     /// <summary>Records the outcome, reports a failure, wakes joiners and schedules links.</summary>
+    // Once per greenlet: optimized at first call (a short program never reaches tier 1; docs/benchmarks.md, "Third pass").
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private protected void Finish(Exception? error)
     {

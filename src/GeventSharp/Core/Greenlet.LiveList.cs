@@ -22,6 +22,7 @@ public partial class Greenlet
         /// <summary>How many greenlets were ever added: the hub's spawn count (one plain increment per spawn).</summary>
         public long Added { get; private set; }
 
+        // Once per greenlet: optimized at first call (a short program never reaches tier 1; docs/benchmarks.md, "Third pass").
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public void Add(Greenlet g)
         {
@@ -36,6 +37,7 @@ public partial class Greenlet
             Added++;
         }
 
+        // Once per greenlet: optimized at first call (a short program never reaches tier 1; docs/benchmarks.md, "Third pass").
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public void Remove(Greenlet g)
         {

@@ -131,6 +131,7 @@ public partial class Greenlet
     /// spawned each other do not form a chain kept alive by the last one. The tree is unchanged:
     /// a dead non-root spawner shares the dictionary of its own link.
     /// </summary>
+    // Once per greenlet: optimized at first call (a short program never reaches tier 1; docs/benchmarks.md, "Third pass").
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void LetGoOfDeadSpawner()
     {

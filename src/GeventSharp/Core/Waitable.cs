@@ -156,6 +156,7 @@ public abstract class Waitable
     /// Wakes every waiting greenlet (FIFO) with <paramref name="result"/> and schedules the link
     /// callbacks: one hub callback runs them in the order they were linked, then forgets them.
     /// </summary>
+    // Once per greenlet: optimized at first call (a short program never reaches tier 1; docs/benchmarks.md, "Third pass").
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private protected void NotifyAll(Hub hub, bool result = true)
     {
