@@ -115,7 +115,7 @@ public static partial class Gevent
     }
 
     /// <summary>Collects objects into a list as their link callbacks fire, and wakes the waiting greenlet at each.</summary>
-    private sealed class ListCollector<T>
+    private sealed class ListCollector<T> : IImmediateLink
         where T : Waitable
     {
         /// <summary>The waiting greenlet's current wait on this collector (empty before the first).</summary>
@@ -227,7 +227,7 @@ public static partial class Gevent
         => WaitEachAsync(objects, SecondsToTimeSpan(timeoutSeconds, nameof(timeoutSeconds)), count);
 
     /// <summary>Collects objects as their link callbacks fire and wakes the waiting greenlet.</summary>
-    private sealed class ReadyCollector
+    private sealed class ReadyCollector : IImmediateLink
     {
         /// <summary>The iterating greenlet's current wait on this collector (empty before the first).</summary>
         public WaitTicket Waiter;

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Diagnostics;
 using System.Runtime.ExceptionServices;
 
@@ -14,6 +15,8 @@ public partial class Greenlet
     /// Schedules the greenlet to start at the hub's next turn. Does nothing if it was already started
     /// (or scheduled to start) or is dead, as gevent's <c>start()</c>: a greenlet runs once.
     /// </summary>
+    // Once per greenlet: optimized at first call (a short program never reaches tier 1; docs/benchmarks.md, "Third pass").
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void Start()
     {
         _homeHub.VerifyHubThread("Greenlet.Start");
@@ -41,7 +44,7 @@ public partial class Greenlet
 
         CallSpawnCallbacks();
         _phase = GreenletState.StartPending;
-        _startTimerArmed = true;
+        _pendingBody = s_startTimerArmed;
         _homeHub.AddTimer(_homeHub.Now + _homeHub.ToTicks(delay), this, StartTimerToken);
     }
 
@@ -49,6 +52,8 @@ public partial class Greenlet
     public void StartLater(double seconds) => StartLater(Gevent.SecondsToTimeSpan(seconds, nameof(seconds)));
 
     /// <summary>Starts the function; records the pending task if it did not finish synchronously.</summary>
+    // Once per greenlet: optimized at first call (a short program never reaches tier 1; docs/benchmarks.md, "Third pass").
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void StartBody()
     {
         _phase = GreenletState.Running;
@@ -148,6 +153,8 @@ public partial class Greenlet
     }
 
     /// <summary>Records the outcome, reports a failure, wakes joiners and schedules links.</summary>
+    // Once per greenlet: optimized at first call (a short program never reaches tier 1; docs/benchmarks.md, "Third pass").
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private protected void Finish(Exception? error)
     {
         Debug.Assert(_phase != GreenletState.Dead);
@@ -272,7 +279,7 @@ public partial class Greenlet
                 return;
             case GreenletState.Unstarted:
             case GreenletState.StartPending:
-                _startTimerArmed = false;
+                _pendingBody = null; // disarms a StartLater timer
                 _phase = GreenletState.Running; // Finish expects a live greenlet
                 Finish(exception);
                 return;

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 namespace GeventSharp;
 
 /// <summary>The hub's list of its live greenlets.</summary>
@@ -21,6 +22,8 @@ public partial class Greenlet
         /// <summary>How many greenlets were ever added: the hub's spawn count (one plain increment per spawn).</summary>
         public long Added { get; private set; }
 
+        // Once per greenlet: optimized at first call (a short program never reaches tier 1; docs/benchmarks.md, "Third pass").
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public void Add(Greenlet g)
         {
             g._liveNext = _head;
@@ -34,6 +37,8 @@ public partial class Greenlet
             Added++;
         }
 
+        // Once per greenlet: optimized at first call (a short program never reaches tier 1; docs/benchmarks.md, "Third pass").
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public void Remove(Greenlet g)
         {
             if (g._livePrev is not null)

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 namespace GeventSharp;
 
 /// <summary>The spawn tree: who spawned a greenlet, the locals its tree shares, and spawn callbacks.</summary>
@@ -130,6 +131,8 @@ public partial class Greenlet
     /// spawned each other do not form a chain kept alive by the last one. The tree is unchanged:
     /// a dead non-root spawner shares the dictionary of its own link.
     /// </summary>
+    // Once per greenlet: optimized at first call (a short program never reaches tier 1; docs/benchmarks.md, "Third pass").
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void LetGoOfDeadSpawner()
     {
         if (_spawnLink is Greenlet { Ready: true, IsTreeRoot: false } spawner)

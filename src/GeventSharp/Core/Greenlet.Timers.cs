@@ -5,15 +5,19 @@ public partial class Greenlet : ITimerTarget
 {
     private const long StartTimerToken = long.MinValue;
 
-    private bool _startTimerArmed;
+    // Kept in _pendingBody while a StartLater timer is armed: before the body starts that field is
+    // free, so the rare StartLater needs no field of its own in every greenlet.
+    private static readonly object s_startTimerArmed = new();
+
+    private bool StartTimerArmed => ReferenceEquals(_pendingBody, s_startTimerArmed);
 
     void ITimerTarget.OnTimer(long token)
     {
         if (token == StartTimerToken)
         {
-            if (_phase == GreenletState.StartPending && _startTimerArmed)
+            if (_phase == GreenletState.StartPending && StartTimerArmed)
             {
-                _startTimerArmed = false;
+                _pendingBody = null;
                 _homeHub.EnqueueResume(this);
             }
 
@@ -32,6 +36,6 @@ public partial class Greenlet : ITimerTarget
     }
 
     bool ITimerTarget.IsTimerLive(long token) => token == StartTimerToken
-        ? _phase == GreenletState.StartPending && _startTimerArmed
+        ? _phase == GreenletState.StartPending && StartTimerArmed
         : _phase == GreenletState.Waiting && _waitVersion == (short)token && _hasWaitTimer;
 }

@@ -48,6 +48,8 @@ public partial class Greenlet : Waitable
     private GreenletSynchronizationContext? _syncContext;
     private Rare? _rare;
 
+    // Once per greenlet: optimized at first call (a short program never reaches tier 1; docs/benchmarks.md, "Third pass").
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private protected Greenlet(Hub hub, object body)
     {
         _homeHub = hub;

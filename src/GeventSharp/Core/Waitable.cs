@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 namespace GeventSharp;
 
 /// <summary>
@@ -155,11 +156,21 @@ public abstract class Waitable
     /// Wakes every waiting greenlet (FIFO) with <paramref name="result"/> and schedules the link
     /// callbacks: one hub callback runs them in the order they were linked, then forgets them.
     /// </summary>
+    // Once per greenlet: optimized at first call (a short program never reaches tier 1; docs/benchmarks.md, "Third pass").
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private protected void NotifyAll(Hub hub, bool result = true)
     {
         if (_waiters is not WaitList w)
         {
-            if (_waiters is not null)
+            if (_waiters is Action<Waitable> { Target: IImmediateLink } immediate)
+            {
+                // The library's own collector (JoinAllAsync, WaitAsync, WaitEachAsync): it only records
+                // this object and schedules its waiting greenlet, so it runs now, not as a hub callback
+                // of its own (half the ready-queue items when a joined greenlet dies).
+                _waiters = null;
+                RunLink(new LinkEntry(immediate, LinkKind.Raw));
+            }
+            else if (_waiters is not null)
             {
                 hub.EnqueueCallback(null, s_notifyLinks, this); // the single inline link (a greenlet's)
             }
@@ -168,10 +179,39 @@ public abstract class Waitable
         }
 
         w.WakeAll(result);
-        if (w.Links is { Count: > 0 })
+        if (w.Links is { Count: > 0 } links)
         {
+            if (w.Notifying is null && AllImmediate(links))
+            {
+                // Only the library's collectors wait here (an event in WaitAsync): they record this
+                // object now, as a greenlet's single inline collector does, so arrivals keep the order
+                // in which the objects became ready.
+                w.Links = null;
+                foreach (LinkEntry entry in links)
+                {
+                    RunLink(entry);
+                }
+
+                links.Clear();
+                w.Links ??= links; // reuse the list
+                return;
+            }
+
             ScheduleLinks(hub, w);
         }
+    }
+
+    private static bool AllImmediate(List<LinkEntry> links)
+    {
+        foreach (LinkEntry entry in links)
+        {
+            if (entry.Callback.Target is not IImmediateLink)
+            {
+                return false;
+            }
+        }
+
+        return true;
     }
 
     /// <summary>Hands the pending links to the notifier, scheduling it unless it is already scheduled.</summary>
@@ -297,6 +337,15 @@ internal enum LinkKind : byte
     /// <summary>An <c>Action&lt;Greenlet&gt;</c>, only if the greenlet failed.</summary>
     Exception,
 }
+
+/// <summary>
+/// Marks the target of a library link callback that may run as soon as the object it is linked to
+/// becomes ready, inside the code that made it ready: it never throws and never runs user code, it only
+/// records the object and wakes (schedules) a waiting greenlet. Such links run so only when they are all
+/// the object's links: beside a user's link every link is scheduled, in the order they were linked,
+/// so the waiting greenlet still resumes after the user's callbacks ran.
+/// </summary>
+internal interface IImmediateLink;
 
 /// <summary>A registered link callback.</summary>
 internal readonly record struct LinkEntry(Delegate Callback, LinkKind Kind);
