@@ -272,8 +272,48 @@ internal sealed class HttpConnection
     /// Takes the outcome of the handler (<see cref="_handling"/>, complete) and completes its
     /// response; false when the connection should close.
     /// </summary>
+    /// <remarks>Not an async method on the usual path: a handler that succeeded, a response whose write completes at once.</remarks>
+    private ValueTask<bool> FinishOneAsync()
+    {
+        if (_handling is not { IsCompletedSuccessfully: true } || _webSocket is not null || _stall.Cut != ClientWait.None)
+        {
+            return FinishOneSlowAsync();
+        }
+
+        _handling = null;
+        ValueTask<bool> complete = _writer.CompleteAsync();
+        if (complete.IsCompleted)
+        {
+            return AfterResponse(_response!, complete.GetAwaiter().GetResult());
+        }
+
+        return FinishWriteAsync(complete);
+    }
+
+    /// <summary>Waits for the write of a response whose handler succeeded (it did not complete at once: rare).</summary>
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
-    private async ValueTask<bool> FinishOneAsync()
+    private async ValueTask<bool> FinishWriteAsync(ValueTask<bool> complete)
+    {
+        bool keepAlive = await complete; // with the context, as a stream's operation is
+        return await AfterResponse(_response!, keepAlive).ConfigureAwait(false);
+    }
+
+    /// <summary>A response was sent: log it, and go on with the next request unless it was the last (or a body to skip is too long).</summary>
+    private ValueTask<bool> AfterResponse(HttpResponse response, bool keepAlive)
+    {
+        LogAccess(response.StatusCode);
+        if (!keepAlive)
+        {
+            return new ValueTask<bool>(false);
+        }
+
+        _server.NoteRequestServed();
+        return _server.Stopping ? new ValueTask<bool>(false) : _body.SkipRestAsync(MaxDrain);
+    }
+
+    /// <summary><see cref="FinishOneAsync"/> for a handler that failed or is not done with the connection, or a client cut off.</summary>
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
+    private async ValueTask<bool> FinishOneSlowAsync()
     {
         HttpResponse response = _response!;
         Task handling = _handling!;
@@ -331,14 +371,7 @@ internal sealed class HttpConnection
         }
 
         bool keepAlive = await _writer.CompleteAsync().ConfigureAwait(false);
-        LogAccess(response.StatusCode);
-        if (!keepAlive)
-        {
-            return false;
-        }
-
-        _server.NoteRequestServed();
-        return !_server.Stopping && await _body.SkipRestAsync(MaxDrain).ConfigureAwait(false);
+        return await AfterResponse(response, keepAlive).ConfigureAwait(false);
     }
 
     /// <summary>The access-log entry of the response just sent (for a head that could not be read, its duration is 0).</summary>
@@ -354,9 +387,44 @@ internal sealed class HttpConnection
     /// first byte the wait is held to the keep-alive timeout; from there to the head's end, to the
     /// request-headers timeout (as Kestrel's: a head that arrives in one read is never timed).
     /// </summary>
-    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
-    private async ValueTask<RequestHead?> ReadHeadAsync()
+    /// <remarks>Not an async method on the usual path: the whole head comes in the first read, which completes at once.</remarks>
+    private ValueTask<RequestHead?> ReadHeadAsync()
     {
+        if (_input.Count == 0)
+        {
+            ValueTask<int> fill = _input.FillAsync(_server.Options.MaxRequestHeadSize + 4, guarded: false, keepAlive: true);
+            int n = fill.IsCompleted ? fill.GetAwaiter().GetResult() : -1;
+            if (n < 0)
+            {
+                return ReadHeadSlowAsync(fill, waiting: true);
+            }
+
+            _stall.EndKeepAlive();
+            if (n == 0)
+            {
+                return new ValueTask<RequestHead?>((RequestHead?)null);
+            }
+        }
+
+        bool complete = HttpRequestParser.TryParse(_input.Buffered, _server.HeadLimits, out int consumed, out RequestHead head, _server.RecentStrings);
+        _input.Consume(consumed);
+        return complete ? new ValueTask<RequestHead?>(head) : ReadHeadSlowAsync(default, waiting: false);
+    }
+
+    /// <summary><see cref="ReadHeadAsync"/> for a head that takes more than one read (or whose first read has to wait: <paramref name="waiting"/>).</summary>
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
+    private async ValueTask<RequestHead?> ReadHeadSlowAsync(ValueTask<int> firstFill, bool waiting)
+    {
+        if (waiting)
+        {
+            int n = await firstFill; // with the context, as a stream's operation is (the stream said it was readable: rare)
+            _stall.EndKeepAlive();
+            if (n == 0)
+            {
+                return null;
+            }
+        }
+
         bool started = false;
         while (true)
         {
