@@ -45,6 +45,7 @@ public sealed class HttpServer : IGreenServer, IAsyncDisposable
     private Hub? _hub;
     private Greenlet? _heartbeat;
     private StallLimits? _stallLimits;
+    private byte[]? _dateLine; // while the heartbeat runs: the Date line, read from the clock once between two beats
 
     /// <summary>
     /// The name of the <see cref="ActivitySource"/> of the server's requests: <c>GeventSharp.Http</c>.
@@ -210,6 +211,13 @@ public sealed class HttpServer : IGreenServer, IAsyncDisposable
         return stopping;
     }
 
+    /// <summary>
+    /// The <c>Date</c> line of a response sent now. While the heartbeat runs, the clock is read by the
+    /// first response after each beat, not by every response: the date is at most a second behind,
+    /// as Kestrel's (whose heartbeat formats it).
+    /// </summary>
+    internal ReadOnlySpan<byte> DateLine => _heartbeat is null ? HttpDate.Current(Hub) : _dateLine ??= HttpDate.Current(Hub);
+
     internal void ReportHandlerError(Exception e) => Hub.ReportError(Greenlet.Current, e);
 
     /// <summary>Serves a new connection (not an async method: the connection's own loop is the only state machine it keeps).</summary>
@@ -219,6 +227,7 @@ public sealed class HttpServer : IGreenServer, IAsyncDisposable
         _connections.Add(connection);
         if (_deadlines && _heartbeat is null)
         {
+            _dateLine = null;
             _heartbeat = Gevent.Spawn(HeartbeatAsync);
         }
 
@@ -235,6 +244,7 @@ public sealed class HttpServer : IGreenServer, IAsyncDisposable
             if (_heartbeat is { } heartbeat)
             {
                 _heartbeat = null;
+                _dateLine = null;
                 heartbeat.Kill();
             }
         }
@@ -250,6 +260,7 @@ public sealed class HttpServer : IGreenServer, IAsyncDisposable
         while (true)
         {
             await Gevent.Sleep(1);
+            _dateLine = null; // the next response reads the clock again
             long now = time.GetTimestamp();
             foreach (HttpConnection c in _connections)
             {

@@ -111,6 +111,7 @@ public sealed class HttpServerOptions
     public long? MaxWebSocketMessageSize { get; set; } = 1024 * 1024;
 
     /// <summary>Send a <c>Date</c> header (true by default, as HTTP/1.1 asks of servers with a clock).</summary>
+    /// <remarks>The date is read from the hub's clock at most once a second while a deadline is on (as Kestrel's, it may be a second behind).</remarks>
     public bool SendDateHeader { get; set; } = true;
 
     /// <summary>The value of the <c>Server</c> header, or null (the default) to send none.</summary>

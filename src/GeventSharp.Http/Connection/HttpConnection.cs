@@ -28,7 +28,7 @@ namespace GeventSharp.Http;
 /// context: it queues it to the thread pool, and the connection's code would go on off the hub.
 /// <c>ConfigureAwaitRuleTests</c> checks every such await in the assembly's sources.</para>
 /// </remarks>
-internal sealed class HttpConnection
+internal sealed partial class HttpConnection
 {
     private const int MaxDrain = 64 * 1024;
 
@@ -196,84 +196,51 @@ internal sealed class HttpConnection
     }
 
     /// <summary>
-    /// Reads one request and starts its handler (its task in <see cref="_handling"/>, its response in
-    /// <see cref="_response"/>); false when the connection should close (the client left, or a bad
-    /// request was answered).
-    /// </summary>
-    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
-    private async ValueTask<bool> StartOneAsync()
-    {
-        RequestHead? head;
-        _head = null;
-        try
-        {
-            head = await ReadHeadAsync().ConfigureAwait(false);
-        }
-        catch (Exception e) when (_stall.Caused(e))
-        {
-            if (_input.Count > 0)
-            {
-                await SendErrorAsync(HttpRejection.Create(RejectReason.HeadTimedOut)).ConfigureAwait(false);
-            }
-
-            return false;
-        }
-        catch (HttpBadRequestException e)
-        {
-            await SendErrorAsync(e).ConfigureAwait(false);
-            return false;
-        }
-        finally
-        {
-            _stall.EndKeepAlive();
-            _stall.EndHead();
-            Idle = false;
-        }
-
-        if (head is null)
-        {
-            return false; // closed by the client between requests (or mid-head: nothing to answer)
-        }
-
-        HttpRequest request;
-        try
-        {
-            request = StartRequest(head.Value);
-        }
-        catch (HttpBadRequestException e)
-        {
-            await SendErrorAsync(e).ConfigureAwait(false);
-            return false;
-        }
-
-        var response = new HttpResponse(this);
-        if (RequestTelemetry.Listening)
-        {
-            (_telemetry ??= new RequestTelemetry(_server, _server.Options.Certificate is not null)).Start(request, response);
-        }
-
-        bool http11 = request.Version == "HTTP/1.1";
-        _writer.Begin(response, headOnly: request.Method == "HEAD", http10: !http11,
-            keepAlive: http11 ? !request.Headers.ContainsToken("Connection", "close") : request.Headers.ContainsToken("Connection", "keep-alive"));
-        _response = response;
-        try
-        {
-            _handling = _server.Handler(request, response); // the handler keeps the request as long as it needs it; this loop need not
-        }
-        catch (Exception e)
-        {
-            _handling = Task.FromException(e); // thrown before its first await: FinishOneAsync handles it as a failed task
-        }
-
-        return true;
-    }
-
-    /// <summary>
     /// Takes the outcome of the handler (<see cref="_handling"/>, complete) and completes its
     /// response; false when the connection should close.
     /// </summary>
+    /// <remarks>Not an async method on the usual path: a handler that succeeded, a response whose write completes at once.</remarks>
+    private ValueTask<bool> FinishOneAsync()
+    {
+        if (_handling is not { IsCompletedSuccessfully: true } || _webSocket is not null || _stall.Cut != ClientWait.None)
+        {
+            return FinishOneSlowAsync();
+        }
+
+        _handling = null;
+        ValueTask<bool> complete = _writer.CompleteAsync();
+        if (complete.IsCompleted)
+        {
+            return AfterResponse(_response!, complete.GetAwaiter().GetResult());
+        }
+
+        return FinishWriteAsync(complete);
+    }
+
+    /// <summary>Waits for the write of a response whose handler succeeded (it did not complete at once: rare).</summary>
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
-    private async ValueTask<bool> FinishOneAsync()
+    private async ValueTask<bool> FinishWriteAsync(ValueTask<bool> complete)
+    {
+        bool keepAlive = await complete; // with the context, as a stream's operation is
+        return await AfterResponse(_response!, keepAlive).ConfigureAwait(false);
+    }
+
+    /// <summary>A response was sent: log it, and go on with the next request unless it was the last (or a body to skip is too long).</summary>
+    private ValueTask<bool> AfterResponse(HttpResponse response, bool keepAlive)
+    {
+        LogAccess(response.StatusCode);
+        if (!keepAlive)
+        {
+            return new ValueTask<bool>(false);
+        }
+
+        _server.NoteRequestServed();
+        return _server.Stopping ? new ValueTask<bool>(false) : _body.SkipRestAsync(MaxDrain);
+    }
+
+    /// <summary><see cref="FinishOneAsync"/> for a handler that failed or is not done with the connection, or a client cut off.</summary>
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
+    private async ValueTask<bool> FinishOneSlowAsync()
     {
         HttpResponse response = _response!;
         Task handling = _handling!;
@@ -331,14 +298,7 @@ internal sealed class HttpConnection
         }
 
         bool keepAlive = await _writer.CompleteAsync().ConfigureAwait(false);
-        LogAccess(response.StatusCode);
-        if (!keepAlive)
-        {
-            return false;
-        }
-
-        _server.NoteRequestServed();
-        return !_server.Stopping && await _body.SkipRestAsync(MaxDrain).ConfigureAwait(false);
+        return await AfterResponse(response, keepAlive).ConfigureAwait(false);
     }
 
     /// <summary>The access-log entry of the response just sent (for a head that could not be read, its duration is 0).</summary>
@@ -348,59 +308,6 @@ internal sealed class HttpConnection
     private static bool IsConnectionError(Exception e)
         => e is SocketException or IOException { InnerException: SocketException }
             or WebSocketException { WebSocketErrorCode: WebSocketError.ConnectionClosedPrematurely };
-
-    /// <summary>
-    /// Reads until a whole head is buffered and parses it; null at the end of the stream. Until the
-    /// first byte the wait is held to the keep-alive timeout; from there to the head's end, to the
-    /// request-headers timeout (as Kestrel's: a head that arrives in one read is never timed).
-    /// </summary>
-    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
-    private async ValueTask<RequestHead?> ReadHeadAsync()
-    {
-        bool started = false;
-        while (true)
-        {
-            // Nothing buffered yet (the usual start of a request: the buffer was just rented): nothing to parse or check.
-            if (_input.Count > 0)
-            {
-                bool complete = HttpRequestParser.TryParse(_input.Buffered, _server.HeadLimits, out int consumed, out RequestHead head, _server.RecentStrings);
-                _input.Consume(consumed);
-                if (complete)
-                {
-                    return head;
-                }
-            }
-
-            if (!started && _input.Count > 0)
-            {
-                started = true;
-                _stall.StartHead();
-            }
-
-            // Before the head's first byte the wait is held to the keep-alive deadline, armed by FillAsync
-            // only if the read has to wait (ended here, or by StartOneAsync's finally).
-            int n = await _input.FillAsync(_server.Options.MaxRequestHeadSize + 4, guarded: false, keepAlive: !started).ConfigureAwait(false);
-            _stall.EndKeepAlive();
-            if (n == 0)
-            {
-                return null;
-            }
-        }
-    }
-
-    /// <summary>Sets up the body's framing for a parsed head.</summary>
-    private HttpRequest StartRequest(RequestHead head)
-    {
-        _head = head;
-        _requestStart = _server.Log?.RequestStarted() ?? 0;
-        _body.End();
-        _webSocket = null;
-        bool http11 = head.Version == "HTTP/1.1";
-        string? host = RequestHost.Resolve(head.Target, http11, head.Headers);
-        _stall.StartBody();
-        _body = RequestBodyReader.Open(head.Headers, http11, _server.Options, _input, _writer, _stall, out long? contentLength);
-        return _request = new HttpRequest(head.Method, head.Target, head.Version, head.Headers, host, _body, contentLength, this);
-    }
 
     /// <summary>Answers a request that could not be read (400, 408, 413, 414, 431, 501, 505) and ends the connection.</summary>
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]

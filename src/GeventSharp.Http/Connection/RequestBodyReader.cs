@@ -195,14 +195,12 @@ internal sealed class RequestBodyReader : Stream
     /// if that is more than <paramref name="limit"/> bytes, malformed, or not sent yet because the
     /// client waits for a <c>100 Continue</c> it never got (the connection must close instead).
     /// </summary>
-    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
-    public async ValueTask<bool> SkipRestAsync(int limit)
-    {
-        if (!HasUnread)
-        {
-            return true;
-        }
+    /// <remarks>Not an async method: a body read to its end (or none, the usual case) has nothing to skip.</remarks>
+    public ValueTask<bool> SkipRestAsync(int limit) => HasUnread ? SkipUnreadAsync(limit) : new ValueTask<bool>(true);
 
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
+    private async ValueTask<bool> SkipUnreadAsync(int limit)
+    {
         if (_expectContinue && !_continueSent)
         {
             return false;

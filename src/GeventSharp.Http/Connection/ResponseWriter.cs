@@ -149,8 +149,62 @@ internal sealed class ResponseWriter : IDisposable
     }
 
     /// <summary>Ends the current response; false if the connection must close (a body shorter than declared).</summary>
+    /// <remarks>Not an async method on the usual path: a buffered response whose single write completes at once.</remarks>
+    public ValueTask<bool> CompleteAsync()
+    {
+        if (_started)
+        {
+            return CompleteStartedAsync();
+        }
+
+        ValueTask start;
+        try
+        {
+            start = StartAsync(_response!, final: true, default);
+        }
+        catch (InvalidOperationException)
+        {
+            // A framing error, thrown before anything was sent or changed but the keep-alive flag
+            // (which it clears the same way again): the general path meets it again and answers 500.
+            return CompleteStartedAsync();
+        }
+
+        if (start.IsCompleted)
+        {
+            try
+            {
+                start.GetAwaiter().GetResult();
+            }
+            finally
+            {
+                _complete = true;
+            }
+
+            return new ValueTask<bool>(KeepAlive);
+        }
+
+        return FinishCompleteAsync(start);
+    }
+
+    /// <summary>Waits for the write of a response that was started by <see cref="CompleteAsync"/>, then ends it.</summary>
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
-    public async ValueTask<bool> CompleteAsync()
+    private async ValueTask<bool> FinishCompleteAsync(ValueTask start)
+    {
+        try
+        {
+            await start; // with the context, as a stream's operation is: the head's write did not complete at once (rare)
+        }
+        finally
+        {
+            _complete = true;
+        }
+
+        return KeepAlive;
+    }
+
+    /// <summary>Ends the current response in every other case: its head already sent, or a framing error to answer.</summary>
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
+    private async ValueTask<bool> CompleteStartedAsync()
     {
         HttpResponse response = _response!;
         try
@@ -312,7 +366,7 @@ internal sealed class ResponseWriter : IDisposable
         int headLength = fields.MeasureUpperBound();
         // A head that fits is rendered at the start of the reserved gap, then moved to its end, against the body.
         Span<byte> head = headLength <= HeadReserve ? _out.AsSpan(0, HeadReserve) : (rented = ArrayPool<byte>.Shared.Rent(headLength));
-        int written = fields.Render(head, _options.SendDateHeader ? HttpDate.Current(_server.Hub) : default);
+        int written = fields.Render(head, _options.SendDateHeader ? _server.DateLine : default);
         _started = true;
 
         int body = _headOnly ? 0 : _bodyLen;

@@ -10,7 +10,7 @@ internal static class HttpDate
 
     private static FormattedDate s_current = new(long.MinValue, new byte[Length]);
 
-    public static ReadOnlySpan<byte> Current(Hub hub)
+    public static byte[] Current(Hub hub)
     {
         DateTimeOffset now = hub.TimeProvider.GetUtcNow();
         long second = now.ToUnixTimeSeconds();

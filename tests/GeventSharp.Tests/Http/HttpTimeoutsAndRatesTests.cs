@@ -54,6 +54,27 @@ public class HttpTimeoutsAndRatesTests
     });
 
     [Fact]
+    public void TheDateHeader_FollowsTheHubsClock_ThoughItIsReadOncePerHeartbeat() => Run(async clock =>
+    {
+        await using HttpServer server = Start(new HttpServerOptions());
+        using RawHttpClient client = await RawHttpClient.ConnectAsync(server.Address);
+        var dates = new List<DateTimeOffset>();
+        for (int i = 0; i < 3; i++)
+        {
+            await client.SendAsync("POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\n\r\nhi");
+            RawResponse r = await client.ReadResponseAsync();
+            dates.Add(DateTimeOffset.Parse(r.Header("Date")!, System.Globalization.CultureInfo.InvariantCulture));
+            await Gevent.Sleep(10);
+        }
+
+        // The second and third responses came 10 s of the hub's clock after the one before: their
+        // dates say so (at most a second behind, as the line is kept from one heartbeat to the next).
+        Assert.InRange(dates[1] - dates[0], TimeSpan.FromSeconds(9), TimeSpan.FromSeconds(11));
+        Assert.InRange(dates[2] - dates[1], TimeSpan.FromSeconds(9), TimeSpan.FromSeconds(11));
+        Assert.InRange(clock.GetUtcNow() - dates[2], TimeSpan.FromSeconds(10), TimeSpan.FromSeconds(12));
+    });
+
+    [Fact]
     public void ABodyBelowTheMinimumRate_Gets408_AfterTheGracePeriod_WhileAnotherClientIsServed() => Run(async clock =>
     {
         await using HttpServer server = Start(new HttpServerOptions());
