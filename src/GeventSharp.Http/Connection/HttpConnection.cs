@@ -16,7 +16,9 @@ namespace GeventSharp.Http;
 /// (<see cref="ConnectionInput"/>), the head parser (<see cref="HttpRequestParser"/>), the body
 /// (<see cref="RequestBodyReader"/>, with <see cref="ChunkedDecoder"/>), the response
 /// (<see cref="ResponseWriter"/>, <see cref="ResponseHead"/>) and the upgrade
-/// (<see cref="WebSocketUpgrade"/>).</para>
+/// (<see cref="WebSocketUpgrade"/>). The input, the writer, the stall guard and the request's state
+/// are an <see cref="HttpExchange"/>, which the connection holds only from its client's next bytes to
+/// the end of the response: idle connections pass exchanges on to one another.</para>
 /// <para>Awaits of this assembly's own async methods use <c>ConfigureAwait(false)</c>: they
 /// complete on the hub thread inside the connection's greenlet (every stream operation they wrap
 /// resumes there), so their continuations run inline instead of each taking a trip through the
