@@ -12,21 +12,9 @@ namespace GeventSharp.Tests.Http;
 /// </summary>
 public class HttpExchangeTests
 {
-    private static HttpServer StartServer(Func<HttpRequest, HttpResponse, Task> handler)
-    {
-        var server = new HttpServer(NetHub.Loopback0, handler);
-        server.Start();
-        return server;
-    }
+    private static HttpServer StartServer(Func<HttpRequest, HttpResponse, Task> handler) => HttpIdleBufferTests.StartServer(handler);
 
-    /// <summary>Lets the server's greenlets run until <paramref name="done"/> holds (or a bound of hub turns passes; the assertion after it decides).</summary>
-    private static async Task SettleAsync(Func<bool> done)
-    {
-        for (int i = 0; i < 100_000 && !done(); i++)
-        {
-            await Gevent.Sleep(0);
-        }
-    }
+    private static Task SettleAsync(Func<bool> done) => HttpIdleBufferTests.SettleAsync(done);
 
     [Theory]
     [InlineData(PollerKind.Epoll)]
