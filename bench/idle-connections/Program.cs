@@ -6,11 +6,14 @@
 // connection. The client is this process: plain blocking sockets, one connection at a time.
 //
 //   bench/idle-connections/run.sh [--connections 10000] [--servers geventsharp,kestrel] [--kinds http,ws]
-//                                 [--gen0-max-budget BYTES]
+//                                 [--gen0-max-budget BYTES] [--gcdump PREFIX]
 //
 // --gen0-max-budget caps the GC's gen0 allocation budget of every server (both alike, through
 // DOTNET_GCGen0MaxBudget): on a machine reporting a large L3 the GC sizes it up to 80 MiB, and the
 // garbage of the N connections' first requests stays resident up to that budget (docs/http.md).
+//
+// --gcdump writes PREFIX-server-kind.gcdump (dotnet-gcdump, on the PATH) of each server once its
+// connections are open: `dotnet-gcdump report FILE` lists what they hold, type by type.
 //
 // (run.sh builds the servers and raises the descriptor limit.)
 using System.Diagnostics;
@@ -23,6 +26,7 @@ int n = 10_000;
 string[] servers = ["geventsharp", "kestrel"];
 string[] kinds = ["http", "ws"];
 long gen0MaxBudget = 0;
+string? gcdump = null;
 for (int i = 0; i < args.Length; i++)
 {
     switch (args[i])
@@ -31,6 +35,7 @@ for (int i = 0; i < args.Length; i++)
         case "--servers": servers = args[++i].Split(','); break;
         case "--kinds": kinds = args[++i].Split(','); break;
         case "--gen0-max-budget": gen0MaxBudget = long.Parse(args[++i], CultureInfo.InvariantCulture); break;
+        case "--gcdump": gcdump = args[++i]; break;
         default: Console.Error.WriteLine($"unknown argument {args[i]}"); return 2;
     }
 }
@@ -49,14 +54,15 @@ foreach (string server in servers)
 {
     foreach (string kind in kinds)
     {
-        (double rss, double heap) = Measure(root, server, kind == "ws", n, gen0MaxBudget);
+        (double rss, double heap) = Measure(root, server, kind == "ws", n, gen0MaxBudget,
+            gcdump is null ? null : Path.GetFullPath($"{gcdump}-{server}-{kind}.gcdump"));
         Console.WriteLine($"| {server} | {(kind == "ws" ? "WebSocket" : "HTTP keep-alive")} | {rss:0.00} KiB | {heap:0.00} KiB |");
     }
 }
 
 return 0;
 
-static (double RssKiB, double HeapKiB) Measure(string root, string server, bool webSocket, int n, long gen0MaxBudget)
+static (double RssKiB, double HeapKiB) Measure(string root, string server, bool webSocket, int n, long gen0MaxBudget, string? gcdump)
 {
     int port = FreePort();
     string dll = server switch
@@ -81,13 +87,21 @@ static (double RssKiB, double HeapKiB) Measure(string root, string server, bool 
     {
         WaitForPort(endPoint);
 
-        // Warm up: every path JIT-compiled and the pools primed, then nothing held.
-        for (int i = 0; i < 500; i++)
+        // Warm up: every path JIT-compiled at its last tier and the pools primed, then nothing held.
+        // Tiered compilation counts a method's calls only once no method has been compiled for 100 ms,
+        // and recompiles it in the background after 30: so several rounds, each followed by a pause.
+        // With one round the recompilations happened during the measurement, and the JIT's native
+        // memory (malloc's arenas, kept by the process) counted as the connections': up to 0.8 KiB per
+        // connection at 10,000 (none with DOTNET_TieredCompilation=0).
+        for (int round = 0; round < 3; round++)
         {
-            using Socket warm = Open(endPoint, webSocket);
-        }
+            for (int i = 0; i < 500; i++)
+            {
+                using Socket warm = Open(endPoint, webSocket);
+            }
 
-        Thread.Sleep(1000); // real-time: the server's closes of the warm-up connections complete
+            Thread.Sleep(1000); // real-time: the tiering delay passes, the background recompilations and the server's closes of the warm-up connections complete
+        }
         long heapBefore = Heap(endPoint);
         long rssBefore = Rss(process);
         for (int i = 0; i < n; i++)
@@ -98,6 +112,13 @@ static (double RssKiB, double HeapKiB) Measure(string root, string server, bool 
         Thread.Sleep(2000); // real-time: let the server's last connections settle into their idle wait
         long heapAfter = Heap(endPoint);
         long rssAfter = Rss(process);
+        if (gcdump is not null)
+        {
+            // What the idle connections hold, type by type (dotnet-gcdump report FILE): taken after the measurement.
+            using Process dump = Process.Start("dotnet-gcdump", $"collect -p {process.Id} -o {gcdump}")!;
+            dump.WaitForExit();
+        }
+
         return ((rssAfter - rssBefore) / (double)n, (heapAfter - heapBefore) / 1024.0 / n);
     }
     finally

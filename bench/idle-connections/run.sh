@@ -4,6 +4,7 @@
 # Program.cs, which prints a Markdown table (docs/http.md, docs/benchmarks.md).
 #
 #   bench/idle-connections/run.sh [--connections 10000] [--servers geventsharp,kestrel] [--kinds http,ws]
+#                                 [--gen0-max-budget BYTES] [--gcdump PREFIX]
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 ulimit -n "$(ulimit -Hn)"

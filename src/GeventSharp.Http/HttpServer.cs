@@ -46,6 +46,7 @@ public sealed class HttpServer : IGreenServer, IAsyncDisposable
     private Greenlet? _heartbeat;
     private StallLimits? _stallLimits;
     private byte[]? _dateLine; // while the heartbeat runs: the Date line, read from the clock once between two beats
+    private SpareExchanges? _exchanges;
 
     /// <summary>
     /// The name of the <see cref="ActivitySource"/> of the server's requests: <c>GeventSharp.Http</c>.
@@ -68,8 +69,8 @@ public sealed class HttpServer : IGreenServer, IAsyncDisposable
         HeadLimits = new HeadLimits(_options.MaxRequestHeadSize, _options.MaxRequestLineSize, _options.MaxRequestHeaderCount);
         _deadlines = _options.KeepAliveTimeout is not null || _options.RequestHeadersTimeout is not null || _options.MinRequestBodyDataRate is not null || _options.MinResponseDataRate is not null;
         _server = _options.Certificate is { } certificate
-            ? StreamServer.CreateTls(localEndPoint, certificate, (tls, peer) => ServeAsync(tls, null, peer), _options.Server)
-            : new StreamServer(localEndPoint, sock => ServeAsync(sock.GetStream(ownsSocket: false), sock, null), _options.Server);
+            ? StreamServer.CreateTls(localEndPoint, certificate, (tls, peer) => ServeAsync(tls, peer), _options.Server)
+            : new StreamServer(localEndPoint, sock => ServeAsync(sock.GetStream(ownsSocket: false), null), _options.Server);
     }
 
     /// <summary>True once started and until stopped.</summary>
@@ -104,6 +105,12 @@ public sealed class HttpServer : IGreenServer, IAsyncDisposable
 
     /// <summary>The spare input and response buffers the server's connections pass on to one another.</summary>
     internal SpareBuffers Spares { get; } = new();
+
+    /// <summary>The exchanges (input, response writer, stall guard, request state) the server's connections pass on to one another between requests.</summary>
+    internal SpareExchanges Exchanges => _exchanges ??= new SpareExchanges(this, _options);
+
+    /// <summary>Open connections holding an exchange (idle ones hold none); a test seam.</summary>
+    internal int ConnectionsHoldingExchanges => _connections.Count(c => c.HoldsExchange);
 
     /// <summary>The strings of the last request head parsed, for the next one that repeats them (hub thread only).</summary>
     internal RecentStrings RecentStrings { get; } = new();
@@ -221,9 +228,9 @@ public sealed class HttpServer : IGreenServer, IAsyncDisposable
     internal void ReportHandlerError(Exception e) => Hub.ReportError(Greenlet.Current, e);
 
     /// <summary>Serves a new connection (not an async method: the connection's own loop is the only state machine it keeps).</summary>
-    private Task ServeAsync(Stream stream, GreenSocket? socket, EndPoint? peer)
+    private Task ServeAsync(Stream stream, EndPoint? peer)
     {
-        var connection = new HttpConnection(this, stream, socket, peer, _options);
+        var connection = new HttpConnection(this, stream, peer);
         _connections.Add(connection);
         if (_deadlines && _heartbeat is null)
         {

@@ -16,9 +16,12 @@ namespace GeventSharp.Http;
 /// for readability with a zero-byte read, without a buffer, before it rents one. An idle
 /// keep-alive connection thus costs no buffer memory.</para>
 /// </remarks>
-internal sealed class ConnectionInput(Stream stream, StallGuard stall, SpareBuffers spares) : IDisposable
+internal sealed class ConnectionInput(StallGuard stall, SpareBuffers spares) : IDisposable
 {
     private const int InitialSize = 4096;
+
+    /// <summary>The connection's stream, while the input serves it (see <see cref="HttpExchange"/>).</summary>
+    public Stream Transport { get; set; } = Stream.Null;
 
     private byte[] _buffer = [];
     private int _start;
@@ -70,7 +73,7 @@ internal sealed class ConnectionInput(Stream stream, StallGuard stall, SpareBuff
         }
 
         // The usual case, a buffer with room and the bytes already there: no async method to enter.
-        ValueTask<int> read = stream.ReadAsync(_buffer.AsMemory(_end));
+        ValueTask<int> read = Transport.ReadAsync(_buffer.AsMemory(_end));
         if (read.IsCompleted)
         {
             int n = read.GetAwaiter().GetResult();
@@ -100,7 +103,7 @@ internal sealed class ConnectionInput(Stream stream, StallGuard stall, SpareBuff
         if (_buffer.Length == 0)
         {
             // Idle: wait until the client sends something (or closes) holding no buffer, then rent one.
-            ValueTask<int> ready = stream.ReadAsync(Memory<byte>.Empty);
+            ValueTask<int> ready = Transport.ReadAsync(Memory<byte>.Empty);
             if (keepAlive && !ready.IsCompleted)
             {
                 stall.StartKeepAlive();
@@ -129,7 +132,7 @@ internal sealed class ConnectionInput(Stream stream, StallGuard stall, SpareBuff
             }
         }
 
-        ValueTask<int> read = stream.ReadAsync(_buffer.AsMemory(_end));
+        ValueTask<int> read = Transport.ReadAsync(_buffer.AsMemory(_end));
         if (keepAlive && !read.IsCompleted)
         {
             stall.StartKeepAlive();

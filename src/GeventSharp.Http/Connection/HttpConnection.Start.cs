@@ -6,14 +6,14 @@ namespace GeventSharp.Http;
 internal sealed partial class HttpConnection
 {
     /// <summary>
-    /// Reads one request and starts its handler (its task in <see cref="_handling"/>, its response in
-    /// <see cref="_response"/>); false when the connection should close (the client left, or a bad
+    /// Reads one request and starts its handler (its task in <see cref="HttpExchange.Handling"/>, its response in
+    /// <see cref="HttpExchange.Response"/>); false when the connection should close (the client left, or a bad
     /// request was answered).
     /// </summary>
     /// <remarks>Not an async method on the usual path: a head read at once, a valid request.</remarks>
     private ValueTask<bool> StartOneAsync()
     {
-        _head = null;
+        X.Head = null;
         ValueTask<RequestHead?> read;
         try
         {
@@ -48,9 +48,9 @@ internal sealed partial class HttpConnection
         {
             head = await read; // with the context, as a stream's operation is (a head that takes several reads: rare)
         }
-        catch (Exception e) when (_stall.Caused(e))
+        catch (Exception e) when (Caused(e))
         {
-            if (_input.Count > 0)
+            if (X.Input.Count > 0)
             {
                 await SendErrorAsync(HttpRejection.Create(RejectReason.HeadTimedOut)).ConfigureAwait(false);
             }
@@ -78,8 +78,8 @@ internal sealed partial class HttpConnection
     /// <summary>The wait for a head is over, whichever way it ended.</summary>
     private void EndHeadWaits()
     {
-        _stall.EndKeepAlive();
-        _stall.EndHead();
+        X.Stall.EndKeepAlive();
+        X.Stall.EndHead();
         Idle = false;
     }
 
@@ -99,20 +99,20 @@ internal sealed partial class HttpConnection
         var response = new HttpResponse(this);
         if (RequestTelemetry.Listening)
         {
-            (_telemetry ??= new RequestTelemetry(_server, _server.Options.Certificate is not null)).Start(request, response);
+            (X.Telemetry ??= new RequestTelemetry(_server, _server.Options.Certificate is not null)).Start(request, response);
         }
 
         bool http11 = request.Version == "HTTP/1.1";
-        _writer.Begin(response, headOnly: request.Method == "HEAD", http10: !http11,
+        X.Writer.Begin(response, headOnly: request.Method == "HEAD", http10: !http11,
             keepAlive: http11 ? !request.Headers.ContainsToken("Connection", "close") : request.Headers.ContainsToken("Connection", "keep-alive"));
-        _response = response;
+        X.Response = response;
         try
         {
-            _handling = _server.Handler(request, response); // the handler keeps the request as long as it needs it; this loop need not
+            X.Handling = _server.Handler(request, response); // the handler keeps the request as long as it needs it; this loop need not
         }
         catch (Exception e)
         {
-            _handling = Task.FromException(e); // thrown before its first await: FinishOneAsync handles it as a failed task
+            X.Handling = Task.FromException(e); // thrown before its first await: FinishOneAsync handles it as a failed task
         }
 
         return new ValueTask<bool>(true);
@@ -134,24 +134,24 @@ internal sealed partial class HttpConnection
     /// <remarks>Not an async method on the usual path: the whole head comes in the first read, which completes at once.</remarks>
     private ValueTask<RequestHead?> ReadHeadAsync()
     {
-        if (_input.Count == 0)
+        if (X.Input.Count == 0)
         {
-            ValueTask<int> fill = _input.FillAsync(_server.Options.MaxRequestHeadSize + 4, guarded: false, keepAlive: true);
+            ValueTask<int> fill = X.Input.FillAsync(_server.Options.MaxRequestHeadSize + 4, guarded: false, keepAlive: true);
             int n = fill.IsCompleted ? fill.GetAwaiter().GetResult() : -1;
             if (n < 0)
             {
                 return ReadHeadSlowAsync(fill, waiting: true);
             }
 
-            _stall.EndKeepAlive();
+            X.Stall.EndKeepAlive();
             if (n == 0)
             {
                 return new ValueTask<RequestHead?>((RequestHead?)null);
             }
         }
 
-        bool complete = HttpRequestParser.TryParse(_input.Buffered, _server.HeadLimits, out int consumed, out RequestHead head, _server.RecentStrings);
-        _input.Consume(consumed);
+        bool complete = HttpRequestParser.TryParse(X.Input.Buffered, _server.HeadLimits, out int consumed, out RequestHead head, _server.RecentStrings);
+        X.Input.Consume(consumed);
         return complete ? new ValueTask<RequestHead?>(head) : ReadHeadSlowAsync(default, waiting: false);
     }
 
@@ -162,7 +162,7 @@ internal sealed partial class HttpConnection
         if (waiting)
         {
             int n = await firstFill; // with the context, as a stream's operation is (the stream said it was readable: rare)
-            _stall.EndKeepAlive();
+            X.Stall.EndKeepAlive();
             if (n == 0)
             {
                 return null;
@@ -173,26 +173,26 @@ internal sealed partial class HttpConnection
         while (true)
         {
             // Nothing buffered yet (the usual start of a request: the buffer was just rented): nothing to parse or check.
-            if (_input.Count > 0)
+            if (X.Input.Count > 0)
             {
-                bool complete = HttpRequestParser.TryParse(_input.Buffered, _server.HeadLimits, out int consumed, out RequestHead head, _server.RecentStrings);
-                _input.Consume(consumed);
+                bool complete = HttpRequestParser.TryParse(X.Input.Buffered, _server.HeadLimits, out int consumed, out RequestHead head, _server.RecentStrings);
+                X.Input.Consume(consumed);
                 if (complete)
                 {
                     return head;
                 }
             }
 
-            if (!started && _input.Count > 0)
+            if (!started && X.Input.Count > 0)
             {
                 started = true;
-                _stall.StartHead();
+                X.Stall.StartHead();
             }
 
             // Before the head's first byte the wait is held to the keep-alive deadline, armed by FillAsync
             // only if the read has to wait (ended here, or by EndHeadWaits).
-            int n = await _input.FillAsync(_server.Options.MaxRequestHeadSize + 4, guarded: false, keepAlive: !started).ConfigureAwait(false);
-            _stall.EndKeepAlive();
+            int n = await X.Input.FillAsync(_server.Options.MaxRequestHeadSize + 4, guarded: false, keepAlive: !started).ConfigureAwait(false);
+            X.Stall.EndKeepAlive();
             if (n == 0)
             {
                 return null;
@@ -203,14 +203,14 @@ internal sealed partial class HttpConnection
     /// <summary>Sets up the body's framing for a parsed head.</summary>
     private HttpRequest StartRequest(RequestHead head)
     {
-        _head = head;
-        _requestStart = _server.Log?.RequestStarted() ?? 0;
-        _body.End();
-        _webSocket = null;
+        X.Head = head;
+        X.RequestStart = _server.Log?.RequestStarted() ?? 0;
+        X.Body.End();
+        X.WebSocket = null;
         bool http11 = head.Version == "HTTP/1.1";
         string? host = RequestHost.Resolve(head.Target, http11, head.Headers);
-        _stall.StartBody();
-        _body = RequestBodyReader.Open(head.Headers, http11, _server.Options, _input, _writer, _stall, out long? contentLength);
-        return _request = new HttpRequest(head.Method, head.Target, head.Version, head.Headers, host, _body, contentLength, this);
+        X.Stall.StartBody();
+        X.Body = RequestBodyReader.Open(head.Headers, http11, _server.Options, X.Input, X.Writer, X.Stall, out long? contentLength);
+        return X.Request = new HttpRequest(head.Method, head.Target, head.Version, head.Headers, host, X.Body, contentLength, this);
     }
 }

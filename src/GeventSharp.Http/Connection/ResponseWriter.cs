@@ -14,7 +14,8 @@ namespace GeventSharp.Http;
 /// the gap just before the body, so head and body leave in a single write. A body larger than the
 /// buffer, or a flush, sends the head at once with the declared length, else chunked (HTTP/1.1)
 /// or delimited by the connection's close (HTTP/1.0).</para>
-/// <para>One writer per connection serves its responses one after another (<see cref="Begin"/>);
+/// <para>A writer serves a connection's responses one after another (<see cref="Begin"/>) while the
+/// connection has a request (it belongs to an <see cref="HttpExchange"/>, which idle connections pass on);
 /// an <see cref="HttpResponse"/> writes through it, and only the current one may.</para>
 /// <para>The buffer is rented from the server's <see cref="SpareBuffers"/> (else <see cref="ArrayPool{T}.Shared"/>) by <see cref="Begin"/> and
 /// returned by <see cref="Release"/> once the response is complete and the connection goes idle
@@ -28,7 +29,6 @@ internal sealed class ResponseWriter : IDisposable
     private static readonly byte[] s_crlf = "\r\n"u8.ToArray();
 
     private readonly HttpServer _server;
-    private readonly Stream _stream;
     private readonly StallGuard _stall;
     private readonly HttpServerOptions _options;
     private byte[] _out = [];
@@ -44,13 +44,15 @@ internal sealed class ResponseWriter : IDisposable
     private long _declared;
     private long _sent;
 
-    public ResponseWriter(HttpServer server, Stream stream, StallGuard stall, HttpServerOptions options)
+    public ResponseWriter(HttpServer server, StallGuard stall, HttpServerOptions options)
     {
         _server = server;
-        _stream = stream;
         _stall = stall;
         _options = options;
     }
+
+    /// <summary>The connection's stream, while the writer serves it (see <see cref="HttpExchange"/>).</summary>
+    public Stream Transport { get; set; } = Stream.Null;
 
     /// <summary>Whether the connection stays open after the current response (cleared by <c>Connection: close</c>, errors, upgrades).</summary>
     public bool KeepAlive { get; set; }
@@ -270,7 +272,7 @@ internal sealed class ResponseWriter : IDisposable
     /// <summary>Writes bytes as they are (an interim response, a handshake), held to the I/O timeout and the minimum response data rate.</summary>
     public ValueTask WriteRawAsync(ReadOnlyMemory<byte> data, CancellationToken cancellationToken)
     {
-        ValueTask write = _stream.WriteAsync(data, cancellationToken);
+        ValueTask write = Transport.WriteAsync(data, cancellationToken);
         if (write.IsCompleted)
         {
             write.GetAwaiter().GetResult();
@@ -297,6 +299,19 @@ internal sealed class ResponseWriter : IDisposable
 
     /// <summary>Returns the buffer to the pool.</summary>
     public void Dispose() => Release();
+
+    /// <summary>
+    /// Its connection is done with this writer: no response is current any more (one a handler kept
+    /// cannot write, even while this writer serves another connection), the buffer goes back to the pool.
+    /// </summary>
+    public void Unbind()
+    {
+        _response = null;
+        _complete = true;
+        _started = false;
+        Release();
+        Transport = Stream.Null;
+    }
 
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
     private async ValueTask StartThenSendAsync(HttpResponse response, ReadOnlyMemory<byte> data, CancellationToken cancellationToken)

@@ -29,7 +29,7 @@ internal enum ClientWait : byte
 /// once-a-second heartbeat checks (<see cref="Check"/>).
 /// </summary>
 /// <remarks>
-/// <para>One per connection, shared by its input and its response writer, so the request loop can tell
+/// <para>One per <see cref="HttpExchange"/>, shared by its input and its response writer, so the request loop can tell
 /// a stall or a cut (<see cref="Caused"/>) from any other failure. A deadline is a field written when
 /// a wait starts and cleared when it ends: no timer per wait (an idle connection holds none), and
 /// nothing but two field writes on a wait that completes at once. A missed deadline is raised in the connection's greenlet by the heartbeat, as a
@@ -154,6 +154,15 @@ internal sealed class StallGuard
     public bool Caused(Exception e)
         => (_timeout is not null && _timeout.Caused(e))
             || (Cut != ClientWait.None && e is ClientTooSlowException or OperationCanceledException);
+
+    /// <summary>Starts afresh for a connection that gets a request (the guard is passed on between connections with its <see cref="HttpExchange"/>).</summary>
+    public void Reset()
+    {
+        Cut = ClientWait.None;
+        _bodyBytes = 0;
+        _bodyWaited = 0;
+        Disarm();
+    }
 
     /// <summary>Stops the timer when the connection ends.</summary>
     public void Cancel()

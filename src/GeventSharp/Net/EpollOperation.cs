@@ -16,7 +16,8 @@ internal enum EpollOperationKind : byte
 
 /// <summary>
 /// The slow path of one direction of an epoll green socket, reused for every operation: wait for
-/// readiness, retry the syscall, complete. Each socket owns one for reading and one for writing.
+/// readiness, retry the syscall, complete. A socket makes one for reading and one for writing, each
+/// when an operation in its direction first has to wait (a zero-byte receive needs none).
 /// </summary>
 /// <remarks>
 /// <para>It is its own <see cref="IValueTaskSource{TResult}"/> (over a
@@ -65,12 +66,7 @@ internal sealed class EpollOperation : IValueTaskSource<int>, IValueTaskSource
     public ValueTask<int> Start(EpollOperationKind kind, Memory<byte> buffer, SocketFlags flags, int done, CancellationToken cancellationToken)
     {
         Debug.Assert(!Busy);
-        Greenlet g = Hub.CurrentGreenletOrThrow(_write ? "GreenSocket.SendAsync" : "GreenSocket.ReceiveAsync");
-        if (!ReferenceEquals(g.Hub, _io.Owner.Hub))
-        {
-            throw new InvalidOperationException(
-                $"{_io.Owner} belongs to another hub (thread {_io.Owner.Hub.Thread.ManagedThreadId}); use a green socket only from greenlets of the hub that created it.");
-        }
+        Greenlet g = _io.CurrentGreenlet(_write);
 
         _kind = kind;
         _buffer = buffer;
@@ -214,7 +210,7 @@ internal sealed class EpollOperation : IValueTaskSource<int>, IValueTaskSource
         _greenlet = null;
         _buffer = default;
         _cancellationToken = default;
-        _turn?.WakeOne(true); // the next greenlet in line may use the socket in this direction
+        WakeTurn(); // the next greenlet in line may use the socket in this direction
         if (error is null)
         {
             _core.SetResult(result);
@@ -224,6 +220,9 @@ internal sealed class EpollOperation : IValueTaskSource<int>, IValueTaskSource
             _core.SetException(error);
         }
     }
+
+    /// <summary>Lets the next greenlet waiting its turn in this direction (if any) try again.</summary>
+    public void WakeTurn() => _turn?.WakeOne(true);
 
     public ValueTaskSourceStatus GetStatus(short token) => _core.GetStatus(token);
 

@@ -3,6 +3,7 @@ using System.Net;
 using System.Net.Sockets;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
+using System.Threading.Tasks.Sources;
 
 namespace GeventSharp.Net;
 
@@ -11,14 +12,14 @@ namespace GeventSharp.Net;
 /// a wait for readiness (<see cref="SocketReadiness"/>, registered with the hub's <see cref="EpollPoller"/>), then a retry.
 /// </summary>
 /// <remarks>The fast paths (data already there, buffer space free) complete synchronously and allocate nothing; the waits use pooled state machines.</remarks>
-internal sealed partial class EpollSocketIo : ISocketIo
+internal sealed partial class EpollSocketIo : ISocketIo, IValueTaskSource<int>
 {
     private static readonly Func<Exception> s_closed = static () => new SocketClosedException();
 
     private readonly GreenSocket _owner;
     private readonly SocketReadiness _readiness;
     private readonly int _fd;
-    private readonly EpollOperation _readOp;
+    private EpollOperation? _readOp; // created by the first receive that must wait with a buffer: a zero-byte receive needs none (see WaitReadable)
     private EpollOperation? _writeOp; // created by the first send that must wait: an idle connection never has one
     private EndPoint? _remote;
 
@@ -27,10 +28,11 @@ internal sealed partial class EpollSocketIo : ISocketIo
         _owner = owner;
         _fd = fd;
         _readiness = new SocketReadiness(poller, fd, owner);
-        _readOp = new EpollOperation(this, write: false);
     }
 
     internal SocketReadiness Readiness => _readiness;
+
+    private EpollOperation ReadOp => _readOp ??= new EpollOperation(this, write: false);
 
     private EpollOperation WriteOp => _writeOp ??= new EpollOperation(this, write: true);
 
@@ -46,7 +48,7 @@ internal sealed partial class EpollSocketIo : ISocketIo
 
     public ValueTask<int> ReceiveAsync(Memory<byte> buffer, SocketFlags flags, CancellationToken cancellationToken)
     {
-        if (_readOp.Busy)
+        if (ReadBusy)
         {
             return ReceiveAfterTurn(buffer, flags, cancellationToken);
         }
@@ -55,12 +57,12 @@ internal sealed partial class EpollSocketIo : ISocketIo
         {
             // A zero-byte read waits until there is something to read (the .NET convention SslStream relies on).
             // Drained and no edge since: not readable, so wait for the edge without asking the kernel.
-            return _readiness.MayHaveInput && IsReadyNow(write: false) ? new ValueTask<int>(0) : StartOp(_readOp, EpollOperationKind.WaitReadable, buffer, flags, 0, cancellationToken);
+            return _readiness.MayHaveInput && IsReadyNow(write: false) ? new ValueTask<int>(0) : WaitReadable(cancellationToken);
         }
 
         if (!_readiness.MayHaveInput)
         {
-            return StartOp(_readOp, EpollOperationKind.Receive, buffer, flags, 0, cancellationToken);
+            return StartOp(ReadOp, EpollOperationKind.Receive, buffer, flags, 0, cancellationToken);
         }
 
         int n = TryReceive(buffer.Span, flags, out int errno);
@@ -70,7 +72,7 @@ internal sealed partial class EpollSocketIo : ISocketIo
         }
 
         return errno == LibC.EAGAIN
-            ? StartOp(_readOp, EpollOperationKind.Receive, buffer, flags, 0, cancellationToken)
+            ? StartOp(ReadOp, EpollOperationKind.Receive, buffer, flags, 0, cancellationToken)
             : ValueTask.FromException<int>(LibC.Error(errno));
     }
 
@@ -84,14 +86,14 @@ internal sealed partial class EpollSocketIo : ISocketIo
     // The queued paths live in their own methods: a lambda capturing the parameters in the public
     // methods would make the compiler allocate its closure on every call, queued or not.
     private ValueTask<int> ReceiveAfterTurn(Memory<byte> buffer, SocketFlags flags, CancellationToken cancellationToken)
-        => AfterTurnAsync(_readOp, () => ReceiveAsync(buffer, flags, cancellationToken), cancellationToken);
+        => AfterTurnAsync(write: false, () => ReceiveAsync(buffer, flags, cancellationToken), cancellationToken);
 
     private ValueTask<int> SendAfterTurn(ReadOnlyMemory<byte> buffer, SocketFlags flags, CancellationToken cancellationToken)
-        => AfterTurnAsync(WriteOp, () => SendAsync(buffer, flags, cancellationToken), cancellationToken);
+        => AfterTurnAsync(write: true, () => SendAsync(buffer, flags, cancellationToken), cancellationToken);
 
     private ValueTask SendAllAfterTurn(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken)
         => new(AfterTurnAsync(
-            WriteOp,
+            write: true,
             async () =>
             {
                 await SendAllAsync(buffer, cancellationToken);
@@ -104,12 +106,12 @@ internal sealed partial class EpollSocketIo : ISocketIo
     /// then start over from the syscall with <paramref name="retry"/>, as gevent lets several
     /// greenlets send on (or read from) one socket, each waiting for readiness in turn.
     /// </summary>
-    private static async ValueTask<int> AfterTurnAsync(EpollOperation op, Func<ValueTask<int>> retry, CancellationToken cancellationToken)
+    private async ValueTask<int> AfterTurnAsync(bool write, Func<ValueTask<int>> retry, CancellationToken cancellationToken)
     {
         Greenlet current = Hub.CurrentGreenletOrThrow("GreenSocket");
-        while (op.Busy)
+        while (write ? WriteOp.Busy : ReadBusy)
         {
-            await current.SuspendOn("its turn on a socket another greenlet is using", op.Turn, -1, cancellationToken);
+            await current.SuspendOn("its turn on a socket another greenlet is using", (write ? WriteOp : ReadOp).Turn, -1, cancellationToken);
         }
 
         return await retry();
@@ -355,12 +357,13 @@ internal sealed partial class EpollSocketIo : ISocketIo
             return default;
         }
 
-        EpollOperation op = write ? WriteOp : _readOp;
-        if (op.Busy)
+        if (write ? _writeOp is { Busy: true } : ReadBusy)
         {
             // Another greenlet waits in this direction: wait for its turn; the caller then retries its syscall.
-            return new ValueTask(AfterTurnAsync(op, static () => new ValueTask<int>(0), cancellationToken).AsTask());
+            return new ValueTask(AfterTurnAsync(write, static () => new ValueTask<int>(0), cancellationToken).AsTask());
         }
+
+        EpollOperation op = write ? WriteOp : ReadOp;
 
         ValueTask<int> wait = StartOp(op, write ? EpollOperationKind.WaitWritable : EpollOperationKind.WaitReadable, default, SocketFlags.None, 0, cancellationToken);
         return wait.IsCompletedSuccessfully ? default : wait.IsCompleted ? new ValueTask(wait.AsTask()) : new ValueTask(op, op.Version);

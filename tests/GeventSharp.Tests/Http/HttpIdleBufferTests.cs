@@ -10,7 +10,7 @@ namespace GeventSharp.Tests.Http;
 /// <summary>An idle connection holds no buffer: it waits for the next request without one and rents one when bytes arrive.</summary>
 public class HttpIdleBufferTests
 {
-    private static HttpServer StartServer(Func<HttpRequest, HttpResponse, Task> handler)
+    internal static HttpServer StartServer(Func<HttpRequest, HttpResponse, Task> handler)
     {
         var server = new HttpServer(NetHub.Loopback0, handler);
         server.Start();
@@ -24,7 +24,7 @@ public class HttpIdleBufferTests
     /// Lets the server's greenlets run until <paramref name="done"/> holds (or a bound of hub turns passes;
     /// the assertion after it decides): with the portable poller the server's completions arrive from the thread pool.
     /// </summary>
-    private static async Task SettleAsync(Func<bool> done, int turns = 100_000)
+    internal static async Task SettleAsync(Func<bool> done, int turns = 100_000)
     {
         for (int i = 0; i < turns && !done(); i++)
         {
