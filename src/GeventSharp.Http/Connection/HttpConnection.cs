@@ -217,16 +217,18 @@ internal sealed partial class HttpConnection
             return;
         }
 
+        if (x.Input.Count == 0)
+        {
+            _x = null;
+            _server.Exchanges.Return(x); // which forgets the request too (HttpExchange.Unbind)
+            return;
+        }
+
         x.Request = null;
         x.Response = null;
         x.Head = null;
         x.Body.End();
         x.Body = RequestBodyReader.Empty;
-        if (x.Input.Count == 0)
-        {
-            _x = null;
-            _server.Exchanges.Return(x);
-        }
     }
 
     /// <summary>Returns the input and output buffers to the pool, unless input is buffered (a pipelined request).</summary>
