@@ -42,16 +42,16 @@ try
     string? redis = null;
     if (instances > 1)
     {
-        int redisPort = FreePort();
+        int redisPort = LocalPorts.Free();
         children.Add(StartProcess("redis-server", $"--port {redisPort} --bind 127.0.0.1 --save \"\" --appendonly no", null));
         redis = $"127.0.0.1:{redisPort}";
-        WaitForPort(redisPort);
+        LocalPorts.WaitFor(redisPort);
     }
 
     var servers = new List<(IPEndPoint EndPoint, Process Process)>();
     for (int i = 0; i < instances; i++)
     {
-        int port = FreePort();
+        int port = LocalPorts.Free();
         string chatArgs = $"{Path.Combine(AppContext.BaseDirectory, "Chat.dll")} --port {port} --no-limits --no-access-log {chatExtra} " + (redis is null ? "--memory" : $"--redis {redis}");
         Process chat = StartProcess("dotnet", chatArgs, "chat on");
         children.Add(chat);
@@ -341,30 +341,6 @@ static long CpuTicks(Process p)
     string stat = File.ReadAllText($"/proc/{p.Id}/stat");
     string[] fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
     return long.Parse(fields[11]) + long.Parse(fields[12]); // fields 14 and 15 of proc(5), counted from 1 before the name
-}
-
-static int FreePort()
-{
-    using var probe = new TcpListener(IPAddress.Loopback, 0);
-    probe.Start();
-    return ((IPEndPoint)probe.LocalEndpoint).Port;
-}
-
-static void WaitForPort(int port)
-{
-    for (int i = 0; i < 100; i++)
-    {
-        try
-        {
-            using var c = new TcpClient();
-            c.Connect(IPAddress.Loopback, port);
-            return;
-        }
-        catch (SocketException)
-        {
-            Thread.Sleep(50);
-        }
-    }
 }
 
 static Process StartProcess(string file, string arguments, string? ready)

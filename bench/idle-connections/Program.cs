@@ -64,7 +64,7 @@ return 0;
 
 static (double RssKiB, double HeapKiB) Measure(string root, string server, bool webSocket, int n, long gen0MaxBudget, string? gcdump)
 {
-    int port = FreePort();
+    int port = LocalPorts.Free();
     string dll = server switch
     {
         "geventsharp" => "bench/compare/geventsharp-http/bin/Release/net10.0/GeventSharpHttp.dll",
@@ -85,7 +85,7 @@ static (double RssKiB, double HeapKiB) Measure(string root, string server, bool 
     var open = new List<Socket>(n);
     try
     {
-        WaitForPort(endPoint);
+        LocalPorts.WaitFor(endPoint);
 
         // Warm up: every path JIT-compiled at its last tier and the pools primed, then nothing held.
         // Tiered compilation counts a method's calls only once no method has been compiled for 100 ms,
@@ -208,28 +208,3 @@ static long Rss(Process p)
     throw new InvalidOperationException("no VmRSS");
 }
 
-static int FreePort()
-{
-    using var probe = new TcpListener(IPAddress.Loopback, 0);
-    probe.Start();
-    return ((IPEndPoint)probe.LocalEndpoint).Port;
-}
-
-static void WaitForPort(IPEndPoint endPoint)
-{
-    for (int i = 0; i < 200; i++)
-    {
-        try
-        {
-            using var c = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
-            c.Connect(endPoint);
-            return;
-        }
-        catch (SocketException)
-        {
-            Thread.Sleep(50); // real-time: the server process is starting
-        }
-    }
-
-    throw new InvalidOperationException($"nothing listens on {endPoint}");
-}
