@@ -13,7 +13,7 @@ namespace GeventSharp;
 internal sealed class HubSchedstat : IDisposable
 {
     private readonly SafeFileHandle _file;
-    private readonly Lock _lock = new();
+    private readonly System.Threading.Lock _lock = new();
 
     private HubSchedstat(SafeFileHandle file) => _file = file;
 
