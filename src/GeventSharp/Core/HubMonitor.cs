@@ -45,7 +45,7 @@ internal sealed class HubMonitor : IDisposable
     private readonly Hub _hub;
     private readonly TimeSpan _threshold;
     private readonly Func<Thread, string?>? _stackCapture;
-    private readonly string? _schedstat;
+    private readonly HubSchedstat? _schedstat;
     private readonly Episode _episode = new();
     private PostedReport? _awaitingHub; // the last first-report posted to the hub (see Dispose)
     private long _last = -1;
@@ -59,7 +59,7 @@ internal sealed class HubMonitor : IDisposable
         _hub = hub;
         _threshold = threshold;
         _stackCapture = stackCapture;
-        _schedstat = hubOsThreadId > 0 ? $"/proc/self/task/{hubOsThreadId}/schedstat" : null;
+        _schedstat = hubOsThreadId > 0 ? HubSchedstat.TryOpen(hubOsThreadId) : null;
         lock (s_all)
         {
             s_all.Add(this);
@@ -96,6 +96,7 @@ internal sealed class HubMonitor : IDisposable
         Interlocked.MemoryBarrier();
         Volatile.Read(ref _awaitingHub)?.DeliverHere(_hub);
         _disposed = true;
+        _schedstat?.Dispose();
         lock (s_all)
         {
             s_all.Remove(this);
@@ -235,27 +236,9 @@ internal sealed class HubMonitor : IDisposable
     {
         TimeSpan gc = GC.GetTotalPauseDuration();
         TimeSpan jit = System.Runtime.JitInfo.GetCompilationTime();
-        if (_schedstat is null)
-        {
-            return new Costs(gc, jit, null, TimeSpan.Zero);
-        }
-
-        try
-        {
-            // "<ns on cpu> <ns waiting on a run queue> <timeslices>"
-            string[] fields = File.ReadAllText(_schedstat).Split(' ');
-            return fields.Length >= 2 && long.TryParse(fields[0], out long onCpu) && long.TryParse(fields[1], out long waiting)
-                ? new Costs(gc, jit, TimeSpan.FromTicks(onCpu / 100), TimeSpan.FromTicks(waiting / 100))
-                : new Costs(gc, jit, null, TimeSpan.Zero);
-        }
-        catch (IOException)
-        {
-            return new Costs(gc, jit, null, TimeSpan.Zero);
-        }
-        catch (UnauthorizedAccessException)
-        {
-            return new Costs(gc, jit, null, TimeSpan.Zero);
-        }
+        return _schedstat is not null && _schedstat.TryRead(out long onCpu, out long waiting)
+            ? new Costs(gc, jit, TimeSpan.FromTicks(onCpu / 100), TimeSpan.FromTicks(waiting / 100))
+            : new Costs(gc, jit, null, TimeSpan.Zero);
     }
 
     /// <summary>Running totals of what the hub could not help, read together.</summary>
