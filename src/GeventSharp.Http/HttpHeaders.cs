@@ -148,7 +148,14 @@ public sealed class HttpHeaders : IReadOnlyCollection<KeyValuePair<string, strin
     internal void AddParsed(string name, string value) => _fields.Add(new KeyValuePair<string, string>(name, value));
 
     /// <summary>Adds fields parsed from a request (see <see cref="RecentStrings"/>): already validated, so no checks.</summary>
-    internal void AddParsed(ReadOnlySpan<KeyValuePair<string, string>> fields) => _fields.AddRange(fields);
+    internal void AddParsed(ReadOnlySpan<KeyValuePair<string, string>> fields)
+    {
+        // One by one: a head has few fields, and a span copy of references goes through the runtime's bulk copy.
+        foreach (KeyValuePair<string, string> field in fields)
+        {
+            _fields.Add(field);
+        }
+    }
 
     /// <summary>Copies the fields, in order, to the start of <paramref name="destination"/>.</summary>
     internal void CopyTo(KeyValuePair<string, string>[] destination) => _fields.CopyTo(destination);
