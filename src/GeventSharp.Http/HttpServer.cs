@@ -115,6 +115,9 @@ public sealed class HttpServer : IGreenServer, IAsyncDisposable
     /// <summary>The strings of the last request head parsed, for the next one that repeats them (hub thread only).</summary>
     internal RecentStrings RecentStrings { get; } = new();
 
+    /// <summary>The last response head rendered without handler fields, copied by responses that repeat it (<see cref="ResponseWriter"/>).</summary>
+    internal RecentResponseHead RecentResponseHead { get; } = new();
+
     /// <summary>The options (validated), which every connection reads.</summary>
     internal HttpServerOptions Options => _options;
 

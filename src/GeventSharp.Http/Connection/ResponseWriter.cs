@@ -378,10 +378,23 @@ internal sealed class ResponseWriter : IDisposable
         var fields = new ResponseHead(status, response.ReasonPhrase, response.ContentType, response.HeadersIfAny, length, _chunked, KeepAlive, _http10, _options.ServerHeader);
 
         byte[]? rented = null;
-        int headLength = fields.MeasureUpperBound();
-        // A head that fits is rendered at the start of the reserved gap, then moved to its end, against the body.
-        Span<byte> head = headLength <= HeadReserve ? _out.AsSpan(0, HeadReserve) : (rented = ArrayPool<byte>.Shared.Rent(headLength));
-        int written = fields.Render(head, _options.SendDateHeader ? _server.DateLine : default);
+        ReadOnlySpan<byte> dateLine = _options.SendDateHeader ? _server.DateLine : default;
+        // A head that fits is rendered (or copied, if it repeats the last one) at the start of the
+        // reserved gap, then moved to its end, against the body.
+        Span<byte> head = _out.AsSpan(0, HeadReserve);
+        int written = _server.RecentResponseHead.TryCopy(fields, dateLine, head);
+        if (written < 0)
+        {
+            int headLength = fields.MeasureUpperBound();
+            if (headLength > HeadReserve)
+            {
+                head = rented = ArrayPool<byte>.Shared.Rent(headLength);
+            }
+
+            written = fields.Render(head, dateLine);
+            _server.RecentResponseHead.Remember(fields, dateLine, head[..written]);
+        }
+
         _started = true;
 
         int body = _headOnly ? 0 : _bodyLen;

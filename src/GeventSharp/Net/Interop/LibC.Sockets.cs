@@ -34,10 +34,16 @@ internal static unsafe partial class LibC
     // wrapper clears errno before every call and copies it to the thread's last P/Invoke error
     // after (two more native calls and a thread-static write). A failed call's errno is read at
     // once instead (RetryOnEintrNow), the same way that wrapper reads it after the call returns.
+    // Without the GC transition too: green sockets are always non-blocking, so these return within
+    // microseconds (data or EAGAIN), and the transition's frame setup and thread-local lookups
+    // (twice per request) cost more than the GC of another thread waiting those microseconds for
+    // the hub to come back to managed code. A signal that suspends for a GC interrupts them: EINTR, retried.
     [LibraryImport(Lib)]
+    [SuppressGCTransition]
     public static partial nint recv(int fd, byte* buf, nint len, int flags);
 
     [LibraryImport(Lib)]
+    [SuppressGCTransition]
     public static partial nint send(int fd, byte* buf, nint len, int flags);
 
     /// <summary>
