@@ -147,19 +147,6 @@ public sealed class HttpHeaders : IReadOnlyCollection<KeyValuePair<string, strin
     /// <summary>Adds a field parsed from a request: already validated, so no checks.</summary>
     internal void AddParsed(string name, string value) => _fields.Add(new KeyValuePair<string, string>(name, value));
 
-    /// <summary>Adds fields parsed from a request (see <see cref="RecentStrings"/>): already validated, so no checks.</summary>
-    internal void AddParsed(ReadOnlySpan<KeyValuePair<string, string>> fields)
-    {
-        // One by one: a head has few fields, and a span copy of references goes through the runtime's bulk copy.
-        foreach (KeyValuePair<string, string> field in fields)
-        {
-            _fields.Add(field);
-        }
-    }
-
-    /// <summary>Copies the fields, in order, to the start of <paramref name="destination"/>.</summary>
-    internal void CopyTo(KeyValuePair<string, string>[] destination) => _fields.CopyTo(destination);
-
     /// <summary>Replaces the value of the field at <paramref name="index"/>, keeping its place (the value is valid already).</summary>
     internal void ReplaceValueAt(int index, string value) => _fields[index] = new KeyValuePair<string, string>(_fields[index].Key, value);
 

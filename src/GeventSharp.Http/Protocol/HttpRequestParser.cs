@@ -88,11 +88,6 @@ internal static class HttpRequestParser
     /// <summary>Parses a head without its final empty line.</summary>
     public static RequestHead Parse(ReadOnlySpan<byte> head, HeadLimits limits, RecentStrings? recent = null)
     {
-        if (recent is not null && recent.TryRepeat(head, limits, out RequestHead repeated))
-        {
-            return repeated; // the last head again, byte for byte: parsed (and checked) already
-        }
-
         int lineEnd = head.IndexOf("\r\n"u8);
         ReadOnlySpan<byte> line = lineEnd < 0 ? head : head[..lineEnd];
         (string method, string target, string version) = ParseRequestLine(line, limits.MaxLineSize, recent);
@@ -117,9 +112,7 @@ internal static class HttpRequestParser
             headers.AddParsed(Name(name), recent?.Value(headers.Count, value) ?? Encoding.Latin1.GetString(value));
         }
 
-        var parsed = new RequestHead(method, target, version, headers);
-        recent?.Remember(head, limits, parsed);
-        return parsed;
+        return new RequestHead(method, target, version, headers);
     }
 
     /// <summary>
