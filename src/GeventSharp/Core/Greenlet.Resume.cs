@@ -19,7 +19,6 @@ public partial class Greenlet : IValueTaskSource, IValueTaskSource<bool>
     // _continuation null, and invoked directly (one delegate call, not two).
     private Action<object?>? _continuation;
     private object? _continuationState;
-    private bool _hasContinuation;
 
     private static readonly Action<object?> s_invokeAction = static s => ((Action)s!)();
 
@@ -41,10 +40,13 @@ public partial class Greenlet : IValueTaskSource, IValueTaskSource<bool>
         }
 
         _phase = GreenletState.Running;
-        _waitDone = true;
-        _waitingOn = null;
-        _wakeHandoff = null;
-        _wakeStands = false;
+        Flags flags = (_flags | Flags.WaitDone) & ~Flags.WakeStands;
+        _flags = flags;
+        if ((flags & Flags.WakeFailed) == 0)
+        {
+            _waitSlot = null; // a handoff; a failure stays for the await to read
+        }
+
         if (!_hasContinuation)
         {
             return;
@@ -181,7 +183,8 @@ public partial class Greenlet : IValueTaskSource, IValueTaskSource<bool>
         Exception? error = _wakeException;
         if (error is not null)
         {
-            _wakeException = null;
+            _waitSlot = null;
+            _flags &= ~Flags.WakeFailed;
             throw error;
         }
 
