@@ -26,7 +26,7 @@ public partial class Greenlet
         /// <summary>The current wait failed: <see cref="_waitSlot"/> holds the exception the await raises.</summary>
         WakeFailed = 1 << 4,
 
-        /// <summary>A continuation is parked (see <see cref="_continuation"/>).</summary>
+        /// <summary>A continuation is parked (see <see cref="_continuationState"/>).</summary>
         HasContinuation = 1 << 5,
 
         /// <summary>The greenlet is counted among the hub's foreign awaits.</summary>
@@ -37,7 +37,18 @@ public partial class Greenlet
 
         /// <summary><see cref="_body"/> holds the out-of-line <see cref="Rare"/> state.</summary>
         HasRare = 1 << 8,
+
+        /// <summary>
+        /// Which delegate <see cref="_continuationState"/> is for (three bits): 0, it is a plain <see cref="Action"/>;
+        /// 1 to 6, one of <see cref="s_knownContinuations"/>; 7, it is a <see cref="ContinuationPair"/>.
+        /// </summary>
+        ContinuationKind = 7 << ContinuationKindShift,
+
+        /// <summary>The continuation kind of a <see cref="ContinuationPair"/>.</summary>
+        ContinuationPair = 7 << ContinuationKindShift,
     }
+
+    private const int ContinuationKindShift = 9;
 
     // The flags read as the bool fields they replaced (hence the field-style names): the code that uses them is unchanged.
     private bool _waitDone
