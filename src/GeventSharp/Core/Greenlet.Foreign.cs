@@ -11,8 +11,6 @@ namespace GeventSharp;
 public partial class Greenlet
 {
     private int _postedCallbacks;
-    private bool _inForeignCount;
-    private bool _completionHooked;
 
     /// <summary>Called after each hub step of this greenlet: notices completion and foreign waits.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

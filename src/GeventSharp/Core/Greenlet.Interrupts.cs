@@ -65,9 +65,8 @@ public partial class Greenlet
         // wait never completes; AfterStep finishes the greenlet once its code has parked on it.
         InterruptState.Ending = exception;
         _waitVersion++;
-        _waitDone = false;
-        _wakeException = null;
-        _waitingOn = null;
+        _flags &= ~(Flags.WaitDone | Flags.WakeFailed);
+        _waitSlot = null;
         _phase = GreenletState.Ending;
         return new ValueTask<bool>(this, _waitVersion);
     }

@@ -211,7 +211,8 @@ public partial class Greenlet
 
         _pendingBody = null;
         _rare?.Deferred?.Take();
-        _waitingOn = null;
+        _waitSlot = null;
+        _flags &= ~Flags.WakeFailed;
         if (_rare is { Locals: { } locals } rare)
         {
             // Greenlet-local values die with the greenlet: empty each slot now (the table's own

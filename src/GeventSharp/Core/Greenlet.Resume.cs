@@ -12,14 +12,13 @@ namespace GeventSharp;
 /// </remarks>
 public partial class Greenlet : IValueTaskSource, IValueTaskSource<bool>
 {
-    // The await continuation. Both are kept after use and only a flag is cleared: an async method
-    // registers the same delegate and state machine box at every await, so re-storing them is
-    // skipped and a switch pays two GC write barriers less. A YieldAwaitable's continuation is a
-    // plain Action (the state machine's MoveNext): it is kept in _continuationState with
-    // _continuation null, and invoked directly (one delegate call, not two).
-    private Action<object?>? _continuation;
+    // The await continuation: its state here, and which delegate to call it with as a few bits of
+    // _flags (Greenlet.Continuation.cs), not a field. The state is kept after use and only a flag is
+    // cleared: an async method registers the same delegate and state machine box at every await, so
+    // re-storing it is skipped and a switch pays a GC write barrier less. A YieldAwaitable's
+    // continuation is a plain Action (the state machine's MoveNext): it is kept in _continuationState
+    // and invoked directly (one delegate call, not two).
     private object? _continuationState;
-    private bool _hasContinuation;
 
     private static readonly Action<object?> s_invokeAction = static s => ((Action)s!)();
 
@@ -41,26 +40,20 @@ public partial class Greenlet : IValueTaskSource, IValueTaskSource<bool>
         }
 
         _phase = GreenletState.Running;
-        _waitDone = true;
-        _waitingOn = null;
-        _wakeHandoff = null;
-        _wakeStands = false;
+        Flags flags = (_flags | Flags.WaitDone) & ~Flags.WakeStands;
+        _flags = flags;
+        if ((flags & Flags.WakeFailed) == 0)
+        {
+            _waitSlot = null; // a handoff; a failure stays for the await to read
+        }
+
         if (!_hasContinuation)
         {
             return;
         }
 
         _hasContinuation = false;
-        Action<object?>? continuation = _continuation;
-        if (continuation is not null)
-        {
-            continuation(_continuationState);
-        }
-        else
-        {
-            // Set only by SetActionContinuation, always with a non-null Action.
-            Unsafe.As<Action>(_continuationState)!();
-        }
+        InvokeContinuation();
     }
 
     /// <summary>A step that is not a resume: the start of the body, or nothing (killed before start while queued).</summary>
@@ -76,8 +69,7 @@ public partial class Greenlet : IValueTaskSource, IValueTaskSource<bool>
     /// <summary>Drops the kept continuation so a dead greenlet does not hold its last state machine box.</summary>
     private void ForgetContinuation()
     {
-        _hasContinuation = false;
-        _continuation = null;
+        _flags &= ~(Flags.HasContinuation | Flags.ContinuationKind);
         _continuationState = null;
     }
 
@@ -96,17 +88,12 @@ public partial class Greenlet : IValueTaskSource, IValueTaskSource<bool>
             return;
         }
 
-        if (_continuation is not null)
-        {
-            _continuation = null; // marks the Action kept in _continuationState
-        }
-
         if (!ReferenceEquals(_continuationState, continuation))
         {
             _continuationState = continuation;
         }
 
-        _hasContinuation = true;
+        _flags = (_flags & ~Flags.ContinuationKind) | Flags.HasContinuation; // kind 0: the Action itself
     }
 
     internal void GetYieldResult(short token) => GetResultCore(token);
@@ -151,9 +138,10 @@ public partial class Greenlet : IValueTaskSource, IValueTaskSource<bool>
             return;
         }
 
-        if (!ReferenceEquals(_continuation, continuation))
+        Flags kind = KindOf(continuation);
+        if (kind == Flags.ContinuationPair)
         {
-            _continuation = continuation;
+            state = new ContinuationPair(continuation, state);
         }
 
         if (!ReferenceEquals(_continuationState, state))
@@ -161,7 +149,7 @@ public partial class Greenlet : IValueTaskSource, IValueTaskSource<bool>
             _continuationState = state;
         }
 
-        _hasContinuation = true;
+        _flags = (_flags & ~Flags.ContinuationKind) | kind | Flags.HasContinuation;
     }
 
     // The same steps as HubValueTaskSourceCore<bool>.GetResult, kept apart on purpose: this read and
@@ -181,7 +169,8 @@ public partial class Greenlet : IValueTaskSource, IValueTaskSource<bool>
         Exception? error = _wakeException;
         if (error is not null)
         {
-            _wakeException = null;
+            _waitSlot = null;
+            _flags &= ~Flags.WakeFailed;
             throw error;
         }
 

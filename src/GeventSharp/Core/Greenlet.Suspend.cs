@@ -14,19 +14,17 @@ namespace GeventSharp;
 public partial class Greenlet
 {
     private short _waitVersion;
-    private WaitList? _waitList;
-    private object? _waitingOn;
-    private bool _waitDone;
-    private bool _wakeResult;
-    private bool _hasWaitTimer;
-    private Exception? _wakeException;
-    private IWakeHandoff? _wakeHandoff;
-    private bool _wakeStands;
+
+    // One field for what a wait needs at each stage. While waiting: the WaitList the greenlet is in
+    // (which keeps what it waits on, for introspection), or, for a wait woken directly, what it waits
+    // on (a waitable, "Sleep", a description). Once woken: null, the IWakeHandoff of the primitive
+    // that woke it, or (Flags.WakeFailed) the exception the await raises, until it is read.
+    private object? _waitSlot;
 
     /// <summary>What the greenlet is blocked on (a waitable, "Sleep", a description), or null.</summary>
     internal object? WaitingOn => _phase switch
     {
-        GreenletState.Waiting => _waitingOn,
+        GreenletState.Waiting => _waitSlot is WaitList list ? list.WaitingOn : _waitSlot,
         GreenletState.Foreign => "a foreign await (Task, stream, socket...)",
         _ => null,
     };
@@ -46,11 +44,19 @@ public partial class Greenlet
             return early;
         }
 
-        _waitingOn = waitingOn;
         if (list is not null)
         {
-            _waitList = list;
+            if (!ReferenceEquals(list.WaitingOn, waitingOn))
+            {
+                list.WaitingOn = waitingOn;
+            }
+
+            _waitSlot = list;
             list.Add(new WaitTicket(this, _waitVersion));
+        }
+        else
+        {
+            _waitSlot = waitingOn;
         }
 
         if (timeoutTicks >= 0)
@@ -95,7 +101,7 @@ public partial class Greenlet
 
     /// <summary>True while this greenlet is in its wait number <paramref name="version"/> and registered on <paramref name="list"/>.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    internal bool IsWaitingIn(WaitList list, short version) => ReferenceEquals(_waitList, list) && _waitVersion == version;
+    internal bool IsWaitingIn(WaitList list, short version) => ReferenceEquals(_waitSlot, list) && _waitVersion == version;
 
     /// <summary>
     /// <see cref="Yield"/> for <see cref="Gevent.Yield"/>: the same wait, read through a struct
@@ -113,7 +119,7 @@ public partial class Greenlet
             // A kill or timeout is waiting to be raised: complete at once with it.
             _waitVersion++;
             _waitDone = true;
-            _wakeException = early.AsTask().Exception?.InnerException ?? new InvalidOperationException("wait failed");
+            SetWakeException(early.AsTask().Exception?.InnerException ?? new InvalidOperationException("wait failed"));
             return new YieldAwaitable(this, _waitVersion);
         }
 
@@ -179,7 +185,7 @@ public partial class Greenlet
         if (_phase != GreenletState.Running || !ReferenceEquals(_homeHub._current, this))
         {
             throw new InvalidOperationException(
-                $"{this} is already waiting on {_waitingOn ?? "something"}: a greenlet waits on one thing at a time. " +
+                $"{this} is already waiting on {WaitingOn ?? "something"}: a greenlet waits on one thing at a time. " +
                 "Await each library call before starting the next; use Gevent.JoinAllAsync or Gevent.WaitAsync to wait on several.");
         }
 
@@ -204,10 +210,22 @@ public partial class Greenlet
     {
         _waitVersion++;
         _phase = GreenletState.Waiting;
-        _waitDone = false;
-        _wakeException = null;
-        _wakeResult = false;
+        _flags &= ~(Flags.WaitDone | Flags.WakeFailed | Flags.WakeResult);
+        _waitSlot = null;
     }
+
+    /// <summary>The wait fails with <paramref name="exception"/>: its await raises it.</summary>
+    private void SetWakeException(Exception exception)
+    {
+        _waitSlot = exception;
+        _flags |= Flags.WakeFailed;
+    }
+
+    /// <summary>The exception the wait fails with, or null.</summary>
+    private Exception? _wakeException => (_flags & Flags.WakeFailed) != 0 ? Unsafe.As<Exception>(_waitSlot) : null;
+
+    /// <summary>The primitive that handed the woken greenlet something it may take back, or null.</summary>
+    private IWakeHandoff? WakeHandoff => (_flags & Flags.WakeFailed) == 0 ? _waitSlot as IWakeHandoff : null;
 
     /// <summary>Called by a <see cref="WaitList"/> that removed this greenlet: schedule it to resume.</summary>
     internal void WakeFromList(bool result) => WakeFromList(result, null);
@@ -221,9 +239,8 @@ public partial class Greenlet
     internal void WakeFromList(bool result, IWakeHandoff? handoff)
     {
         Debug.Assert(_phase == GreenletState.Waiting);
-        _waitList = null;
         EndWaitExtras();
-        _wakeHandoff = handoff;
+        _waitSlot = handoff; // out of the list
         _wakeResult = result;
         _phase = GreenletState.Woken;
         _homeHub.EnqueueResume(this);
@@ -261,7 +278,7 @@ public partial class Greenlet
     {
         LeaveList();
         EndWaitExtras();
-        _wakeException = exception;
+        SetWakeException(exception);
         _phase = GreenletState.Woken;
         _homeHub.EnqueueResume(this);
     }
@@ -290,9 +307,13 @@ public partial class Greenlet
                 CancelToken();
                 break;
             case GreenletState.Woken:
-                IWakeHandoff? handoff = _wakeHandoff;
-                _wakeHandoff = null;
-                if (_wakeStands || (handoff is not null && _wakeException is null && handoff.OnWakeAbandoned(this)))
+                IWakeHandoff? handoff = WakeHandoff;
+                if (handoff is not null)
+                {
+                    _waitSlot = null;
+                }
+
+                if (_wakeStands || (handoff is not null && handoff.OnWakeAbandoned(this)))
                 {
                     _wakeStands = true;
 
@@ -302,7 +323,7 @@ public partial class Greenlet
                 }
                 else
                 {
-                    _wakeException = exception;
+                    SetWakeException(exception);
                 }
 
                 CancelToken();
@@ -324,12 +345,16 @@ public partial class Greenlet
 
     private void LeaveList()
     {
-        WaitList? list = _waitList;
-        if (list is not null)
+        // Leaves what it waited on (woken: the slot is for the wake's outcome now).
+        if (_waitSlot is WaitList list)
         {
             // Leave first: NoteStale may compact the list, and the compaction must see this entry as stale.
-            _waitList = null;
+            _waitSlot = null;
             list.NoteStale();
+        }
+        else
+        {
+            _waitSlot = null;
         }
     }
 

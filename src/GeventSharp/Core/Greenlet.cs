@@ -45,8 +45,8 @@ public partial class Greenlet : Waitable
     private protected object? _pendingBody;
     private protected short _pendingSourceToken;
     private GreenletState _phase;
+    private Flags _flags;
     private GreenletSynchronizationContext? _syncContext;
-    private Rare? _rare;
 
     // Once per greenlet: optimized at first call (a short program never reaches tier 1; docs/benchmarks.md, "Third pass").
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
@@ -204,8 +204,35 @@ public partial class Greenlet : Waitable
 
     private protected virtual object? ValueAsObject => _rare?.Value;
 
-    /// <summary>The out-of-line state, created on first use.</summary>
-    private Rare RareState => _rare ??= new Rare();
+    /// <summary>The out-of-line state, or null if none was ever needed: kept in <see cref="_body"/> (see <see cref="Rare"/>).</summary>
+    private Rare? _rare
+    {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        get => (_flags & Flags.HasRare) != 0 ? Unsafe.As<Rare>(_body) : null;
+    }
+
+    /// <summary>The out-of-line state, created on first use (it takes over the function, name and spawner id).</summary>
+    private Rare RareState => _rare ?? CreateRare();
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private Rare CreateRare()
+    {
+        var rare = new Rare();
+        if (_body is NamedBody id)
+        {
+            rare.Function = id.Function;
+            rare.Name = id.Name;
+            rare.SpawnerId = id.SpawnerId;
+        }
+        else
+        {
+            rare.Function = _body;
+        }
+
+        _body = rare;
+        _flags |= Flags.HasRare;
+        return rare;
+    }
 
     /// <summary>The exception a Kill or Timeout left for the next library wait (created on first use).</summary>
     private DeferredThrow Deferred => RareState.Deferred ??= new DeferredThrow();
@@ -223,7 +250,7 @@ public partial class Greenlet : Waitable
     /// A named greenlet's function, name and spawner id: 40 bytes in the function's field, not the
     /// whole out-of-line <see cref="Rare"/> state (a server names every connection's greenlet).
     /// </summary>
-    private sealed class NamedBody
+    private class NamedBody
     {
         public object? Function;
 
@@ -234,10 +261,12 @@ public partial class Greenlet : Waitable
 
     /// <summary>
     /// State most greenlets never need (a failure, a kill value, a cancellation token,
-    /// a cancellable wait), kept out of line: a greenlet that only runs and waits stays ~50 bytes
-    /// smaller, which matters when a million of them are blocked at once.
+    /// a cancellable wait), kept out of line: a greenlet that only runs and waits stays ~70 bytes
+    /// smaller, which matters when a million of them are blocked at once. Once created it takes the
+    /// place of the function (and of its <see cref="NamedBody"/>) in <see cref="_body"/>, so the
+    /// greenlet has no field of its own for it; <see cref="Flags.HasRare"/> says it is there.
     /// </summary>
-    private sealed class Rare
+    private sealed class Rare : NamedBody
     {
         public ExceptionDispatchInfo? Error;
         public object? Value;

@@ -27,6 +27,12 @@ internal sealed class WaitList
     /// <summary>Creates an empty list with room for <paramref name="capacity"/> (a power of two) waiters before it grows.</summary>
     public WaitList(int capacity) => _entries = new Ring<Entry>(capacity);
 
+    /// <summary>
+    /// What the greenlets in this list wait on (the primitive, or a description), for introspection:
+    /// set by each wait that joins the list, so a waiting greenlet need not keep it itself.
+    /// </summary>
+    public object? WaitingOn;
+
     /// <summary>The owner's one-shot link callbacks (kept here so a waitable has one lazy field).</summary>
     public List<LinkEntry>? Links;
 
@@ -71,7 +77,7 @@ internal sealed class WaitList
     /// <summary>A waiter left without being woken (timeout, kill, cancellation).</summary>
     public void NoteStale()
     {
-        Debug.Assert(_stale < _entries.Count, "more stale entries than entries: a greenlet must leave the list (clear its _waitList) before calling NoteStale");
+        Debug.Assert(_stale < _entries.Count, "more stale entries than entries: a greenlet must leave the list (clear its _waitSlot) before calling NoteStale");
         _stale++;
         if (_stale > 8 && _stale * 2 > _entries.Count)
         {
