@@ -221,7 +221,7 @@ public partial class Greenlet : Waitable
     internal DeferredThrow? DeferredOrNull => _rare?.Deferred;
 
     /// <summary>The function the greenlet runs (after it died: the function's method, if it was a closure).</summary>
-    private object? Function => _body is NamedBody id ? id.Function : _body;
+    internal object? Function => _body is NamedBody id ? id.Function : _body;
 
     /// <summary>The greenlet's name and spawner, moved in beside its function on first use.</summary>
     private NamedBody Identity => _body as NamedBody ?? (NamedBody)(_body = new NamedBody { Function = _body });
