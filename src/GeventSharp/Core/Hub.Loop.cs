@@ -60,7 +60,6 @@ public sealed partial class Hub
     /// turn. When nothing is ready, sleep until the next timer or posted work.
     /// </summary>
     /// <returns>False if nothing is ready and nothing could ever become ready.</returns>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private bool Turn(bool allowSleep)
     {
         if (Volatile.Read(ref _inboxCount) != 0)
@@ -139,7 +138,6 @@ public sealed partial class Hub
     /// Runs a plain resume (or start) of <paramref name="g"/>: the hot path of every switch, kept
     /// apart from <see cref="RunCallback"/> so it has no callback dispatch and no null checks.
     /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void RunStep(Greenlet g)
     {
         _current = g;
@@ -163,7 +161,6 @@ public sealed partial class Hub
     }
 
     /// <summary>Runs a posted callback, as greenlet <paramref name="g"/> (or at hub level when null).</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void RunCallback(Greenlet? g, Delegate callback, object? state)
     {
         _current = g;
