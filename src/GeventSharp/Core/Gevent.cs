@@ -1,3 +1,4 @@
+using System.Diagnostics.CodeAnalysis;
 using System.Runtime.CompilerServices;
 using System.Runtime.ExceptionServices;
 
@@ -66,6 +67,7 @@ public static partial class Gevent
 
     /// <summary>Creates a greenlet for <paramref name="function"/> and schedules it; it starts when the caller yields.</summary>
     [OverloadResolutionPriority(1)] // an async lambda fits Func<Task> and Func<ValueTask>: Task wins
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static Greenlet Spawn(Func<Task> function) => Started(new Greenlet(function));
 
     /// <summary>
@@ -77,9 +79,11 @@ public static partial class Gevent
     /// compile an async lambda as a <see cref="ValueTask"/> state machine, give its return type:
     /// <c>Gevent.Spawn(async ValueTask () =&gt; { ... })</c>.
     /// </remarks>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static Greenlet Spawn(Func<ValueTask> function) => Started(new Greenlet(function));
 
     /// <summary>Spawns a synchronous function.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static Greenlet Spawn(Action function) => Started(new Greenlet(function));
 
     /// <summary>Spawns an async function with a result.</summary>
@@ -224,6 +228,7 @@ public static partial class Gevent
         return g;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static TG Started<TG>(TG g)
         where TG : Greenlet
     {
@@ -245,6 +250,7 @@ public static partial class Gevent
     /// greenlet goes to the back of the ready queue and everything ready before it runs first.
     /// </summary>
     /// <exception cref="InvalidOperationException">Not called from a greenlet.</exception>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static ValueTask Sleep(double seconds)
     {
         Greenlet g = Hub.CurrentGreenletOrThrow("Gevent.Sleep");
@@ -252,7 +258,7 @@ public static partial class Gevent
         {
             if (double.IsNaN(seconds))
             {
-                throw new ArgumentOutOfRangeException(nameof(seconds), seconds, "Seconds must be a number.");
+                ThrowNaN(seconds);
             }
 
             return g.Yield();
@@ -261,12 +267,18 @@ public static partial class Gevent
         return SleepCore(g, g.Hub.ToTicks(SecondsToTimeSpan(seconds, nameof(seconds))));
     }
 
+    [DoesNotReturn]
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static void ThrowNaN(double seconds)
+        => throw new ArgumentOutOfRangeException(nameof(seconds), seconds, "Seconds must be a number.");
+
     /// <summary>
     /// Yields: the current greenlet goes to the back of the ready queue and everything ready before
     /// it runs first — <c>await Gevent.Sleep(0)</c>, through a struct awaiter (the fastest switch).
     /// </summary>
     /// <exception cref="InvalidOperationException">Not called from a greenlet.</exception>
     /// <example><code>await Gevent.Yield();</code></example>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static YieldAwaitable Yield() => Hub.CurrentGreenletOrThrow("Gevent.Yield").YieldDirect();
 
     /// <summary>Suspends the current greenlet for <paramref name="duration"/>; see <see cref="Sleep(double)"/>.</summary>
@@ -276,6 +288,7 @@ public static partial class Gevent
         return duration <= TimeSpan.Zero ? g.Yield() : SleepCore(g, g.Hub.ToTicks(duration));
     }
 
+    [MethodImpl(MethodImplOptions.NoInlining)] // kept out of Sleep(0)'s frame, the switch path
     private static ValueTask SleepCore(Greenlet g, long ticks) => g.SuspendVoid("Sleep", null, ticks);
 
     /// <summary>Waits until the hub has nothing else to run (gevent's <c>idle()</c>).</summary>

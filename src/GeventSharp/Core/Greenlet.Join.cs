@@ -125,6 +125,7 @@ public partial class Greenlet
     }
 
     /// <summary>A greenlet takes links only from code on its own hub: its death is announced there.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private protected override void AddLink(Hub hub, LinkEntry entry)
     {
         if (!ReferenceEquals(hub, _homeHub))
@@ -135,6 +136,7 @@ public partial class Greenlet
         base.AddLink(hub, entry);
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal override void InvokeLink(in LinkEntry entry)
     {
         switch (entry.Kind)

@@ -68,6 +68,7 @@ public partial class Greenlet
     }
 
     /// <summary>Invokes the body delegate. Overridden by <see cref="Greenlet{T}"/> for valued bodies.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private protected virtual void StartBodyCore(object? body)
     {
         switch (body)
@@ -194,17 +195,17 @@ public partial class Greenlet
         // A dead greenlet must not keep what its function captured alive; the method is enough for its name.
         if (_body is NamedBody id)
         {
-            if (id.Function is Delegate { Target: not null } closure)
+            if (id.Function is Delegate { Target: { } target } closure && !GreenletNames.HoldsNothing(target))
             {
                 id.Function = closure.Method;
             }
 
-            if (id.Name is Delegate { Target: not null } namedAfter)
+            if (id.Name is Delegate { Target: { } namedTarget } namedAfter && !GreenletNames.HoldsNothing(namedTarget))
             {
                 id.Name = namedAfter.Method; // the same for the function a greenlet is named after
             }
         }
-        else if (_body is Delegate { Target: not null } closure)
+        else if (_body is Delegate { Target: { } target } closure && !GreenletNames.HoldsNothing(target))
         {
             _body = closure.Method;
         }

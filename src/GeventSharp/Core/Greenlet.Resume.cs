@@ -57,7 +57,7 @@ public partial class Greenlet : IValueTaskSource, IValueTaskSource<bool>
     }
 
     /// <summary>A step that is not a resume: the start of the body, or nothing (killed before start while queued).</summary>
-    [MethodImpl(MethodImplOptions.NoInlining)]
+    [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
     private void StepNotWoken()
     {
         if (_phase == GreenletState.StartPending)
@@ -73,12 +73,14 @@ public partial class Greenlet : IValueTaskSource, IValueTaskSource<bool>
         _continuationState = null;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal bool IsWaitDone(short token)
     {
         CheckToken(token);
         return _waitDone;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal void SetActionContinuation(Action continuation, short token)
     {
         CheckToken(token);
@@ -96,22 +98,30 @@ public partial class Greenlet : IValueTaskSource, IValueTaskSource<bool>
         _flags = (_flags & ~Flags.ContinuationKind) | Flags.HasContinuation; // kind 0: the Action itself
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal void GetYieldResult(short token) => GetResultCore(token);
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     ValueTaskSourceStatus IValueTaskSource.GetStatus(short token) => GetStatusCore(token);
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     ValueTaskSourceStatus IValueTaskSource<bool>.GetStatus(short token) => GetStatusCore(token);
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     void IValueTaskSource.OnCompleted(Action<object?> continuation, object? state, short token, ValueTaskSourceOnCompletedFlags flags)
         => OnCompletedCore(continuation, state, token);
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     void IValueTaskSource<bool>.OnCompleted(Action<object?> continuation, object? state, short token, ValueTaskSourceOnCompletedFlags flags)
         => OnCompletedCore(continuation, state, token);
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     void IValueTaskSource.GetResult(short token) => GetResultCore(token);
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     bool IValueTaskSource<bool>.GetResult(short token) => GetResultCore(token);
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private ValueTaskSourceStatus GetStatusCore(short token)
     {
         CheckToken(token);
@@ -128,6 +138,7 @@ public partial class Greenlet : IValueTaskSource, IValueTaskSource<bool>
         };
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void OnCompletedCore(Action<object?> continuation, object? state, short token)
     {
         CheckToken(token);
@@ -157,6 +168,7 @@ public partial class Greenlet : IValueTaskSource, IValueTaskSource<bool>
     // fields above) and its outcome in fields the wake and kill paths set directly; the shared core
     // clears the continuation and the error at every completion and read, which is several reference
     // writes (GC write barriers) more per switch.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private bool GetResultCore(short token)
     {
         CheckToken(token);

@@ -107,6 +107,7 @@ public partial class Greenlet
     /// <see cref="Yield"/> for <see cref="Gevent.Yield"/>: the same wait, read through a struct
     /// awaiter instead of <see cref="ValueTask"/> (no interface calls on the hottest path).
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal YieldAwaitable YieldDirect()
     {
         if (!BeginWait(out ValueTask<bool> early, default))
@@ -130,11 +131,12 @@ public partial class Greenlet
     }
 
     /// <summary>Puts the current greenlet (this) at the back of the ready queue: <c>Sleep(0)</c>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining | MethodImplOptions.AggressiveOptimization)]
     internal ValueTask Yield()
     {
         if (!BeginWait(out ValueTask<bool> early, default))
         {
-            return early.IsCompleted ? new ValueTask(early.AsTask()) : new ValueTask(this, _waitVersion);
+            return YieldEarly(early);
         }
 
         _phase = GreenletState.Woken;
@@ -142,6 +144,11 @@ public partial class Greenlet
         _homeHub.EnqueueResume(this);
         return new ValueTask(this, _waitVersion);
     }
+
+    /// <summary>What <see cref="Yield"/> returns when its wait could not start (a pending kill or timeout).</summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private ValueTask YieldEarly(ValueTask<bool> early)
+        => early.IsCompleted ? new ValueTask(early.AsTask()) : new ValueTask(this, _waitVersion);
 
     /// <summary>
     /// <see cref="Yield"/> for a greenlet that has just handed something over that cannot be taken
@@ -247,6 +254,7 @@ public partial class Greenlet
     }
 
     /// <summary>Wakes this greenlet from a direct wait (no list) if it is still in wait <paramref name="version"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal bool WakeDirect(short version, bool result)
     {
         if (_phase != GreenletState.Waiting || _waitVersion != version)

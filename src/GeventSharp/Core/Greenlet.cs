@@ -65,6 +65,7 @@ public partial class Greenlet : Waitable
 
     /// <summary>Creates an unstarted greenlet that will run <paramref name="function"/>; call <see cref="Start"/>.</summary>
     /// <exception cref="InvalidOperationException">Not called on a hub thread.</exception>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public Greenlet(Action function)
         : this(Hub.CurrentOrThrow("Gevent.Spawn (or new Greenlet)"), (object)Throw.IfNull(function))
     {
@@ -79,6 +80,7 @@ public partial class Greenlet : Waitable
     /// <summary>Creates an unstarted greenlet that will run the async <paramref name="function"/>; call <see cref="Start"/>.</summary>
     /// <exception cref="InvalidOperationException">Not called on a hub thread.</exception>
     [OverloadResolutionPriority(1)] // an async lambda fits Func<Task> and Func<ValueTask>: Task wins
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public Greenlet(Func<Task> function)
         : this(Hub.CurrentOrThrow("Gevent.Spawn (or new Greenlet)"), (object)Throw.IfNull(function))
     {
@@ -89,6 +91,7 @@ public partial class Greenlet : Waitable
     /// library wait (<c>() =&gt; evt.WaitAsync()</c>), which then needs no async state machine; call <see cref="Start"/>.
     /// </summary>
     /// <exception cref="InvalidOperationException">Not called on a hub thread.</exception>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public Greenlet(Func<ValueTask> function)
         : this(Hub.CurrentOrThrow("Gevent.Spawn (or new Greenlet)"), (object)Throw.IfNull(function))
     {
@@ -163,7 +166,11 @@ public partial class Greenlet : Waitable
     public bool Started => _phase is not (GreenletState.Unstarted or GreenletState.Dead);
 
     /// <summary>True once the greenlet has finished: returned, failed or been killed (gevent's <c>dead</c> and <c>ready()</c>).</summary>
-    public sealed override bool Ready => _phase == GreenletState.Dead;
+    public sealed override bool Ready
+    {
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)] // read once per greenlet by JoinAllAsync
+        get => _phase == GreenletState.Dead;
+    }
 
     /// <summary>True if the greenlet finished without an exception (a <see cref="GreenletExit"/> kill counts as success).</summary>
     public bool Successful => _phase == GreenletState.Dead && _rare?.Error is null;
@@ -241,7 +248,7 @@ public partial class Greenlet : Waitable
     internal DeferredThrow? DeferredOrNull => _rare?.Deferred;
 
     /// <summary>The function the greenlet runs (after it died: the function's method, if it was a closure).</summary>
-    private object? Function => _body is NamedBody id ? id.Function : _body;
+    internal object? Function => _body is NamedBody id ? id.Function : _body;
 
     /// <summary>The greenlet's name and spawner, moved in beside its function on first use.</summary>
     private NamedBody Identity => _body as NamedBody ?? (NamedBody)(_body = new NamedBody { Function = _body });

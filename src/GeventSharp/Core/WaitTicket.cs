@@ -37,6 +37,7 @@ internal readonly struct WaitTicket
     }
 
     /// <summary>Schedules the greenlet to resume with <paramref name="result"/> if it is still in this wait; false otherwise.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public bool TryWake(bool result) => _greenlet is not null && _greenlet.WakeDirect(_version, result);
 
     /// <summary>Fails this wait with <paramref name="exception"/> if the greenlet is still in it; false otherwise.</summary>

@@ -125,6 +125,7 @@ public abstract class Waitable
     }
 
     /// <summary>Registers a link made on <paramref name="hub"/>'s thread; schedules it at once if the object is ready.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private protected virtual void AddLink(Hub hub, LinkEntry entry)
     {
         if (_waiters is null && entry.Kind == LinkKind.Raw && this is Greenlet && !Ready)
@@ -142,6 +143,7 @@ public abstract class Waitable
     }
 
     /// <summary>Runs one link callback; called by the hub after the object became ready.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal virtual void InvokeLink(in LinkEntry entry) => ((Action<Waitable>)entry.Callback)(this);
 
     /// <summary>Link callbacks not yet run.</summary>
@@ -267,6 +269,7 @@ public abstract class Waitable
     }
 
     /// <summary>Runs one link callback; an exception it throws goes to the hub's error handler.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void RunLink(in LinkEntry entry)
     {
         try

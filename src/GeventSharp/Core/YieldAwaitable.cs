@@ -20,17 +20,24 @@ public readonly struct YieldAwaitable : ICriticalNotifyCompletion
     }
 
     /// <summary>False until the hub has resumed the greenlet (true at once if a kill or timeout is pending).</summary>
-    public bool IsCompleted => _greenlet.IsWaitDone(_token);
+    public bool IsCompleted
+    {
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        get => _greenlet.IsWaitDone(_token);
+    }
 
     /// <summary>Returns the awaiter (this struct).</summary>
     public YieldAwaitable GetAwaiter() => this;
 
     /// <summary>Ends the await; throws the kill or timeout exception if one arrived.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void GetResult() => _greenlet.GetYieldResult(_token);
 
     /// <summary>Registers the continuation; the hub runs it in this greenlet.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void OnCompleted(Action continuation) => _greenlet.SetActionContinuation(continuation, _token);
 
     /// <summary>Registers the continuation; the hub runs it in this greenlet.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void UnsafeOnCompleted(Action continuation) => _greenlet.SetActionContinuation(continuation, _token);
 }
