@@ -50,8 +50,8 @@ public partial class Greenlet
 
     private const int ContinuationKindShift = 9;
 
-    // The flags read as the bool fields they replaced (hence the field-style names): the code that uses them is unchanged.
-    private bool _waitDone
+    // The flags, read and written as the bool fields they replaced were (each write is a read-modify-write of _flags).
+    private bool WaitDone
     {
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         get => (_flags & Flags.WaitDone) != 0;
@@ -59,7 +59,7 @@ public partial class Greenlet
         set => SetFlag(Flags.WaitDone, value);
     }
 
-    private bool _wakeResult
+    private bool WakeResult
     {
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         get => (_flags & Flags.WakeResult) != 0;
@@ -67,7 +67,7 @@ public partial class Greenlet
         set => SetFlag(Flags.WakeResult, value);
     }
 
-    private bool _hasWaitTimer
+    private bool HasWaitTimer
     {
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         get => (_flags & Flags.HasWaitTimer) != 0;
@@ -75,7 +75,7 @@ public partial class Greenlet
         set => SetFlag(Flags.HasWaitTimer, value);
     }
 
-    private bool _wakeStands
+    private bool WakeStands
     {
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         get => (_flags & Flags.WakeStands) != 0;
@@ -83,7 +83,7 @@ public partial class Greenlet
         set => SetFlag(Flags.WakeStands, value);
     }
 
-    private bool _hasContinuation
+    private bool HasContinuation
     {
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         get => (_flags & Flags.HasContinuation) != 0;
@@ -91,13 +91,13 @@ public partial class Greenlet
         set => SetFlag(Flags.HasContinuation, value);
     }
 
-    private bool _inForeignCount
+    private bool InForeignCount
     {
         get => (_flags & Flags.InForeignCount) != 0;
         set => SetFlag(Flags.InForeignCount, value);
     }
 
-    private bool _completionHooked
+    private bool CompletionHooked
     {
         get => (_flags & Flags.CompletionHooked) != 0;
         set => SetFlag(Flags.CompletionHooked, value);

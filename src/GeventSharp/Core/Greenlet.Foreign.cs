@@ -46,8 +46,8 @@ public partial class Greenlet
 
         // Not waiting on the library, not queued, not finished: a foreign await is in flight.
         _phase = GreenletState.Foreign;
-        Debug.Assert(!_inForeignCount);
-        _inForeignCount = true;
+        Debug.Assert(!InForeignCount);
+        InForeignCount = true;
         _homeHub.NoteForeignEntered();
         HookCompletion();
     }
@@ -55,9 +55,9 @@ public partial class Greenlet
     /// <summary>Stops counting this greenlet as in a foreign await (the hub stays alive for those).</summary>
     private void LeaveForeign()
     {
-        if (_inForeignCount)
+        if (InForeignCount)
         {
-            _inForeignCount = false;
+            InForeignCount = false;
             _homeHub.NoteForeignLeft();
         }
     }
@@ -130,7 +130,7 @@ public partial class Greenlet
 
     private void HookCompletion()
     {
-        if (_completionHooked)
+        if (CompletionHooked)
         {
             return;
         }
@@ -141,7 +141,7 @@ public partial class Greenlet
             return;
         }
 
-        _completionHooked = true;
+        CompletionHooked = true;
         t.ConfigureAwait(false).GetAwaiter().UnsafeOnCompleted(() => _homeHub.TryPostInternal(static s =>
         {
             var g = (Greenlet)s!;

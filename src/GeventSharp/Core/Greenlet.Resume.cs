@@ -47,12 +47,12 @@ public partial class Greenlet : IValueTaskSource, IValueTaskSource<bool>
             _waitSlot = null; // a handoff; a failure stays for the await to read
         }
 
-        if (!_hasContinuation)
+        if (!HasContinuation)
         {
             return;
         }
 
-        _hasContinuation = false;
+        HasContinuation = false;
         InvokeContinuation();
     }
 
@@ -77,14 +77,14 @@ public partial class Greenlet : IValueTaskSource, IValueTaskSource<bool>
     internal bool IsWaitDone(short token)
     {
         CheckToken(token);
-        return _waitDone;
+        return WaitDone;
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal void SetActionContinuation(Action continuation, short token)
     {
         CheckToken(token);
-        if (_waitDone)
+        if (WaitDone)
         {
             _homeHub.EnqueueCallback(this, s_invokeAction, continuation);
             return;
@@ -125,7 +125,7 @@ public partial class Greenlet : IValueTaskSource, IValueTaskSource<bool>
     private ValueTaskSourceStatus GetStatusCore(short token)
     {
         CheckToken(token);
-        if (!_waitDone)
+        if (!WaitDone)
         {
             return ValueTaskSourceStatus.Pending;
         }
@@ -142,7 +142,7 @@ public partial class Greenlet : IValueTaskSource, IValueTaskSource<bool>
     private void OnCompletedCore(Action<object?> continuation, object? state, short token)
     {
         CheckToken(token);
-        if (_waitDone)
+        if (WaitDone)
         {
             // Awaited after it completed (the ValueTask was stored): resume through the hub anyway.
             _homeHub.EnqueueCallback(this, continuation, state);
@@ -172,7 +172,7 @@ public partial class Greenlet : IValueTaskSource, IValueTaskSource<bool>
     private bool GetResultCore(short token)
     {
         CheckToken(token);
-        if (!_waitDone)
+        if (!WaitDone)
         {
             ThrowReadBeforeCompleted();
         }
@@ -186,7 +186,7 @@ public partial class Greenlet : IValueTaskSource, IValueTaskSource<bool>
             throw error;
         }
 
-        return _wakeResult;
+        return WakeResult;
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

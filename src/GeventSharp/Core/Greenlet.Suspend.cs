@@ -61,7 +61,7 @@ public partial class Greenlet
 
         if (timeoutTicks >= 0)
         {
-            _hasWaitTimer = true;
+            HasWaitTimer = true;
             _homeHub.AddTimer(_homeHub.Now + timeoutTicks, this, _waitVersion);
         }
 
@@ -119,13 +119,13 @@ public partial class Greenlet
 
             // A kill or timeout is waiting to be raised: complete at once with it.
             _waitVersion++;
-            _waitDone = true;
+            WaitDone = true;
             SetWakeException(early.AsTask().Exception?.InnerException ?? new InvalidOperationException("wait failed"));
             return new YieldAwaitable(this, _waitVersion);
         }
 
         _phase = GreenletState.Woken;
-        _wakeResult = true;
+        WakeResult = true;
         _homeHub.EnqueueResume(this);
         return new YieldAwaitable(this, _waitVersion);
     }
@@ -140,7 +140,7 @@ public partial class Greenlet
         }
 
         _phase = GreenletState.Woken;
-        _wakeResult = true;
+        WakeResult = true;
         _homeHub.EnqueueResume(this);
         return new ValueTask(this, _waitVersion);
     }
@@ -164,7 +164,7 @@ public partial class Greenlet
         }
 
         ValueTask wait = Yield();
-        _wakeStands = true;
+        WakeStands = true;
         return wait;
     }
 
@@ -248,7 +248,7 @@ public partial class Greenlet
         Debug.Assert(_phase == GreenletState.Waiting);
         EndWaitExtras();
         _waitSlot = handoff; // out of the list
-        _wakeResult = result;
+        WakeResult = result;
         _phase = GreenletState.Woken;
         _homeHub.EnqueueResume(this);
     }
@@ -264,7 +264,7 @@ public partial class Greenlet
 
         LeaveList();
         EndWaitExtras();
-        _wakeResult = result;
+        WakeResult = result;
         _phase = GreenletState.Woken;
         _homeHub.EnqueueResume(this);
         return true;
@@ -321,9 +321,9 @@ public partial class Greenlet
                     _waitSlot = null;
                 }
 
-                if (_wakeStands || (handoff is not null && handoff.OnWakeAbandoned(this)))
+                if (WakeStands || (handoff is not null && handoff.OnWakeAbandoned(this)))
                 {
-                    _wakeStands = true;
+                    WakeStands = true;
 
                     // What the wake handed over cannot be taken back: the wake stands and the
                     // exception is raised at the next wait, as if it had arrived just after.
@@ -368,9 +368,9 @@ public partial class Greenlet
 
     private void EndWaitExtras()
     {
-        if (_hasWaitTimer)
+        if (HasWaitTimer)
         {
-            _hasWaitTimer = false;
+            HasWaitTimer = false;
             _homeHub.NoteTimerCancelled();
         }
 

@@ -24,12 +24,12 @@ public partial class Greenlet : ITimerTarget
             return;
         }
 
-        if (_phase == GreenletState.Waiting && _waitVersion == (short)token && _hasWaitTimer)
+        if (_phase == GreenletState.Waiting && _waitVersion == (short)token && HasWaitTimer)
         {
-            _hasWaitTimer = false;
+            HasWaitTimer = false;
             LeaveList();
             EndWaitExtras();
-            _wakeResult = false;
+            WakeResult = false;
             _phase = GreenletState.Woken;
             _homeHub.EnqueueResume(this);
         }
@@ -37,5 +37,5 @@ public partial class Greenlet : ITimerTarget
 
     bool ITimerTarget.IsTimerLive(long token) => token == StartTimerToken
         ? _phase == GreenletState.StartPending && StartTimerArmed
-        : _phase == GreenletState.Waiting && _waitVersion == (short)token && _hasWaitTimer;
+        : _phase == GreenletState.Waiting && _waitVersion == (short)token && HasWaitTimer;
 }
