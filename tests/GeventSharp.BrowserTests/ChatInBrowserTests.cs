@@ -40,6 +40,21 @@ public class ChatInBrowserTests
         return await playwright.Chromium.LaunchAsync(new() { ExecutablePath = Chromium, Headless = true, Args = ["--no-sandbox"], Timeout = PatientMilliseconds });
     }
 
+    /// <summary>
+    /// A browser context (a separate cookie jar) whose actions and navigations are as patient as the
+    /// expectations. Tests wait for a page by what it shows or by its URL (<c>Expect(page).ToHaveURLAsync</c>),
+    /// not with <c>WaitForURLAsync</c>: called once the URL already matches, that one waits for a
+    /// "load" event as the .NET client records them, and on a loaded CI runner it waited out its 30 s
+    /// on a page whose "networkidle" (which comes after "load") had already fired.
+    /// </summary>
+    private static async Task<IBrowserContext> NewContextAsync(IBrowser browser)
+    {
+        IBrowserContext context = await browser.NewContextAsync();
+        context.SetDefaultTimeout(PatientMilliseconds);
+        context.SetDefaultNavigationTimeout(PatientMilliseconds);
+        return context;
+    }
+
     private static HttpServer Serve(ChatApp app, int port = 0)
     {
         var server = new HttpServer(new IPEndPoint(IPAddress.Loopback, port), app.HandleAsync);
@@ -91,8 +106,8 @@ public class ChatInBrowserTests
     [Fact]
     public void TwoUsers_ChatLive_XssAttemptsRenderAsText_WithNoPolicyViolation() => InBrowser(new ChatApp(new MemoryChatHistory(), Options), async (site, browser) =>
     {
-        await using IBrowserContext aliceContext = await browser.NewContextAsync();
-        await using IBrowserContext bobContext = await browser.NewContextAsync();
+        await using IBrowserContext aliceContext = await NewContextAsync(browser);
+        await using IBrowserContext bobContext = await NewContextAsync(browser);
         IPage alice = await aliceContext.NewPageAsync();
         IPage bob = await bobContext.NewPageAsync();
         ConcurrentBag<string> aliceViolations = WatchForViolations(alice), bobViolations = WatchForViolations(bob);
@@ -101,9 +116,9 @@ public class ChatInBrowserTests
         await alice.GotoAsync(site + "/");
         await alice.FillAsync("#name", "alice");
         await alice.PressAsync("#name", "Enter");
-        await alice.WaitForURLAsync(site + "/alice");
+        await Assertions.Expect(alice).ToHaveURLAsync(site + "/alice"); // not WaitForURLAsync: see NewContextAsync
         await alice.ClickAsync("text=python");
-        await alice.WaitForURLAsync(site + "/python/alice");
+        await Assertions.Expect(alice).ToHaveURLAsync(site + "/python/alice");
         await bob.GotoAsync(site + "/python/bob");
         await Assertions.Expect(bob.Locator("body")).ToHaveAttributeAsync("data-transport", "websocket"); // pushed, not polled
         await Assertions.Expect(alice.Locator("#online li")).ToHaveTextAsync(["alice", "bob"]);
@@ -144,8 +159,8 @@ public class ChatInBrowserTests
     [Fact]
     public void TwoTabsOfOneUser_BothReceiveEveryMessage() => InBrowser(new ChatApp(new MemoryChatHistory(), Options), async (site, browser) =>
     {
-        await using IBrowserContext aliceContext = await browser.NewContextAsync();
-        await using IBrowserContext bobContext = await browser.NewContextAsync();
+        await using IBrowserContext aliceContext = await NewContextAsync(browser);
+        await using IBrowserContext bobContext = await NewContextAsync(browser);
         IPage tab1 = await aliceContext.NewPageAsync();
         IPage tab2 = await aliceContext.NewPageAsync();
         IPage bob = await bobContext.NewPageAsync();
@@ -182,8 +197,8 @@ public class ChatInBrowserTests
             string site = $"http://{server.Address}";
             using IPlaywright playwright = await Playwright.CreateAsync();
             await using IBrowser browser = await LaunchAsync(playwright);
-            await using IBrowserContext aliceContext = await browser.NewContextAsync();
-            await using IBrowserContext bobContext = await browser.NewContextAsync();
+            await using IBrowserContext aliceContext = await NewContextAsync(browser);
+            await using IBrowserContext bobContext = await NewContextAsync(browser);
             IPage alice = await aliceContext.NewPageAsync();
             IPage bob = await bobContext.NewPageAsync();
             await alice.GotoAsync(site + "/python/alice");
@@ -229,7 +244,7 @@ public class ChatInBrowserTests
     [Fact]
     public void APageOfAnotherOrigin_IsRefused() => InBrowser(new ChatApp(_history, Options), async (site, browser) =>
     {
-        await using IBrowserContext aliceContext = await browser.NewContextAsync();
+        await using IBrowserContext aliceContext = await NewContextAsync(browser);
         IPage alice = await aliceContext.NewPageAsync();
         await alice.GotoAsync(site + "/python/alice");
         await Assertions.Expect(alice.Locator("body")).ToHaveAttributeAsync("data-connected", "yes");
@@ -271,8 +286,8 @@ public class ChatInBrowserTests
     [Fact]
     public void TheLongPollFallback_LosesNothingAcrossAReload() => InBrowser(new ChatApp(new MemoryChatHistory(), Options), async (site, browser) =>
     {
-        await using IBrowserContext aliceContext = await browser.NewContextAsync();
-        await using IBrowserContext oldContext = await browser.NewContextAsync();
+        await using IBrowserContext aliceContext = await NewContextAsync(browser);
+        await using IBrowserContext oldContext = await NewContextAsync(browser);
         await oldContext.AddInitScriptAsync("delete window.WebSocket;");
         IPage alice = await aliceContext.NewPageAsync();
         IPage carol = await oldContext.NewPageAsync();

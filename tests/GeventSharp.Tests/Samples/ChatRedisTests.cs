@@ -30,6 +30,29 @@ public sealed class RedisFixture : IDisposable
 
     public string Configuration => $"127.0.0.1:{Port}";
 
+    /// <summary>
+    /// A store connected to this Redis. The store starts even when its first connection attempt
+    /// fails (it keeps retrying, as a chat server must when Redis is down); a test that needs Redis
+    /// up waits here until it is connected, instead of failing on a CI runner whose first attempt
+    /// took longer than the store's 2 s connect timeout.
+    /// </summary>
+    public async Task<RedisChatStore> ConnectAsync(string prefix)
+    {
+        RedisChatStore store = await RedisChatStore.ConnectAsync(Configuration, prefix);
+        for (int i = 0; !store.IsConnected; i++)
+        {
+            if (i == 600)
+            {
+                await store.DisposeAsync();
+                throw new TimeoutException($"The store did not connect to the test's Redis at {Configuration} within 30 s.");
+            }
+
+            await Gevent.Sleep(0.05); // real-time: waiting for a reconnection by StackExchange.Redis's own timer
+        }
+
+        return store;
+    }
+
     /// <summary>kill -9: Redis and everything in it (no persistence) are gone.</summary>
     public void Kill()
     {
@@ -83,8 +106,8 @@ public class ChatRedisTests(RedisFixture redis) : IClassFixture<RedisFixture>
     public void AnyInstanceServesAnyUser_WithTheSameSequence() => NetHub.Run(PollerKind.Epoll, async () =>
     {
         string prefix = Prefix();
-        await using RedisChatStore storeA = await RedisChatStore.ConnectAsync(redis.Configuration, prefix);
-        await using RedisChatStore storeB = await RedisChatStore.ConnectAsync(redis.Configuration, prefix);
+        await using RedisChatStore storeA = await redis.ConnectAsync(prefix);
+        await using RedisChatStore storeB = await redis.ConnectAsync(prefix);
         (HttpServer serverA, Uri a) = await ChatServer.StartAsync(new ChatApp(storeA));
         (HttpServer serverB, Uri b) = await ChatServer.StartAsync(new ChatApp(storeB));
         await using HttpServer _ = serverA;
@@ -149,8 +172,8 @@ public class ChatRedisOutageTests
         NetHub.Run(PollerKind.Epoll, async () =>
         {
             string prefix = "outage";
-            await using RedisChatStore storeA = await RedisChatStore.ConnectAsync(redis.Configuration, prefix);
-            await using RedisChatStore storeB = await RedisChatStore.ConnectAsync(redis.Configuration, prefix);
+            await using RedisChatStore storeA = await redis.ConnectAsync(prefix);
+            await using RedisChatStore storeB = await redis.ConnectAsync(prefix);
             var appA = new ChatApp(storeA, options);
             var appB = new ChatApp(storeB, options);
             (HttpServer serverA, Uri a) = await ChatServer.StartAsync(appA);
