@@ -12,6 +12,7 @@
 #
 # Options: --reps N  --out DIR (md/png/jsonl go there instead of docs/)  --no-apt  --no-bdn  --no-echo  --no-http
 #          --no-aot  --no-scale  --scale-sizes "1000 10000 100000 1000000"  --workloads "a b"  --runtimes "a b"
+#          --no-warm  --warm-seconds S (the "warm" series' warm-up time, default 1)
 #          --quiet-pct P (machine CPU use counted as quiet, default 25)  --quiet-max S (longest wait
 #          for quiet before a run, default 30; smoke 0)
 #
@@ -20,7 +21,10 @@
 # geventsharp-aot, dotnet-async-aot and dotnet-tpl-aot, the same .NET programs published with Native AOT
 # (-p:Variant=aot; their own table in the report, beside the default console apps). Every program
 # gets the same warm-up: one untimed pass of n/10 operations in the same process before the timed
-# pass (none for "blocked", whose memory figure starts from a fresh process).
+# pass (none for "blocked", whose memory figure starts from a fresh process). The "warm" series runs
+# the switch and spawn + join-all again with that warm-up pass repeated for one second first, every
+# runtime alike: the figure of a process that has been running a while (for .NET, after tiered
+# compilation has promoted the hot code), beside the cold one.
 #
 # Before every run the harness samples the whole machine's CPU use for one second (/proc/stat) and
 # waits until it is at most --quiet-pct percent, or --quiet-max seconds have passed; during the run
@@ -39,6 +43,7 @@ RUNTIMES="geventsharp go-p1 go-p2 gevent dotnet-async dotnet-tpl"
 AOT_RUNTIMES="geventsharp-aot dotnet-async-aot dotnet-tpl-aot"
 SCALE_SIZES="1000 10000 100000 1000000"
 SCALE_WORKLOADS="switch_many spawn_join timer event_fanout"
+WARM=1 WARM_SECONDS=1 WARM_WORKLOADS="yield spawn_join"
 REPS_SET=0 QUIET_MAX_SET=0 SCALE_SET=0 RUNTIMES_SET=0
 while [ $# -gt 0 ]; do
     case $1 in
@@ -53,6 +58,8 @@ while [ $# -gt 0 ]; do
         --quiet-pct) QUIET_PCT=$2; shift ;;
         --quiet-max) QUIET_MAX=$2; QUIET_MAX_SET=1; shift ;;
         --no-scale) SCALE=0 ;;
+        --no-warm) WARM=0 ;;
+        --warm-seconds) WARM_SECONDS=$2; shift ;;
         --scale-sizes) SCALE_SIZES=$2; SCALE_SET=1; shift ;;
         --workloads) WORKLOADS=$2; shift ;;
         --runtimes) RUNTIMES=$2; RUNTIMES_SET=1; shift ;;
@@ -65,7 +72,7 @@ done
 declare -A SIZE=()
 SAMPLE_S=1
 if [ "$SMOKE" = 1 ]; then
-    APT=0 BDN=0 ECHO=0 HTTP=0 AOT=0 SAMPLE_S=0.2
+    APT=0 BDN=0 ECHO=0 HTTP=0 AOT=0 SAMPLE_S=0.2 WARM_SECONDS=0.2
     [ "$REPS_SET" = 1 ] || REPS=1
     [ "$QUIET_MAX_SET" = 1 ] || QUIET_MAX=0
     [ "$SCALE_SET" = 1 ] || SCALE_SIZES="1000 10000"
@@ -142,7 +149,7 @@ meta() { # key value...
 }
 GIT_COMMIT=$(git -C "$REPO" rev-parse --short HEAD 2>/dev/null || echo unknown)
 [ -z "$(git -C "$REPO" status --porcelain -- src bench 2>/dev/null)" ] || GIT_COMMIT="$GIT_COMMIT (with uncommitted changes)"
-meta date "$(date -u '+%Y-%m-%d %H:%M')" mode "$MODE" reps "$REPS" \
+meta date "$(date -u '+%Y-%m-%d %H:%M')" mode "$MODE" reps "$REPS" warm_seconds "$([ "$WARM" = 1 ] && echo "$WARM_SECONDS" || echo 0)" \
     nproc "$(nproc)" cpu_model "$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//')" \
     mem_total "$(awk '/MemTotal/ {printf "%.1f GiB", $2/1048576}' /proc/meminfo)" \
     os "$(. /etc/os-release && echo "$PRETTY_NAME")" kernel "$(uname -r)" \
@@ -154,7 +161,7 @@ meta date "$(date -u '+%Y-%m-%d %H:%M')" mode "$MODE" reps "$REPS" \
     aspnetcore_runtime "$(dotnet --list-runtimes | awk '/Microsoft.AspNetCore.App/ {v=$2} END {print v}')" \
     wrk_version "$(command -v wrk >/dev/null 2>&1 && { wrk --version 2>&1 || true; } | awk 'NR == 1 {print $1, $2}' || echo 'not installed')" \
     git_commit "$GIT_COMMIT" git_branch "$(git -C "$REPO" rev-parse --abbrev-ref HEAD 2>/dev/null || echo unknown)" \
-    quiet_busy_pct "$QUIET_PCT" quiet_max_wait_s "$QUIET_MAX" warmup "n/10, one untimed pass in the same process, every runtime (none for blocked)" \
+    quiet_busy_pct "$QUIET_PCT" quiet_max_wait_s "$QUIET_MAX" warmup "n/10, one untimed pass in the same process, every runtime (none for blocked); warm series: passes repeated for ${WARM_SECONDS} s" \
     loadavg_start "$(cut -d' ' -f1-3 /proc/loadavg)"
 
 # ---- micro runs ----
@@ -180,6 +187,7 @@ micro_cmd() { # runtime workload [n] -> CMD array; fails for a workload the runt
 run_one() { # runtime workload rep [n series]: one fresh process
     local rt=$1 w=$2 rep=$3 line rc own b0 t0 b1 t1 times
     micro_cmd "$rt" "$w" "${4:-}" || return 0
+    if [ "${5:-}" = warm ]; then CMD+=(-warm-seconds "$WARM_SECONDS"); fi
     wait_quiet
     times=$(mktemp)
     read -r b0 t0 < <(machine_ticks)
@@ -214,6 +222,17 @@ for rep in $(seq "$REPS"); do
         done
     done
 done
+
+# ---- warm: the same workloads after WARM_SECONDS of warm-up passes, every runtime ----
+if [ "$WARM" = 1 ]; then
+    for rep in $(seq "$REPS"); do
+        for w in $WARM_WORKLOADS; do
+            for rt in $RUNTIMES; do
+                if available "$rt"; then run_one "$rt" "$w" "$rep" "" warm; fi
+            done
+        done
+    done
+fi
 
 # ---- cost as work grows (GeventSharp, 10^3..10^6 greenlets, timers or waiters) ----
 if [ "$SCALE" = 1 ]; then

@@ -36,8 +36,16 @@ internal static class Micro
     /// the same hub, then the timed pass of <paramref name="n"/>. The "blocked" workloads have no
     /// warm-up in any runtime, so their memory figure starts from a fresh process.
     /// </summary>
-    public static Measured Run(string workload, int n, int warmup)
+    public static Measured Run(string workload, int n, int warmup) => Run(workload, n, warmup, 0, out _);
+
+    /// <summary>
+    /// Runs <paramref name="workload"/> once, timed, after untimed warm-up passes of
+    /// <paramref name="warmup"/> operations: one pass, or as many as fit in
+    /// <paramref name="warmSeconds"/> (the "warm" series: every runtime warmed for the same time).
+    /// </summary>
+    public static Measured Run(string workload, int n, int warmup, double warmSeconds, out long warmedOps)
     {
+        warmedOps = 0;
         if (workload is "blocked" or "blocked_direct")
         {
             return Gevent.Run(() => BlockedAsync(n, direct: workload == "blocked_direct"));
@@ -56,15 +64,24 @@ internal static class Micro
             _ => throw new ArgumentException($"unknown workload {workload}", nameof(workload)),
         };
 
-        return Gevent.Run(async () =>
+        long warmed = 0;
+        Measured result = Gevent.Run(async () =>
         {
+            long until = Stopwatch.GetTimestamp() + (long)(warmSeconds * Stopwatch.Frequency);
             if (warmup > 0)
             {
-                await body(Math.Min(warmup, n));
+                do
+                {
+                    await body(Math.Min(warmup, n));
+                    warmed += Math.Min(warmup, n);
+                }
+                while (Stopwatch.GetTimestamp() < until);
             }
 
             return await body(n);
         });
+        warmedOps = warmed;
+        return result;
     }
 
     /// <summary>The headline spawn + join: n greenlets running an empty function, then one <c>Gevent.JoinAllAsync</c> (gevent's joinall, .NET's WhenAll).</summary>

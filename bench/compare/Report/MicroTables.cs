@@ -99,6 +99,45 @@ internal static class MicroTables
         sb.AppendLine();
     }
 
+    /// <summary>
+    /// The "warm" series (run.sh runs the switch and spawn + join-all again after repeating the n/10
+    /// warm-up pass for a second, every runtime alike): the figure of a process that has been
+    /// running a while, beside the cold one of the table above. Nothing when the run has none.
+    /// </summary>
+    public static void WarmTable(StringBuilder sb, ResultSet r)
+    {
+        string[] workloads = ResultSet.Workloads.Where(w => r.Micro.Any(m => m.Series == "warm" && m.Workload == w)).ToArray();
+        if (workloads.Length == 0)
+        {
+            return;
+        }
+
+        string[] columns = ResultSet.Runtimes.Concat(ResultSet.AotRuntimes).Where(rt => r.Micro.Any(m => m.Series == "warm" && m.Runtime == rt)).ToArray();
+        sb.AppendLine($"### Warm: after {r.Get("warm_seconds", "1")} s of warm-up");
+        sb.AppendLine();
+        sb.AppendLine($"The same programs, with the n/10 warm-up pass repeated for {r.Get("warm_seconds", "1")} s in the same process before the timed " +
+                      "pass, every runtime alike (`-warm-seconds`): what a process that has been running a while costs. For a .NET " +
+                      "program this is after tiered compilation has promoted the hot code (the cold table above runs largely in " +
+                      "tier-0 code, see \"`Sleep(0)` in BenchmarkDotNet and in a plain console process\"); Go, gevent and the Native " +
+                      "AOT builds have no such warm-up and should be the same as cold.");
+        sb.AppendLine();
+        sb.AppendLine("| Workload (n) |" + string.Concat(columns.Select(rt => $" {MarkdownReport.RuntimeNames[rt]} |")));
+        sb.AppendLine("|---|" + string.Concat(Enumerable.Repeat("---:|", columns.Length)));
+        foreach (string w in workloads)
+        {
+            long n = r.Micro.Where(m => m.Workload == w && m.Series == "warm").Select(m => m.N).FirstOrDefault();
+            sb.Append($"| {MarkdownReport.WorkloadNames[w]} (n = {n.ToString("N0", Inv)}) |");
+            foreach (string rt in columns)
+            {
+                sb.Append(' ').Append(Cell(r, w, rt, "warm")).Append(" |");
+            }
+
+            sb.AppendLine();
+        }
+
+        sb.AppendLine();
+    }
+
     public static void RatioTable(StringBuilder sb, ResultSet r)
     {
         sb.AppendLine("## GeventSharp's ratio to each runtime");
@@ -207,18 +246,18 @@ internal static class MicroTables
         sb.AppendLine();
     }
 
-    private static string Cell(ResultSet r, string w, string rt)
+    private static string Cell(ResultSet r, string w, string rt, string? series = null)
     {
-        IReadOnlyList<MicroRun> runs = r.Runs(w, rt);
+        IReadOnlyList<MicroRun> runs = r.Runs(w, rt, series);
         if (runs.Count == 0)
         {
-            MicroRun? s = r.SkippedRun(w, rt);
+            MicroRun? s = r.SkippedRun(w, rt, series);
             return s is null ? "–" : s.Skipped ? "skipped" : "failed";
         }
 
         double min = runs.Min(x => x.NsPerOp!.Value), max = runs.Max(x => x.NsPerOp!.Value);
         string range = runs.Count > 1 ? $"<br><sub>{Stats.Ns(min)} – {Stats.Ns(max)}</sub>" : "";
-        return $"**{Stats.Ns(r.MedianNs(w, rt))}**{range}{Noisy(runs)}";
+        return $"**{Stats.Ns(r.MedianNs(w, rt, series))}**{range}{Noisy(runs)}";
     }
 
     /// <summary>" <sub>noisy k/m</sub>" when k of the m runs were on a busy machine, else nothing.</summary>

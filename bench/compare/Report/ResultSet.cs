@@ -167,21 +167,21 @@ internal sealed class ResultSet
         }
     }
 
-    /// <summary>Successful runs of one workload on one runtime (the scale sweep's runs excluded).</summary>
-    public IReadOnlyList<MicroRun> Runs(string workload, string runtime)
-        => Micro.Where(m => m.Workload == workload && m.Runtime == runtime && m.Series is null && m.Error is null && !m.Skipped && m.NsPerOp is not null).ToList();
+    /// <summary>Successful runs of one workload on one runtime, of the cold runs (<paramref name="series"/> null) or of a series ("warm").</summary>
+    public IReadOnlyList<MicroRun> Runs(string workload, string runtime, string? series = null)
+        => Micro.Where(m => m.Workload == workload && m.Runtime == runtime && m.Series == series && m.Error is null && !m.Skipped && m.NsPerOp is not null).ToList();
 
     /// <summary>Successful runs of the scale sweep for one workload at one size.</summary>
     public IReadOnlyList<MicroRun> ScaleRuns(string workload, long n)
         => Micro.Where(m => m.Series == "scale" && m.Workload == workload && m.N == n && m.Error is null && !m.Skipped && m.NsPerOp is not null).ToList();
 
-    public MicroRun? SkippedRun(string workload, string runtime)
-        => Micro.FirstOrDefault(m => m.Workload == workload && m.Runtime == runtime && m.Series is null && (m.Skipped || m.Error is not null));
+    public MicroRun? SkippedRun(string workload, string runtime, string? series = null)
+        => Micro.FirstOrDefault(m => m.Workload == workload && m.Runtime == runtime && m.Series == series && (m.Skipped || m.Error is not null));
 
     public double? MedianHeapBytes(string workload, string runtime)
         => Stats.Median(Runs(workload, runtime).Where(r => r.HeapBytesPerOp is not null).Select(r => r.HeapBytesPerOp!.Value));
 
-    public double? MedianNs(string workload, string runtime) => Stats.Median(Runs(workload, runtime).Select(r => r.NsPerOp!.Value));
+    public double? MedianNs(string workload, string runtime, string? series = null) => Stats.Median(Runs(workload, runtime, series).Select(r => r.NsPerOp!.Value));
 
     public double? MedianBytes(string workload, string runtime)
         => Stats.Median(Runs(workload, runtime).Where(r => r.BytesPerOp is not null).Select(r => r.BytesPerOp!.Value));

@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """gevent micro workloads; prints one JSON line per run.
 
-    /usr/bin/python3 micro.py -workload spawn_join|yield|channel_pingpong|event_fanout|blocked -n N [-warmup W]
+    /usr/bin/python3 micro.py -workload spawn_join|yield|channel_pingpong|event_fanout|blocked -n N [-warmup W] [-warm-seconds S]
 
 Same workloads and output format as go/micro (see ../README.md). Before the timed run an untimed
 warm-up pass of W operations runs in the same process; the default, as in every program of the
@@ -149,6 +149,8 @@ def main():
     ap.add_argument("-n", "--n", type=int, default=0, help="operation count (0 = workload default)")
     ap.add_argument("-warmup", "--warmup", type=int, default=-1,
                     help="untimed warm-up operations before the run (-1 = n/10, 0 = none; never for blocked)")
+    ap.add_argument("-warm-seconds", "--warm-seconds", type=float, default=0.0,
+                    help="repeat the warm-up pass until this many seconds have gone by")
     args = ap.parse_args()
 
     fn, default_n = WORKLOADS[args.workload]
@@ -158,9 +160,14 @@ def main():
     if args.workload == "blocked":
         seconds, bytes_per_op = fn(n)
     else:
-        warmup = min(n // 10 if args.warmup < 0 else args.warmup, n)
-        if warmup > 0:
-            fn(warmup)
+        one = min(n // 10 if args.warmup < 0 else args.warmup, n)
+        until = time.perf_counter() + args.warm_seconds
+        if one > 0:
+            while True:
+                fn(one)
+                warmup += one
+                if time.perf_counter() >= until:
+                    break
         seconds = fn(n)
     print(json.dumps({
         "workload": args.workload,

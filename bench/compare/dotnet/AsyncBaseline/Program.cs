@@ -1,6 +1,6 @@
 // AsyncBaseline: plain .NET Task/async-await reference for bench/compare.
 //
-//   AsyncBaseline [micro] -workload NAME [-n N] [-procs P] [-warmup W]
+//   AsyncBaseline [micro] -workload NAME [-n N] [-procs P] [-warmup W] [-warm-seconds S]
 //   AsyncBaseline echo --port PORT [--host 127.0.0.1]
 //
 // Micro workloads print one JSON line (see bench/compare/README.md). Before the timed run an
@@ -29,7 +29,7 @@ static string? Opt(string[] args, string name)
 static int Usage(string message)
 {
     Console.Error.WriteLine(message);
-    Console.Error.WriteLine("usage: AsyncBaseline [micro] -workload spawn_join|yield|channel_pingpong|event_fanout|blocked [-n N] [-procs P] [-warmup W]");
+    Console.Error.WriteLine("usage: AsyncBaseline [micro] -workload spawn_join|yield|channel_pingpong|event_fanout|blocked [-n N] [-procs P] [-warmup W] [-warm-seconds S]");
     Console.Error.WriteLine("       AsyncBaseline echo --port PORT [--host 127.0.0.1]");
     return 2;
 }
@@ -57,12 +57,20 @@ if (Opt(args, "n") is { } nText && int.Parse(nText, CultureInfo.InvariantCulture
 int procs = int.Parse(Opt(args, "procs") ?? "1", CultureInfo.InvariantCulture);
 int warmup = workload == "blocked" ? 0 : Math.Min(n, Opt(args, "warmup") is { } w ? int.Parse(w, CultureInfo.InvariantCulture) : n / 10);
 bool threadPool = procs != 1;
+double warmSeconds = Opt(args, "warm-seconds") is { } ws ? double.Parse(ws, CultureInfo.InvariantCulture) : 0;
+long warmed = 0;
 
 async Task<(double Seconds, double? BytesPerOp, double? HeapBytesPerOp)> Measure()
 {
+    long until = System.Diagnostics.Stopwatch.GetTimestamp() + (long)(warmSeconds * System.Diagnostics.Stopwatch.Frequency);
     if (warmup > 0)
     {
-        await Micro.RunAsync(workload, warmup, threadPool);
+        do
+        {
+            await Micro.RunAsync(workload, warmup, threadPool);
+            warmed += warmup;
+        }
+        while (System.Diagnostics.Stopwatch.GetTimestamp() < until);
     }
     return await Micro.RunAsync(workload, n, threadPool);
 }
@@ -88,7 +96,7 @@ else
 var inv = CultureInfo.InvariantCulture;
 string Num(double? v) => v is { } x ? x.ToString("R", inv) : "null";
 Console.WriteLine(
-    $"{{\"workload\":\"{workload}\",\"runtime\":\"{(threadPool ? "dotnet-tpl" : "dotnet-async")}\",\"n\":{n},\"ops\":{n},\"warmup\":{warmup}," +
+    $"{{\"workload\":\"{workload}\",\"runtime\":\"{(threadPool ? "dotnet-tpl" : "dotnet-async")}\",\"n\":{n},\"ops\":{n},\"warmup\":{warmed}," +
     $"\"seconds\":{Num(result.seconds)},\"ns_per_op\":{Num(result.seconds * 1e9 / n)}," +
     $"\"bytes_per_op\":{Num(result.bytesPerOp)},\"heap_bytes_per_op\":{Num(result.heapBytesPerOp)}}}");
 return 0;

@@ -1,6 +1,6 @@
 // Command micro runs one goroutine micro workload and prints one JSON line.
 //
-//	micro -workload spawn_join|yield|channel_pingpong|event_fanout|blocked -n N [-procs P] [-warmup W]
+//	micro -workload spawn_join|yield|channel_pingpong|event_fanout|blocked -n N [-procs P] [-warmup W] [-warm-seconds S]
 //
 // -procs P sets GOMAXPROCS (default 1, the single-threaded comparison; 0 = leave the Go default).
 // run.sh runs every workload at -procs 1 and -procs 2: the runtime field says which ("go-p1",
@@ -166,6 +166,7 @@ func main() {
 	n := flag.Int("n", 0, "operation count (0 = workload default)")
 	procs := flag.Int("procs", 1, "GOMAXPROCS to use (0 = Go default)")
 	warmup := flag.Int("warmup", -1, "untimed warm-up operations before the run (-1 = n/10, 0 = none; never for blocked)")
+	warmSeconds := flag.Float64("warm-seconds", 0, "repeat the warm-up pass until this many seconds have gone by")
 	flag.Parse()
 
 	if *procs > 0 {
@@ -211,10 +212,16 @@ func main() {
 		if w > *n {
 			w = *n
 		}
+		until := time.Now().Add(time.Duration(*warmSeconds * float64(time.Second)))
 		if w > 0 {
-			fn(w)
+			for {
+				fn(w)
+				res.Warmup += w
+				if !time.Now().Before(until) {
+					break
+				}
+			}
 		}
-		res.Warmup = w
 		elapsed = fn(*n)
 	}
 	res.Seconds = elapsed.Seconds()
