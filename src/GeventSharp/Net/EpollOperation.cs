@@ -10,7 +10,6 @@ internal enum EpollOperationKind : byte
     Receive,
     Send,
     SendAll,
-    WaitReadable,
     WaitWritable,
 }
 
@@ -159,7 +158,6 @@ internal sealed class EpollOperation : IValueTaskSource<int>, IValueTaskSource
             int errno;
             switch (_kind)
             {
-                case EpollOperationKind.WaitReadable:
                 case EpollOperationKind.WaitWritable:
                     Complete(0, null);
                     return false;

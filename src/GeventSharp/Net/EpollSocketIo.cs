@@ -349,23 +349,27 @@ internal sealed partial class EpollSocketIo : ISocketIo, IValueTaskSource<int>
 
     // ---- readiness ----
 
-    /// <summary>Ready now (a zero-timeout poll), or a wait for the next readiness edge.</summary>
+    /// <summary>Readable: see <see cref="WaitReadableAsync"/>. Writable: ready now (a zero-timeout poll), or a wait for the next edge.</summary>
     public ValueTask WaitAsync(bool write, CancellationToken cancellationToken)
     {
-        if (IsReadyNow(write))
+        if (!write)
+        {
+            return WaitReadableAsync(cancellationToken);
+        }
+
+        if (IsReadyNow(write: true))
         {
             return default;
         }
 
-        if (write ? _writeOp is { Busy: true } : ReadBusy)
+        if (_writeOp is { Busy: true })
         {
-            // Another greenlet waits in this direction: wait for its turn; the caller then retries its syscall.
-            return new ValueTask(AfterTurnAsync(write, static () => new ValueTask<int>(0), cancellationToken).AsTask());
+            // Another greenlet waits to write: wait for its turn; the caller then retries its syscall.
+            return new ValueTask(AfterTurnAsync(write: true, static () => new ValueTask<int>(0), cancellationToken).AsTask());
         }
 
-        EpollOperation op = write ? WriteOp : ReadOp;
-
-        ValueTask<int> wait = StartOp(op, write ? EpollOperationKind.WaitWritable : EpollOperationKind.WaitReadable, default, SocketFlags.None, 0, cancellationToken);
+        EpollOperation op = WriteOp;
+        ValueTask<int> wait = StartOp(op, EpollOperationKind.WaitWritable, default, SocketFlags.None, 0, cancellationToken);
         return wait.IsCompletedSuccessfully ? default : wait.IsCompleted ? new ValueTask(wait.AsTask()) : new ValueTask(op, op.Version);
     }
 
