@@ -103,8 +103,10 @@ internal sealed partial class HttpConnection
         }
 
         bool http11 = request.Version == "HTTP/1.1";
+        HttpHeaders headers = request.Headers;
+        bool connection = headers.MayHave(KnownField.Connection);
         X.Writer.Begin(response, headOnly: request.Method == "HEAD", http10: !http11,
-            keepAlive: http11 ? !request.Headers.ContainsToken("Connection", "close") : request.Headers.ContainsToken("Connection", "keep-alive"));
+            keepAlive: http11 ? !(connection && headers.ContainsToken("Connection", "close")) : connection && headers.ContainsToken("Connection", "keep-alive"));
         X.Response = response;
         try
         {

@@ -70,9 +70,9 @@ internal sealed class RequestBodyReader : Stream
     /// <exception cref="HttpBadRequestException">The framing is ambiguous, unsupported or over the limit.</exception>
     public static RequestBodyReader Open(HttpHeaders headers, bool http11, HttpServerOptions options, ConnectionInput input, ResponseWriter writer, StallGuard stall, out long? contentLength)
     {
-        bool expectContinue = http11 && string.Equals(headers["Expect"], "100-continue", StringComparison.OrdinalIgnoreCase);
-        string? te = headers["Transfer-Encoding"];
-        string? cl = headers["Content-Length"];
+        bool expectContinue = http11 && string.Equals(headers.Known(KnownField.Expect, "Expect"), "100-continue", StringComparison.OrdinalIgnoreCase);
+        string? te = headers.Known(KnownField.TransferEncoding, "Transfer-Encoding");
+        string? cl = headers.Known(KnownField.ContentLength, "Content-Length");
         contentLength = 0;
         if (te is not null)
         {

@@ -6,6 +6,16 @@ namespace GeventSharp.Http;
 /// <summary>The request line and header fields of one request, parsed from its head (up to, not including, the empty line).</summary>
 internal readonly record struct RequestHead(string Method, string Target, string Version, HttpHeaders Headers);
 
+/// <summary>Places in <see cref="HttpRequestParser.KnownNames"/> of the names the server itself looks up before the handler (<see cref="HttpHeaders.MayHave"/>).</summary>
+internal static class KnownField
+{
+    public const int Host = 0;
+    public const int Connection = 1;
+    public const int ContentLength = 2;
+    public const int TransferEncoding = 4;
+    public const int Expect = 10;
+}
+
 /// <summary>The limits a request head is held to (from <see cref="HttpServerOptions"/>).</summary>
 /// <param name="MaxHeadSize">The longest request line plus headers (431 beyond).</param>
 /// <param name="MaxLineSize">The longest request line, without its CRLF (414 beyond).</param>
@@ -26,8 +36,9 @@ internal static class HttpRequestParser
 {
     private static readonly string[] s_methods = ["GET", "POST", "HEAD", "PUT", "DELETE", "OPTIONS", "PATCH"];
 
-    // Names most requests carry: returned without allocating when the client spells them this way.
-    private static readonly string[] s_names =
+    // Names most requests carry: returned without allocating when the client spells them this way,
+    // and recognised in any case for HttpHeaders.MayHave (their places are KnownField's values; at most 32).
+    internal static readonly string[] KnownNames =
     [
         "Host", "Connection", "Content-Length", "Content-Type", "Transfer-Encoding", "Accept", "User-Agent",
         "Accept-Encoding", "Accept-Language", "Cookie", "Expect", "Upgrade", "Origin", "Referer", "Cache-Control",
@@ -109,7 +120,8 @@ internal static class HttpRequestParser
                 throw HttpRejection.Create(RejectReason.TooManyHeaderFields, limits.MaxHeaders);
             }
 
-            headers.AddParsed(Name(name), recent?.Value(headers.Count, value) ?? Encoding.Latin1.GetString(value));
+            string nameString = Name(name, out int known);
+            headers.AddParsed(nameString, recent?.Value(headers.Count, value) ?? Encoding.Latin1.GetString(value), known);
         }
 
         return new RequestHead(method, target, version, headers);
@@ -309,16 +321,21 @@ internal static class HttpRequestParser
         return Encoding.ASCII.GetString(method);
     }
 
-    private static string Name(ReadOnlySpan<byte> name)
+    /// <summary>The name's string; <paramref name="known"/> its place in <see cref="KnownNames"/> in any case, or -1.</summary>
+    private static string Name(ReadOnlySpan<byte> name, out int known)
     {
-        foreach (string n in s_names)
+        string[] names = KnownNames;
+        for (int i = 0; i < names.Length; i++)
         {
-            if (name.Length == n.Length && Ascii.Equals(name, n))
+            string n = names[i];
+            if (name.Length == n.Length && Ascii.EqualsIgnoreCase(name, n))
             {
-                return n;
+                known = i;
+                return Ascii.Equals(name, n) ? n : Encoding.ASCII.GetString(name);
             }
         }
 
+        known = -1;
         return Encoding.ASCII.GetString(name);
     }
 }

@@ -25,7 +25,7 @@ internal static class RequestHost
     /// <exception cref="HttpBadRequestException">400: an HTTP/1.1 request without <c>Host</c>, more than one, or one that is not <c>host[:port]</c>.</exception>
     public static string? Resolve(string target, bool http11, HttpHeaders headers)
     {
-        int at = headers.IndexOf("Host");
+        int at = headers.MayHave(KnownField.Host) ? headers.IndexOf("Host") : -1;
         if (at < 0)
         {
             if (http11)
@@ -33,7 +33,7 @@ internal static class RequestHost
                 throw HttpRejection.Create(RejectReason.HostMissing);
             }
         }
-        else if (headers.IndexOf("Host", at + 1) >= 0)
+        else if (headers.MayRepeat(KnownField.Host) && headers.IndexOf("Host", at + 1) >= 0)
         {
             throw HttpRejection.Create(RejectReason.HostRepeated);
         }
