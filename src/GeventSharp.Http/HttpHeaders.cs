@@ -25,21 +25,13 @@ public sealed class HttpHeaders : IReadOnlyCollection<KeyValuePair<string, strin
 {
     private readonly List<KeyValuePair<string, string>> _fields;
 
-    // Which of the parser's known names (KnownField) the fields may hold, one bit each in the low
-    // half, and which of them may be there more than once, in the high half: a parsed head records
-    // them as it adds its fields, so the server's own lookups before the handler (framing, Host,
-    // Connection) skip the scan for a name the head does not have. All ones once code adds a field
-    // (or for a set built by code): then every lookup scans. Removing leaves a superset, still true.
-    private ulong _known;
-
     /// <summary>Creates an empty set of header fields.</summary>
     public HttpHeaders()
         : this(0)
     {
-        _known = ulong.MaxValue;
     }
 
-    /// <summary>Room for <paramref name="capacity"/> fields (a parsed request knows its count), added by <see cref="AddParsed"/>.</summary>
+    /// <summary>Room for <paramref name="capacity"/> fields (a parsed request knows its count).</summary>
     internal HttpHeaders(int capacity) => _fields = new List<KeyValuePair<string, string>>(capacity);
 
     /// <summary>How many fields (a repeated name counts each time).</summary>
@@ -83,7 +75,6 @@ public sealed class HttpHeaders : IReadOnlyCollection<KeyValuePair<string, strin
         ValidateName(name);
         ValidateValue(name, value);
         _fields.Add(new KeyValuePair<string, string>(name, value));
-        _known = ulong.MaxValue;
     }
 
     /// <summary>True if a field named <paramref name="name"/> is present.</summary>
@@ -154,27 +145,7 @@ public sealed class HttpHeaders : IReadOnlyCollection<KeyValuePair<string, strin
     public override string ToString() => string.Join("\r\n", _fields.Select(f => $"{f.Key}: {f.Value}"));
 
     /// <summary>Adds a field parsed from a request: already validated, so no checks.</summary>
-    /// <param name="name">The name as sent.</param>
-    /// <param name="value">The value.</param>
-    /// <param name="known">The name's <see cref="KnownField"/> (whatever its case), or -1 for any other name.</param>
-    internal void AddParsed(string name, string value, int known)
-    {
-        _fields.Add(new KeyValuePair<string, string>(name, value));
-        if (known >= 0)
-        {
-            ulong bit = 1UL << known;
-            _known |= bit | ((_known & bit) << 32);
-        }
-    }
-
-    /// <summary>False if no field has the known name <paramref name="known"/> (a <see cref="KnownField"/>); true if one may.</summary>
-    internal bool MayHave(int known) => (_known & (1UL << known)) != 0;
-
-    /// <summary>False if at most one field has the known name <paramref name="known"/>; true if more may.</summary>
-    internal bool MayRepeat(int known) => (_known & (1UL << (known + 32))) != 0;
-
-    /// <summary>The joined values of the known name <paramref name="known"/> (spelled <paramref name="name"/>), without a scan when the head had none.</summary>
-    internal string? Known(int known, string name) => MayHave(known) ? this[name] : null;
+    internal void AddParsed(string name, string value) => _fields.Add(new KeyValuePair<string, string>(name, value));
 
     /// <summary>Replaces the value of the field at <paramref name="index"/>, keeping its place (the value is valid already).</summary>
     internal void ReplaceValueAt(int index, string value) => _fields[index] = new KeyValuePair<string, string>(_fields[index].Key, value);
