@@ -155,7 +155,7 @@ public sealed class HttpRequest
     {
         int q = Target.IndexOf('?');
         string raw = q < 0 ? Target : Target[..q];
-        if (raw.StartsWith("http://", StringComparison.OrdinalIgnoreCase) || raw.StartsWith("https://", StringComparison.OrdinalIgnoreCase))
+        if (!raw.StartsWith('/') && (raw.StartsWith("http://", StringComparison.OrdinalIgnoreCase) || raw.StartsWith("https://", StringComparison.OrdinalIgnoreCase)))
         {
             raw = Uri.TryCreate(raw, UriKind.Absolute, out Uri? uri) ? uri.AbsolutePath : raw;
         }

@@ -103,8 +103,10 @@ internal sealed partial class HttpConnection
         }
 
         bool http11 = request.Version == "HTTP/1.1";
+        HttpHeaders headers = request.Headers;
+        bool connection = head.Known.MayHave(KnownField.Connection);
         X.Writer.Begin(response, headOnly: request.Method == "HEAD", http10: !http11,
-            keepAlive: http11 ? !request.Headers.ContainsToken("Connection", "close") : request.Headers.ContainsToken("Connection", "keep-alive"));
+            keepAlive: http11 ? !(connection && headers.ContainsToken("Connection", "close")) : connection && headers.ContainsToken("Connection", "keep-alive"));
         X.Response = response;
         try
         {
@@ -208,9 +210,9 @@ internal sealed partial class HttpConnection
         X.Body.End();
         X.WebSocket = null;
         bool http11 = head.Version == "HTTP/1.1";
-        string? host = RequestHost.Resolve(head.Target, http11, head.Headers);
+        string? host = RequestHost.Resolve(head.Target, http11, head.Headers, head.Known);
         X.Stall.StartBody();
-        X.Body = RequestBodyReader.Open(head.Headers, http11, _server.Options, X.Input, X.Writer, X.Stall, out long? contentLength);
+        X.Body = RequestBodyReader.Open(head.Headers, http11, _server.Options, X.Input, X.Writer, X.Stall, out long? contentLength, head.Known);
         return X.Request = new HttpRequest(head.Method, head.Target, head.Version, head.Headers, host, X.Body, contentLength, this);
     }
 }

@@ -67,12 +67,13 @@ internal sealed class RequestBodyReader : Stream
     /// <param name="writer">The connection's response writer, for <c>100 Continue</c>.</param>
     /// <param name="stall">The connection's guard, which counts the body's bytes for its minimum data rate.</param>
     /// <param name="contentLength">The declared length; null for a chunked body.</param>
+    /// <param name="known">Which known names the parsed head has (<c>default</c>: look every one up).</param>
     /// <exception cref="HttpBadRequestException">The framing is ambiguous, unsupported or over the limit.</exception>
-    public static RequestBodyReader Open(HttpHeaders headers, bool http11, HttpServerOptions options, ConnectionInput input, ResponseWriter writer, StallGuard stall, out long? contentLength)
+    public static RequestBodyReader Open(HttpHeaders headers, bool http11, HttpServerOptions options, ConnectionInput input, ResponseWriter writer, StallGuard stall, out long? contentLength, KnownFields known = default)
     {
-        bool expectContinue = http11 && string.Equals(headers["Expect"], "100-continue", StringComparison.OrdinalIgnoreCase);
-        string? te = headers["Transfer-Encoding"];
-        string? cl = headers["Content-Length"];
+        bool expectContinue = http11 && string.Equals(known.Get(headers, KnownField.Expect, "Expect"), "100-continue", StringComparison.OrdinalIgnoreCase);
+        string? te = known.Get(headers, KnownField.TransferEncoding, "Transfer-Encoding");
+        string? cl = known.Get(headers, KnownField.ContentLength, "Content-Length");
         contentLength = 0;
         if (te is not null)
         {

@@ -4,7 +4,12 @@ using System.Text;
 namespace GeventSharp.Http;
 
 /// <summary>The request line and header fields of one request, parsed from its head (up to, not including, the empty line).</summary>
-internal readonly record struct RequestHead(string Method, string Target, string Version, HttpHeaders Headers);
+/// <param name="Method">The method.</param>
+/// <param name="Target">The request target, as sent.</param>
+/// <param name="Version">"HTTP/1.1" or "HTTP/1.0".</param>
+/// <param name="Headers">The header fields, in order.</param>
+/// <param name="Known">Which known names the parsed fields have (any case), so that the server's own lookups skip absent ones.</param>
+internal readonly record struct RequestHead(string Method, string Target, string Version, HttpHeaders Headers, KnownFields Known = default);
 
 /// <summary>The limits a request head is held to (from <see cref="HttpServerOptions"/>).</summary>
 /// <param name="MaxHeadSize">The longest request line plus headers (431 beyond).</param>
@@ -26,8 +31,9 @@ internal static class HttpRequestParser
 {
     private static readonly string[] s_methods = ["GET", "POST", "HEAD", "PUT", "DELETE", "OPTIONS", "PATCH"];
 
-    // Names most requests carry: returned without allocating when the client spells them this way.
-    private static readonly string[] s_names =
+    // Names most requests carry: returned without allocating when the client spells them this way,
+    // and recognised in any case for KnownFields (their places are KnownField's values; at most 32).
+    internal static readonly string[] KnownNames =
     [
         "Host", "Connection", "Content-Length", "Content-Type", "Transfer-Encoding", "Accept", "User-Agent",
         "Accept-Encoding", "Accept-Language", "Cookie", "Expect", "Upgrade", "Origin", "Referer", "Cache-Control",
@@ -94,6 +100,7 @@ internal static class HttpRequestParser
 
         ReadOnlySpan<byte> rest = lineEnd < 0 ? default : head[(lineEnd + 2)..];
         var headers = new HttpHeaders(rest.IsEmpty ? 0 : Math.Min(rest.Count("\r\n"u8) + 1, limits.MaxHeaders));
+        KnownFields known = KnownFields.None;
         while (!rest.IsEmpty)
         {
             int end = rest.IndexOf("\r\n"u8);
@@ -109,10 +116,12 @@ internal static class HttpRequestParser
                 throw HttpRejection.Create(RejectReason.TooManyHeaderFields, limits.MaxHeaders);
             }
 
-            headers.AddParsed(Name(name), recent?.Value(headers.Count, value) ?? Encoding.Latin1.GetString(value));
+            string nameString = Name(name, out int place);
+            headers.AddParsed(nameString, recent?.Value(headers.Count, value) ?? Encoding.Latin1.GetString(value));
+            known = known.With(place);
         }
 
-        return new RequestHead(method, target, version, headers);
+        return new RequestHead(method, target, version, headers, known);
     }
 
     /// <summary>
@@ -309,16 +318,21 @@ internal static class HttpRequestParser
         return Encoding.ASCII.GetString(method);
     }
 
-    private static string Name(ReadOnlySpan<byte> name)
+    /// <summary>The name's string; <paramref name="known"/> its place in <see cref="KnownNames"/> in any case, or -1.</summary>
+    private static string Name(ReadOnlySpan<byte> name, out int known)
     {
-        foreach (string n in s_names)
+        string[] names = KnownNames;
+        for (int i = 0; i < names.Length; i++)
         {
-            if (name.Length == n.Length && Ascii.Equals(name, n))
+            string n = names[i];
+            if (name.Length == n.Length && Ascii.EqualsIgnoreCase(name, n))
             {
-                return n;
+                known = i;
+                return Ascii.Equals(name, n) ? n : Encoding.ASCII.GetString(name);
             }
         }
 
+        known = -1;
         return Encoding.ASCII.GetString(name);
     }
 }

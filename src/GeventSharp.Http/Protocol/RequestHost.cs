@@ -23,9 +23,9 @@ internal static class RequestHost
     /// the <c>Host</c> header in place of the one sent, which RFC 9112 §3.2.2 says to ignore.
     /// </summary>
     /// <exception cref="HttpBadRequestException">400: an HTTP/1.1 request without <c>Host</c>, more than one, or one that is not <c>host[:port]</c>.</exception>
-    public static string? Resolve(string target, bool http11, HttpHeaders headers)
+    public static string? Resolve(string target, bool http11, HttpHeaders headers, KnownFields known = default)
     {
-        int at = headers.IndexOf("Host");
+        int at = known.MayHave(KnownField.Host) ? headers.IndexOf("Host") : -1;
         if (at < 0)
         {
             if (http11)
@@ -33,7 +33,7 @@ internal static class RequestHost
                 throw HttpRejection.Create(RejectReason.HostMissing);
             }
         }
-        else if (headers.IndexOf("Host", at + 1) >= 0)
+        else if (known.MayRepeat(KnownField.Host) && headers.IndexOf("Host", at + 1) >= 0)
         {
             throw HttpRejection.Create(RejectReason.HostRepeated);
         }

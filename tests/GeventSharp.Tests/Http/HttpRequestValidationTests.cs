@@ -41,6 +41,10 @@ public class HttpRequestValidationTests
             { "HTTP/1.1 without Host", Latin1("GET / HTTP/1.1\r\nAccept: */*\r\n\r\n"), 400, "an HTTP/1.1 request without a Host header" },
             { "two Hosts", Latin1("GET / HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n"), 400, "more than one Host header" },
             { "two Hosts in HTTP/1.0", Latin1("GET / HTTP/1.0\r\nHost: a\r\nHost: a\r\n\r\n"), 400, "more than one Host header" },
+            { "two Hosts, spelled in other cases", Latin1("GET / HTTP/1.1\r\nhost: a\r\nHOST: b\r\n\r\n"), 400, "more than one Host header" },
+            { "HTTP/1.1 with a header named like Host only", Latin1("GET / HTTP/1.1\r\nhosts: a\r\n\r\n"), 400, "an HTTP/1.1 request without a Host header" },
+            { "both framings, in lower case", Latin1("POST / HTTP/1.1\r\nHost: x\r\ncontent-length: 5\r\ntransfer-encoding: chunked\r\n\r\nhello"), 400, "both Content-Length and Transfer-Encoding" },
+            { "an unsupported transfer coding, in upper case", Latin1("POST / HTTP/1.1\r\nHost: x\r\nTRANSFER-ENCODING: gzip\r\n\r\n"), 501, "Transfer-Encoding \"gzip\" is not supported" },
             { "an absolute target with userinfo", Latin1("GET http://user@other/ HTTP/1.1\r\nHost: x\r\n\r\n"), 400, "the request target's authority \"user@other\"" },
             { "an absolute target without a host", Latin1("GET http:///p HTTP/1.1\r\nHost: x\r\n\r\n"), 400, "the request target's authority \"\"" },
         };
