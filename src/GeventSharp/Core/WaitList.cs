@@ -184,13 +184,18 @@ internal sealed class WaitList
         int n = _entries.Count;
         for (int i = 0; i < n; i++)
         {
-            WaitTicket ticket = DequeueEntry(out _);
+            WaitTicket ticket = _entries.Dequeue();
             if (ticket.IsWaitingIn(this))
             {
                 ticket.Greenlet!.WakeFromList(result);
                 _lastWoken = ticket.Greenlet;
                 _lastWokenVersion = ticket.Version;
             }
+        }
+
+        if (_payloads.IsAllocated)
+        {
+            _payloads.Clear(); // their entries are all gone (a wake is scheduled, never run inline)
         }
 
         _stale = 0;
