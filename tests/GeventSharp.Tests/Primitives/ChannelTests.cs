@@ -72,6 +72,48 @@ public sealed class ChannelTests
     }
 
     [Fact]
+    public void PuttersLeavingEarly_AcrossACompaction_LeaveEveryOtherItemWithItsPutter()
+    {
+        Run(async () =>
+        {
+            var c = new Channel<int>();
+            // 30 putters; two of every three give up after 1 s, which compacts the putter list
+            // (and its payloads) while the others wait; five more come after.
+            for (int i = 0; i < 30; i++)
+            {
+                int n = i;
+                Fork(async () =>
+                {
+                    try
+                    {
+                        await c.PutAsync(n, n % 3 == 0 ? null : TimeSpan.FromSeconds(1));
+                    }
+                    catch (QueueFullException)
+                    {
+                    }
+                });
+            }
+
+            await Gevent.Sleep(2);
+            Assert.Equal(10, c.PutterCount);
+            for (int i = 30; i < 35; i++)
+            {
+                int n = i;
+                Fork(async () => await c.PutAsync(n));
+            }
+
+            await Settle();
+            var got = new List<int>();
+            while (c.TryGet(out int item))
+            {
+                got.Add(item);
+            }
+
+            Assert.Equal(Enumerable.Range(0, 10).Select(k => 3 * k).Concat(Enumerable.Range(30, 5)), got);
+        });
+    }
+
+    [Fact]
     public void PutterKilledWhileWaiting_DeliversNothing()
     {
         Run(async () =>
