@@ -8,13 +8,6 @@ namespace GeventSharp;
 /// <summary>The loop: run ready work, take posted work and due timers, sleep when idle.</summary>
 public sealed partial class Hub
 {
-    /// <summary>
-    /// True from an idle wait on the poller until the next turn starts: that turn needs no non-blocking
-    /// poll of its own, the wait has just collected every event there was (one <c>epoll_wait</c>
-    /// per batch of readiness, as an event loop in C makes, not two).
-    /// </summary>
-    private bool _polledWhileIdle;
-
     /// <summary>Creates a hub on this thread, runs the greenlet <paramref name="createMain"/> makes until it dies, then tears down.</summary>
     internal static Greenlet RunMain(Func<Hub, Greenlet> createMain, HubOptions? options)
     {
@@ -69,8 +62,6 @@ public sealed partial class Hub
     /// <returns>False if nothing is ready and nothing could ever become ready.</returns>
     private bool Turn(bool allowSleep)
     {
-        bool polled = _polledWhileIdle;
-        _polledWhileIdle = false;
         if (Volatile.Read(ref _inboxCount) != 0)
         {
             DrainInbox();
@@ -91,8 +82,7 @@ public sealed partial class Hub
 
         // Busy hub: still look at I/O every turn (without sleeping), so ready sockets are not
         // starved by greenlets that keep yielding. The poller takes a bounded batch of events.
-        // Not right after an idle wait: that wait was this turn's look at I/O.
-        if (!polled && _poller.HasActiveIo)
+        if (_poller.HasActiveIo)
         {
             _poller.Wait(0);
         }
@@ -267,7 +257,6 @@ public sealed partial class Hub
             }
 
             _poller.Wait(TicksToMilliseconds(wait));
-            _polledWhileIdle = true;
             return true;
         }
 
@@ -282,7 +271,6 @@ public sealed partial class Hub
         }
 
         _poller.Wait(-1);
-        _polledWhileIdle = true;
         return true;
     }
 
