@@ -32,16 +32,11 @@ internal static class Micro
     private static readonly Action s_noop = static () => { };
 
     /// <summary>
-    /// Runs one workload: first an untimed pass of <paramref name="warmup"/> operations (0: none) in
-    /// the same hub, then the timed pass of <paramref name="n"/>. The "blocked" workloads have no
-    /// warm-up in any runtime, so their memory figure starts from a fresh process.
-    /// </summary>
-    public static Measured Run(string workload, int n, int warmup) => Run(workload, n, warmup, 0, out _);
-
-    /// <summary>
-    /// Runs <paramref name="workload"/> once, timed, after untimed warm-up passes of
-    /// <paramref name="warmup"/> operations: one pass, or as many as fit in
-    /// <paramref name="warmSeconds"/> (the "warm" series: every runtime warmed for the same time).
+    /// Runs one workload: first untimed passes of <paramref name="warmup"/> operations (0: none) in
+    /// the same hub, one pass or as many as fit in <paramref name="warmSeconds"/> (the "warm"
+    /// series: every runtime warmed for the same time; <paramref name="warmedOps"/> counts them),
+    /// then the timed pass of <paramref name="n"/>. The "blocked" workloads have no warm-up in any
+    /// runtime, so their memory figure starts from a fresh process.
     /// </summary>
     public static Measured Run(string workload, int n, int warmup, double warmSeconds, out long warmedOps)
     {
