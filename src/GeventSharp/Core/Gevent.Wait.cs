@@ -39,14 +39,22 @@ public static partial class Gevent
     /// the caller, which checks whether it has enough. The caller is woken at every arrival, as the
     /// iterator's consumer is, so it resumes at the same place in the ready queue.
     /// </summary>
+    /// <remarks>
+    /// An array or <see cref="IReadOnlyList{T}"/> is read in place, not copied (8 bytes per object
+    /// less); only a lazy sequence is snapshotted. The collector counts the links it made and the ones
+    /// that ran, and closes when the wait ends, so a caller that changes its list during the wait cannot
+    /// corrupt the result: a link still pending on an object no longer in the list runs into the
+    /// closed collector and does nothing (it goes when the object becomes ready).
+    /// </remarks>
     private static async Task<List<T>> CollectReadyAsync<T>(string api, IEnumerable<T> objects, TimeSpan? timeout, int? count, bool raiseError)
         where T : Waitable
     {
         ArgumentNullException.ThrowIfNull(objects);
         Greenlet current = Hub.CurrentGreenletOrThrow(api);
         Hub hub = current.Hub;
-        T[] items = objects.ToArray();
-        int target = count is { } c ? Math.Clamp(c, 0, items.Length) : items.Length;
+        IReadOnlyList<T> items = objects as T[] ?? objects as IReadOnlyList<T> ?? objects.ToArray();
+        int itemCount = items.Count;
+        int target = count is { } c ? Math.Clamp(c, 0, itemCount) : itemCount;
         if (count < 0)
         {
             throw new ArgumentOutOfRangeException(nameof(count), count, "Count must be zero or positive.");
@@ -56,18 +64,7 @@ public static partial class Gevent
         long deadline = timeoutTicks < 0 ? long.MaxValue : hub.Now + timeoutTicks;
         var collector = new ListCollector<T>(api, target);
         List<T> done = collector.Done;
-        foreach (T item in items)
-        {
-            if (item.Ready)
-            {
-                done.Add(item); // ready now: first, in the order given, without a hub turn
-            }
-            else
-            {
-                item.LinkOn(hub, collector.OnReady);
-            }
-        }
-
+        collector.LinkAll(hub, items);
         try
         {
             int checkedCount = 0;
@@ -96,14 +93,7 @@ public static partial class Gevent
         }
         finally
         {
-            if (done.Count < items.Length)
-            {
-                // Some links have not run (timeout, count, error): take them back. When all are done, every link has run.
-                foreach (T item in items)
-                {
-                    item.Unlink(collector.OnReady);
-                }
-            }
+            collector.Close(items);
         }
 
         if (done.Count > target)
@@ -122,26 +112,89 @@ public static partial class Gevent
         public WaitTicket Waiter;
 
         private readonly string _api;
+        private readonly List<T> _done;
+        private int _linked; // links made
+        private int _arrived; // links that ran while open
+        private bool _closed;
 
         public ListCollector(string api, int capacity)
         {
             _api = api;
-            Done = new List<T>(capacity);
+            _done = new List<T>(capacity);
             OnReady = Arrived;
         }
 
         /// <summary>The objects found ready, in the order they became ready.</summary>
-        public List<T> Done { get; }
+        public List<T> Done => _done;
 
         public Action<Waitable> OnReady { get; }
 
-        public override string ToString() => $"{_api} ({Done.Count} ready)";
+        public override string ToString() => $"{_api} ({_done.Count} ready)";
+
+        /// <summary>Takes the objects ready now (first, in the order given, without a hub turn) and links to the others.</summary>
+        // Once per wait, a loop over every object (docs/benchmarks.md, "Cold start").
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        public void LinkAll(Hub hub, IReadOnlyList<T> items)
+        {
+            if (items is T[] array)
+            {
+                foreach (T item in array)
+                {
+                    Take(hub, item);
+                }
+            }
+            else
+            {
+                for (int i = 0; i < items.Count; i++)
+                {
+                    Take(hub, items[i]);
+                }
+            }
+        }
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private void Take(Hub hub, T item)
+        {
+            if (item.Ready)
+            {
+                _done.Add(item);
+            }
+            else
+            {
+                _linked++;
+                item.LinkOn(hub, OnReady);
+            }
+        }
+
+        /// <summary>
+        /// Ends the wait: later link callbacks do nothing, and the links that have not run are taken
+        /// back from <paramref name="items"/> (the objects linked, unless the caller changed its list
+        /// meanwhile; then a link it no longer holds stays, closed, until its object is ready).
+        /// </summary>
+        public void Close(IReadOnlyList<T> items)
+        {
+            _closed = true;
+            int pending = _linked - _arrived;
+            for (int i = 0; pending > 0 && i < items.Count; i++)
+            {
+                if (items[i].Unlink(OnReady))
+                {
+                    pending--;
+                }
+            }
+        }
 
         // Once per object waited for (docs/benchmarks.md, "Cold start").
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         private void Arrived(Waitable w)
         {
-            Done.Add((T)w);
+            if (_closed)
+            {
+                return;
+            }
+
+            _arrived++;
+            _done.Add((T)w);
             Waiter.TryWake(true);
         }
     }

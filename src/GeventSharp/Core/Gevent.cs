@@ -83,6 +83,12 @@ public static partial class Gevent
     public static Greenlet Spawn(Func<ValueTask> function) => Started(new Greenlet(function));
 
     /// <summary>Spawns a synchronous function.</summary>
+    /// <remarks>
+    /// A synchronous body runs under a synchronization context its hub shares among such greenlets
+    /// (it never suspends, so it needs none of its own). An async call it starts and does not wait
+    /// for still resumes on the hub: each continuation posted to that context runs in a new greenlet
+    /// of its own (docs/architecture.md, "Foreign awaits").
+    /// </remarks>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static Greenlet Spawn(Action function) => Started(new Greenlet(function));
 

@@ -46,6 +46,13 @@ public partial class Greenlet
 
         /// <summary>The continuation kind of a <see cref="ContinuationPair"/>.</summary>
         ContinuationPair = 7 << ContinuationKindShift,
+
+        /// <summary>
+        /// The body is synchronous (an <see cref="Action"/>, a <c>Func&lt;T&gt;</c>, or posted work): the greenlet
+        /// runs under its hub's shared <see cref="HubSynchronizationContext"/>, not a context of its own, and
+        /// ends at the end of the first step that leaves it running (not in a library wait).
+        /// </summary>
+        SyncBody = 1 << 12,
     }
 
     private const int ContinuationKindShift = 9;

@@ -37,6 +37,14 @@ public partial class Greenlet
             return;
         }
 
+        if ((_flags & Flags.SyncBody) != 0)
+        {
+            // A synchronous body that was left in a library wait by code it ran inline: that wait
+            // is over and the step left it running, so it is done (it has no task to wait for).
+            Finish(null);
+            return;
+        }
+
         if (_postedCallbacks > 0)
         {
             // It posted its own continuation (an awaiter that always posts to the captured context).

@@ -76,6 +76,10 @@ public partial class Greenlet
             case Func<Task> f:
                 StartFromTask(f());
                 break;
+            case PostedWork w:
+                w.Run();
+                FinishSyncStep();
+                break;
             case GreenletBody b:
                 StartFromTask(b.RunAsync());
                 break;
@@ -98,10 +102,27 @@ public partial class Greenlet
                 break;
             case Action a:
                 a();
-                Finish(null);
+                FinishSyncStep();
                 break;
             default:
                 throw new InvalidOperationException($"{this} has no function to run.");
+        }
+    }
+
+    /// <summary>Marks the body synchronous (see <see cref="Flags.SyncBody"/>); for <see cref="Greenlet{T}"/>'s <c>Func&lt;T&gt;</c>.</summary>
+    private protected void MarkSyncBody() => _flags |= Flags.SyncBody;
+
+    /// <summary>
+    /// The end of a synchronous body's step: it is done, unless the step left it in a library wait
+    /// (code it ran inline, such as a foreign continuation that ran under the shared context, went
+    /// into one), which then ends it at the end of a later step (<see cref="AfterRunningStep"/>).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private protected void FinishSyncStep()
+    {
+        if (_phase == GreenletState.Running)
+        {
+            Finish(null);
         }
     }
 

@@ -22,12 +22,20 @@ public partial class Greenlet : IValueTaskSource, IValueTaskSource<bool>
 
     private static readonly Action<object?> s_invokeAction = static s => ((Action)s!)();
 
-    /// <summary>This greenlet's synchronization context, for the hub's step (created on first use).</summary>
-    internal GreenletSynchronizationContext SyncContextForStep
+    /// <summary>
+    /// The synchronization context the hub installs for this greenlet's steps: its own (created on
+    /// first use), or for a synchronous body the hub's shared one (such a body never suspends, so a
+    /// context of its own would be 32 bytes per greenlet for nothing; see <see cref="HubSynchronizationContext"/>).
+    /// </summary>
+    internal SynchronizationContext SyncContextForStep
     {
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        get => _syncContext ?? SyncContext;
+        get => (SynchronizationContext?)_syncContext ?? ContextForFirstStep();
     }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private SynchronizationContext ContextForFirstStep()
+        => (_flags & Flags.SyncBody) != 0 ? _homeHub.SharedContext : SyncContext;
 
     /// <summary>Runs on the hub: the greenlet's turn in the ready queue.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

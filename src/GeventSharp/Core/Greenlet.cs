@@ -69,6 +69,14 @@ public partial class Greenlet : Waitable
     public Greenlet(Action function)
         : this(Hub.CurrentOrThrow("Gevent.Spawn (or new Greenlet)"), (object)Throw.IfNull(function))
     {
+        _flags |= Flags.SyncBody;
+    }
+
+    /// <summary>Creates an unstarted greenlet that runs work posted to <paramref name="hub"/>'s shared synchronization context.</summary>
+    internal Greenlet(Hub hub, PostedWork work)
+        : this(hub, (object)work)
+    {
+        _flags |= Flags.SyncBody;
     }
 
     /// <summary>Creates an unstarted greenlet whose body is <paramref name="body"/> (library code's own greenlets).</summary>

@@ -34,6 +34,7 @@ public sealed class Greenlet<T> : Greenlet
     public Greenlet(Func<T> function)
         : base(Hub.CurrentOrThrow("Gevent.Spawn (or new Greenlet)"), Throw.IfNull(function))
     {
+        MarkSyncBody();
     }
 
     /// <summary>Creates an unstarted greenlet that will run the async <paramref name="function"/>; call <see cref="Greenlet.Start"/>.</summary>
@@ -134,7 +135,7 @@ public sealed class Greenlet<T> : Greenlet
                 break;
             case Func<T> f:
                 _result = f();
-                Finish(null);
+                FinishSyncStep();
                 break;
             default:
                 base.StartBodyCore(body);

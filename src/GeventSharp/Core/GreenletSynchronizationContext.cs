@@ -1,9 +1,10 @@
 namespace GeventSharp;
 
 /// <summary>
-/// The synchronization context every greenlet runs under: continuations of foreign awaits
-/// (<see cref="Task"/>, streams, <c>HttpClient</c>) posted to it resume on the hub, in the same
-/// greenlet, so nothing needs patching.
+/// The synchronization context every greenlet with an async body runs under: continuations of
+/// foreign awaits (<see cref="Task"/>, streams, <c>HttpClient</c>) posted to it resume on the hub, in
+/// the same greenlet, so nothing needs patching. A greenlet with a synchronous body runs under its
+/// hub's shared <see cref="HubSynchronizationContext"/> instead.
 /// </summary>
 internal sealed class GreenletSynchronizationContext : SynchronizationContext
 {

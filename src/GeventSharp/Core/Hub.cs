@@ -42,6 +42,7 @@ public sealed partial class Hub
     private readonly long _frequency;
     private readonly HashSet<Type> _notErrors = new() { typeof(GreenletExit) };
     private readonly Greenlet.LiveList _live = new();
+    private readonly HubSynchronizationContext _sharedContext;
     private int _foreignCount;
 
     // Items posted to _inbox and not drained yet (transiently off by the posts in flight). Every
@@ -59,6 +60,7 @@ public sealed partial class Hub
     private Hub(HubOptions? options)
     {
         Thread = Thread.CurrentThread;
+        _sharedContext = new HubSynchronizationContext(this);
         _time = options?.TimeProvider ?? TimeProvider.System;
         _autoJump = _time as IAutoJumpClock;
         _frequency = _time.TimestampFrequency;
@@ -283,6 +285,9 @@ public sealed partial class Hub
     /// <summary>Posts hub-level work from any thread.</summary>
     internal void PostInternal(Action<object?> callback, object? state) => PostWork(new WorkItem(null, callback, state));
 
+    /// <summary>The synchronization context shared by the hub's greenlets whose body is synchronous.</summary>
+    internal HubSynchronizationContext SharedContext => _sharedContext;
+
     /// <summary>A greenlet's synchronization context posts its continuations here.</summary>
     internal void PostForGreenlet(Greenlet g, SendOrPostCallback callback, object? state)
     {
@@ -310,6 +315,39 @@ public sealed partial class Hub
             Interlocked.Increment(ref _droppedAfterClose);
         }
     }
+
+    /// <summary>
+    /// <see cref="HubSynchronizationContext"/>'s post: runs <paramref name="callback"/> in a new greenlet
+    /// on the hub. False if the hub has finished (the post is dropped and counted, as a greenlet's is).
+    /// </summary>
+    internal bool PostToNewGreenlet(SendOrPostCallback callback, object? state)
+    {
+        var work = new PostedWork(callback, state);
+        if (ReferenceEquals(t_current, this))
+        {
+            new Greenlet(this, work).Start();
+            return true;
+        }
+
+        if (_closed)
+        {
+            Interlocked.Increment(ref _droppedAfterClose);
+            return false;
+        }
+
+        try
+        {
+            PostWork(new WorkItem(null, s_startPostedWork, work));
+            return true;
+        }
+        catch (InvalidOperationException) when (_closed)
+        {
+            Interlocked.Increment(ref _droppedAfterClose);
+            return false;
+        }
+    }
+
+    private static readonly Action<object?> s_startPostedWork = static work => new Greenlet(t_current!, (PostedWork)work!).Start();
 
     /// <summary>Continuations of greenlets that arrived after the hub finished (and were dropped).</summary>
     internal int DroppedAfterClose => Volatile.Read(ref _droppedAfterClose);
