@@ -18,13 +18,8 @@ public partial class Greenlet
     private static readonly Action<object?>?[] s_knownContinuations = new Action<object?>?[6];
 
     /// <summary>Invokes the parked continuation (its kind is in <see cref="_flags"/>).</summary>
-    /// <remarks>
-    /// Not inlined, and not compiled optimized at once as its caller <see cref="Hub"/>'s step is: it
-    /// stays in the tiers, so dynamic PGO sees which delegate (and which state machine box) a hot
-    /// loop resumes and devirtualises the call.
-    /// </remarks>
-    [MethodImpl(MethodImplOptions.NoInlining)]
-    private void InvokeContinuation()
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal void InvokeContinuation()
     {
         object? state = _continuationState;
         int kind = (int)(_flags & Flags.ContinuationKind) >> ContinuationKindShift;
