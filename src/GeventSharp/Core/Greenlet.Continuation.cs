@@ -19,7 +19,7 @@ public partial class Greenlet
 
     /// <summary>Invokes the parked continuation (its kind is in <see cref="_flags"/>).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private void InvokeContinuation()
+    internal void InvokeContinuation()
     {
         object? state = _continuationState;
         int kind = (int)(_flags & Flags.ContinuationKind) >> ContinuationKindShift;

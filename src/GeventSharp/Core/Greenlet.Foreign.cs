@@ -13,7 +13,7 @@ public partial class Greenlet
     private int _postedCallbacks;
 
     /// <summary>Called after each hub step of this greenlet: notices completion and foreign waits.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    [MethodImpl(MethodImplOptions.AggressiveInlining | MethodImplOptions.AggressiveOptimization)]
     internal void AfterStep()
     {
         if (_phase != GreenletState.Running)

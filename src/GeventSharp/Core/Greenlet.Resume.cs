@@ -8,7 +8,7 @@ namespace GeventSharp;
 /// <remarks>
 /// The greenlet is the <see cref="IValueTaskSource"/> behind every library <see cref="ValueTask"/>
 /// (and the source of <see cref="YieldAwaitable"/>): the await parks its continuation here, and
-/// <see cref="Step"/> invokes it when the hub reaches the greenlet in the ready queue.
+/// <see cref="InvokeContinuation"/> invokes it when the hub reaches the greenlet in the ready queue.
 /// </remarks>
 public partial class Greenlet : IValueTaskSource, IValueTaskSource<bool>
 {
@@ -37,14 +37,18 @@ public partial class Greenlet : IValueTaskSource, IValueTaskSource<bool>
     private SynchronizationContext ContextForFirstStep()
         => (_flags & Flags.SyncBody) != 0 ? _homeHub.SharedContext : SyncContext;
 
-    /// <summary>Runs on the hub: the greenlet's turn in the ready queue.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    internal void Step()
+    /// <summary>
+    /// Runs on the hub: the greenlet's turn in the ready queue, up to the continuation call. True if a
+    /// parked continuation is to be invoked next (<see cref="InvokeContinuation"/>; the hub's step
+    /// makes that call itself, see <c>Hub.RunStep</c>).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining | MethodImplOptions.AggressiveOptimization)]
+    internal bool BeginStep()
     {
         if (_phase != GreenletState.Woken)
         {
             StepNotWoken();
-            return;
+            return false;
         }
 
         _phase = GreenletState.Running;
@@ -55,13 +59,13 @@ public partial class Greenlet : IValueTaskSource, IValueTaskSource<bool>
             _waitSlot = null; // a handoff; a failure stays for the await to read
         }
 
-        if (!HasContinuation)
+        if ((flags & Flags.HasContinuation) == 0)
         {
-            return;
+            return false;
         }
 
-        HasContinuation = false;
-        InvokeContinuation();
+        _flags = flags & ~Flags.HasContinuation;
+        return true;
     }
 
     /// <summary>A step that is not a resume: the start of the body, or nothing (killed before start while queued).</summary>

@@ -138,15 +138,27 @@ public sealed partial class Hub
     /// Runs a plain resume (or start) of <paramref name="g"/>: the hot path of every switch, kept
     /// apart from <see cref="RunCallback"/> so it has no callback dispatch and no null checks.
     /// </summary>
+    /// <remarks>
+    /// A fresh process runs a few hundred thousand switches before tiered compilation promotes
+    /// anything, and as tier-0 code this step was a chain of eight calls to small helpers per switch.
+    /// Its parts are now compiled optimized at their first call (<see cref="EnterStep"/>,
+    /// <see cref="Greenlet.BeginStep"/>, <see cref="Greenlet.AfterStep"/>: the tier-0 step makes
+    /// four calls), while this method and <see cref="Greenlet.InvokeContinuation"/> stay in the
+    /// tiers: the tier-1 step inlines all of them, and dynamic PGO still devirtualises the
+    /// continuation's delegate call. (<c>AggressiveOptimization</c> on this method itself, with the
+    /// continuation call kept out of line for PGO, started as fast but measured ~2 ns per switch
+    /// slower warm: bench/compare/notes.md, branch <c>cold7</c>.)
+    /// </remarks>
     private void RunStep(Greenlet g)
     {
-        _current = g;
-        Volatile.Write(ref _runCounter, _runCounter + 1);
-        EnterGreenletContext(g);
-
+        EnterStep(g);
         try
         {
-            g.Step();
+            if (g.BeginStep())
+            {
+                g.InvokeContinuation();
+            }
+
             g.AfterStep();
         }
         catch (Exception e)
@@ -158,6 +170,15 @@ public sealed partial class Hub
             _current = null;
             Volatile.Write(ref _runCounter, _runCounter + 1);
         }
+    }
+
+    /// <summary>The start of <see cref="RunStep"/>: the greenlet becomes current and its synchronization context is installed.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining | MethodImplOptions.AggressiveOptimization)]
+    private void EnterStep(Greenlet g)
+    {
+        _current = g;
+        Volatile.Write(ref _runCounter, _runCounter + 1);
+        EnterGreenletContext(g);
     }
 
     /// <summary>Runs a posted callback, as greenlet <paramref name="g"/> (or at hub level when null).</summary>
