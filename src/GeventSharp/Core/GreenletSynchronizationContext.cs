@@ -17,39 +17,11 @@ internal sealed class GreenletSynchronizationContext : SynchronizationContext
     public override void Post(SendOrPostCallback d, object? state) => _greenlet.Hub.PostForGreenlet(_greenlet, d, state);
 
     public override void Send(SendOrPostCallback d, object? state)
-    {
-        if (_greenlet.Hub.IsHubThread)
+        => HubSynchronizationContext.SendThrough(_greenlet.Hub, d, state, callback =>
         {
-            d(state);
-            return;
-        }
-
-        using var done = new ManualResetEventSlim();
-        Exception? error = null;
-        _greenlet.Hub.PostForGreenlet(
-            _greenlet,
-            _ =>
-            {
-                try
-                {
-                    d(state);
-                }
-                catch (Exception e)
-                {
-                    error = e;
-                }
-                finally
-                {
-                    done.Set();
-                }
-            },
-            null);
-        done.Wait();
-        if (error is not null)
-        {
-            System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(error);
-        }
-    }
+            _greenlet.Hub.PostForGreenlet(_greenlet, callback, null);
+            return true;
+        });
 
     public override SynchronizationContext CreateCopy() => this;
 }

@@ -31,7 +31,16 @@ internal sealed class HubSynchronizationContext : SynchronizationContext
     public override void Send(SendOrPostCallback d, object? state)
     {
         ArgumentNullException.ThrowIfNull(d);
-        if (_hub.IsHubThread)
+        SendThrough(_hub, d, state, callback => _hub.PostToNewGreenlet(callback, null));
+    }
+
+    /// <summary>
+    /// A hub context's <c>Send</c>: runs <paramref name="d"/> at once on the hub thread; from another
+    /// thread posts it with <paramref name="post"/> and blocks until it has run, rethrowing its exception.
+    /// </summary>
+    internal static void SendThrough(Hub hub, SendOrPostCallback d, object? state, Func<SendOrPostCallback, bool> post)
+    {
+        if (hub.IsHubThread)
         {
             d(state);
             return;
@@ -39,23 +48,21 @@ internal sealed class HubSynchronizationContext : SynchronizationContext
 
         using var done = new ManualResetEventSlim();
         Exception? error = null;
-        bool posted = _hub.PostToNewGreenlet(
-            _ =>
+        bool posted = post(_ =>
+        {
+            try
             {
-                try
-                {
-                    d(state);
-                }
-                catch (Exception e)
-                {
-                    error = e;
-                }
-                finally
-                {
-                    done.Set();
-                }
-            },
-            null);
+                d(state);
+            }
+            catch (Exception e)
+            {
+                error = e;
+            }
+            finally
+            {
+                done.Set();
+            }
+        });
         if (!posted)
         {
             throw new InvalidOperationException("The hub has finished running; nothing more can be sent to it.");
