@@ -5,8 +5,10 @@
 #                                   workload x runtime x repetition (medians, a fresh process each),
 #                                   the GeventSharp scale sweep (10^3..10^6), BenchmarkDotNet core
 #                                   figures, echo.sh and http.sh (req/s, p50/p99, server CPU per
-#                                   request); writes docs/benchmarks.md, docs/benchmarks.png and
-#                                   docs/benchmarks.jsonl (the raw lines)
+#                                   request); writes docs/benchmarks.md, docs/benchmarks.png,
+#                                   docs/benchmarks.jsonl (the raw lines) and the README's generated
+#                                   "How fast" block (not with --out, --no-echo, --no-http, --workloads
+#                                   or --runtimes)
 #   bench/compare/run.sh --smoke    tiny sizes, 1 repetition, no apt, no BenchmarkDotNet, skips runtimes
 #                                   whose toolchain is missing; writes bench/compare/out/smoke/
 #
@@ -44,7 +46,7 @@ AOT_RUNTIMES="geventsharp-aot dotnet-async-aot dotnet-tpl-aot"
 SCALE_SIZES="1000 10000 100000 1000000"
 SCALE_WORKLOADS="switch_many spawn_join timer event_fanout"
 WARM=1 WARM_SECONDS=1 WARM_WORKLOADS="yield spawn_join"
-REPS_SET=0 QUIET_MAX_SET=0 SCALE_SET=0 RUNTIMES_SET=0
+REPS_SET=0 QUIET_MAX_SET=0 SCALE_SET=0 RUNTIMES_SET=0 WORKLOADS_SET=0
 while [ $# -gt 0 ]; do
     case $1 in
         --smoke) SMOKE=1 ;;
@@ -61,7 +63,7 @@ while [ $# -gt 0 ]; do
         --no-warm) WARM=0 ;;
         --warm-seconds) WARM_SECONDS=$2; shift ;;
         --scale-sizes) SCALE_SIZES=$2; SCALE_SET=1; shift ;;
-        --workloads) WORKLOADS=$2; shift ;;
+        --workloads) WORKLOADS=$2; WORKLOADS_SET=1; shift ;;
         --runtimes) RUNTIMES=$2; RUNTIMES_SET=1; shift ;;
         -h|--help) sed -n '2,30p' "$0"; exit 0 ;;
         *) echo "run.sh: unknown option $1 (try --help)" >&2; exit 2 ;;
@@ -280,5 +282,11 @@ meta end_date "$(date -u '+%Y-%m-%d %H:%M')" loadavg_end "$(cut -d' ' -f1-3 /pro
 # ---- report ----
 MD=$DOCS/benchmarks.md PNG=$DOCS/benchmarks.png
 cp "$RESULTS" "$DOCS/benchmarks.jsonl"
-dotnet Report/bin/Release/net10.0/Report.dll --results "$RESULTS" --bdn "$BDN_DIR" --method method.md --notes notes.md --md "$MD" --png "$PNG" | tee -a "$LOG"
+# The README's "How fast" block is generated from the same run, so the two never quote different
+# runs; only a full run of every workload and runtime written to docs/ may replace it.
+README_ARGS=()
+if [ -z "$OUT" ] && [ "$ECHO" = 1 ] && [ "$HTTP" = 1 ] && [ "$WORKLOADS_SET" = 0 ] && [ "$RUNTIMES_SET" = 0 ]; then
+    README_ARGS=(--readme "$REPO/README.md")
+fi
+dotnet Report/bin/Release/net10.0/Report.dll --results "$RESULTS" --bdn "$BDN_DIR" --method method.md --notes notes.md --md "$MD" --png "$PNG" "${README_ARGS[@]}" | tee -a "$LOG"
 say "done: $MD, $PNG (raw lines: $DOCS/benchmarks.jsonl, log: $LOG)"

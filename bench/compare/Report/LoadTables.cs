@@ -84,7 +84,7 @@ internal static class LoadTables
         return noisy == 0 ? "" : $" (**noisy**: {noisy} of the runs compared)";
     }
 
-    private static double? MedianOf(IEnumerable<LoadRun> runs, string server, int conns, Func<LoadRun, double?> field)
+    internal static double? MedianOf(IEnumerable<LoadRun> runs, string server, int conns, Func<LoadRun, double?> field)
         => Median(runs.Where(e => e.Server == server && e.Conns == conns), field);
 
     private static double? Median(IEnumerable<LoadRun> runs, Func<LoadRun, double?> field)

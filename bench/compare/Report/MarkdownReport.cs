@@ -191,6 +191,13 @@ internal static class MarkdownReport
         sb.AppendLine();
         sb.AppendLine("| Goal | Measured in this run | Met? |");
         sb.AppendLine("|---|---|---|");
+        GoalRowsOnly(sb, r);
+        sb.AppendLine();
+    }
+
+    /// <summary>The rows of the goal table, each ending in "| yes |", "| **no** |" or "| – |".</summary>
+    public static void GoalRowsOnly(StringBuilder sb, ResultSet r)
+    {
         LoadTables.GoalRows(sb, r);
         Speed(sb, r, "spawn_join", "dotnet-tpl", 1, "Spawn + `JoinAllAsync` ≤ .NET `Task.Run` + `WhenAll` (thread pool)");
         Speed(sb, r, "yield", "go-p2", 1, "`Sleep(0)` switch ≤ Go's switch at GOMAXPROCS=2");
@@ -216,7 +223,6 @@ internal static class MarkdownReport
             ? $"{Stats.Bytes(rss)} vs {Stats.Bytes(goB)} = 1/{(goB / rss)!.Value.ToString("0.0", CultureInfo.InvariantCulture)} of Go (RSS both)"
             : "not measured";
         sb.AppendLine($"| Memory per blocked coroutine ≤ 1/10 of Go | {memMeasured} | {Met(rss is not null && goB is not null ? rss * 10 <= goB : null)} |");
-        sb.AppendLine();
     }
 
     /// <summary>Go's figure at its better setting: the smaller of go-p1 and go-p2.</summary>
